@@ -1,0 +1,263 @@
+//! The API layer (`signInUpPOST`, spec §4.8.7): what an HTTP handler would do after the provider returned the
+//! user's info. The OAuth code exchange is the host's job for now; this takes its result.
+
+use std::sync::{Arc, Weak};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Inner;
+use crate::error::{AuthError, Result};
+use crate::functions::{ManuallyCreateOrUpdateUserResult, RecipeFunctions, UserContext};
+use crate::model::{
+    email, ids, AccountInfo, EmailInput, RecipeId, SignInUpInput, ThirdPartyInfo, User,
+};
+use crate::policy::{self, NewAccountInfo, REASON_PRIMARY_USER_CONFLICT};
+use crate::recipes::sessions::{CreateNewSessionResult, Session};
+use crate::recipes::tenants::{provider_available, THIRD_PARTY_FACTOR};
+
+const ERR_SECURITY: &str =
+    "Cannot sign in / up due to security reasons. Please try a different login method or contact support.";
+const ERR_EMAIL_CHANGE: &str =
+    "Cannot sign in / up because new email cannot be applied to existing account. Please contact support.";
+
+/// What the provider said about the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderUserInfo {
+    pub third_party_user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInUpPostInput {
+    #[serde(default = "public")]
+    pub tenant_id: String,
+    pub third_party_id: String,
+    pub user_info: ProviderUserInfo,
+    /// When false and the provider gave no email, a stable fake email is used (SuperTokens' `requireEmail`).
+    #[serde(default = "yes")]
+    pub require_email: bool,
+}
+
+fn public() -> String {
+    ids::PUBLIC_TENANT.to_string()
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status")]
+#[allow(clippy::large_enum_variant)]
+pub enum SignInUpPostResult {
+    #[serde(rename = "OK", rename_all = "camelCase")]
+    Ok {
+        created_new_recipe_user: bool,
+        user: User,
+        session: Session,
+        access_token: String,
+    },
+    #[serde(rename = "SIGN_IN_UP_NOT_ALLOWED")]
+    SignInUpNotAllowed { reason: String },
+    #[serde(rename = "NO_EMAIL_GIVEN_BY_PROVIDER")]
+    NoEmailGivenByProvider,
+}
+
+/// The overridable API functions (spec §7.1 "apis").
+#[async_trait]
+pub trait ApiFunctions: Send + Sync {
+    fn original(&self) -> &dyn ApiFunctions;
+    async fn sign_in_up_post(
+        &self,
+        input: &SignInUpPostInput,
+        ctx: &UserContext,
+    ) -> Result<SignInUpPostResult> {
+        self.original().sign_in_up_post(input, ctx).await
+    }
+}
+
+pub(crate) struct CoreApis {
+    pub inner: Weak<Inner>,
+}
+
+fn not_allowed(code: &str, sentence: &str) -> SignInUpPostResult {
+    SignInUpPostResult::SignInUpNotAllowed {
+        reason: format!("{sentence} ({code})"),
+    }
+}
+
+#[async_trait]
+impl ApiFunctions for CoreApis {
+    fn original(&self) -> &dyn ApiFunctions {
+        self
+    }
+
+    async fn sign_in_up_post(
+        &self,
+        input: &SignInUpPostInput,
+        ctx: &UserContext,
+    ) -> Result<SignInUpPostResult> {
+        let inner: Arc<Inner> = self
+            .inner
+            .upgrade()
+            .ok_or_else(|| AuthError::internal("the engine was dropped"))?;
+        let fns: &dyn RecipeFunctions = inner.fns();
+        let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
+        ids::validate_third_party_id(&input.third_party_id)?;
+        let tenant =
+            fns.get_tenant(&tenant_id, ctx)
+                .await?
+                .ok_or_else(|| AuthError::TenantNotFound {
+                    tenant_id: tenant_id.clone(),
+                })?;
+        if !provider_available(
+            &tenant_id,
+            &tenant.config,
+            inner.config.providers.as_deref(),
+            &input.third_party_id,
+        ) {
+            return Err(AuthError::ProviderNotFound {
+                third_party_id: input.third_party_id.clone(),
+            });
+        }
+        ids::validate_third_party_user_id(&input.user_info.third_party_user_id)?;
+        let provided = input
+            .user_info
+            .email
+            .clone()
+            .filter(|e| !e.id.trim().is_empty());
+        let email_input = match provided {
+            Some(e) => e,
+            None if !input.require_email => EmailInput {
+                id: format!(
+                    "{}.{}@stfakeemail.supertokens.com",
+                    input.user_info.third_party_user_id, input.third_party_id
+                ),
+                is_verified: true,
+            },
+            None => return Ok(SignInUpPostResult::NoEmailGivenByProvider),
+        };
+        if !tenant.config.allows_third_party_first_factor() {
+            return Err(AuthError::FirstFactorNotAllowed {
+                message: format!(
+                    "'{THIRD_PARTY_FACTOR}' is not a first factor of tenant '{tenant_id}'"
+                ),
+            });
+        }
+        let email_id = email::normalise_and_validate_email(&email_input.id)?;
+        let tp = ThirdPartyInfo {
+            id: input.third_party_id.clone(),
+            user_id: input.user_info.third_party_user_id.clone(),
+        };
+        let new_info = NewAccountInfo {
+            recipe_id: RecipeId::ThirdParty,
+            account_info: AccountInfo {
+                email: Some(email_id.clone()),
+                phone_number: None,
+                third_party: Some(tp.clone()),
+            },
+            recipe_user_id: None,
+        };
+
+        // Who is authenticating: the login method holding this provider account in this tenant.
+        let tp_lookup = AccountInfo {
+            third_party: Some(tp.clone()),
+            ..AccountInfo::default()
+        };
+        let authenticating = fns
+            .list_users_by_account_info(&tenant_id, &tp_lookup, false, ctx)
+            .await?
+            .into_iter()
+            .next();
+        let mut is_verified = email_input.is_verified;
+        match &authenticating {
+            None => {
+                if !policy::is_sign_up_allowed(fns, &tenant_id, &new_info, is_verified, None, ctx)
+                    .await?
+                {
+                    return Ok(not_allowed("ERR_CODE_006", ERR_SECURITY));
+                }
+            }
+            Some(user) => {
+                let lm = user
+                    .third_party_login_method(&tp, &tenant_id)
+                    .ok_or_else(|| {
+                        AuthError::internal("authenticating user lacks its login method")
+                    })?;
+                if !is_verified {
+                    is_verified = fns
+                        .is_email_verified(&lm.recipe_user_id, Some(&email_id), ctx)
+                        .await?;
+                }
+                // `isSignInAllowed` judges the login method being used, not the whole group.
+                let as_user = if user.is_primary_user {
+                    user.clone()
+                } else {
+                    User::from_login_methods(user.id.clone(), false, vec![lm.clone()])
+                };
+                // A verified provider email (or a new email verified before) verifies the login method on
+                // sign-in, so it counts as `signInVerifiesLoginMethod`, as in supertokens-node.
+                if !policy::is_sign_in_allowed(
+                    fns,
+                    &tenant_id,
+                    &as_user,
+                    &new_info,
+                    is_verified,
+                    None,
+                    ctx,
+                )
+                .await?
+                {
+                    return Ok(not_allowed("ERR_CODE_004", ERR_SECURITY));
+                }
+            }
+        }
+
+        let recipe_input = SignInUpInput {
+            tenant_id: tenant_id.clone(),
+            third_party_id: tp.id.clone(),
+            third_party_user_id: tp.user_id.clone(),
+            email: EmailInput {
+                id: email_id,
+                is_verified,
+            },
+        };
+        let (created, user, recipe_user_id) = match fns
+            .manually_create_or_update_user(&recipe_input, ctx)
+            .await?
+        {
+            ManuallyCreateOrUpdateUserResult::Ok {
+                created_new_recipe_user,
+                user,
+                recipe_user_id,
+                ..
+            } => (created_new_recipe_user, user, recipe_user_id),
+            ManuallyCreateOrUpdateUserResult::EmailChangeNotAllowedError { reason } => {
+                let code = if reason == REASON_PRIMARY_USER_CONFLICT {
+                    "ERR_CODE_005"
+                } else {
+                    "ERR_CODE_024"
+                };
+                return Ok(not_allowed(code, ERR_EMAIL_CHANGE));
+            }
+            ManuallyCreateOrUpdateUserResult::SignInUpNotAllowed { reason } => {
+                return Ok(SignInUpPostResult::SignInUpNotAllowed { reason })
+            }
+        };
+        let CreateNewSessionResult::Ok {
+            session,
+            access_token,
+        } = fns
+            .create_new_session(&tenant_id, &recipe_user_id, &serde_json::json!({}), ctx)
+            .await?;
+        Ok(SignInUpPostResult::Ok {
+            created_new_recipe_user: created,
+            user,
+            session,
+            access_token,
+        })
+    }
+}

@@ -1,0 +1,805 @@
+//! The `AuthCore` handle, its builder and configuration, and the built-in implementation of the functions.
+
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::{ApiFunctions, CoreApis};
+use crate::error::{AuthError, Result};
+use crate::functions::*;
+use crate::model::{email, ids, AccountInfo, SignInUpInput, User};
+use crate::policy::{
+    self, AccountLinkingConfig, EmailChangeDecision, NewAccountInfo, ShouldAutomaticallyLink,
+};
+use crate::recipes::linking::{
+    self, CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult,
+};
+use crate::recipes::sessions::{self, CreateNewSessionResult, GetSessionResult, Session};
+use crate::recipes::tenants::{
+    self, AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
+    DisassociateUserFromTenantResult, ProviderConfig, Tenant, TenantConfigInput,
+};
+use crate::recipes::thirdparty::{self, IdGenerator, SignInUpResult, UuidGenerator, ValidSignInUp};
+use crate::recipes::{emailverification, Step, Tx, TxError, TxResult};
+use crate::store::sqlite::{SqliteOptions, SqliteStore};
+use crate::store::{Constraint, Store, StoreError};
+
+/// Engine configuration; JSON-shaped so every binding can pass it through unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuthCoreConfig {
+    /// Static providers (spec §5.4). `None`: any provider id is accepted on any tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub providers: Option<Vec<ProviderConfig>>,
+    #[serde(default)]
+    pub account_linking: AccountLinkingConfig,
+    #[serde(default = "default_session_lifetime")]
+    pub session_lifetime_ms: i64,
+}
+
+fn default_session_lifetime() -> i64 {
+    30 * 24 * 3600 * 1000
+}
+
+impl Default for AuthCoreConfig {
+    fn default() -> Self {
+        AuthCoreConfig {
+            providers: None,
+            account_linking: AccountLinkingConfig::default(),
+            session_lifetime_ms: default_session_lifetime(),
+        }
+    }
+}
+
+type FunctionsOverride =
+    Box<dyn FnOnce(Arc<dyn RecipeFunctions>) -> Arc<dyn RecipeFunctions> + Send>;
+type ApisOverride = Box<dyn FnOnce(Arc<dyn ApiFunctions>) -> Arc<dyn ApiFunctions> + Send>;
+
+/// Builds an [`AuthCore`].
+pub struct AuthCoreBuilder {
+    store: Option<Arc<dyn Store>>,
+    config: AuthCoreConfig,
+    id_generator: Arc<dyn IdGenerator>,
+    function_overrides: Vec<FunctionsOverride>,
+    api_overrides: Vec<ApisOverride>,
+}
+
+impl AuthCoreBuilder {
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+    /// Opens (or creates) a SQLite database file.
+    pub fn sqlite(self, path: impl AsRef<std::path::Path>) -> Result<Self> {
+        let store = SqliteStore::open(SqliteOptions::new(path))?;
+        Ok(self.store(Arc::new(store)))
+    }
+    pub fn config(mut self, config: AuthCoreConfig) -> Self {
+        self.config = config;
+        self
+    }
+    /// Replace the user id generator (tests: forced collisions).
+    pub fn id_generator(mut self, generator: Arc<dyn IdGenerator>) -> Self {
+        self.id_generator = generator;
+        self
+    }
+    /// Add an override layer over the recipe functions; later layers wrap earlier ones.
+    pub fn override_functions(
+        mut self,
+        f: impl FnOnce(Arc<dyn RecipeFunctions>) -> Arc<dyn RecipeFunctions> + Send + 'static,
+    ) -> Self {
+        self.function_overrides.push(Box::new(f));
+        self
+    }
+    /// Add an override layer over the API functions.
+    pub fn override_apis(
+        mut self,
+        f: impl FnOnce(Arc<dyn ApiFunctions>) -> Arc<dyn ApiFunctions> + Send + 'static,
+    ) -> Self {
+        self.api_overrides.push(Box::new(f));
+        self
+    }
+
+    pub fn build(self) -> Result<AuthCore> {
+        let store = self
+            .store
+            .ok_or_else(|| AuthError::invalid("store", "no store configured"))?;
+        if let Some(p) = &self.config.providers {
+            let mut seen = std::collections::BTreeSet::new();
+            for provider in p {
+                ids::validate_third_party_id(&provider.third_party_id)?;
+                if !seen.insert(provider.third_party_id.clone()) {
+                    return Err(AuthError::DuplicateProvider {
+                        third_party_id: provider.third_party_id.clone(),
+                    });
+                }
+            }
+        }
+        let function_overrides = self.function_overrides;
+        let api_overrides = self.api_overrides;
+        let inner = Arc::new_cyclic(|weak: &Weak<Inner>| {
+            let mut fns: Arc<dyn RecipeFunctions> = Arc::new(CoreFunctions {
+                inner: weak.clone(),
+            });
+            for o in function_overrides {
+                fns = o(fns);
+            }
+            let mut apis: Arc<dyn ApiFunctions> = Arc::new(CoreApis {
+                inner: weak.clone(),
+            });
+            for o in api_overrides {
+                apis = o(apis);
+            }
+            let cell = OnceLock::new();
+            let _ = cell.set((fns, apis));
+            Inner {
+                store,
+                config: self.config,
+                id_generator: self.id_generator,
+                layers: cell,
+            }
+        });
+        Ok(AuthCore { inner })
+    }
+}
+
+pub(crate) struct Inner {
+    pub store: Arc<dyn Store>,
+    pub config: AuthCoreConfig,
+    id_generator: Arc<dyn IdGenerator>,
+    layers: OnceLock<(Arc<dyn RecipeFunctions>, Arc<dyn ApiFunctions>)>,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+const MAX_TX_ATTEMPTS: usize = 20;
+
+fn retryable(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Busy(_)
+            | StoreError::UniqueViolation(
+                Constraint::ThirdPartyInTenant
+                    | Constraint::UserId
+                    | Constraint::Reservation
+                    | Constraint::SessionHandle
+            )
+    )
+}
+
+impl Inner {
+    pub fn fns(&self) -> &(dyn RecipeFunctions + 'static) {
+        // Set in `build` before the handle exists.
+        self.layers
+            .get()
+            .map(|l| &*l.0)
+            .expect("functions are built with the engine")
+    }
+
+    pub fn apis(&self) -> &(dyn ApiFunctions + 'static) {
+        self.layers
+            .get()
+            .map(|l| &*l.1)
+            .expect("apis are built with the engine")
+    }
+
+    /// Runs `f` in a write transaction, retrying store-level races (unique violations, busy).
+    pub fn write<T>(&self, mut f: impl FnMut(&mut Tx<'_>) -> TxResult<Step<T>>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut tx = Tx {
+                s: self.store.write()?,
+                now: now_ms(),
+            };
+            let outcome = match f(&mut tx) {
+                Ok(Step::Commit(v)) => tx.s.commit().map(|_| v).map_err(TxError::Store),
+                Ok(Step::Rollback(v)) => return Ok(v),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(v) => return Ok(v),
+                Err(TxError::Store(e)) if retryable(&e) && attempt < MAX_TX_ATTEMPTS => continue,
+                Err(TxError::Store(e)) => return Err(e.into()),
+                Err(TxError::Auth(e)) => return Err(e),
+            }
+        }
+    }
+
+    /// Runs `f` in a read transaction.
+    pub fn read<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> TxResult<T>) -> Result<T> {
+        let mut tx = Tx {
+            s: self.store.read()?,
+            now: now_ms(),
+        };
+        match f(&mut tx) {
+            Ok(v) => Ok(v),
+            Err(TxError::Store(e)) => Err(e.into()),
+            Err(TxError::Auth(e)) => Err(e),
+        }
+    }
+}
+
+/// The engine handle: cheap to clone, shareable across threads. It dereferences to the final (overridden)
+/// [`RecipeFunctions`], so `auth.sign_in_up(&input, &ctx)` runs every override.
+#[derive(Clone)]
+pub struct AuthCore {
+    inner: Arc<Inner>,
+}
+
+impl std::ops::Deref for AuthCore {
+    type Target = dyn RecipeFunctions;
+    fn deref(&self) -> &Self::Target {
+        self.inner.fns()
+    }
+}
+
+impl AuthCore {
+    pub fn builder() -> AuthCoreBuilder {
+        AuthCoreBuilder {
+            store: None,
+            config: AuthCoreConfig::default(),
+            id_generator: Arc::new(UuidGenerator),
+            function_overrides: Vec::new(),
+            api_overrides: Vec::new(),
+        }
+    }
+
+    /// Opens an engine on a SQLite file with the given configuration.
+    pub fn open_sqlite(
+        path: impl AsRef<std::path::Path>,
+        config: AuthCoreConfig,
+    ) -> Result<AuthCore> {
+        AuthCore::builder().sqlite(path)?.config(config).build()
+    }
+
+    pub fn functions(&self) -> &dyn RecipeFunctions {
+        self.inner.fns()
+    }
+
+    pub fn apis(&self) -> &(dyn ApiFunctions + 'static) {
+        self.inner.apis()
+    }
+
+    pub fn config(&self) -> &AuthCoreConfig {
+        &self.inner.config
+    }
+}
+
+/// The built-in implementation. It reaches the engine weakly (the engine owns it) and calls other operations
+/// through the final functions object.
+struct CoreFunctions {
+    inner: Weak<Inner>,
+}
+
+impl CoreFunctions {
+    fn inner(&self) -> Result<Arc<Inner>> {
+        self.inner
+            .upgrade()
+            .ok_or_else(|| AuthError::internal("the engine was dropped"))
+    }
+}
+
+fn tenant_id(raw: &str) -> Result<String> {
+    ids::normalise_tenant_id(raw)
+}
+
+const DEFAULT_PAGE: usize = 100;
+const MAX_PAGE: usize = 500;
+
+fn encode_cursor(c: &(i64, String)) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}:{}", c.0, c.1))
+}
+
+fn decode_cursor(token: &str) -> Result<(i64, String)> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| AuthError::InvalidPaginationToken)?;
+    let s = String::from_utf8(bytes).map_err(|_| AuthError::InvalidPaginationToken)?;
+    let (t, id) = s.split_once(':').ok_or(AuthError::InvalidPaginationToken)?;
+    Ok((
+        t.parse().map_err(|_| AuthError::InvalidPaginationToken)?,
+        id.to_string(),
+    ))
+}
+
+#[async_trait]
+impl RecipeFunctions for CoreFunctions {
+    fn original(&self) -> &dyn RecipeFunctions {
+        self
+    }
+
+    async fn sign_in_up(
+        &self,
+        input: &SignInUpInput,
+        _ctx: &UserContext,
+    ) -> Result<SignInUpResult> {
+        let inner = self.inner()?;
+        let valid = ValidSignInUp::parse(input)?;
+        let id_gen = inner.id_generator.clone();
+        // A plain sign-in with nothing to change reads only, beside any writer.
+        let fast = inner.read(|tx| thirdparty::sign_in_up(tx, &*id_gen, &valid, false))?;
+        if let Some(Step::Commit(r) | Step::Rollback(r)) = fast {
+            return Ok(r);
+        }
+        inner.write(|tx| {
+            thirdparty::sign_in_up(tx, &*id_gen, &valid, true)?
+                .ok_or_else(|| TxError::Auth(AuthError::internal("write path asked for a write")))
+        })
+    }
+
+    async fn manually_create_or_update_user(
+        &self,
+        input: &ManuallyCreateOrUpdateUserInput,
+        ctx: &UserContext,
+    ) -> Result<ManuallyCreateOrUpdateUserResult> {
+        let inner = self.inner()?;
+        let fns = inner.fns();
+        let valid = ValidSignInUp::parse(input)?;
+        let tp_lookup = AccountInfo {
+            third_party: Some(valid.third_party.clone()),
+            ..AccountInfo::default()
+        };
+        let existing = fns
+            .list_users_by_account_info(&valid.tenant_id, &tp_lookup, false, ctx)
+            .await?;
+        if let Some(user) = existing.first() {
+            match policy::is_email_change_allowed(
+                fns,
+                user,
+                &valid.email,
+                valid.is_verified,
+                None,
+                ctx,
+            )
+            .await?
+            {
+                EmailChangeDecision::Allowed => {}
+                EmailChangeDecision::PrimaryUserConflict => {
+                    return Ok(
+                        ManuallyCreateOrUpdateUserResult::EmailChangeNotAllowedError {
+                            reason: policy::REASON_PRIMARY_USER_CONFLICT.into(),
+                        },
+                    )
+                }
+                EmailChangeDecision::AccountTakeoverRisk => {
+                    return Ok(
+                        ManuallyCreateOrUpdateUserResult::EmailChangeNotAllowedError {
+                            reason: policy::REASON_TAKEOVER_RISK.into(),
+                        },
+                    )
+                }
+            }
+        }
+        let normalised = SignInUpInput {
+            tenant_id: valid.tenant_id.clone(),
+            third_party_id: valid.third_party.id.clone(),
+            third_party_user_id: valid.third_party.user_id.clone(),
+            email: crate::model::EmailInput {
+                id: valid.email.clone(),
+                is_verified: valid.is_verified,
+            },
+        };
+        let (created, user, recipe_user_id) = match fns.sign_in_up(&normalised, ctx).await? {
+            SignInUpResult::Ok {
+                created_new_user,
+                user,
+                recipe_user_id,
+            } => (created_new_user, user, recipe_user_id),
+            SignInUpResult::EmailChangeNotAllowedError { reason } => {
+                return Ok(ManuallyCreateOrUpdateUserResult::EmailChangeNotAllowedError { reason })
+            }
+        };
+        let user = verify_if_linked_accounts_verified(fns, user, &recipe_user_id, ctx).await?;
+        let (user, linking) = policy::try_linking_by_account_info_or_create_primary_user(
+            fns,
+            &valid.tenant_id,
+            user,
+            &recipe_user_id,
+            None,
+            ctx,
+        )
+        .await?;
+        Ok(ManuallyCreateOrUpdateUserResult::Ok {
+            created_new_recipe_user: created,
+            user,
+            recipe_user_id,
+            linking,
+        })
+    }
+
+    async fn should_do_automatic_account_linking(
+        &self,
+        new_account_info: &NewAccountInfo,
+        _user: Option<&User>,
+        _session: Option<&Session>,
+        tenant_id: &str,
+        _ctx: &UserContext,
+    ) -> Result<ShouldAutomaticallyLink> {
+        let inner = self.inner()?;
+        let provider = new_account_info
+            .account_info
+            .third_party
+            .as_ref()
+            .map(|tp| tp.id.as_str());
+        Ok(inner.config.account_linking.decide(tenant_id, provider))
+    }
+
+    async fn on_account_linked(
+        &self,
+        _user: &User,
+        _new: &crate::model::LoginMethod,
+        _ctx: &UserContext,
+    ) -> Result<()> {
+        Ok(())
+    }
+
+    async fn create_primary_user(
+        &self,
+        recipe_user_id: &str,
+        _ctx: &UserContext,
+    ) -> Result<CreatePrimaryUserResult> {
+        let id = ids::validate_user_id("recipeUserId", recipe_user_id)?;
+        self.inner()?
+            .write(|tx| linking::create_primary_user(tx, id, false))
+    }
+
+    async fn can_create_primary_user(
+        &self,
+        recipe_user_id: &str,
+        _ctx: &UserContext,
+    ) -> Result<CreatePrimaryUserResult> {
+        let id = ids::validate_user_id("recipeUserId", recipe_user_id)?;
+        self.inner()?
+            .write(|tx| linking::create_primary_user(tx, id, true))
+    }
+
+    async fn link_accounts(
+        &self,
+        recipe_user_id: &str,
+        primary_user_id: &str,
+        ctx: &UserContext,
+    ) -> Result<LinkAccountsResult> {
+        let inner = self.inner()?;
+        let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
+        let pid = ids::validate_user_id("primaryUserId", primary_user_id)?;
+        let (result, _effects) = inner.write(|tx| linking::link_accounts(tx, rid, pid, false))?;
+        // The SDK's linkAccounts: propagate verification from same-email members, then `onAccountLinked`.
+        if let LinkAccountsResult::Ok {
+            accounts_already_linked: false,
+            user: Some(user),
+        } = &result
+        {
+            let fns = inner.fns();
+            let user = verify_if_linked_accounts_verified(fns, user.clone(), rid, ctx).await?;
+            if let Some(lm) = user.login_method(rid).cloned() {
+                fns.on_account_linked(&user, &lm, ctx).await?;
+            }
+            return Ok(LinkAccountsResult::Ok {
+                accounts_already_linked: false,
+                user: Some(user),
+            });
+        }
+        Ok(result)
+    }
+
+    async fn can_link_accounts(
+        &self,
+        recipe_user_id: &str,
+        primary_user_id: &str,
+        _ctx: &UserContext,
+    ) -> Result<LinkAccountsResult> {
+        let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
+        let pid = ids::validate_user_id("primaryUserId", primary_user_id)?;
+        self.inner()?
+            .write(|tx| linking::link_accounts(tx, rid, pid, true))
+            .map(|(r, _)| r)
+    }
+
+    async fn unlink_account(
+        &self,
+        recipe_user_id: &str,
+        _ctx: &UserContext,
+    ) -> Result<UnlinkAccountResult> {
+        let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
+        self.inner()?
+            .write(|tx| linking::unlink_account(tx, rid))
+            .map(|(r, _)| r)
+    }
+
+    async fn delete_user(
+        &self,
+        user_id: &str,
+        remove_all_linked_accounts: bool,
+        _ctx: &UserContext,
+    ) -> Result<()> {
+        let id = ids::validate_user_id("userId", user_id)?;
+        self.inner()?
+            .write(|tx| linking::delete_user(tx, id, remove_all_linked_accounts))
+            .map(|_| ())
+    }
+
+    async fn get_user(&self, user_id: &str, _ctx: &UserContext) -> Result<Option<User>> {
+        let id = ids::validate_user_id("userId", user_id)?;
+        self.inner()?.read(|tx| linking::get_user(tx, id))
+    }
+
+    async fn list_users_by_account_info(
+        &self,
+        tenant_id_raw: &str,
+        account_info: &AccountInfo,
+        union: bool,
+        _ctx: &UserContext,
+    ) -> Result<Vec<User>> {
+        let t = tenant_id(tenant_id_raw)?;
+        let info = linking::normalise_account_info(account_info)?;
+        self.inner()?
+            .read(|tx| linking::list_users_by_account_info(tx, &t, &info, union))
+    }
+
+    async fn get_users(&self, input: &GetUsersInput, _ctx: &UserContext) -> Result<GetUsersResult> {
+        let t = input.tenant_id.as_deref().map(tenant_id).transpose()?;
+        let limit = input.limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(AuthError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        let after = input
+            .pagination_token
+            .as_deref()
+            .map(decode_cursor)
+            .transpose()?;
+        let desc = input.time_joined_order == TimeJoinedOrder::Desc;
+        self.inner()?.read(|tx| {
+            if let Some(t) = &t {
+                crate::recipes::require_tenant(tx, t)?;
+            }
+            let page =
+                tx.s.list_groups(t.as_deref(), after.as_ref(), desc, limit + 1)?;
+            let mut users = Vec::with_capacity(limit);
+            for (_, gid) in page.iter().take(limit) {
+                if let Some(g) = crate::recipes::Group::load(tx, gid)? {
+                    users.push(g.to_user());
+                }
+            }
+            let next_pagination_token = if page.len() > limit {
+                page.get(limit - 1).map(encode_cursor)
+            } else {
+                None
+            };
+            Ok(GetUsersResult {
+                users,
+                next_pagination_token,
+            })
+        })
+    }
+
+    async fn is_email_verified(
+        &self,
+        recipe_user_id: &str,
+        email: Option<&str>,
+        _ctx: &UserContext,
+    ) -> Result<bool> {
+        let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
+        self.inner()?
+            .read(|tx| emailverification::is_verified(tx, rid, email))
+    }
+
+    async fn verify_email(
+        &self,
+        input: &VerifyEmailInput,
+        ctx: &UserContext,
+    ) -> Result<VerifyEmailResult> {
+        let inner = self.inner()?;
+        let rid = ids::validate_user_id("recipeUserId", &input.recipe_user_id)?;
+        let email = input.email.as_deref();
+        inner
+            .write(|tx| emailverification::set_verified(tx, rid, email, true).map(Step::Commit))?;
+        let fns = inner.fns();
+        let Some(user) = fns.get_user(rid, ctx).await? else {
+            return Ok(VerifyEmailResult::Ok { user: None });
+        };
+        // Like `verifyEmailUsingToken`: link only if the verified email is still the login method's email.
+        let current = user.login_method(rid).and_then(|lm| lm.email.clone());
+        let verified_email = match email {
+            Some(e) => Some(email::normalise_email(e)),
+            None => current.clone(),
+        };
+        if !input.attempt_account_linking || current != verified_email {
+            return Ok(VerifyEmailResult::Ok { user: Some(user) });
+        }
+        let tenant = user
+            .login_method(rid)
+            .and_then(|lm| lm.tenant_ids.first().cloned());
+        let Some(tenant) = tenant else {
+            return Ok(VerifyEmailResult::Ok { user: Some(user) });
+        };
+        let (user, _) = policy::try_linking_by_account_info_or_create_primary_user(
+            fns, &tenant, user, rid, None, ctx,
+        )
+        .await?;
+        Ok(VerifyEmailResult::Ok { user: Some(user) })
+    }
+
+    async fn unverify_email(
+        &self,
+        recipe_user_id: &str,
+        email: Option<&str>,
+        _ctx: &UserContext,
+    ) -> Result<()> {
+        let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
+        self.inner()?
+            .write(|tx| emailverification::set_verified(tx, rid, email, false).map(Step::Commit))
+            .map(|_| ())
+    }
+
+    async fn create_or_update_tenant(
+        &self,
+        tenant_id_raw: &str,
+        config: &TenantConfigInput,
+        _ctx: &UserContext,
+    ) -> Result<CreateOrUpdateTenantResult> {
+        let t = ids::validate_new_tenant_id(tenant_id_raw)?;
+        self.inner()?
+            .write(|tx| tenants::create_or_update(tx, &t, config).map(Step::Commit))
+    }
+
+    async fn delete_tenant(
+        &self,
+        tenant_id_raw: &str,
+        _ctx: &UserContext,
+    ) -> Result<DeleteTenantResult> {
+        let t = tenant_id(tenant_id_raw)?;
+        self.inner()?
+            .write(|tx| tenants::delete(tx, &t).map(Step::Commit))
+            .map(|(r, _)| r)
+    }
+
+    async fn get_tenant(&self, tenant_id_raw: &str, _ctx: &UserContext) -> Result<Option<Tenant>> {
+        let t = tenant_id(tenant_id_raw)?;
+        self.inner()?.read(|tx| {
+            Ok(tx.s.tenant(&t)?.map(|config| Tenant {
+                tenant_id: t.clone(),
+                config,
+            }))
+        })
+    }
+
+    async fn list_all_tenants(&self, _ctx: &UserContext) -> Result<Vec<Tenant>> {
+        self.inner()?.read(|tx| {
+            Ok(tx
+                .s
+                .list_tenants()?
+                .into_iter()
+                .map(|(tenant_id, config)| Tenant { tenant_id, config })
+                .collect())
+        })
+    }
+
+    async fn associate_user_to_tenant(
+        &self,
+        tenant_id_raw: &str,
+        recipe_user_id: &str,
+        _ctx: &UserContext,
+    ) -> Result<AssociateUserToTenantResult> {
+        let t = tenant_id(tenant_id_raw)?;
+        let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
+        self.inner()?.write(|tx| tenants::associate(tx, &t, rid))
+    }
+
+    async fn disassociate_user_from_tenant(
+        &self,
+        tenant_id_raw: &str,
+        recipe_user_id: &str,
+        _ctx: &UserContext,
+    ) -> Result<DisassociateUserFromTenantResult> {
+        let t = tenant_id(tenant_id_raw)?;
+        let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
+        self.inner()?
+            .write(|tx| tenants::disassociate(tx, &t, rid))
+            .map(|(r, _)| r)
+    }
+
+    async fn create_new_session(
+        &self,
+        tenant_id_raw: &str,
+        recipe_user_id: &str,
+        access_token_payload: &Value,
+        _ctx: &UserContext,
+    ) -> Result<CreateNewSessionResult> {
+        let inner = self.inner()?;
+        let t = tenant_id(tenant_id_raw)?;
+        let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
+        let lifetime = inner.config.session_lifetime_ms;
+        inner.write(|tx| {
+            sessions::create(tx, &t, rid, access_token_payload, lifetime).map(Step::Commit)
+        })
+    }
+
+    async fn get_session(
+        &self,
+        access_token: &str,
+        _ctx: &UserContext,
+    ) -> Result<GetSessionResult> {
+        self.inner()?.read(|tx| sessions::verify(tx, access_token))
+    }
+
+    async fn revoke_session(&self, session_handle: &str, _ctx: &UserContext) -> Result<bool> {
+        self.inner()?
+            .write(|tx| Ok(Step::Commit(tx.s.delete_session(session_handle)?)))
+    }
+
+    async fn revoke_all_sessions_for_user(
+        &self,
+        user_id: &str,
+        include_linked: bool,
+        _ctx: &UserContext,
+    ) -> Result<Vec<String>> {
+        let id = ids::validate_user_id("userId", user_id)?;
+        self.inner()?.write(|tx| {
+            let owners = sessions::session_owners(tx, id, include_linked)?;
+            Ok(Step::Commit(sessions::revoke_for_recipe_users(
+                tx, &owners, None,
+            )?))
+        })
+    }
+
+    async fn get_all_session_handles_for_user(
+        &self,
+        user_id: &str,
+        include_linked: bool,
+        _ctx: &UserContext,
+    ) -> Result<Vec<String>> {
+        let id = ids::validate_user_id("userId", user_id)?;
+        self.inner()?.read(|tx| {
+            let owners = sessions::session_owners(tx, id, include_linked)?;
+            Ok(tx.s.session_handles_for(&owners, None)?)
+        })
+    }
+}
+
+/// The SDK's `verifyEmailForRecipeUserIfLinkedAccountsAreVerified` (spec §3, addition 2): a primary user's
+/// login method whose email another member already verified becomes verified too.
+pub(crate) async fn verify_if_linked_accounts_verified(
+    fns: &dyn RecipeFunctions,
+    user: User,
+    recipe_user_id: &str,
+    ctx: &UserContext,
+) -> Result<User> {
+    if !user.is_primary_user {
+        return Ok(user);
+    }
+    let Some(lm) = user.login_method(recipe_user_id) else {
+        return Ok(user);
+    };
+    let Some(email) = lm.email.clone() else {
+        return Ok(user);
+    };
+    if lm.verified
+        || !user
+            .login_methods
+            .iter()
+            .any(|o| o.verified && o.has_email(&email))
+    {
+        return Ok(user);
+    }
+    let input = VerifyEmailInput {
+        recipe_user_id: recipe_user_id.to_string(),
+        email: Some(email),
+        attempt_account_linking: false,
+    };
+    fns.verify_email(&input, ctx).await?;
+    Ok(fns.get_user(recipe_user_id, ctx).await?.unwrap_or(user))
+}

@@ -1,0 +1,351 @@
+//! The recipe functions interface: every operation callers and overrides see.
+//!
+//! SuperTokens' override model (spec §7.1): an override receives `original` and returns a replacement; the
+//! engine keeps the *final* object, and the built-in implementation calls other operations through it, so
+//! overriding `createPrimaryUser` also changes what `manuallyCreateOrUpdateUser` does. In Rust an override is a
+//! struct holding `original` that implements [`RecipeFunctions::original`] and only the methods it changes: every
+//! other method's default body delegates to `original()`.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::Result;
+use crate::model::{AccountInfo, EmailInput, LoginMethod, SignInUpInput, User};
+use crate::policy::{LinkingExplanation, NewAccountInfo, ShouldAutomaticallyLink};
+use crate::recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
+use crate::recipes::sessions::{CreateNewSessionResult, GetSessionResult, Session};
+use crate::recipes::tenants::{
+    AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
+    DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
+};
+use crate::recipes::thirdparty::SignInUpResult;
+
+/// A map that travels through every call of one request, shared by reference like a JS object, so host code
+/// can pass per-request flags to its own overrides and callbacks.
+#[derive(Debug, Clone, Default)]
+pub struct UserContext(Arc<Mutex<Map<String, Value>>>);
+
+impl UserContext {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn from_map(map: Map<String, Value>) -> Self {
+        UserContext(Arc::new(Mutex::new(map)))
+    }
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.0.lock().ok().and_then(|m| m.get(key).cloned())
+    }
+    pub fn set(&self, key: &str, value: Value) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key.to_string(), value);
+        }
+    }
+    pub fn to_map(&self) -> Map<String, Value> {
+        self.0.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+/// Input of `manuallyCreateOrUpdateUser`: the core input; the policy layer adds linking.
+pub type ManuallyCreateOrUpdateUserInput = SignInUpInput;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status")]
+pub enum ManuallyCreateOrUpdateUserResult {
+    #[serde(rename = "OK", rename_all = "camelCase")]
+    Ok {
+        created_new_recipe_user: bool,
+        user: User,
+        recipe_user_id: String,
+        linking: LinkingExplanation,
+    },
+    #[serde(rename = "EMAIL_CHANGE_NOT_ALLOWED_ERROR")]
+    EmailChangeNotAllowedError { reason: String },
+    #[serde(rename = "SIGN_IN_UP_NOT_ALLOWED")]
+    SignInUpNotAllowed { reason: String },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TimeJoinedOrder {
+    #[default]
+    #[serde(rename = "ASC")]
+    Asc,
+    #[serde(rename = "DESC")]
+    Desc,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GetUsersInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pagination_token: Option<String>,
+    #[serde(default)]
+    pub time_joined_order: TimeJoinedOrder,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetUsersResult {
+    pub users: Vec<User>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_pagination_token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status")]
+pub enum VerifyEmailResult {
+    #[serde(rename = "OK")]
+    Ok { user: Option<User> },
+}
+
+/// Input of `verifyEmail`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyEmailInput {
+    pub recipe_user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Run automatic linking afterwards, like the SDK's `verifyEmailUsingToken` (default true).
+    #[serde(default = "yes")]
+    pub attempt_account_linking: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The email a provider returned (absent when the provider gave none).
+pub type ProviderEmail = Option<EmailInput>;
+
+/// Every overridable operation. See the module docs for how overrides compose.
+#[async_trait]
+pub trait RecipeFunctions: Send + Sync {
+    /// The implementation this one wraps. The built-in implementation returns itself and overrides every
+    /// method, so the defaults below are only ever used by overrides.
+    fn original(&self) -> &dyn RecipeFunctions;
+
+    /// Core third-party sign-in/up (spec §2).
+    async fn sign_in_up(&self, input: &SignInUpInput, ctx: &UserContext) -> Result<SignInUpResult> {
+        self.original().sign_in_up(input, ctx).await
+    }
+    /// Sign-in/up with the linking policy (spec §4.8).
+    async fn manually_create_or_update_user(
+        &self,
+        input: &ManuallyCreateOrUpdateUserInput,
+        ctx: &UserContext,
+    ) -> Result<ManuallyCreateOrUpdateUserResult> {
+        self.original()
+            .manually_create_or_update_user(input, ctx)
+            .await
+    }
+    async fn should_do_automatic_account_linking(
+        &self,
+        new_account_info: &NewAccountInfo,
+        user: Option<&User>,
+        session: Option<&Session>,
+        tenant_id: &str,
+        ctx: &UserContext,
+    ) -> Result<ShouldAutomaticallyLink> {
+        self.original()
+            .should_do_automatic_account_linking(new_account_info, user, session, tenant_id, ctx)
+            .await
+    }
+    /// Called after a link that actually happened (the SDK's only linking hook). Default: nothing.
+    async fn on_account_linked(
+        &self,
+        user: &User,
+        new_account: &LoginMethod,
+        ctx: &UserContext,
+    ) -> Result<()> {
+        self.original()
+            .on_account_linked(user, new_account, ctx)
+            .await
+    }
+    async fn create_primary_user(
+        &self,
+        recipe_user_id: &str,
+        ctx: &UserContext,
+    ) -> Result<CreatePrimaryUserResult> {
+        self.original()
+            .create_primary_user(recipe_user_id, ctx)
+            .await
+    }
+    async fn can_create_primary_user(
+        &self,
+        recipe_user_id: &str,
+        ctx: &UserContext,
+    ) -> Result<CreatePrimaryUserResult> {
+        self.original()
+            .can_create_primary_user(recipe_user_id, ctx)
+            .await
+    }
+    async fn link_accounts(
+        &self,
+        recipe_user_id: &str,
+        primary_user_id: &str,
+        ctx: &UserContext,
+    ) -> Result<LinkAccountsResult> {
+        self.original()
+            .link_accounts(recipe_user_id, primary_user_id, ctx)
+            .await
+    }
+    async fn can_link_accounts(
+        &self,
+        recipe_user_id: &str,
+        primary_user_id: &str,
+        ctx: &UserContext,
+    ) -> Result<LinkAccountsResult> {
+        self.original()
+            .can_link_accounts(recipe_user_id, primary_user_id, ctx)
+            .await
+    }
+    async fn unlink_account(
+        &self,
+        recipe_user_id: &str,
+        ctx: &UserContext,
+    ) -> Result<UnlinkAccountResult> {
+        self.original().unlink_account(recipe_user_id, ctx).await
+    }
+    async fn delete_user(
+        &self,
+        user_id: &str,
+        remove_all_linked_accounts: bool,
+        ctx: &UserContext,
+    ) -> Result<()> {
+        self.original()
+            .delete_user(user_id, remove_all_linked_accounts, ctx)
+            .await
+    }
+    async fn get_user(&self, user_id: &str, ctx: &UserContext) -> Result<Option<User>> {
+        self.original().get_user(user_id, ctx).await
+    }
+    async fn list_users_by_account_info(
+        &self,
+        tenant_id: &str,
+        account_info: &AccountInfo,
+        do_union_of_account_info: bool,
+        ctx: &UserContext,
+    ) -> Result<Vec<User>> {
+        self.original()
+            .list_users_by_account_info(tenant_id, account_info, do_union_of_account_info, ctx)
+            .await
+    }
+    async fn get_users(&self, input: &GetUsersInput, ctx: &UserContext) -> Result<GetUsersResult> {
+        self.original().get_users(input, ctx).await
+    }
+    async fn is_email_verified(
+        &self,
+        recipe_user_id: &str,
+        email: Option<&str>,
+        ctx: &UserContext,
+    ) -> Result<bool> {
+        self.original()
+            .is_email_verified(recipe_user_id, email, ctx)
+            .await
+    }
+    async fn verify_email(
+        &self,
+        input: &VerifyEmailInput,
+        ctx: &UserContext,
+    ) -> Result<VerifyEmailResult> {
+        self.original().verify_email(input, ctx).await
+    }
+    async fn unverify_email(
+        &self,
+        recipe_user_id: &str,
+        email: Option<&str>,
+        ctx: &UserContext,
+    ) -> Result<()> {
+        self.original()
+            .unverify_email(recipe_user_id, email, ctx)
+            .await
+    }
+    async fn create_or_update_tenant(
+        &self,
+        tenant_id: &str,
+        config: &TenantConfigInput,
+        ctx: &UserContext,
+    ) -> Result<CreateOrUpdateTenantResult> {
+        self.original()
+            .create_or_update_tenant(tenant_id, config, ctx)
+            .await
+    }
+    async fn delete_tenant(
+        &self,
+        tenant_id: &str,
+        ctx: &UserContext,
+    ) -> Result<DeleteTenantResult> {
+        self.original().delete_tenant(tenant_id, ctx).await
+    }
+    async fn get_tenant(&self, tenant_id: &str, ctx: &UserContext) -> Result<Option<Tenant>> {
+        self.original().get_tenant(tenant_id, ctx).await
+    }
+    async fn list_all_tenants(&self, ctx: &UserContext) -> Result<Vec<Tenant>> {
+        self.original().list_all_tenants(ctx).await
+    }
+    async fn associate_user_to_tenant(
+        &self,
+        tenant_id: &str,
+        recipe_user_id: &str,
+        ctx: &UserContext,
+    ) -> Result<AssociateUserToTenantResult> {
+        self.original()
+            .associate_user_to_tenant(tenant_id, recipe_user_id, ctx)
+            .await
+    }
+    async fn disassociate_user_from_tenant(
+        &self,
+        tenant_id: &str,
+        recipe_user_id: &str,
+        ctx: &UserContext,
+    ) -> Result<DisassociateUserFromTenantResult> {
+        self.original()
+            .disassociate_user_from_tenant(tenant_id, recipe_user_id, ctx)
+            .await
+    }
+    async fn create_new_session(
+        &self,
+        tenant_id: &str,
+        recipe_user_id: &str,
+        access_token_payload: &Value,
+        ctx: &UserContext,
+    ) -> Result<CreateNewSessionResult> {
+        self.original()
+            .create_new_session(tenant_id, recipe_user_id, access_token_payload, ctx)
+            .await
+    }
+    async fn get_session(&self, access_token: &str, ctx: &UserContext) -> Result<GetSessionResult> {
+        self.original().get_session(access_token, ctx).await
+    }
+    /// Returns whether a session was revoked.
+    async fn revoke_session(&self, session_handle: &str, ctx: &UserContext) -> Result<bool> {
+        self.original().revoke_session(session_handle, ctx).await
+    }
+    /// Returns the revoked handles.
+    async fn revoke_all_sessions_for_user(
+        &self,
+        user_id: &str,
+        revoke_sessions_for_linked_accounts: bool,
+        ctx: &UserContext,
+    ) -> Result<Vec<String>> {
+        self.original()
+            .revoke_all_sessions_for_user(user_id, revoke_sessions_for_linked_accounts, ctx)
+            .await
+    }
+    async fn get_all_session_handles_for_user(
+        &self,
+        user_id: &str,
+        fetch_sessions_for_all_linked_accounts: bool,
+        ctx: &UserContext,
+    ) -> Result<Vec<String>> {
+        self.original()
+            .get_all_session_handles_for_user(user_id, fetch_sessions_for_all_linked_accounts, ctx)
+            .await
+    }
+}

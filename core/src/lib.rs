@@ -1,0 +1,32 @@
+//! authcore: third-party sign-in/up, account linking, multi-tenancy and sessions with SuperTokens' semantics,
+//! embedded in-process. See the README for the model and `tests/scenarios/` for the executable contract.
+
+pub mod api;
+pub mod engine;
+pub mod error;
+pub mod functions;
+pub mod json;
+pub mod model;
+pub mod policy;
+pub mod recipes;
+pub mod store;
+
+pub use api::{ApiFunctions, ProviderUserInfo, SignInUpPostInput, SignInUpPostResult};
+pub use engine::{AuthCore, AuthCoreBuilder, AuthCoreConfig};
+pub use error::{AuthError, Result};
+pub use functions::*;
+pub use model::{
+    AccountInfo, EmailInput, LoginMethod, RecipeId, SignInUpInput, ThirdPartyInfo, User,
+};
+pub use policy::{
+    AccountLinkingConfig, LinkingExplanation, LinkingOutcome, LinkingReason, NewAccountInfo,
+    ShouldAutomaticallyLink,
+};
+pub use recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
+pub use recipes::sessions::{CreateNewSessionResult, GetSessionResult, Session};
+pub use recipes::tenants::{
+    AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
+    DisassociateUserFromTenantResult, ProviderConfig, Tenant, TenantConfig, TenantConfigInput,
+    TenantProvider,
+};
+pub use recipes::thirdparty::{IdGenerator, SignInUpResult};

@@ -1,0 +1,128 @@
+//! The rules, written once against [`StoreTx`]. Each function here is one transaction's worth of work; the
+//! engine runs it, commits or rolls back, and retries on a store-level race. Nothing here awaits: host code
+//! (overrides, policy callbacks, event handlers) runs between transactions, never inside one.
+
+pub mod emailverification;
+pub mod linking;
+pub(crate) mod reservations;
+pub mod sessions;
+pub mod tenants;
+pub mod thirdparty;
+
+use crate::error::AuthError;
+use crate::model::{LoginMethod, RecipeId, User};
+use crate::store::{RecipeUserRow, StoreError, StoreTx};
+
+/// A transaction plus the clock reading it runs under.
+pub(crate) struct Tx<'a> {
+    pub s: Box<dyn StoreTx + 'a>,
+    pub now: i64,
+}
+
+/// What a recipe step asks of its transaction. `Rollback` carries a domain status (e.g. a reservation
+/// conflict found after a tentative write): the caller gets the value, the database keeps nothing.
+pub(crate) enum Step<T> {
+    Commit(T),
+    Rollback(T),
+}
+
+/// Errors inside a transaction: store errors stay distinguishable so the engine can retry races.
+#[derive(Debug)]
+pub(crate) enum TxError {
+    Auth(AuthError),
+    Store(StoreError),
+}
+
+impl From<AuthError> for TxError {
+    fn from(e: AuthError) -> Self {
+        TxError::Auth(e)
+    }
+}
+
+impl From<StoreError> for TxError {
+    fn from(e: StoreError) -> Self {
+        TxError::Store(e)
+    }
+}
+
+pub(crate) type TxResult<T> = std::result::Result<T, TxError>;
+
+/// A loaded group: a primary user with its members, or one standalone recipe user.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub id: String,
+    pub is_primary: bool,
+    /// timeJoined order, ties by creation order.
+    pub members: Vec<RecipeUserRow>,
+}
+
+impl Group {
+    pub fn load(tx: &mut Tx<'_>, group_id: &str) -> TxResult<Option<Group>> {
+        let members = tx.s.group_members(group_id)?;
+        if members.is_empty() {
+            return Ok(None);
+        }
+        let is_primary = members.iter().any(|m| m.is_linked_or_primary);
+        Ok(Some(Group {
+            id: group_id.to_string(),
+            is_primary,
+            members,
+        }))
+    }
+
+    /// The group of any member id or primary id.
+    pub fn load_by_user_id(tx: &mut Tx<'_>, user_id: &str) -> TxResult<Option<Group>> {
+        match tx.s.group_id_of(user_id)? {
+            Some(g) => Group::load(tx, &g),
+            None => Ok(None),
+        }
+    }
+
+    pub fn member(&self, recipe_user_id: &str) -> Option<&RecipeUserRow> {
+        self.members
+            .iter()
+            .find(|m| m.recipe_user_id == recipe_user_id)
+    }
+
+    pub fn member_mut(&mut self, recipe_user_id: &str) -> Option<&mut RecipeUserRow> {
+        self.members
+            .iter_mut()
+            .find(|m| m.recipe_user_id == recipe_user_id)
+    }
+
+    pub fn to_user(&self) -> User {
+        User::from_login_methods(
+            self.id.clone(),
+            self.is_primary,
+            self.members.iter().map(login_method).collect(),
+        )
+    }
+}
+
+pub(crate) fn login_method(row: &RecipeUserRow) -> LoginMethod {
+    LoginMethod {
+        tenant_ids: row.tenant_ids.clone(),
+        recipe_user_id: row.recipe_user_id.clone(),
+        verified: row.verified,
+        time_joined: row.time_joined,
+        recipe_id: RecipeId::ThirdParty,
+        email: row.email.clone(),
+        phone_number: row.phone_number.clone(),
+        third_party: row.third_party.clone(),
+    }
+}
+
+/// A tenant that must exist for the operation (spec §5.7).
+pub(crate) fn require_tenant(tx: &mut Tx<'_>, tenant_id: &str) -> TxResult<tenants::TenantConfig> {
+    tx.s.tenant(tenant_id)?.ok_or_else(|| {
+        TxError::Auth(AuthError::TenantNotFound {
+            tenant_id: tenant_id.to_string(),
+        })
+    })
+}
+
+pub(crate) fn unknown_user(user_id: &str) -> TxError {
+    TxError::Auth(AuthError::UnknownUserId {
+        user_id: user_id.to_string(),
+    })
+}

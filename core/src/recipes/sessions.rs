@@ -1,0 +1,149 @@
+//! Minimal sessions (spec §6): an opaque token whose secret is stored only as a SHA-256 hash and checked in
+//! constant time; the session's user id is the primary id of the recipe user's group.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::{require_tenant, unknown_user, Group, Tx, TxError, TxResult};
+use crate::error::AuthError;
+use crate::store::SessionRow;
+
+/// A session as callers see it. The token is returned once, by `createNewSession`, and never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub session_handle: String,
+    /// The primary user id at creation time.
+    pub user_id: String,
+    pub recipe_user_id: String,
+    pub tenant_id: String,
+    pub access_token_payload: serde_json::Value,
+    pub time_created: i64,
+    pub expiry: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status")]
+pub enum CreateNewSessionResult {
+    #[serde(rename = "OK", rename_all = "camelCase")]
+    Ok {
+        session: Session,
+        access_token: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status")]
+pub enum GetSessionResult {
+    #[serde(rename = "OK")]
+    Ok { session: Session },
+    /// Unknown, malformed, revoked or expired token. Deliberately one status: the caller learns nothing more.
+    #[serde(rename = "UNAUTHORISED")]
+    Unauthorised,
+}
+
+fn session_of(row: &SessionRow) -> Session {
+    Session {
+        session_handle: row.session_handle.clone(),
+        user_id: row.user_id.clone(),
+        recipe_user_id: row.recipe_user_id.clone(),
+        tenant_id: row.tenant_id.clone(),
+        access_token_payload: serde_json::from_str(&row.access_token_payload)
+            .unwrap_or(serde_json::Value::Null),
+        time_created: row.time_created,
+        expiry: row.expiry,
+    }
+}
+
+fn hash(secret: &[u8]) -> Vec<u8> {
+    Sha256::digest(secret).to_vec()
+}
+
+pub(crate) fn create(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    recipe_user_id: &str,
+    payload: &serde_json::Value,
+    lifetime_ms: i64,
+) -> TxResult<CreateNewSessionResult> {
+    require_tenant(tx, tenant_id)?;
+    let row =
+        tx.s.recipe_user(recipe_user_id)?
+            .ok_or_else(|| unknown_user(recipe_user_id))?;
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| TxError::Auth(AuthError::internal(format!("no randomness: {e}"))))?;
+    let session_row = SessionRow {
+        session_handle: uuid::Uuid::new_v4().to_string(),
+        secret_hash: hash(&secret),
+        user_id: row.primary_or_recipe_user_id,
+        recipe_user_id: recipe_user_id.to_string(),
+        tenant_id: tenant_id.to_string(),
+        access_token_payload: payload.to_string(),
+        time_created: tx.now,
+        expiry: tx.now.saturating_add(lifetime_ms),
+    };
+    tx.s.insert_session(&session_row)?;
+    let access_token = format!(
+        "{}.{}",
+        session_row.session_handle,
+        URL_SAFE_NO_PAD.encode(secret)
+    );
+    Ok(CreateNewSessionResult::Ok {
+        session: session_of(&session_row),
+        access_token,
+    })
+}
+
+pub(crate) fn verify(tx: &mut Tx<'_>, access_token: &str) -> TxResult<GetSessionResult> {
+    let Some((handle, secret_b64)) = access_token.split_once('.') else {
+        return Ok(GetSessionResult::Unauthorised);
+    };
+    let Ok(secret) = URL_SAFE_NO_PAD.decode(secret_b64) else {
+        return Ok(GetSessionResult::Unauthorised);
+    };
+    if handle.len() > 64 {
+        return Ok(GetSessionResult::Unauthorised);
+    }
+    let Some(row) = tx.s.session(handle)? else {
+        return Ok(GetSessionResult::Unauthorised);
+    };
+    let matches: bool = hash(&secret).ct_eq(&row.secret_hash).into();
+    if !matches || row.expiry <= tx.now {
+        return Ok(GetSessionResult::Unauthorised);
+    }
+    Ok(GetSessionResult::Ok {
+        session: session_of(&row),
+    })
+}
+
+/// Deletes the sessions of these recipe users (in one tenant, if given) and returns their handles.
+pub(crate) fn revoke_for_recipe_users(
+    tx: &mut Tx<'_>,
+    recipe_user_ids: &[String],
+    tenant_id: Option<&str>,
+) -> TxResult<Vec<String>> {
+    let handles = tx.s.session_handles_for(recipe_user_ids, tenant_id)?;
+    for h in &handles {
+        tx.s.delete_session(h)?;
+    }
+    Ok(handles)
+}
+
+/// The recipe user ids whose sessions belong to `user_id`: the whole group, or just that recipe user.
+pub(crate) fn session_owners(
+    tx: &mut Tx<'_>,
+    user_id: &str,
+    include_linked: bool,
+) -> TxResult<Vec<String>> {
+    if !include_linked {
+        return Ok(vec![user_id.to_string()]);
+    }
+    Ok(match Group::load_by_user_id(tx, user_id)? {
+        Some(g) => g.members.iter().map(|m| m.recipe_user_id.clone()).collect(),
+        None => vec![user_id.to_string()],
+    })
+}

@@ -1,0 +1,183 @@
+//! Core third-party sign-in/up (spec §2): find-or-create per (tenant, provider account), email update on
+//! sign-in, verification on `isVerified`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{require_tenant, reservations, Group, Step, Tx, TxError, TxResult};
+use crate::error::AuthError;
+use crate::model::{email, ids, SignInUpInput, ThirdPartyInfo, User};
+use crate::store::{NewRecipeUser, RecipeUserRow, StoreError};
+
+/// The reason SuperTokens' core gives when an email change would break U3 (spec §2.3).
+pub const EMAIL_CHANGE_CONFLICT_REASON: &str =
+    "Email already associated with another primary user.";
+
+/// Result of the core `signInUp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status")]
+pub enum SignInUpResult {
+    #[serde(rename = "OK", rename_all = "camelCase")]
+    Ok {
+        created_new_user: bool,
+        user: User,
+        recipe_user_id: String,
+    },
+    #[serde(rename = "EMAIL_CHANGE_NOT_ALLOWED_ERROR")]
+    EmailChangeNotAllowedError { reason: String },
+}
+
+/// Validated, normalised sign-in/up input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidSignInUp {
+    pub tenant_id: String,
+    pub third_party: ThirdPartyInfo,
+    pub email: String,
+    pub is_verified: bool,
+}
+
+impl ValidSignInUp {
+    pub fn parse(input: &SignInUpInput) -> Result<ValidSignInUp, AuthError> {
+        let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
+        ids::validate_third_party_id(&input.third_party_id)?;
+        ids::validate_third_party_user_id(&input.third_party_user_id)?;
+        let email = email::normalise_and_validate_email(&input.email.id)?;
+        Ok(ValidSignInUp {
+            tenant_id,
+            third_party: ThirdPartyInfo {
+                id: input.third_party_id.clone(),
+                user_id: input.third_party_user_id.clone(),
+            },
+            email,
+            is_verified: input.email.is_verified,
+        })
+    }
+}
+
+/// Makes new user ids. Injectable so tests can force a collision (spec S17).
+pub trait IdGenerator: Send + Sync {
+    fn new_user_id(&self) -> String;
+}
+
+/// UUIDv4, like SuperTokens.
+pub struct UuidGenerator;
+
+impl IdGenerator for UuidGenerator {
+    fn new_user_id(&self) -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
+}
+
+const MAX_ID_ATTEMPTS: usize = 16;
+
+/// One attempt. On a read-only transaction, `Ok(None)` means the call has something to write and must be run
+/// again on a write transaction; a plain sign-in with nothing new never takes the write lock.
+pub(crate) fn sign_in_up(
+    tx: &mut Tx<'_>,
+    id_gen: &dyn IdGenerator,
+    input: &ValidSignInUp,
+    writable: bool,
+) -> TxResult<Option<Step<SignInUpResult>>> {
+    require_tenant(tx, &input.tenant_id)?;
+    let Some(recipe_user_id) =
+        tx.s.third_party_user_in_tenant(&input.tenant_id, &input.third_party)?
+    else {
+        if !writable {
+            return Ok(None);
+        }
+        return sign_up(tx, id_gen, input).map(|r| Some(Step::Commit(r)));
+    };
+    let row =
+        tx.s.recipe_user(&recipe_user_id)?
+            .ok_or(TxError::Store(StoreError::Other(
+                "tenant membership without recipe user".into(),
+            )))?;
+    let email_changes = row.email.as_deref() != Some(input.email.as_str());
+    let needs_verify = input.is_verified && (email_changes || !row.verified);
+    if (email_changes || needs_verify) && !writable {
+        return Ok(None);
+    }
+    let mut group = Group::load(tx, &row.primary_or_recipe_user_id)?.ok_or(TxError::Store(
+        StoreError::Other("recipe user without group".into()),
+    ))?;
+    if email_changes {
+        tx.s.set_email(&recipe_user_id, &input.email)?;
+        let verified = tx.s.is_email_verified(&recipe_user_id, &input.email)?;
+        if let Some(m) = group.member_mut(&recipe_user_id) {
+            m.email = Some(input.email.clone());
+            m.verified = verified;
+        }
+        if group.is_primary && reservations::sync_group(tx, &group)?.is_some() {
+            return Ok(Some(Step::Rollback(
+                SignInUpResult::EmailChangeNotAllowedError {
+                    reason: EMAIL_CHANGE_CONFLICT_REASON.to_string(),
+                },
+            )));
+        }
+    }
+    if input.is_verified && !group.member(&recipe_user_id).is_some_and(|m| m.verified) {
+        tx.s.set_email_verified(&recipe_user_id, &input.email)?;
+        if let Some(m) = group.member_mut(&recipe_user_id) {
+            m.verified = true;
+        }
+    }
+    let user = group.to_user();
+    Ok(Some(Step::Commit(SignInUpResult::Ok {
+        created_new_user: false,
+        user,
+        recipe_user_id,
+    })))
+}
+
+fn sign_up(
+    tx: &mut Tx<'_>,
+    id_gen: &dyn IdGenerator,
+    input: &ValidSignInUp,
+) -> TxResult<SignInUpResult> {
+    let mut attempts = 0;
+    let recipe_user_id = loop {
+        attempts += 1;
+        let candidate = id_gen.new_user_id();
+        if !tx.s.user_id_taken(&candidate)? {
+            break candidate;
+        }
+        if attempts >= MAX_ID_ATTEMPTS {
+            return Err(TxError::Auth(AuthError::internal(
+                "could not generate an unused user id",
+            )));
+        }
+    };
+    let new_user = NewRecipeUser {
+        recipe_user_id: &recipe_user_id,
+        tenant_id: &input.tenant_id,
+        email: &input.email,
+        third_party: &input.third_party,
+        time_joined: tx.now,
+    };
+    // A unique violation here means we lost a race with another writer (another process, or PostgreSQL): the
+    // engine retries the whole call, which then takes the sign-in path (spec §2.6).
+    tx.s.insert_third_party_user(&new_user)?;
+    if input.is_verified {
+        tx.s.set_email_verified(&recipe_user_id, &input.email)?;
+    }
+    let row = RecipeUserRow {
+        recipe_user_id: recipe_user_id.clone(),
+        primary_or_recipe_user_id: recipe_user_id.clone(),
+        is_linked_or_primary: false,
+        email: Some(input.email.clone()),
+        phone_number: None,
+        third_party: Some(input.third_party.clone()),
+        time_joined: tx.now,
+        tenant_ids: vec![input.tenant_id.clone()],
+        verified: input.is_verified,
+    };
+    let group = Group {
+        id: recipe_user_id.clone(),
+        is_primary: false,
+        members: vec![row],
+    };
+    Ok(SignInUpResult::Ok {
+        created_new_user: true,
+        user: group.to_user(),
+        recipe_user_id,
+    })
+}

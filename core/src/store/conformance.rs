@@ -1,0 +1,368 @@
+//! The store conformance suite: what every [`Store`] must do, run against SQLite today and against any future
+//! store (PostgreSQL) by calling [`run_all`] with a factory for fresh, empty stores. Each check panics with a
+//! message naming the broken expectation.
+
+use std::sync::Arc;
+
+use super::{AccountKey, Constraint, NewRecipeUser, Reservation, SessionRow, Store, StoreError};
+use crate::model::ThirdPartyInfo;
+use crate::recipes::tenants::TenantConfig;
+
+/// A named check.
+pub type Check = (&'static str, fn(&dyn Store));
+
+/// Every check, in order.
+pub fn checks() -> Vec<Check> {
+    vec![
+        ("public tenant exists after open", public_tenant_exists),
+        ("commit persists, drop rolls back", commit_and_rollback),
+        (
+            "U1 is a typed unique violation and the tx stays usable",
+            u1_violation_is_typed,
+        ),
+        ("duplicate user id is a typed violation", duplicate_user_id),
+        (
+            "reservations are exclusive and typed",
+            reservations_are_exclusive,
+        ),
+        (
+            "third-party reservations are tuples (D5)",
+            third_party_tuples_do_not_collide,
+        ),
+        (
+            "groups survive deletion of the primary's own row",
+            group_id_survives,
+        ),
+        (
+            "tenant deletion cascades memberships and reservations, keeps users",
+            tenant_delete_cascades,
+        ),
+        ("lookups are per tenant", lookups_are_per_tenant),
+        ("listing pages in a stable order", listing_pages),
+        ("sessions round-trip and delete", sessions_round_trip),
+        (
+            "email verification keyed by (user, email)",
+            verification_keys,
+        ),
+        (
+            "a read transaction does not see uncommitted writes",
+            read_isolation,
+        ),
+    ]
+}
+
+/// Runs every check on a fresh store from `make`.
+pub fn run_all(make: &dyn Fn() -> Arc<dyn Store>) {
+    for (name, check) in checks() {
+        let store = make();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&*store)));
+        if let Err(e) = result {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+            panic!(
+                "store conformance check '{name}' failed: {}",
+                msg.unwrap_or_default()
+            );
+        }
+    }
+}
+
+fn tp(id: &str, uid: &str) -> ThirdPartyInfo {
+    ThirdPartyInfo {
+        id: id.into(),
+        user_id: uid.into(),
+    }
+}
+
+fn add_user(store: &dyn Store, id: &str, tenant: &str, t: &ThirdPartyInfo, email: &str, time: i64) {
+    let mut tx = store.write().expect("write tx");
+    tx.insert_third_party_user(&NewRecipeUser {
+        recipe_user_id: id,
+        tenant_id: tenant,
+        email,
+        third_party: t,
+        time_joined: time,
+    })
+    .expect("insert user");
+    tx.commit().expect("commit");
+}
+
+fn add_tenant(store: &dyn Store, id: &str) {
+    let mut tx = store.write().expect("write tx");
+    tx.upsert_tenant(id, &TenantConfig::default(), 0)
+        .expect("tenant");
+    tx.commit().expect("commit");
+}
+
+fn public_tenant_exists(store: &dyn Store) {
+    let mut tx = store.read().expect("read tx");
+    assert!(tx.tenant("public").expect("tenant").is_some());
+}
+
+fn commit_and_rollback(store: &dyn Store) {
+    add_user(store, "u1", "public", &tp("g", "1"), "a@x.com", 1);
+    {
+        let mut tx = store.write().expect("write tx");
+        tx.set_email("u1", "b@x.com").expect("set");
+    }
+    let mut tx = store.read().expect("read");
+    let row = tx.recipe_user("u1").expect("row").expect("exists");
+    assert_eq!(
+        row.email.as_deref(),
+        Some("a@x.com"),
+        "dropped tx must roll back"
+    );
+    assert_eq!(row.tenant_ids, vec!["public".to_string()]);
+}
+
+fn u1_violation_is_typed(store: &dyn Store) {
+    add_user(store, "u1", "public", &tp("g", "1"), "a@x.com", 1);
+    let mut tx = store.write().expect("write tx");
+    let e = tx
+        .insert_third_party_user(&NewRecipeUser {
+            recipe_user_id: "u2",
+            tenant_id: "public",
+            email: "z@x.com",
+            third_party: &tp("g", "1"),
+            time_joined: 2,
+        })
+        .expect_err("U1 must be enforced by the store");
+    assert_eq!(
+        e,
+        StoreError::UniqueViolation(Constraint::ThirdPartyInTenant)
+    );
+    assert_eq!(
+        tx.third_party_user_in_tenant("public", &tp("g", "1"))
+            .expect("lookup")
+            .as_deref(),
+        Some("u1")
+    );
+}
+
+fn duplicate_user_id(store: &dyn Store) {
+    add_user(store, "u1", "public", &tp("g", "1"), "a@x.com", 1);
+    let mut tx = store.write().expect("write tx");
+    let e = tx
+        .insert_third_party_user(&NewRecipeUser {
+            recipe_user_id: "u1",
+            tenant_id: "public",
+            email: "a@x.com",
+            third_party: &tp("g", "2"),
+            time_joined: 2,
+        })
+        .expect_err("duplicate id");
+    assert_eq!(e, StoreError::UniqueViolation(Constraint::UserId));
+}
+
+fn reservations_are_exclusive(store: &dyn Store) {
+    let r = Reservation {
+        tenant_id: "public".into(),
+        key: AccountKey::Email("a@x.com".into()),
+    };
+    let mut tx = store.write().expect("write tx");
+    tx.insert_reservation(&r, "p1").expect("first holder");
+    assert_eq!(
+        tx.insert_reservation(&r, "p2"),
+        Err(StoreError::UniqueViolation(Constraint::Reservation))
+    );
+    assert_eq!(
+        tx.reservation_holder(&r).expect("holder").as_deref(),
+        Some("p1")
+    );
+    tx.delete_reservation(&r, "p2")
+        .expect("delete by non-holder is a no-op");
+    assert_eq!(tx.reservations_of("p1").expect("list"), vec![r.clone()]);
+    tx.delete_reservation(&r, "p1").expect("delete");
+    assert!(tx.reservations_of("p1").expect("list").is_empty());
+}
+
+fn third_party_tuples_do_not_collide(store: &dyn Store) {
+    let a = Reservation {
+        tenant_id: "public".into(),
+        key: AccountKey::ThirdParty(tp("a::b", "c")),
+    };
+    let b = Reservation {
+        tenant_id: "public".into(),
+        key: AccountKey::ThirdParty(tp("a", "b::c")),
+    };
+    let mut tx = store.write().expect("write tx");
+    tx.insert_reservation(&a, "p1").expect("a");
+    tx.insert_reservation(&b, "p2")
+        .expect("b must not collide with a");
+}
+
+fn group_id_survives(store: &dyn Store) {
+    add_user(store, "p", "public", &tp("g", "1"), "a@x.com", 1);
+    add_user(store, "m", "public", &tp("h", "1"), "a@x.com", 2);
+    let mut tx = store.write().expect("write tx");
+    tx.set_group("p", "p", true).expect("primary");
+    tx.set_group("m", "p", true).expect("link");
+    tx.delete_recipe_user("p").expect("delete primary row");
+    assert_eq!(
+        tx.group_id_of("p").expect("by primary id").as_deref(),
+        Some("p")
+    );
+    assert_eq!(
+        tx.group_id_of("m").expect("by member").as_deref(),
+        Some("p")
+    );
+    assert!(
+        tx.user_id_taken("p").expect("taken"),
+        "a live group id must not be reused"
+    );
+    let members = tx.group_members("p").expect("members");
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].recipe_user_id, "m");
+}
+
+fn tenant_delete_cascades(store: &dyn Store) {
+    add_tenant(store, "t1");
+    add_user(store, "u", "t1", &tp("g", "1"), "a@x.com", 1);
+    let r = Reservation {
+        tenant_id: "t1".into(),
+        key: AccountKey::Email("a@x.com".into()),
+    };
+    let mut tx = store.write().expect("write tx");
+    tx.insert_reservation(&r, "u").expect("reserve");
+    assert!(tx.delete_tenant("t1").expect("delete"));
+    assert!(!tx.delete_tenant("t1").expect("delete again"));
+    let row = tx.recipe_user("u").expect("row").expect("the user stays");
+    assert!(row.tenant_ids.is_empty());
+    assert!(tx.reservations_of("u").expect("res").is_empty());
+    assert!(tx.tenant("t1").expect("tenant").is_none());
+}
+
+fn lookups_are_per_tenant(store: &dyn Store) {
+    add_tenant(store, "t1");
+    add_user(store, "u0", "public", &tp("g", "1"), "a@x.com", 1);
+    add_user(store, "u1", "t1", &tp("g", "1"), "a@x.com", 2);
+    let mut tx = store.read().expect("read");
+    assert_eq!(
+        tx.third_party_user_in_tenant("t1", &tp("g", "1"))
+            .expect("l")
+            .as_deref(),
+        Some("u1")
+    );
+    assert_eq!(
+        tx.group_ids_by_email("public", "a@x.com").expect("l"),
+        vec!["u0".to_string()]
+    );
+    assert_eq!(
+        tx.group_ids_by_third_party("t1", &tp("g", "1")).expect("l"),
+        vec!["u1".to_string()]
+    );
+    assert!(tx
+        .group_ids_by_email("t1", "b@x.com")
+        .expect("l")
+        .is_empty());
+}
+
+fn listing_pages(store: &dyn Store) {
+    for i in 0..5 {
+        add_user(
+            store,
+            &format!("u{i}"),
+            "public",
+            &tp("g", &i.to_string()),
+            "a@x.com",
+            10 - i as i64 % 2,
+        );
+    }
+    let mut tx = store.read().expect("read");
+    let all = tx.list_groups(None, None, false, 10).expect("all");
+    assert_eq!(all.len(), 5);
+    assert!(
+        all.windows(2).all(|w| w[0] < w[1]),
+        "ascending by (time, id)"
+    );
+    let first = tx.list_groups(None, None, false, 2).expect("p1");
+    let second = tx.list_groups(None, first.last(), false, 2).expect("p2");
+    assert_eq!(&all[0..2], &first[..]);
+    assert_eq!(&all[2..4], &second[..]);
+    let desc = tx
+        .list_groups(Some("public"), None, true, 10)
+        .expect("desc");
+    let mut rev = all.clone();
+    rev.reverse();
+    assert_eq!(desc, rev);
+}
+
+fn sessions_round_trip(store: &dyn Store) {
+    add_user(store, "u", "public", &tp("g", "1"), "a@x.com", 1);
+    let row = SessionRow {
+        session_handle: "h1".into(),
+        secret_hash: vec![1, 2, 3],
+        user_id: "u".into(),
+        recipe_user_id: "u".into(),
+        tenant_id: "public".into(),
+        access_token_payload: "{}".into(),
+        time_created: 5,
+        expiry: 10,
+    };
+    let mut tx = store.write().expect("write");
+    tx.insert_session(&row).expect("insert");
+    assert_eq!(
+        tx.insert_session(&row),
+        Err(StoreError::UniqueViolation(Constraint::SessionHandle))
+    );
+    assert_eq!(tx.session("h1").expect("get"), Some(row.clone()));
+    assert_eq!(
+        tx.session_handles_for(&["u".into()], Some("public"))
+            .expect("by user"),
+        vec!["h1".to_string()]
+    );
+    assert!(tx
+        .session_handles_for(&["u".into()], Some("t9"))
+        .expect("by user")
+        .is_empty());
+    assert!(tx.delete_session("h1").expect("delete"));
+    assert!(!tx.delete_session("h1").expect("delete twice"));
+}
+
+fn verification_keys(store: &dyn Store) {
+    add_user(store, "u", "public", &tp("g", "1"), "a@x.com", 1);
+    let mut tx = store.write().expect("write");
+    assert!(tx.set_email_verified("u", "a@x.com").expect("set"));
+    assert!(!tx.set_email_verified("u", "a@x.com").expect("set twice"));
+    assert!(tx.is_email_verified("u", "a@x.com").expect("get"));
+    assert!(!tx.is_email_verified("u", "b@x.com").expect("other email"));
+    assert!(tx.recipe_user("u").expect("row").expect("u").verified);
+    tx.set_email("u", "b@x.com").expect("change");
+    assert!(
+        !tx.recipe_user("u").expect("row").expect("u").verified,
+        "a new email starts unverified"
+    );
+    tx.set_email("u", "a@x.com").expect("back");
+    assert!(
+        tx.recipe_user("u").expect("row").expect("u").verified,
+        "switching back finds the old row"
+    );
+    tx.delete_recipe_user("u").expect("delete");
+    assert!(!tx
+        .is_email_verified("u", "a@x.com")
+        .expect("gone with the user"));
+}
+
+fn read_isolation(store: &dyn Store) {
+    let mut w = store.write().expect("write");
+    w.insert_third_party_user(&NewRecipeUser {
+        recipe_user_id: "u",
+        tenant_id: "public",
+        email: "a@x.com",
+        third_party: &tp("g", "1"),
+        time_joined: 1,
+    })
+    .expect("insert");
+    {
+        let mut r = store.read().expect("read beside a writer");
+        assert!(
+            r.recipe_user("u").expect("get").is_none(),
+            "uncommitted row visible to a reader"
+        );
+    }
+    w.commit().expect("commit");
+    let mut r = store.read().expect("read");
+    assert!(r.recipe_user("u").expect("get").is_some());
+}

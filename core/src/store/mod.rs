@@ -1,0 +1,198 @@
+//! Storage: the narrow transactional interface the recipes are written against.
+//!
+//! The rules (uniqueness, reservations, linking) live once, in `recipes/`, on top of these primitives; a store
+//! only has to run SQL. Two invariants are enforced by the schema itself, so they hold even across processes
+//! sharing one database: U1 (one third-party recipe user per tenant and provider account) is a unique index, and
+//! U3 (one primary group per tenant and account-info value) is the primary key of the reservation table. A
+//! store reports a violation of either as a typed [`StoreError::UniqueViolation`], which the engine turns into
+//! a retry or a domain status.
+
+pub mod conformance;
+pub mod sqlite;
+
+use crate::model::ThirdPartyInfo;
+use crate::recipes::tenants::TenantConfig;
+
+/// Which unique constraint a write hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// The recipe user id is taken (UUID collision, spec S17).
+    UserId,
+    /// U1: the provider account already has a recipe user in this tenant.
+    ThirdPartyInTenant,
+    /// U3: another primary group holds this (tenant, account info).
+    Reservation,
+    /// A session handle collision.
+    SessionHandle,
+    Tenant,
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    #[error("unique constraint violated: {0:?}")]
+    UniqueViolation(Constraint),
+    /// The database is locked by another writer for longer than the busy timeout.
+    #[error("database busy: {0}")]
+    Busy(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type StoreResult<T> = std::result::Result<T, StoreError>;
+
+/// A value a primary group reserves in a tenant (spec U3). Third-party accounts are a tuple, never a joined
+/// string, so `("a::b","c")` and `("a","b::c")` cannot collide (spec D5).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccountKey {
+    /// Listed first so that third-party conflicts are reported first, as SuperTokens does (spec §4.2).
+    ThirdParty(ThirdPartyInfo),
+    Email(String),
+    Phone(String),
+}
+
+/// One row of the reservation table.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Reservation {
+    pub tenant_id: String,
+    pub key: AccountKey,
+}
+
+/// A recipe user as stored, with its tenants and the verification state of its current email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipeUserRow {
+    pub recipe_user_id: String,
+    pub primary_or_recipe_user_id: String,
+    pub is_linked_or_primary: bool,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub third_party: Option<ThirdPartyInfo>,
+    pub time_joined: i64,
+    /// Sorted ascending.
+    pub tenant_ids: Vec<String>,
+    pub verified: bool,
+}
+
+/// What a new third-party recipe user is inserted with.
+#[derive(Debug, Clone)]
+pub struct NewRecipeUser<'a> {
+    pub recipe_user_id: &'a str,
+    pub tenant_id: &'a str,
+    pub email: &'a str,
+    pub third_party: &'a ThirdPartyInfo,
+    pub time_joined: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub session_handle: String,
+    pub secret_hash: Vec<u8>,
+    pub user_id: String,
+    pub recipe_user_id: String,
+    pub tenant_id: String,
+    pub access_token_payload: String,
+    pub time_created: i64,
+    pub expiry: i64,
+}
+
+/// Cursor position for user listing: (group timeJoined, group id).
+pub type ListCursor = (i64, String);
+
+/// One transaction. Dropping it without [`StoreTx::commit`] rolls back. A write that hits a unique constraint
+/// must report `UniqueViolation` *and leave the transaction usable* (PostgreSQL: `ON CONFLICT DO NOTHING` or a
+/// savepoint), because the recipes then read who holds the value to build their status. It is deliberately not `Send`: the
+/// engine cannot hold it across an `.await`, so no host callback ever runs inside a transaction.
+pub trait StoreTx {
+    fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // --- users
+    fn recipe_user(&mut self, recipe_user_id: &str) -> StoreResult<Option<RecipeUserRow>>;
+    /// The group id for any member id, or for a primary id whose own login method is gone (spec §4.6).
+    fn group_id_of(&mut self, user_id: &str) -> StoreResult<Option<String>>;
+    /// All members of a group in timeJoined order (ties by creation order).
+    fn group_members(&mut self, group_id: &str) -> StoreResult<Vec<RecipeUserRow>>;
+    /// True if the id is used as a recipe user id or a group id.
+    fn user_id_taken(&mut self, user_id: &str) -> StoreResult<bool>;
+    /// U1 lookup: the third-party recipe user holding `tp` in `tenant_id`.
+    fn third_party_user_in_tenant(
+        &mut self,
+        tenant_id: &str,
+        tp: &ThirdPartyInfo,
+    ) -> StoreResult<Option<String>>;
+    fn insert_third_party_user(&mut self, user: &NewRecipeUser<'_>) -> StoreResult<()>;
+    fn set_email(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<()>;
+    fn set_group(
+        &mut self,
+        recipe_user_id: &str,
+        group_id: &str,
+        is_linked_or_primary: bool,
+    ) -> StoreResult<()>;
+    /// Deletes the recipe user with its tenants and verification rows.
+    fn delete_recipe_user(&mut self, recipe_user_id: &str) -> StoreResult<()>;
+    /// Adds a tenant to a recipe user; `Ok(false)` if it was already there.
+    fn add_user_to_tenant(&mut self, recipe_user_id: &str, tenant_id: &str) -> StoreResult<bool>;
+    fn remove_user_from_tenant(
+        &mut self,
+        recipe_user_id: &str,
+        tenant_id: &str,
+    ) -> StoreResult<bool>;
+    /// Group ids with a login method *in `tenant_id`* holding the value (spec §4.9).
+    fn group_ids_by_email(&mut self, tenant_id: &str, email: &str) -> StoreResult<Vec<String>>;
+    fn group_ids_by_phone(&mut self, tenant_id: &str, phone: &str) -> StoreResult<Vec<String>>;
+    fn group_ids_by_third_party(
+        &mut self,
+        tenant_id: &str,
+        tp: &ThirdPartyInfo,
+    ) -> StoreResult<Vec<String>>;
+    /// One page of groups ordered by (group timeJoined, group id), optionally restricted to a tenant.
+    fn list_groups(
+        &mut self,
+        tenant_id: Option<&str>,
+        after: Option<&ListCursor>,
+        descending: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<ListCursor>>;
+
+    // --- reservations (U3)
+    fn reservations_of(&mut self, group_id: &str) -> StoreResult<Vec<Reservation>>;
+    fn reservation_holder(&mut self, reservation: &Reservation) -> StoreResult<Option<String>>;
+    /// Inserts; a row held by anyone gives `UniqueViolation(Reservation)`.
+    fn insert_reservation(&mut self, reservation: &Reservation, group_id: &str) -> StoreResult<()>;
+    fn delete_reservation(&mut self, reservation: &Reservation, group_id: &str) -> StoreResult<()>;
+
+    // --- email verification (per recipe user id and email, app-wide: spec §3)
+    fn is_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool>;
+    /// `Ok(true)` if a row was added.
+    fn set_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool>;
+    fn unset_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool>;
+
+    // --- tenants
+    fn tenant(&mut self, tenant_id: &str) -> StoreResult<Option<TenantConfig>>;
+    /// `Ok(true)` if created.
+    fn upsert_tenant(
+        &mut self,
+        tenant_id: &str,
+        config: &TenantConfig,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Removes the tenant, its memberships and reservations; users stay (spec §5.2).
+    fn delete_tenant(&mut self, tenant_id: &str) -> StoreResult<bool>;
+    fn list_tenants(&mut self) -> StoreResult<Vec<(String, TenantConfig)>>;
+
+    // --- sessions
+    fn insert_session(&mut self, row: &SessionRow) -> StoreResult<()>;
+    fn session(&mut self, session_handle: &str) -> StoreResult<Option<SessionRow>>;
+    fn delete_session(&mut self, session_handle: &str) -> StoreResult<bool>;
+    fn sessions_in_tenant(&mut self, tenant_id: &str) -> StoreResult<Vec<String>>;
+    /// Handles of the sessions whose recipe user id is one of `recipe_user_ids`, optionally in one tenant.
+    fn session_handles_for(
+        &mut self,
+        recipe_user_ids: &[String],
+        tenant_id: Option<&str>,
+    ) -> StoreResult<Vec<String>>;
+}
+
+/// A database. `write` serialises writers (SQLite allows one); `read` may run beside writers.
+pub trait Store: Send + Sync + 'static {
+    fn write(&self) -> StoreResult<Box<dyn StoreTx + '_>>;
+    fn read(&self) -> StoreResult<Box<dyn StoreTx + '_>>;
+}

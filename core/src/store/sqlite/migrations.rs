@@ -1,0 +1,74 @@
+//! Versioned schema. Each entry runs once, in order, inside one transaction; the applied version is stored in
+//! `schema_migrations`. Never edit a shipped entry: append a new one.
+
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    r#"
+CREATE TABLE tenants (
+    tenant_id TEXT PRIMARY KEY,
+    config TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+INSERT INTO tenants (tenant_id, config, created_at) VALUES ('public', '{}', 0);
+
+-- seq is the creation order: the tie-break for equal timeJoined (spec D9), stable across VACUUM.
+CREATE TABLE recipe_users (
+    seq INTEGER PRIMARY KEY,
+    recipe_user_id TEXT NOT NULL UNIQUE,
+    primary_or_recipe_user_id TEXT NOT NULL,
+    is_linked_or_primary INTEGER NOT NULL DEFAULT 0,
+    recipe_id TEXT NOT NULL,
+    email TEXT,
+    phone_number TEXT,
+    third_party_id TEXT,
+    third_party_user_id TEXT,
+    time_joined INTEGER NOT NULL
+);
+CREATE INDEX recipe_users_group ON recipe_users (primary_or_recipe_user_id, time_joined);
+CREATE INDEX recipe_users_email ON recipe_users (email);
+CREATE INDEX recipe_users_third_party ON recipe_users (third_party_id, third_party_user_id);
+
+-- U1: one third-party recipe user per (tenant, provider account).
+CREATE TABLE recipe_user_tenants (
+    recipe_user_id TEXT NOT NULL REFERENCES recipe_users (recipe_user_id) ON DELETE CASCADE,
+    tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+    third_party_id TEXT,
+    third_party_user_id TEXT,
+    PRIMARY KEY (recipe_user_id, tenant_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX recipe_user_tenants_u1
+    ON recipe_user_tenants (tenant_id, third_party_id, third_party_user_id) WHERE third_party_id IS NOT NULL;
+CREATE INDEX recipe_user_tenants_tenant ON recipe_user_tenants (tenant_id);
+
+-- U3: a primary group reserves (its tenants) x (its account infos); the primary key makes a second holder
+-- impossible. value2 carries the third-party user id so the pair is a tuple (spec D5).
+CREATE TABLE primary_user_reservations (
+    tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    value2 TEXT NOT NULL DEFAULT '',
+    primary_user_id TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, kind, value, value2)
+) WITHOUT ROWID;
+CREATE INDEX primary_user_reservations_group ON primary_user_reservations (primary_user_id);
+
+CREATE TABLE verified_emails (
+    recipe_user_id TEXT NOT NULL REFERENCES recipe_users (recipe_user_id) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    PRIMARY KEY (recipe_user_id, email)
+) WITHOUT ROWID;
+
+-- Only a SHA-256 of the session secret is stored.
+CREATE TABLE sessions (
+    session_handle TEXT PRIMARY KEY,
+    secret_hash BLOB NOT NULL,
+    user_id TEXT NOT NULL,
+    recipe_user_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    access_token_payload TEXT NOT NULL,
+    time_created INTEGER NOT NULL,
+    expiry INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_recipe_user ON sessions (recipe_user_id, tenant_id);
+"#,
+)];

@@ -1,0 +1,745 @@
+//! The embedded store: one SQLite file, WAL, foreign keys, one writer connection and a bounded reader pool.
+//!
+//! SQLite allows one writer at a time, so writers queue on a mutex in-process and on `BEGIN IMMEDIATE` plus the
+//! busy timeout across processes. Readers use their own connections and see committed snapshots beside the
+//! writer (WAL). Statements are cached per connection.
+
+mod migrations;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
+
+use super::{
+    AccountKey, Constraint, ListCursor, NewRecipeUser, RecipeUserRow, Reservation, SessionRow,
+    Store, StoreError, StoreResult, StoreTx,
+};
+use crate::model::ThirdPartyInfo;
+use crate::recipes::tenants::TenantConfig;
+
+/// How to open the SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    pub path: PathBuf,
+    /// Idle reader connections kept open (more are opened on demand and closed when returned).
+    pub max_idle_readers: usize,
+    pub busy_timeout: Duration,
+    /// `synchronous=NORMAL` (default: durable across process crashes, WAL-safe) or `FULL` (also across power loss).
+    pub synchronous_full: bool,
+}
+
+impl SqliteOptions {
+    pub fn new(path: impl AsRef<Path>) -> Self {
+        SqliteOptions {
+            path: path.as_ref().to_path_buf(),
+            max_idle_readers: 4,
+            busy_timeout: Duration::from_secs(5),
+            synchronous_full: false,
+        }
+    }
+}
+
+pub struct SqliteStore {
+    options: SqliteOptions,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn other(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(e.to_string())
+}
+
+fn map_err(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(code, msg) = &e {
+        match code.code {
+            ErrorCode::ConstraintViolation => {
+                let m = msg.as_deref().unwrap_or("");
+                let which = if m.contains("recipe_user_tenants") {
+                    Constraint::ThirdPartyInTenant
+                } else if m.contains("primary_user_reservations") {
+                    Constraint::Reservation
+                } else if m.contains("recipe_users") {
+                    Constraint::UserId
+                } else if m.contains("sessions") {
+                    Constraint::SessionHandle
+                } else if m.contains("tenants") {
+                    Constraint::Tenant
+                } else {
+                    return StoreError::Other(e.to_string());
+                };
+                return StoreError::UniqueViolation(which);
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                return StoreError::Busy(e.to_string())
+            }
+            _ => {}
+        }
+    }
+    StoreError::Other(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub fn open(options: SqliteOptions) -> StoreResult<SqliteStore> {
+        let writer = Self::connect(&options, false)?;
+        Self::migrate(&writer)?;
+        Ok(SqliteStore {
+            options,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn connect(options: &SqliteOptions, read_only: bool) -> StoreResult<Connection> {
+        // Readers open read-write with `query_only`: a SQLITE_OPEN_READ_ONLY connection cannot run WAL recovery
+        // and fails with "attempt to write a readonly database" when another process left the WAL to recover.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(&options.path, flags).map_err(map_err)?;
+        conn.busy_timeout(options.busy_timeout).map_err(map_err)?;
+        if read_only {
+            conn.pragma_update(None, "query_only", "ON")
+                .map_err(map_err)?;
+        } else {
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(map_err)?;
+        }
+        let sync = if options.synchronous_full {
+            "FULL"
+        } else {
+            "NORMAL"
+        };
+        conn.pragma_update(None, "synchronous", sync)
+            .map_err(map_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(map_err)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    }
+
+    fn migrate(conn: &Connection) -> StoreResult<()> {
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )
+        .map_err(map_err)?;
+        for (version, sql) in migrations::MIGRATIONS {
+            conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
+            let applied: bool = conn
+                .query_row(
+                    "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = ?1)",
+                    [version],
+                    |r| r.get(0),
+                )
+                .map_err(map_err)?;
+            let result = if applied {
+                Ok(())
+            } else {
+                conn.execute_batch(sql).and_then(|_| {
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, strftime('%s','now'))",
+                        [version],
+                    )
+                    .map(|_| ())
+                })
+            };
+            match result {
+                Ok(()) => conn.execute_batch("COMMIT").map_err(map_err)?,
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    return Err(map_err(e));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The schema version now in the file.
+    pub fn schema_version(&self) -> StoreResult<i64> {
+        let conn = self.writer.lock().map_err(other)?;
+        conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(map_err)
+    }
+
+    fn take_reader(&self) -> StoreResult<Connection> {
+        if let Some(c) = self.readers.lock().map_err(other)?.pop() {
+            return Ok(c);
+        }
+        Self::connect(&self.options, true)
+    }
+}
+
+enum Conn<'a> {
+    Writer(MutexGuard<'a, Connection>),
+    Reader(Option<Connection>, &'a SqliteStore),
+}
+
+impl Conn<'_> {
+    fn get(&self) -> &Connection {
+        match self {
+            Conn::Writer(g) => g,
+            // The Option is only None after drop has taken it.
+            Conn::Reader(c, _) => c.as_ref().expect("reader connection present until drop"),
+        }
+    }
+}
+
+struct SqliteTx<'a> {
+    conn: Conn<'a>,
+    open: bool,
+}
+
+impl Drop for SqliteTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.get().execute_batch("ROLLBACK");
+        }
+        if let Conn::Reader(c, store) = &mut self.conn {
+            if let (Some(conn), Ok(mut pool)) = (c.take(), store.readers.lock()) {
+                if pool.len() < store.options.max_idle_readers {
+                    pool.push(conn);
+                }
+            }
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn write(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
+        let guard = self.writer.lock().map_err(other)?;
+        guard.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
+        Ok(Box::new(SqliteTx {
+            conn: Conn::Writer(guard),
+            open: true,
+        }))
+    }
+
+    fn read(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
+        let conn = self.take_reader()?;
+        conn.execute_batch("BEGIN").map_err(map_err)?;
+        Ok(Box::new(SqliteTx {
+            conn: Conn::Reader(Some(conn), self),
+            open: true,
+        }))
+    }
+}
+
+const ROW_COLUMNS: &str = "r.recipe_user_id, r.primary_or_recipe_user_id, r.is_linked_or_primary, r.email, \
+    r.phone_number, r.third_party_id, r.third_party_user_id, r.time_joined, \
+    (SELECT group_concat(t.tenant_id, ',') FROM recipe_user_tenants t WHERE t.recipe_user_id = r.recipe_user_id), \
+    EXISTS(SELECT 1 FROM verified_emails v WHERE v.recipe_user_id = r.recipe_user_id AND v.email = r.email)";
+
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecipeUserRow> {
+    let tp_id: Option<String> = r.get(5)?;
+    let tp_uid: Option<String> = r.get(6)?;
+    let tenants: Option<String> = r.get(8)?;
+    let mut tenant_ids: Vec<String> = tenants
+        .map(|s| s.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
+    tenant_ids.sort();
+    Ok(RecipeUserRow {
+        recipe_user_id: r.get(0)?,
+        primary_or_recipe_user_id: r.get(1)?,
+        is_linked_or_primary: r.get(2)?,
+        email: r.get(3)?,
+        phone_number: r.get(4)?,
+        third_party: match (tp_id, tp_uid) {
+            (Some(id), Some(user_id)) => Some(ThirdPartyInfo { id, user_id }),
+            _ => None,
+        },
+        time_joined: r.get(7)?,
+        tenant_ids,
+        verified: r.get(9)?,
+    })
+}
+
+fn key_columns(key: &AccountKey) -> (&'static str, &str, &str) {
+    match key {
+        AccountKey::Email(e) => ("email", e.as_str(), ""),
+        AccountKey::Phone(p) => ("phone", p.as_str(), ""),
+        AccountKey::ThirdParty(tp) => ("thirdparty", tp.id.as_str(), tp.user_id.as_str()),
+    }
+}
+
+fn key_from_columns(kind: &str, value: String, value2: String) -> StoreResult<AccountKey> {
+    match kind {
+        "email" => Ok(AccountKey::Email(value)),
+        "phone" => Ok(AccountKey::Phone(value)),
+        "thirdparty" => Ok(AccountKey::ThirdParty(ThirdPartyInfo {
+            id: value,
+            user_id: value2,
+        })),
+        other => Err(StoreError::Other(format!(
+            "unknown reservation kind {other}"
+        ))),
+    }
+}
+
+fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<T>>) -> StoreResult<Vec<T>> {
+    rows.collect::<rusqlite::Result<Vec<T>>>().map_err(map_err)
+}
+
+impl SqliteTx<'_> {
+    fn c(&self) -> &Connection {
+        self.conn.get()
+    }
+
+    fn strings(&self, sql: &str, params: impl rusqlite::Params) -> StoreResult<Vec<String>> {
+        let mut stmt = self.c().prepare_cached(sql).map_err(map_err)?;
+        let rows = stmt
+            .query_map(params, |r| r.get::<_, String>(0))
+            .map_err(map_err)?;
+        collect(rows)
+    }
+}
+
+impl StoreTx for SqliteTx<'_> {
+    fn commit(mut self: Box<Self>) -> StoreResult<()> {
+        self.c().execute_batch("COMMIT").map_err(map_err)?;
+        self.open = false;
+        Ok(())
+    }
+
+    fn recipe_user(&mut self, recipe_user_id: &str) -> StoreResult<Option<RecipeUserRow>> {
+        let sql = format!("SELECT {ROW_COLUMNS} FROM recipe_users r WHERE r.recipe_user_id = ?1");
+        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
+        stmt.query_row([recipe_user_id], read_row)
+            .optional()
+            .map_err(map_err)
+    }
+
+    fn group_id_of(&mut self, user_id: &str) -> StoreResult<Option<String>> {
+        let mut stmt = self
+            .c()
+            .prepare_cached(
+                "SELECT primary_or_recipe_user_id FROM recipe_users WHERE recipe_user_id = ?1 \
+                 UNION ALL SELECT primary_or_recipe_user_id FROM recipe_users WHERE primary_or_recipe_user_id = ?1 \
+                 LIMIT 1",
+            )
+            .map_err(map_err)?;
+        stmt.query_row([user_id], |r| r.get(0))
+            .optional()
+            .map_err(map_err)
+    }
+
+    fn group_members(&mut self, group_id: &str) -> StoreResult<Vec<RecipeUserRow>> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM recipe_users r WHERE r.primary_or_recipe_user_id = ?1 \
+             ORDER BY r.time_joined, r.seq"
+        );
+        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
+        let rows = stmt.query_map([group_id], read_row).map_err(map_err)?;
+        collect(rows)
+    }
+
+    fn user_id_taken(&mut self, user_id: &str) -> StoreResult<bool> {
+        Ok(self.group_id_of(user_id)?.is_some())
+    }
+
+    fn third_party_user_in_tenant(
+        &mut self,
+        tenant_id: &str,
+        tp: &ThirdPartyInfo,
+    ) -> StoreResult<Option<String>> {
+        let mut stmt = self
+            .c()
+            .prepare_cached(
+                "SELECT recipe_user_id FROM recipe_user_tenants \
+                 WHERE tenant_id = ?1 AND third_party_id = ?2 AND third_party_user_id = ?3",
+            )
+            .map_err(map_err)?;
+        stmt.query_row(params![tenant_id, tp.id, tp.user_id], |r| r.get(0))
+            .optional()
+            .map_err(map_err)
+    }
+
+    fn insert_third_party_user(&mut self, u: &NewRecipeUser<'_>) -> StoreResult<()> {
+        let c = self.c();
+        c.prepare_cached(
+            "INSERT INTO recipe_users (recipe_user_id, primary_or_recipe_user_id, is_linked_or_primary, recipe_id, \
+             email, third_party_id, third_party_user_id, time_joined) VALUES (?1, ?1, 0, 'thirdparty', ?2, ?3, ?4, ?5)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![u.recipe_user_id, u.email, u.third_party.id, u.third_party.user_id, u.time_joined])
+        })
+        .map_err(map_err)?;
+        c.prepare_cached(
+            "INSERT INTO recipe_user_tenants (recipe_user_id, tenant_id, third_party_id, third_party_user_id) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .and_then(|mut s| s.execute(params![u.recipe_user_id, u.tenant_id, u.third_party.id, u.third_party.user_id]))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn set_email(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<()> {
+        self.c()
+            .prepare_cached("UPDATE recipe_users SET email = ?2 WHERE recipe_user_id = ?1")
+            .and_then(|mut s| s.execute(params![recipe_user_id, email]))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn set_group(
+        &mut self,
+        recipe_user_id: &str,
+        group_id: &str,
+        is_linked_or_primary: bool,
+    ) -> StoreResult<()> {
+        self.c()
+            .prepare_cached(
+                "UPDATE recipe_users SET primary_or_recipe_user_id = ?2, is_linked_or_primary = ?3 \
+                 WHERE recipe_user_id = ?1",
+            )
+            .and_then(|mut s| s.execute(params![recipe_user_id, group_id, is_linked_or_primary]))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn delete_recipe_user(&mut self, recipe_user_id: &str) -> StoreResult<()> {
+        self.c()
+            .prepare_cached("DELETE FROM recipe_users WHERE recipe_user_id = ?1")
+            .and_then(|mut s| s.execute([recipe_user_id]))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn add_user_to_tenant(&mut self, recipe_user_id: &str, tenant_id: &str) -> StoreResult<bool> {
+        let n = self
+            .c()
+            .prepare_cached(
+                "INSERT INTO recipe_user_tenants (recipe_user_id, tenant_id, third_party_id, third_party_user_id) \
+                 SELECT recipe_user_id, ?2, third_party_id, third_party_user_id FROM recipe_users \
+                 WHERE recipe_user_id = ?1 \
+                 ON CONFLICT (recipe_user_id, tenant_id) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute(params![recipe_user_id, tenant_id]))
+            .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    fn remove_user_from_tenant(
+        &mut self,
+        recipe_user_id: &str,
+        tenant_id: &str,
+    ) -> StoreResult<bool> {
+        let n = self
+            .c()
+            .prepare_cached(
+                "DELETE FROM recipe_user_tenants WHERE recipe_user_id = ?1 AND tenant_id = ?2",
+            )
+            .and_then(|mut s| s.execute(params![recipe_user_id, tenant_id]))
+            .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    fn group_ids_by_email(&mut self, tenant_id: &str, email: &str) -> StoreResult<Vec<String>> {
+        self.strings(
+            "SELECT DISTINCT r.primary_or_recipe_user_id FROM recipe_users r \
+             JOIN recipe_user_tenants t ON t.recipe_user_id = r.recipe_user_id \
+             WHERE r.email = ?2 AND t.tenant_id = ?1",
+            params![tenant_id, email],
+        )
+    }
+
+    fn group_ids_by_phone(&mut self, tenant_id: &str, phone: &str) -> StoreResult<Vec<String>> {
+        self.strings(
+            "SELECT DISTINCT r.primary_or_recipe_user_id FROM recipe_users r \
+             JOIN recipe_user_tenants t ON t.recipe_user_id = r.recipe_user_id \
+             WHERE r.phone_number = ?2 AND t.tenant_id = ?1",
+            params![tenant_id, phone],
+        )
+    }
+
+    fn group_ids_by_third_party(
+        &mut self,
+        tenant_id: &str,
+        tp: &ThirdPartyInfo,
+    ) -> StoreResult<Vec<String>> {
+        self.strings(
+            "SELECT DISTINCT r.primary_or_recipe_user_id FROM recipe_user_tenants t \
+             JOIN recipe_users r ON r.recipe_user_id = t.recipe_user_id \
+             WHERE t.tenant_id = ?1 AND t.third_party_id = ?2 AND t.third_party_user_id = ?3",
+            params![tenant_id, tp.id, tp.user_id],
+        )
+    }
+
+    fn list_groups(
+        &mut self,
+        tenant_id: Option<&str>,
+        after: Option<&ListCursor>,
+        descending: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<ListCursor>> {
+        let (cmp, order) = if descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        let tenant_filter = if tenant_id.is_some() {
+            "WHERE r.primary_or_recipe_user_id IN (SELECT r2.primary_or_recipe_user_id FROM recipe_users r2 \
+             JOIN recipe_user_tenants t ON t.recipe_user_id = r2.recipe_user_id WHERE t.tenant_id = ?1)"
+        } else {
+            "WHERE ?1 IS NULL"
+        };
+        let having = if after.is_some() {
+            format!("HAVING (MIN(r.time_joined), g) {cmp} (?2, ?3)")
+        } else {
+            "HAVING ?2 IS NULL AND ?3 IS NULL".to_string()
+        };
+        let sql = format!(
+            "SELECT r.primary_or_recipe_user_id AS g, MIN(r.time_joined) FROM recipe_users r {tenant_filter} \
+             GROUP BY g {having} ORDER BY MIN(r.time_joined) {order}, g {order} LIMIT ?4"
+        );
+        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    tenant_id,
+                    after.map(|a| a.0),
+                    after.map(|a| a.1.as_str()),
+                    limit as i64
+                ],
+                |r| Ok((r.get::<_, i64>(1)?, r.get::<_, String>(0)?)),
+            )
+            .map_err(map_err)?;
+        collect(rows)
+    }
+
+    fn reservations_of(&mut self, group_id: &str) -> StoreResult<Vec<Reservation>> {
+        let mut stmt = self
+            .c()
+            .prepare_cached(
+                "SELECT tenant_id, kind, value, value2 FROM primary_user_reservations WHERE primary_user_id = ?1",
+            )
+            .map_err(map_err)?;
+        let rows = stmt
+            .query_map([group_id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(map_err)?;
+        collect(rows)?
+            .into_iter()
+            .map(|(tenant_id, kind, v, v2)| {
+                Ok(Reservation {
+                    tenant_id,
+                    key: key_from_columns(&kind, v, v2)?,
+                })
+            })
+            .collect()
+    }
+
+    fn reservation_holder(&mut self, res: &Reservation) -> StoreResult<Option<String>> {
+        let (kind, v, v2) = key_columns(&res.key);
+        let mut stmt = self
+            .c()
+            .prepare_cached(
+                "SELECT primary_user_id FROM primary_user_reservations \
+                 WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3 AND value2 = ?4",
+            )
+            .map_err(map_err)?;
+        stmt.query_row(params![res.tenant_id, kind, v, v2], |r| r.get(0))
+            .optional()
+            .map_err(map_err)
+    }
+
+    fn insert_reservation(&mut self, res: &Reservation, group_id: &str) -> StoreResult<()> {
+        let (kind, v, v2) = key_columns(&res.key);
+        self.c()
+            .prepare_cached(
+                "INSERT INTO primary_user_reservations (tenant_id, kind, value, value2, primary_user_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .and_then(|mut s| s.execute(params![res.tenant_id, kind, v, v2, group_id]))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn delete_reservation(&mut self, res: &Reservation, group_id: &str) -> StoreResult<()> {
+        let (kind, v, v2) = key_columns(&res.key);
+        self.c()
+            .prepare_cached(
+                "DELETE FROM primary_user_reservations \
+                 WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3 AND value2 = ?4 AND primary_user_id = ?5",
+            )
+            .and_then(|mut s| s.execute(params![res.tenant_id, kind, v, v2, group_id]))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn is_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool> {
+        let mut stmt = self
+            .c()
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM verified_emails WHERE recipe_user_id = ?1 AND email = ?2)")
+            .map_err(map_err)?;
+        stmt.query_row(params![recipe_user_id, email], |r| r.get(0))
+            .map_err(map_err)
+    }
+
+    fn set_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool> {
+        let n = self
+            .c()
+            .prepare_cached(
+                "INSERT OR IGNORE INTO verified_emails (recipe_user_id, email) VALUES (?1, ?2)",
+            )
+            .and_then(|mut s| s.execute(params![recipe_user_id, email]))
+            .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    fn unset_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool> {
+        let n = self
+            .c()
+            .prepare_cached("DELETE FROM verified_emails WHERE recipe_user_id = ?1 AND email = ?2")
+            .and_then(|mut s| s.execute(params![recipe_user_id, email]))
+            .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    fn tenant(&mut self, tenant_id: &str) -> StoreResult<Option<TenantConfig>> {
+        let mut stmt = self
+            .c()
+            .prepare_cached("SELECT config FROM tenants WHERE tenant_id = ?1")
+            .map_err(map_err)?;
+        let json: Option<String> = stmt
+            .query_row([tenant_id], |r| r.get(0))
+            .optional()
+            .map_err(map_err)?;
+        json.map(|j| serde_json::from_str(&j).map_err(other))
+            .transpose()
+    }
+
+    fn upsert_tenant(
+        &mut self,
+        tenant_id: &str,
+        config: &TenantConfig,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let json = serde_json::to_string(config).map_err(other)?;
+        let existed = self.tenant(tenant_id)?.is_some();
+        self.c()
+            .prepare_cached(
+                "INSERT INTO tenants (tenant_id, config, created_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (tenant_id) DO UPDATE SET config = excluded.config",
+            )
+            .and_then(|mut s| s.execute(params![tenant_id, json, now]))
+            .map_err(map_err)?;
+        Ok(!existed)
+    }
+
+    fn delete_tenant(&mut self, tenant_id: &str) -> StoreResult<bool> {
+        let c = self.c();
+        c.prepare_cached("DELETE FROM sessions WHERE tenant_id = ?1")
+            .and_then(|mut s| s.execute([tenant_id]))
+            .map_err(map_err)?;
+        let n = c
+            .prepare_cached("DELETE FROM tenants WHERE tenant_id = ?1")
+            .and_then(|mut s| s.execute([tenant_id]))
+            .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    fn list_tenants(&mut self) -> StoreResult<Vec<(String, TenantConfig)>> {
+        let mut stmt = self
+            .c()
+            .prepare_cached("SELECT tenant_id, config FROM tenants ORDER BY tenant_id")
+            .map_err(map_err)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(map_err)?;
+        collect(rows)?
+            .into_iter()
+            .map(|(id, json)| Ok((id, serde_json::from_str(&json).map_err(other)?)))
+            .collect()
+    }
+
+    fn insert_session(&mut self, s: &SessionRow) -> StoreResult<()> {
+        self.c()
+            .prepare_cached(
+                "INSERT INTO sessions (session_handle, secret_hash, user_id, recipe_user_id, tenant_id, \
+                 access_token_payload, time_created, expiry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    s.session_handle,
+                    s.secret_hash,
+                    s.user_id,
+                    s.recipe_user_id,
+                    s.tenant_id,
+                    s.access_token_payload,
+                    s.time_created,
+                    s.expiry
+                ])
+            })
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn session(&mut self, session_handle: &str) -> StoreResult<Option<SessionRow>> {
+        let mut stmt = self
+            .c()
+            .prepare_cached(
+                "SELECT session_handle, secret_hash, user_id, recipe_user_id, tenant_id, access_token_payload, \
+                 time_created, expiry FROM sessions WHERE session_handle = ?1",
+            )
+            .map_err(map_err)?;
+        stmt.query_row([session_handle], |r| {
+            Ok(SessionRow {
+                session_handle: r.get(0)?,
+                secret_hash: r.get(1)?,
+                user_id: r.get(2)?,
+                recipe_user_id: r.get(3)?,
+                tenant_id: r.get(4)?,
+                access_token_payload: r.get(5)?,
+                time_created: r.get(6)?,
+                expiry: r.get(7)?,
+            })
+        })
+        .optional()
+        .map_err(map_err)
+    }
+
+    fn delete_session(&mut self, session_handle: &str) -> StoreResult<bool> {
+        let n = self
+            .c()
+            .prepare_cached("DELETE FROM sessions WHERE session_handle = ?1")
+            .and_then(|mut s| s.execute([session_handle]))
+            .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    fn sessions_in_tenant(&mut self, tenant_id: &str) -> StoreResult<Vec<String>> {
+        self.strings(
+            "SELECT session_handle FROM sessions WHERE tenant_id = ?1",
+            [tenant_id],
+        )
+    }
+
+    fn session_handles_for(
+        &mut self,
+        recipe_user_ids: &[String],
+        tenant_id: Option<&str>,
+    ) -> StoreResult<Vec<String>> {
+        let mut out = Vec::new();
+        for id in recipe_user_ids {
+            out.extend(self.strings(
+                "SELECT session_handle FROM sessions WHERE recipe_user_id = ?1 AND (?2 IS NULL OR tenant_id = ?2) \
+                 ORDER BY time_created, session_handle",
+                params![id, tenant_id],
+            )?);
+        }
+        Ok(out)
+    }
+}

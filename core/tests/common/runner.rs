@@ -1,0 +1,291 @@
+//! Runs one scenario file against the Rust API.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use authcore::json::{parse, to_value};
+use authcore::{
+    AccountInfo, AuthCore, AuthCoreConfig, AuthError, GetUsersInput, SignInUpInput,
+    SignInUpPostInput, TenantConfigInput, UserContext, VerifyEmailInput,
+};
+use serde_json::{json, Value};
+
+use super::matcher::{matches, resolve, Captures};
+
+/// A customisation of the engine a test adds on top of the scenario's config (overrides, handlers).
+pub type Customise =
+    Arc<dyn Fn(authcore::AuthCoreBuilder) -> authcore::AuthCoreBuilder + Send + Sync>;
+
+fn s<'a>(args: &'a Value, key: &str) -> Result<&'a str, AuthError> {
+    args.get(key)
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| AuthError::InvalidInput {
+            field: key.to_string(),
+            message: "expected a string".into(),
+        })
+}
+
+fn opt_s<'a>(args: &'a Value, key: &str) -> Option<&'a str> {
+    args.get(key).and_then(|v| v.as_str())
+}
+
+fn b(args: &Value, key: &str, default: bool) -> bool {
+    args.get(key).and_then(|v| v.as_bool()).unwrap_or(default)
+}
+
+fn ctx_of(args: &Value) -> UserContext {
+    match args.get("userContext") {
+        Some(Value::Object(m)) => UserContext::from_map(m.clone()),
+        _ => UserContext::new(),
+    }
+}
+
+/// Calls one op; returns the result as JSON, or the error.
+pub async fn call(auth: &AuthCore, op: &str, args: &Value) -> Result<Value, AuthError> {
+    let ctx = ctx_of(args);
+    let mut input = args.clone();
+    if let Value::Object(m) = &mut input {
+        m.remove("userContext");
+    }
+    Ok(match op {
+        "signInUp" => to_value(
+            &auth
+                .sign_in_up(&parse::<SignInUpInput>("input", input)?, &ctx)
+                .await?,
+        )?,
+        "manuallyCreateOrUpdateUser" => to_value(
+            &auth
+                .manually_create_or_update_user(&parse::<SignInUpInput>("input", input)?, &ctx)
+                .await?,
+        )?,
+        "signInUpPOST" => to_value(
+            &auth
+                .apis()
+                .sign_in_up_post(&parse::<SignInUpPostInput>("input", input)?, &ctx)
+                .await?,
+        )?,
+        "createPrimaryUser" => to_value(
+            &auth
+                .create_primary_user(s(args, "recipeUserId")?, &ctx)
+                .await?,
+        )?,
+        "canCreatePrimaryUser" => to_value(
+            &auth
+                .can_create_primary_user(s(args, "recipeUserId")?, &ctx)
+                .await?,
+        )?,
+        "linkAccounts" => to_value(
+            &auth
+                .link_accounts(s(args, "recipeUserId")?, s(args, "primaryUserId")?, &ctx)
+                .await?,
+        )?,
+        "canLinkAccounts" => to_value(
+            &auth
+                .can_link_accounts(s(args, "recipeUserId")?, s(args, "primaryUserId")?, &ctx)
+                .await?,
+        )?,
+        "unlinkAccount" => to_value(&auth.unlink_account(s(args, "recipeUserId")?, &ctx).await?)?,
+        "deleteUser" => {
+            auth.delete_user(
+                s(args, "userId")?,
+                b(args, "removeAllLinkedAccounts", true),
+                &ctx,
+            )
+            .await?;
+            json!({"status": "OK"})
+        }
+        "getUser" => {
+            json!({"status": "OK", "user": to_value(&auth.get_user(s(args, "userId")?, &ctx).await?)?})
+        }
+        "listUsersByAccountInfo" => {
+            let info: AccountInfo = parse(
+                "accountInfo",
+                args.get("accountInfo").cloned().unwrap_or(Value::Null),
+            )?;
+            let users = auth
+                .list_users_by_account_info(
+                    s(args, "tenantId")?,
+                    &info,
+                    b(args, "doUnionOfAccountInfo", false),
+                    &ctx,
+                )
+                .await?;
+            json!({"status": "OK", "users": to_value(&users)?})
+        }
+        "getUsers" => {
+            let r = auth
+                .get_users(&parse::<GetUsersInput>("input", input)?, &ctx)
+                .await?;
+            let mut v = to_value(&r)?;
+            v["status"] = json!("OK");
+            v
+        }
+        "createOrUpdateTenant" => {
+            let config: TenantConfigInput =
+                parse("config", args.get("config").cloned().unwrap_or(json!({})))?;
+            to_value(
+                &auth
+                    .create_or_update_tenant(s(args, "tenantId")?, &config, &ctx)
+                    .await?,
+            )?
+        }
+        "getTenant" => {
+            json!({"status": "OK", "tenant": to_value(&auth.get_tenant(s(args, "tenantId")?, &ctx).await?)?})
+        }
+        "listAllTenants" => {
+            json!({"status": "OK", "tenants": to_value(&auth.list_all_tenants(&ctx).await?)?})
+        }
+        "deleteTenant" => to_value(&auth.delete_tenant(s(args, "tenantId")?, &ctx).await?)?,
+        "associateUserToTenant" => to_value(
+            &auth
+                .associate_user_to_tenant(s(args, "tenantId")?, s(args, "recipeUserId")?, &ctx)
+                .await?,
+        )?,
+        "disassociateUserFromTenant" => to_value(
+            &auth
+                .disassociate_user_from_tenant(s(args, "tenantId")?, s(args, "recipeUserId")?, &ctx)
+                .await?,
+        )?,
+        "isEmailVerified" => {
+            let v = auth
+                .is_email_verified(s(args, "recipeUserId")?, opt_s(args, "email"), &ctx)
+                .await?;
+            json!({"status": "OK", "isVerified": v})
+        }
+        "verifyEmail" => to_value(
+            &auth
+                .verify_email(&parse::<VerifyEmailInput>("input", input)?, &ctx)
+                .await?,
+        )?,
+        "unverifyEmail" => {
+            auth.unverify_email(s(args, "recipeUserId")?, opt_s(args, "email"), &ctx)
+                .await?;
+            json!({"status": "OK"})
+        }
+        "createNewSession" => {
+            let payload = args.get("accessTokenPayload").cloned().unwrap_or(json!({}));
+            to_value(
+                &auth
+                    .create_new_session(
+                        s(args, "tenantId")?,
+                        s(args, "recipeUserId")?,
+                        &payload,
+                        &ctx,
+                    )
+                    .await?,
+            )?
+        }
+        "getSession" => to_value(&auth.get_session(s(args, "accessToken")?, &ctx).await?)?,
+        "revokeSession" => {
+            json!({"status": "OK", "wasRevoked": auth.revoke_session(s(args, "sessionHandle")?, &ctx).await?})
+        }
+        "revokeAllSessionsForUser" => {
+            let r = auth
+                .revoke_all_sessions_for_user(
+                    s(args, "userId")?,
+                    b(args, "revokeSessionsForLinkedAccounts", true),
+                    &ctx,
+                )
+                .await?;
+            json!({"status": "OK", "revokedSessionHandles": r})
+        }
+        "getAllSessionHandlesForUser" => {
+            let r = auth
+                .get_all_session_handles_for_user(
+                    s(args, "userId")?,
+                    b(args, "fetchSessionsForAllLinkedAccounts", true),
+                    &ctx,
+                )
+                .await?;
+            json!({"status": "OK", "sessionHandles": r})
+        }
+        "sleep" => {
+            let ms = args.get("ms").and_then(|v| v.as_u64()).unwrap_or(0);
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            json!({"status": "OK"})
+        }
+        other => {
+            return Err(AuthError::InvalidInput {
+                field: "op".into(),
+                message: format!("unknown op {other}"),
+            })
+        }
+    })
+}
+
+/// The engine config part of a scenario.
+pub fn engine_config(scenario: &Value) -> Result<AuthCoreConfig, AuthError> {
+    let cfg = scenario.get("config").cloned().unwrap_or(json!({}));
+    let mut engine = serde_json::Map::new();
+    if let Some(p) = cfg.get("providers") {
+        engine.insert("providers".into(), p.clone());
+    }
+    if let Some(a) = cfg.get("accountLinking") {
+        engine.insert("accountLinking".into(), a.clone());
+    }
+    parse("config", Value::Object(engine))
+}
+
+/// Runs a scenario; `Err` describes the first failing step.
+pub async fn run_scenario(path: &Path, customise: Option<Customise>) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let config = engine_config(&scenario).map_err(|e| format!("config: {e}"))?;
+    let mut builder = AuthCore::builder()
+        .sqlite(dir.path().join("auth.db"))
+        .map_err(|e| e.to_string())?
+        .config(config);
+    if let Some(c) = customise {
+        builder = c(builder);
+    }
+    let auth = builder.build().map_err(|e| e.to_string())?;
+    if let Some(tenants) = scenario
+        .pointer("/config/tenants")
+        .and_then(|t| t.as_array())
+    {
+        for t in tenants {
+            let args = json!({"tenantId": t["tenantId"], "config": t.get("config").cloned().unwrap_or(json!({}))});
+            call(&auth, "createOrUpdateTenant", &args)
+                .await
+                .map_err(|e| format!("tenant setup: {e}"))?;
+        }
+    }
+    let mut caps = Captures::new();
+    let steps = scenario
+        .get("steps")
+        .and_then(|s| s.as_array())
+        .ok_or("no steps")?;
+    for (i, step) in steps.iter().enumerate() {
+        let op = step
+            .get("op")
+            .and_then(|o| o.as_str())
+            .ok_or(format!("step {i}: no op"))?;
+        let args = resolve(step.get("args").unwrap_or(&json!({})), &caps)
+            .map_err(|e| format!("step {i} ({op}): {e}"))?;
+        let result = call(&auth, op, &args).await;
+        let at = format!("step {i} ({op})");
+        match (result, step.get("expectError")) {
+            (Err(e), Some(code)) => {
+                if Some(e.code()) != code.as_str() {
+                    return Err(format!(
+                        "{at}: expected error {code}, got {} ({e})",
+                        e.code()
+                    ));
+                }
+            }
+            (Err(e), None) => return Err(format!("{at}: unexpected error {} ({e})", e.code())),
+            (Ok(v), Some(code)) => return Err(format!("{at}: expected error {code}, got {v}")),
+            (Ok(v), None) => {
+                if let Some(name) = step.get("capture").and_then(|c| c.as_str()) {
+                    caps.insert(name.to_string(), v.clone());
+                }
+                if let Some(expect) = step.get("expect") {
+                    matches(expect, Some(&v), &mut caps, "result")
+                        .map_err(|e| format!("{at}: {e}\n    actual: {v}"))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

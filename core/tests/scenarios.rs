@@ -1,0 +1,38 @@
+//! Replays every tests/scenarios/*.json file against the Rust API (the reference runner).
+
+mod common;
+
+use common::runner::run_scenario;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_scenarios_pass() {
+    let mut files: Vec<_> = std::fs::read_dir(common::scenarios_dir())
+        .expect("scenario dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenarios found");
+    let filter = std::env::var("SCENARIO").ok();
+    let mut failed = Vec::new();
+    let mut passed = 0;
+    for f in &files {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if filter.as_ref().is_some_and(|p| !name.contains(p.as_str())) {
+            continue;
+        }
+        match run_scenario(f, None).await {
+            Ok(()) => passed += 1,
+            Err(e) => failed.push(format!("{name}: {e}")),
+        }
+    }
+    println!("scenarios: {passed} passed, {} failed", failed.len());
+    assert!(
+        failed.is_empty(),
+        "failing scenarios:\n{}",
+        failed.join("\n")
+    );
+}
