@@ -5,9 +5,11 @@ use std::sync::{Arc, Weak};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use crate::engine::Inner;
 use crate::error::{AuthError, Result};
+use crate::events::{EventName, NewEvent};
 use crate::functions::{ManuallyCreateOrUpdateUserResult, RecipeFunctions, UserContext};
 use crate::model::{
     email, ids, AccountInfo, EmailInput, RecipeId, SignInUpInput, ThirdPartyInfo, User,
@@ -247,6 +249,21 @@ impl ApiFunctions for CoreApis {
                 return Ok(SignInUpPostResult::SignInUpNotAllowed { reason })
             }
         };
+        // `signIn` is written in the session's transaction (after `session`), so it exists iff the session does.
+        let is_new_user = created && user.login_methods.len() == 1;
+        let message = json!({
+            "user": user,
+            "account": {"provider": tp.id, "providerAccountId": tp.user_id},
+            "isNewUser": is_new_user,
+            "tenantId": tenant_id,
+            "recipeUserId": recipe_user_id,
+        });
+        ctx.stage(NewEvent::new(
+            EventName::SignIn,
+            Some(&tenant_id),
+            Some(&user.id),
+            message,
+        ));
         let CreateNewSessionResult::Ok {
             session,
             access_token,

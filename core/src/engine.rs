@@ -11,15 +11,23 @@ use serde_json::Value;
 
 use crate::api::{ApiFunctions, CoreApis};
 use crate::error::{AuthError, Result};
+use crate::events::{
+    DeliveryReport, EventHandler, EventName, EventsConfig, Handlers, ListEventsInput,
+    ListEventsResult,
+};
+use crate::flow::{FlowApis, FlowFunctions};
 use crate::functions::*;
 use crate::model::{email, ids, AccountInfo, SignInUpInput, User};
+use crate::outbox::Outbox;
 use crate::policy::{
     self, AccountLinkingConfig, EmailChangeDecision, NewAccountInfo, ShouldAutomaticallyLink,
 };
 use crate::recipes::linking::{
     self, CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult,
 };
-use crate::recipes::sessions::{self, CreateNewSessionResult, GetSessionResult, Session};
+use crate::recipes::sessions::{
+    self, CreateNewSessionResult, GetSessionResult, RevokeReason, Session,
+};
 use crate::recipes::tenants::{
     self, AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
     DisassociateUserFromTenantResult, ProviderConfig, Tenant, TenantConfigInput,
@@ -40,6 +48,8 @@ pub struct AuthCoreConfig {
     pub account_linking: AccountLinkingConfig,
     #[serde(default = "default_session_lifetime")]
     pub session_lifetime_ms: i64,
+    #[serde(default)]
+    pub events: EventsConfig,
 }
 
 fn default_session_lifetime() -> i64 {
@@ -52,6 +62,7 @@ impl Default for AuthCoreConfig {
             providers: None,
             account_linking: AccountLinkingConfig::default(),
             session_lifetime_ms: default_session_lifetime(),
+            events: EventsConfig::default(),
         }
     }
 }
@@ -67,9 +78,39 @@ pub struct AuthCoreBuilder {
     id_generator: Arc<dyn IdGenerator>,
     function_overrides: Vec<FunctionsOverride>,
     api_overrides: Vec<ApisOverride>,
+    handlers: Handlers,
 }
 
 impl AuthCoreBuilder {
+    /// Handle one event kind. Handlers run after commit, awaited by the operation, in registration order.
+    pub fn on_event(mut self, name: EventName, handler: Arc<dyn EventHandler>) -> Self {
+        self.handlers.list.push((Some(name), handler));
+        self
+    }
+    /// Handle every event.
+    pub fn on_any_event(mut self, handler: Arc<dyn EventHandler>) -> Self {
+        self.handlers.list.push((None, handler));
+        self
+    }
+    /// Builds the engine, applies event retention and redelivers what a previous run left pending.
+    pub async fn open(self) -> Result<AuthCore> {
+        let auth = self.build()?;
+        auth.inner.outbox.apply_retention(&*auth.inner.store)?;
+        let report = auth
+            .inner
+            .outbox
+            .deliver_pending(&*auth.inner.store, true)
+            .await?;
+        if report.delivered + report.failed > 0 {
+            tracing::info!(
+                delivered = report.delivered,
+                failed = report.failed,
+                "redelivered pending events at open"
+            );
+        }
+        Ok(auth)
+    }
+
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
         self
@@ -122,6 +163,7 @@ impl AuthCoreBuilder {
         }
         let function_overrides = self.function_overrides;
         let api_overrides = self.api_overrides;
+        let handlers = self.handlers;
         let inner = Arc::new_cyclic(|weak: &Weak<Inner>| {
             let mut fns: Arc<dyn RecipeFunctions> = Arc::new(CoreFunctions {
                 inner: weak.clone(),
@@ -129,16 +171,26 @@ impl AuthCoreBuilder {
             for o in function_overrides {
                 fns = o(fns);
             }
+            // Outermost: the flow layer that delivers a request's events when its outermost call returns.
+            let fns: Arc<dyn RecipeFunctions> = Arc::new(FlowFunctions {
+                next: fns,
+                inner: weak.clone(),
+            });
             let mut apis: Arc<dyn ApiFunctions> = Arc::new(CoreApis {
                 inner: weak.clone(),
             });
             for o in api_overrides {
                 apis = o(apis);
             }
+            let apis: Arc<dyn ApiFunctions> = Arc::new(FlowApis {
+                next: apis,
+                inner: weak.clone(),
+            });
             let cell = OnceLock::new();
             let _ = cell.set((fns, apis));
             Inner {
                 store,
+                outbox: Outbox::new(self.config.events.clone(), handlers),
                 config: self.config,
                 id_generator: self.id_generator,
                 layers: cell,
@@ -151,6 +203,7 @@ impl AuthCoreBuilder {
 pub(crate) struct Inner {
     pub store: Arc<dyn Store>,
     pub config: AuthCoreConfig,
+    pub outbox: Outbox,
     id_generator: Arc<dyn IdGenerator>,
     layers: OnceLock<(Arc<dyn RecipeFunctions>, Arc<dyn ApiFunctions>)>,
 }
@@ -193,17 +246,42 @@ impl Inner {
             .expect("apis are built with the engine")
     }
 
-    /// Runs `f` in a write transaction, retrying store-level races (unique violations, busy).
-    pub fn write<T>(&self, mut f: impl FnMut(&mut Tx<'_>) -> TxResult<Step<T>>) -> Result<T> {
+    /// Runs `f` in a write transaction, retrying store-level races (unique violations, busy). The events
+    /// `f` emits (and those staged on the flow) are written to the outbox in the same transaction; after the
+    /// commit they join the flow's pending list, delivered when the outermost operation returns.
+    pub fn write<T>(
+        &self,
+        ctx: &UserContext,
+        mut f: impl FnMut(&mut Tx<'_>) -> TxResult<Step<T>>,
+    ) -> Result<T> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut tx = Tx {
-                s: self.store.write()?,
-                now: now_ms(),
-            };
+            let mut tx = Tx::new(self.store.write()?, now_ms());
             let outcome = match f(&mut tx) {
-                Ok(Step::Commit(v)) => tx.s.commit().map(|_| v).map_err(TxError::Store),
+                Ok(Step::Commit(v)) => {
+                    let staged = ctx.take_staged();
+                    tx.events.extend(staged.iter().cloned());
+                    let written = self.outbox.write_events(&mut tx);
+                    let committed = written.and_then(|events| {
+                        let cancelled = std::mem::take(&mut tx.cancelled);
+                        tx.s.commit().map_err(TxError::Store)?;
+                        Ok((events, cancelled))
+                    });
+                    match committed {
+                        Ok((events, cancelled)) => {
+                            for (name, user) in cancelled {
+                                ctx.cancel(name, &user);
+                            }
+                            ctx.push_pending(events);
+                            Ok(v)
+                        }
+                        Err(e) => {
+                            ctx.restage(staged);
+                            Err(e)
+                        }
+                    }
+                }
                 Ok(Step::Rollback(v)) => return Ok(v),
                 Err(e) => Err(e),
             };
@@ -218,15 +296,43 @@ impl Inner {
 
     /// Runs `f` in a read transaction.
     pub fn read<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> TxResult<T>) -> Result<T> {
-        let mut tx = Tx {
-            s: self.store.read()?,
-            now: now_ms(),
-        };
+        let mut tx = Tx::new(self.store.read()?, now_ms());
         match f(&mut tx) {
             Ok(v) => Ok(v),
             Err(TxError::Store(e)) => Err(e.into()),
             Err(TxError::Auth(e)) => Err(e),
         }
+    }
+
+    /// Runs one built-in operation as part of the request's flow; the outermost one delivers the flow's
+    /// events after its own work, whatever its result.
+    pub async fn scoped<T>(
+        &self,
+        ctx: &UserContext,
+        op: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        ctx.enter();
+        let result = op.await;
+        if ctx.leave() {
+            self.finish_flow(ctx).await;
+        }
+        result
+    }
+
+    async fn finish_flow(&self, ctx: &UserContext) {
+        let staged = ctx.take_staged();
+        if !staged.is_empty() {
+            // Staged events whose carrier transaction never came (an override skipped it): write them now.
+            let written = self.write(ctx, |tx| {
+                tx.events.extend(staged.iter().cloned());
+                Ok(Step::Commit(()))
+            });
+            if let Err(e) = written {
+                tracing::error!(code = e.code(), "could not write staged events");
+            }
+        }
+        let events = ctx.take_pending();
+        self.outbox.deliver(&*self.store, events).await;
     }
 }
 
@@ -252,6 +358,7 @@ impl AuthCore {
             id_generator: Arc::new(UuidGenerator),
             function_overrides: Vec::new(),
             api_overrides: Vec::new(),
+            handlers: Handlers::default(),
         }
     }
 
@@ -273,6 +380,25 @@ impl AuthCore {
 
     pub fn config(&self) -> &AuthCoreConfig {
         &self.inner.config
+    }
+
+    /// Redelivers events whose delivery failed, or that a crashed run left pending (events younger than 10 s
+    /// that never failed are left to the request that is still delivering them).
+    pub async fn deliver_pending_events(&self) -> Result<DeliveryReport> {
+        self.inner
+            .outbox
+            .deliver_pending(&*self.inner.store, false)
+            .await
+    }
+
+    /// The audit log: past events by user, tenant and time, oldest first, with cursor pagination.
+    pub fn list_events(&self, input: &ListEventsInput) -> Result<ListEventsResult> {
+        self.inner.outbox.list(&*self.inner.store, input)
+    }
+
+    /// Records pending delivery acknowledgements. Call before the process exits.
+    pub fn shutdown(&self) -> Result<()> {
+        self.inner.outbox.flush(&*self.inner.store)
     }
 }
 
@@ -319,11 +445,7 @@ impl RecipeFunctions for CoreFunctions {
         self
     }
 
-    async fn sign_in_up(
-        &self,
-        input: &SignInUpInput,
-        _ctx: &UserContext,
-    ) -> Result<SignInUpResult> {
+    async fn sign_in_up(&self, input: &SignInUpInput, ctx: &UserContext) -> Result<SignInUpResult> {
         let inner = self.inner()?;
         let valid = ValidSignInUp::parse(input)?;
         let id_gen = inner.id_generator.clone();
@@ -332,7 +454,7 @@ impl RecipeFunctions for CoreFunctions {
         if let Some(Step::Commit(r) | Step::Rollback(r)) = fast {
             return Ok(r);
         }
-        inner.write(|tx| {
+        inner.write(ctx, |tx| {
             thirdparty::sign_in_up(tx, &*id_gen, &valid, true)?
                 .ok_or_else(|| TxError::Auth(AuthError::internal("write path asked for a write")))
         })
@@ -447,21 +569,21 @@ impl RecipeFunctions for CoreFunctions {
     async fn create_primary_user(
         &self,
         recipe_user_id: &str,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<CreatePrimaryUserResult> {
         let id = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
-            .write(|tx| linking::create_primary_user(tx, id, false))
+            .write(ctx, |tx| linking::create_primary_user(tx, id, false))
     }
 
     async fn can_create_primary_user(
         &self,
         recipe_user_id: &str,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<CreatePrimaryUserResult> {
         let id = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
-            .write(|tx| linking::create_primary_user(tx, id, true))
+            .write(ctx, |tx| linking::create_primary_user(tx, id, true))
     }
 
     async fn link_accounts(
@@ -473,7 +595,8 @@ impl RecipeFunctions for CoreFunctions {
         let inner = self.inner()?;
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         let pid = ids::validate_user_id("primaryUserId", primary_user_id)?;
-        let (result, _effects) = inner.write(|tx| linking::link_accounts(tx, rid, pid, false))?;
+        let (result, _effects) =
+            inner.write(ctx, |tx| linking::link_accounts(tx, rid, pid, false))?;
         // The SDK's linkAccounts: propagate verification from same-email members, then `onAccountLinked`.
         if let LinkAccountsResult::Ok {
             accounts_already_linked: false,
@@ -497,23 +620,23 @@ impl RecipeFunctions for CoreFunctions {
         &self,
         recipe_user_id: &str,
         primary_user_id: &str,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<LinkAccountsResult> {
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         let pid = ids::validate_user_id("primaryUserId", primary_user_id)?;
         self.inner()?
-            .write(|tx| linking::link_accounts(tx, rid, pid, true))
+            .write(ctx, |tx| linking::link_accounts(tx, rid, pid, true))
             .map(|(r, _)| r)
     }
 
     async fn unlink_account(
         &self,
         recipe_user_id: &str,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<UnlinkAccountResult> {
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
-            .write(|tx| linking::unlink_account(tx, rid))
+            .write(ctx, |tx| linking::unlink_account(tx, rid))
             .map(|(r, _)| r)
     }
 
@@ -521,11 +644,13 @@ impl RecipeFunctions for CoreFunctions {
         &self,
         user_id: &str,
         remove_all_linked_accounts: bool,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<()> {
         let id = ids::validate_user_id("userId", user_id)?;
         self.inner()?
-            .write(|tx| linking::delete_user(tx, id, remove_all_linked_accounts))
+            .write(ctx, |tx| {
+                linking::delete_user(tx, id, remove_all_linked_accounts)
+            })
             .map(|_| ())
     }
 
@@ -605,8 +730,9 @@ impl RecipeFunctions for CoreFunctions {
         let inner = self.inner()?;
         let rid = ids::validate_user_id("recipeUserId", &input.recipe_user_id)?;
         let email = input.email.as_deref();
-        inner
-            .write(|tx| emailverification::set_verified(tx, rid, email, true).map(Step::Commit))?;
+        inner.write(ctx, |tx| {
+            emailverification::set_verified(tx, rid, email, true).map(Step::Commit)
+        })?;
         let fns = inner.fns();
         let Some(user) = fns.get_user(rid, ctx).await? else {
             return Ok(VerifyEmailResult::Ok { user: None });
@@ -637,11 +763,13 @@ impl RecipeFunctions for CoreFunctions {
         &self,
         recipe_user_id: &str,
         email: Option<&str>,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<()> {
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
-            .write(|tx| emailverification::set_verified(tx, rid, email, false).map(Step::Commit))
+            .write(ctx, |tx| {
+                emailverification::set_verified(tx, rid, email, false).map(Step::Commit)
+            })
             .map(|_| ())
     }
 
@@ -649,21 +777,22 @@ impl RecipeFunctions for CoreFunctions {
         &self,
         tenant_id_raw: &str,
         config: &TenantConfigInput,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<CreateOrUpdateTenantResult> {
         let t = ids::validate_new_tenant_id(tenant_id_raw)?;
-        self.inner()?
-            .write(|tx| tenants::create_or_update(tx, &t, config).map(Step::Commit))
+        self.inner()?.write(ctx, |tx| {
+            tenants::create_or_update(tx, &t, config).map(Step::Commit)
+        })
     }
 
     async fn delete_tenant(
         &self,
         tenant_id_raw: &str,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<DeleteTenantResult> {
         let t = tenant_id(tenant_id_raw)?;
         self.inner()?
-            .write(|tx| tenants::delete(tx, &t).map(Step::Commit))
+            .write(ctx, |tx| tenants::delete(tx, &t).map(Step::Commit))
             .map(|(r, _)| r)
     }
 
@@ -692,23 +821,24 @@ impl RecipeFunctions for CoreFunctions {
         &self,
         tenant_id_raw: &str,
         recipe_user_id: &str,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<AssociateUserToTenantResult> {
         let t = tenant_id(tenant_id_raw)?;
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
-        self.inner()?.write(|tx| tenants::associate(tx, &t, rid))
+        self.inner()?
+            .write(ctx, |tx| tenants::associate(tx, &t, rid))
     }
 
     async fn disassociate_user_from_tenant(
         &self,
         tenant_id_raw: &str,
         recipe_user_id: &str,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<DisassociateUserFromTenantResult> {
         let t = tenant_id(tenant_id_raw)?;
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
-            .write(|tx| tenants::disassociate(tx, &t, rid))
+            .write(ctx, |tx| tenants::disassociate(tx, &t, rid))
             .map(|(r, _)| r)
     }
 
@@ -717,13 +847,13 @@ impl RecipeFunctions for CoreFunctions {
         tenant_id_raw: &str,
         recipe_user_id: &str,
         access_token_payload: &Value,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<CreateNewSessionResult> {
         let inner = self.inner()?;
         let t = tenant_id(tenant_id_raw)?;
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         let lifetime = inner.config.session_lifetime_ms;
-        inner.write(|tx| {
+        inner.write(ctx, |tx| {
             sessions::create(tx, &t, rid, access_token_payload, lifetime).map(Step::Commit)
         })
     }
@@ -736,23 +866,28 @@ impl RecipeFunctions for CoreFunctions {
         self.inner()?.read(|tx| sessions::verify(tx, access_token))
     }
 
-    async fn revoke_session(&self, session_handle: &str, _ctx: &UserContext) -> Result<bool> {
-        self.inner()?
-            .write(|tx| Ok(Step::Commit(tx.s.delete_session(session_handle)?)))
+    async fn revoke_session(&self, session_handle: &str, ctx: &UserContext) -> Result<bool> {
+        self.inner()?.write(ctx, |tx| {
+            Ok(Step::Commit(sessions::revoke(
+                tx,
+                session_handle,
+                RevokeReason::Revoked,
+            )?))
+        })
     }
 
     async fn revoke_all_sessions_for_user(
         &self,
         user_id: &str,
         include_linked: bool,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<Vec<String>> {
         let id = ids::validate_user_id("userId", user_id)?;
-        self.inner()?.write(|tx| {
+        self.inner()?.write(ctx, |tx| {
             let owners = sessions::session_owners(tx, id, include_linked)?;
-            Ok(Step::Commit(sessions::revoke_for_recipe_users(
-                tx, &owners, None,
-            )?))
+            let revoked =
+                sessions::revoke_for_recipe_users(tx, &owners, None, RevokeReason::Revoked)?;
+            Ok(Step::Commit(revoked))
         })
     }
 

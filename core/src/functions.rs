@@ -6,6 +6,7 @@
 //! struct holding `original` that implements [`RecipeFunctions::original`] and only the methods it changes: every
 //! other method's default body delegates to `original()`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::Result;
+use crate::events::{Event, EventName, NewEvent};
 use crate::model::{AccountInfo, EmailInput, LoginMethod, SignInUpInput, User};
 use crate::policy::{LinkingExplanation, NewAccountInfo, ShouldAutomaticallyLink};
 use crate::recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
@@ -24,27 +26,98 @@ use crate::recipes::tenants::{
 use crate::recipes::thirdparty::SignInUpResult;
 
 /// A map that travels through every call of one request, shared by reference like a JS object, so host code
-/// can pass per-request flags to its own overrides and callbacks.
+/// can pass per-request flags to its own overrides and callbacks. It also carries the request's *flow*: the
+/// events committed so far, delivered when the outermost built-in operation returns. Bindings must hand the
+/// same `UserContext` (a clone) back when host code calls `original`, or nested events are delivered early.
 #[derive(Debug, Clone, Default)]
-pub struct UserContext(Arc<Mutex<Map<String, Value>>>);
+pub struct UserContext {
+    map: Arc<Mutex<Map<String, Value>>>,
+    flow: Arc<Flow>,
+}
+
+/// Per-request event bookkeeping.
+#[derive(Debug, Default)]
+pub(crate) struct Flow {
+    depth: AtomicUsize,
+    /// Committed, not yet delivered, in commit order.
+    pending: Mutex<Vec<Event>>,
+    /// To be written with the next transaction of this flow (e.g. `signIn` rides with the session's).
+    staged: Mutex<Vec<NewEvent>>,
+}
 
 impl UserContext {
     pub fn new() -> Self {
         Self::default()
     }
     pub fn from_map(map: Map<String, Value>) -> Self {
-        UserContext(Arc::new(Mutex::new(map)))
+        UserContext {
+            map: Arc::new(Mutex::new(map)),
+            flow: Arc::default(),
+        }
     }
     pub fn get(&self, key: &str) -> Option<Value> {
-        self.0.lock().ok().and_then(|m| m.get(key).cloned())
+        self.map.lock().ok().and_then(|m| m.get(key).cloned())
     }
     pub fn set(&self, key: &str, value: Value) {
-        if let Ok(mut m) = self.0.lock() {
+        if let Ok(mut m) = self.map.lock() {
             m.insert(key.to_string(), value);
         }
     }
+    /// Replace the whole map (bindings syncing a host object back).
+    pub fn replace(&self, map: Map<String, Value>) {
+        if let Ok(mut m) = self.map.lock() {
+            *m = map;
+        }
+    }
     pub fn to_map(&self) -> Map<String, Value> {
-        self.0.lock().map(|m| m.clone()).unwrap_or_default()
+        self.map.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+    /// Whether two handles are the same request context.
+    pub fn same(&self, other: &UserContext) -> bool {
+        Arc::ptr_eq(&self.map, &other.map)
+    }
+
+    pub(crate) fn enter(&self) {
+        self.flow.depth.fetch_add(1, Ordering::SeqCst);
+    }
+    /// Returns true when the outermost operation just left.
+    pub(crate) fn leave(&self) -> bool {
+        self.flow.depth.fetch_sub(1, Ordering::SeqCst) == 1
+    }
+    pub(crate) fn push_pending(&self, events: Vec<Event>) {
+        if let Ok(mut p) = self.flow.pending.lock() {
+            p.extend(events);
+        }
+    }
+    pub(crate) fn take_pending(&self) -> Vec<Event> {
+        self.flow
+            .pending
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default()
+    }
+    pub(crate) fn cancel(&self, name: EventName, user_id: &str) {
+        if let Ok(mut p) = self.flow.pending.lock() {
+            p.retain(|e| !(e.name == name && e.user_id.as_deref() == Some(user_id)));
+        }
+    }
+    pub(crate) fn stage(&self, event: NewEvent) {
+        if let Ok(mut s) = self.flow.staged.lock() {
+            s.push(event);
+        }
+    }
+    pub(crate) fn take_staged(&self) -> Vec<NewEvent> {
+        self.flow
+            .staged
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    }
+    pub(crate) fn restage(&self, events: Vec<NewEvent>) {
+        if let Ok(mut s) = self.flow.staged.lock() {
+            let later = std::mem::replace(&mut *s, events);
+            s.extend(later);
+        }
     }
 }
 

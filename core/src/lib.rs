@@ -4,9 +4,12 @@
 pub mod api;
 pub mod engine;
 pub mod error;
+pub mod events;
+mod flow;
 pub mod functions;
 pub mod json;
 pub mod model;
+mod outbox;
 pub mod policy;
 pub mod recipes;
 pub mod store;

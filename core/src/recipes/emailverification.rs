@@ -1,7 +1,10 @@
 //! Email verification state, per (recipe user id, email) and app-wide (spec §3).
 
-use super::{unknown_user, Tx, TxResult};
+use serde_json::json;
+
+use super::{unknown_user, Group, Tx, TxResult};
 use crate::error::AuthError;
+use crate::events::EventName;
 use crate::model::email;
 
 /// The email to act on: the one given (normalised and validated) or the login method's current email.
@@ -30,7 +33,7 @@ pub(crate) fn is_verified(
     Ok(tx.s.is_email_verified(recipe_user_id, &e)?)
 }
 
-/// Returns whether the state changed.
+/// Returns whether the state changed; a change emits `updateUser`.
 pub(crate) fn set_verified(
     tx: &mut Tx<'_>,
     recipe_user_id: &str,
@@ -38,9 +41,24 @@ pub(crate) fn set_verified(
     verified: bool,
 ) -> TxResult<bool> {
     let e = resolve_email(tx, recipe_user_id, given)?;
-    Ok(if verified {
+    let changed = if verified {
         tx.s.set_email_verified(recipe_user_id, &e)?
     } else {
         tx.s.unset_email_verified(recipe_user_id, &e)?
-    })
+    };
+    if changed {
+        if let Some(group) = Group::load_by_user_id(tx, recipe_user_id)? {
+            let user = group.to_user();
+            let tenant = group.tenant_of(recipe_user_id);
+            let changes = json!({"emailVerified": {"email": e, "verified": verified}});
+            let message = json!({"user": user, "recipeUserId": recipe_user_id, "changes": changes});
+            tx.emit(
+                EventName::UpdateUser,
+                tenant.as_deref(),
+                Some(&user.id),
+                message,
+            );
+        }
+    }
+    Ok(changed)
 }

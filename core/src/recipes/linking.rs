@@ -4,10 +4,13 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::{require_tenant, reservations, sessions, unknown_user, Group, Step, Tx, TxResult};
 use crate::error::AuthError;
+use crate::events::EventName;
 use crate::model::{email, AccountInfo, User};
+use crate::recipes::sessions::RevokeReason;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status")]
@@ -129,6 +132,17 @@ pub(crate) fn create_primary_user(
             },
         ));
     }
+    if !dry_run {
+        let user = group.to_user();
+        let tenant = group.tenant_of(recipe_user_id);
+        let message = json!({"user": user, "recipeUserId": recipe_user_id, "changes": {"isPrimaryUser": true}});
+        tx.emit(
+            EventName::UpdateUser,
+            tenant.as_deref(),
+            Some(recipe_user_id),
+            message,
+        );
+    }
     if dry_run {
         return Ok(Step::Rollback(CreatePrimaryUserResult::Ok {
             was_already_a_primary_user: false,
@@ -199,8 +213,38 @@ pub(crate) fn link_accounts(
         });
     }
     // The linked user's sessions carry its old user id: revoke them (spec §4.3 step 6, §6).
-    let revoked_sessions =
-        sessions::revoke_for_recipe_users(tx, &[recipe_user_id.to_string()], None)?;
+    let revoked_sessions = sessions::revoke_for_recipe_users(
+        tx,
+        &[recipe_user_id.to_string()],
+        None,
+        RevokeReason::AccountLinked,
+    )?;
+    // A `createUser` not yet delivered for this recipe user described an account that no longer exists on
+    // its own: drop it in this same transaction (spec §7.2).
+    if tx
+        .s
+        .delete_undelivered_events(EventName::CreateUser.as_str(), recipe_user_id)?
+        > 0
+    {
+        tx.cancelled
+            .push((EventName::CreateUser, recipe_user_id.to_string()));
+    }
+    let user = group.to_user();
+    if let Some(lm) = user.login_method(recipe_user_id) {
+        let account = json!({
+            "provider": lm.third_party.as_ref().map(|t| t.id.clone()),
+            "providerAccountId": lm.third_party.as_ref().map(|t| t.user_id.clone()),
+            "recipeUserId": recipe_user_id,
+            "email": lm.email,
+        });
+        let tenant = group.tenant_of(recipe_user_id);
+        tx.emit(
+            EventName::LinkAccount,
+            tenant.as_deref(),
+            Some(&user.id),
+            json!({"user": user, "account": account}),
+        );
+    }
     let effects = Effects {
         revoked_sessions,
         ..Effects::default()
@@ -208,7 +252,7 @@ pub(crate) fn link_accounts(
     Ok(Step::Commit((
         LinkAccountsResult::Ok {
             accounts_already_linked: false,
-            user: Some(group.to_user()),
+            user: Some(user),
         },
         effects,
     )))
@@ -232,10 +276,16 @@ pub(crate) fn unlink_account(
     let group = Group::load(tx, &group_id)?.ok_or_else(|| unknown_user(recipe_user_id))?;
     let ids = [recipe_user_id.to_string()];
     let mut effects = Effects {
-        revoked_sessions: sessions::revoke_for_recipe_users(tx, &ids, None)?,
+        revoked_sessions: sessions::revoke_for_recipe_users(
+            tx,
+            &ids,
+            None,
+            RevokeReason::AccountUnlinked,
+        )?,
         ..Default::default()
     };
     let deleted = group_id == recipe_user_id && group.members.len() > 1;
+    let tenant = group.tenant_of(recipe_user_id);
     if deleted {
         // The primary of a bigger group: keeping it as a standalone user would give two users one id, so its
         // login method is deleted and the group keeps the id (spec §4.4, D13).
@@ -257,6 +307,14 @@ pub(crate) fn unlink_account(
     };
     // Shrinking a group only releases reservations, so this cannot conflict.
     reservations::sync(tx, &group_id, &reservations::desired(&remaining))?;
+    let remaining_user = (!remaining.members.is_empty()).then(|| remaining.to_user());
+    let message = json!({"user": remaining_user, "recipeUserId": recipe_user_id, "wasRecipeUserDeleted": deleted});
+    tx.emit(
+        EventName::UnlinkAccount,
+        tenant.as_deref(),
+        Some(&group_id),
+        message,
+    );
     let r = UnlinkAccountResult::Ok {
         was_recipe_user_deleted: deleted,
         was_linked: true,
@@ -288,10 +346,19 @@ pub(crate) fn delete_user(
     if doomed.is_empty() {
         return Ok(Step::Rollback(Effects::default()));
     }
-    let revoked_sessions = sessions::revoke_for_recipe_users(tx, &doomed, None)?;
+    let revoked_sessions =
+        sessions::revoke_for_recipe_users(tx, &doomed, None, RevokeReason::UserDeleted)?;
     for id in &doomed {
         tx.s.delete_recipe_user(id)?;
     }
+    let tenant = doomed.first().and_then(|id| group.tenant_of(id));
+    let message = json!({"userId": group.id, "recipeUserIds": doomed});
+    tx.emit(
+        EventName::DeleteUser,
+        tenant.as_deref(),
+        Some(&group.id),
+        message,
+    );
     let remaining = Group {
         id: group.id.clone(),
         is_primary: group.is_primary,

@@ -10,13 +10,40 @@ pub mod tenants;
 pub mod thirdparty;
 
 use crate::error::AuthError;
+use crate::events::{EventName, NewEvent};
 use crate::model::{LoginMethod, RecipeId, User};
 use crate::store::{RecipeUserRow, StoreError, StoreTx};
 
-/// A transaction plus the clock reading it runs under.
+/// A transaction plus the clock reading it runs under, and the events its changes produced (written to the
+/// outbox in this same transaction by the engine).
 pub(crate) struct Tx<'a> {
     pub s: Box<dyn StoreTx + 'a>,
     pub now: i64,
+    pub events: Vec<NewEvent>,
+    /// Undelivered events this transaction deleted (a `createUser` made void by a link): (name, user id).
+    pub cancelled: Vec<(EventName, String)>,
+}
+
+impl<'a> Tx<'a> {
+    pub fn new(s: Box<dyn StoreTx + 'a>, now: i64) -> Self {
+        Tx {
+            s,
+            now,
+            events: Vec::new(),
+            cancelled: Vec::new(),
+        }
+    }
+
+    pub fn emit(
+        &mut self,
+        name: EventName,
+        tenant_id: Option<&str>,
+        user_id: Option<&str>,
+        message: serde_json::Value,
+    ) {
+        self.events
+            .push(NewEvent::new(name, tenant_id, user_id, message));
+    }
 }
 
 /// What a recipe step asks of its transaction. `Rollback` carries a domain status (e.g. a reservation
@@ -88,6 +115,12 @@ impl Group {
         self.members
             .iter_mut()
             .find(|m| m.recipe_user_id == recipe_user_id)
+    }
+
+    /// The first tenant of a member, for events about it.
+    pub fn tenant_of(&self, recipe_user_id: &str) -> Option<String> {
+        self.member(recipe_user_id)
+            .and_then(|m| m.tenant_ids.first().cloned())
     }
 
     pub fn to_user(&self) -> User {

@@ -4,11 +4,13 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{require_tenant, unknown_user, Group, Tx, TxError, TxResult};
 use crate::error::AuthError;
+use crate::events::EventName;
 use crate::store::SessionRow;
 
 /// A session as callers see it. The token is returned once, by `createNewSession`, and never stored.
@@ -87,6 +89,13 @@ pub(crate) fn create(
         expiry: tx.now.saturating_add(lifetime_ms),
     };
     tx.s.insert_session(&session_row)?;
+    let session = session_of(&session_row);
+    tx.emit(
+        EventName::Session,
+        Some(tenant_id),
+        Some(&session.user_id),
+        json!({ "session": session }),
+    );
     let access_token = format!(
         "{}.{}",
         session_row.session_handle,
@@ -121,14 +130,61 @@ pub(crate) fn verify(tx: &mut Tx<'_>, access_token: &str) -> TxResult<GetSession
 }
 
 /// Deletes the sessions of these recipe users (in one tenant, if given) and returns their handles.
+/// Why a session ended, as the `signOut` event reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RevokeReason {
+    Revoked,
+    AccountLinked,
+    AccountUnlinked,
+    UserDeleted,
+    RemovedFromTenant,
+    TenantDeleted,
+}
+
+impl RevokeReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            RevokeReason::Revoked => "REVOKED",
+            RevokeReason::AccountLinked => "ACCOUNT_LINKED",
+            RevokeReason::AccountUnlinked => "ACCOUNT_UNLINKED",
+            RevokeReason::UserDeleted => "USER_DELETED",
+            RevokeReason::RemovedFromTenant => "REMOVED_FROM_TENANT",
+            RevokeReason::TenantDeleted => "TENANT_DELETED",
+        }
+    }
+}
+
+/// Deletes one session and emits `signOut`; `Ok(false)` if there was none.
+pub(crate) fn revoke(
+    tx: &mut Tx<'_>,
+    session_handle: &str,
+    reason: RevokeReason,
+) -> TxResult<bool> {
+    let Some(row) = tx.s.session(session_handle)? else {
+        return Ok(false);
+    };
+    tx.s.delete_session(session_handle)?;
+    let session = session_of(&row);
+    let message = json!({"session": session, "reason": reason.as_str()});
+    tx.emit(
+        EventName::SignOut,
+        Some(&row.tenant_id),
+        Some(&row.user_id),
+        message,
+    );
+    Ok(true)
+}
+
+/// Deletes the sessions of these recipe users (in one tenant, if given) and returns their handles.
 pub(crate) fn revoke_for_recipe_users(
     tx: &mut Tx<'_>,
     recipe_user_ids: &[String],
     tenant_id: Option<&str>,
+    reason: RevokeReason,
 ) -> TxResult<Vec<String>> {
     let handles = tx.s.session_handles_for(recipe_user_ids, tenant_id)?;
     for h in &handles {
-        tx.s.delete_session(h)?;
+        revoke(tx, h, reason)?;
     }
     Ok(handles)
 }

@@ -1,10 +1,13 @@
 //! Tenants (spec §5): configuration, per-tenant providers and first factors, user association.
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::{require_tenant, reservations, sessions, Group, Step, Tx, TxResult};
 use crate::error::AuthError;
+use crate::events::EventName;
 use crate::model::ids::{self, PUBLIC_TENANT};
+use crate::recipes::sessions::RevokeReason;
 use crate::store::{Constraint, StoreError};
 
 /// The first-factor id of the third-party recipe.
@@ -192,6 +195,9 @@ pub(crate) fn delete(
     }
     // Sessions are tenant-scoped data: they go with the tenant (spec §5.2); users stay.
     let revoked = tx.s.sessions_in_tenant(tenant_id)?;
+    for h in &revoked {
+        sessions::revoke(tx, h, RevokeReason::TenantDeleted)?;
+    }
     let did_exist = tx.s.delete_tenant(tenant_id)?;
     Ok((DeleteTenantResult::Ok { did_exist }, revoked))
 }
@@ -229,9 +235,18 @@ pub(crate) fn associate(
     }
     // Then U1 (step 3).
     match tx.s.add_user_to_tenant(recipe_user_id, tenant_id) {
-        Ok(_) => Ok(Step::Commit(AssociateUserToTenantResult::Ok {
-            was_already_associated: false,
-        })),
+        Ok(_) => {
+            let message = json!({"recipeUserId": recipe_user_id, "tenantId": tenant_id});
+            tx.emit(
+                EventName::AddUserToTenant,
+                Some(tenant_id),
+                Some(&row.primary_or_recipe_user_id),
+                message,
+            );
+            Ok(Step::Commit(AssociateUserToTenantResult::Ok {
+                was_already_associated: false,
+            }))
+        }
         Err(StoreError::UniqueViolation(Constraint::ThirdPartyInTenant)) => Ok(Step::Rollback(
             AssociateUserToTenantResult::ThirdPartyUserAlreadyExistsError,
         )),
@@ -259,8 +274,19 @@ pub(crate) fn disassociate(
             Vec::new(),
         )));
     }
-    let revoked =
-        sessions::revoke_for_recipe_users(tx, &[recipe_user_id.to_string()], Some(tenant_id))?;
+    let revoked = sessions::revoke_for_recipe_users(
+        tx,
+        &[recipe_user_id.to_string()],
+        Some(tenant_id),
+        RevokeReason::RemovedFromTenant,
+    )?;
+    let message = json!({"recipeUserId": recipe_user_id, "tenantId": tenant_id});
+    tx.emit(
+        EventName::RemoveUserFromTenant,
+        Some(tenant_id),
+        Some(&row.primary_or_recipe_user_id),
+        message,
+    );
     if row.is_linked_or_primary {
         if let Some(group) = Group::load(tx, &row.primary_or_recipe_user_id)? {
             reservations::sync_group(tx, &group)?;

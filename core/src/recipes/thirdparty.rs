@@ -2,9 +2,11 @@
 //! sign-in, verification on `isVerified`.
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::{require_tenant, reservations, Group, Step, Tx, TxError, TxResult};
 use crate::error::AuthError;
+use crate::events::EventName;
 use crate::model::{email, ids, SignInUpInput, ThirdPartyInfo, User};
 use crate::store::{NewRecipeUser, RecipeUserRow, StoreError};
 
@@ -99,7 +101,12 @@ pub(crate) fn sign_in_up(
     let mut group = Group::load(tx, &row.primary_or_recipe_user_id)?.ok_or(TxError::Store(
         StoreError::Other("recipe user without group".into()),
     ))?;
+    let mut changes = serde_json::Map::new();
     if email_changes {
+        changes.insert(
+            "email".into(),
+            json!({"from": row.email, "to": input.email}),
+        );
         tx.s.set_email(&recipe_user_id, &input.email)?;
         let verified = tx.s.is_email_verified(&recipe_user_id, &input.email)?;
         if let Some(m) = group.member_mut(&recipe_user_id) {
@@ -119,8 +126,21 @@ pub(crate) fn sign_in_up(
         if let Some(m) = group.member_mut(&recipe_user_id) {
             m.verified = true;
         }
+        changes.insert(
+            "emailVerified".into(),
+            json!({"email": input.email, "verified": true}),
+        );
     }
     let user = group.to_user();
+    if !changes.is_empty() {
+        let message = json!({"user": user, "recipeUserId": recipe_user_id, "changes": changes});
+        tx.emit(
+            EventName::UpdateUser,
+            Some(&input.tenant_id),
+            Some(&user.id),
+            message,
+        );
+    }
     Ok(Some(Step::Commit(SignInUpResult::Ok {
         created_new_user: false,
         user,
@@ -175,9 +195,17 @@ fn sign_up(
         is_primary: false,
         members: vec![row],
     };
+    let user = group.to_user();
+    let message = json!({"user": user, "recipeUserId": recipe_user_id});
+    tx.emit(
+        EventName::CreateUser,
+        Some(&input.tenant_id),
+        Some(&recipe_user_id),
+        message,
+    );
     Ok(SignInUpResult::Ok {
         created_new_user: true,
-        user: group.to_user(),
+        user,
         recipe_user_id,
     })
 }

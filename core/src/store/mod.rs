@@ -94,6 +94,32 @@ pub struct SessionRow {
     pub expiry: i64,
 }
 
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub seq: i64,
+    pub event_id: String,
+    pub name: String,
+    pub time: i64,
+    pub tenant_id: Option<String>,
+    pub user_id: Option<String>,
+    /// The JSON message.
+    pub payload: String,
+    pub delivered_at: Option<i64>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// Audit-log query filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    pub user_id: Option<String>,
+    pub tenant_id: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub after_seq: Option<i64>,
+}
+
 /// Cursor position for user listing: (group timeJoined, group id).
 pub type ListCursor = (i64, String);
 
@@ -189,6 +215,27 @@ pub trait StoreTx {
         recipe_user_ids: &[String],
         tenant_id: Option<&str>,
     ) -> StoreResult<Vec<String>>;
+
+    // --- event outbox
+    /// Appends an event; `seq` is assigned by the store and returned.
+    fn insert_event(&mut self, row: &EventRow) -> StoreResult<i64>;
+    fn event(&mut self, event_id: &str) -> StoreResult<Option<EventRow>>;
+    fn mark_event_delivered(&mut self, event_id: &str, at: i64) -> StoreResult<()>;
+    fn record_event_failure(&mut self, event_id: &str, error: &str) -> StoreResult<()>;
+    /// Deletes undelivered events of one name for one user; returns how many.
+    fn delete_undelivered_events(&mut self, name: &str, user_id: &str) -> StoreResult<usize>;
+    /// Undelivered events after `after_seq` in commit order: those that failed before, and those at or before
+    /// `time_at_most` (younger ones may still belong to a request in flight).
+    fn pending_events(
+        &mut self,
+        after_seq: i64,
+        time_at_most: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<EventRow>>;
+    /// Events matching the filter in commit order.
+    fn list_events(&mut self, filter: &EventFilter, limit: usize) -> StoreResult<Vec<EventRow>>;
+    /// Retention: deletes delivered events older than `time`.
+    fn delete_delivered_events_before(&mut self, time: i64) -> StoreResult<usize>;
 }
 
 /// A database. `write` serialises writers (SQLite allows one); `read` may run beside writers.

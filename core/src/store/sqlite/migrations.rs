@@ -1,9 +1,10 @@
 //! Versioned schema. Each entry runs once, in order, inside one transaction; the applied version is stored in
 //! `schema_migrations`. Never edit a shipped entry: append a new one.
 
-pub(super) const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE tenants (
     tenant_id TEXT PRIMARY KEY,
     config TEXT NOT NULL,
@@ -71,4 +72,28 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 CREATE INDEX sessions_recipe_user ON sessions (recipe_user_id, tenant_id);
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+-- The event outbox: written in the transaction of the change it describes, delivered after commit, kept as
+-- the audit log until retention removes delivered rows.
+CREATE TABLE event_outbox (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    tenant_id TEXT,
+    user_id TEXT,
+    payload TEXT NOT NULL,
+    delivered_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE INDEX event_outbox_pending ON event_outbox (seq) WHERE delivered_at IS NULL;
+CREATE INDEX event_outbox_user ON event_outbox (user_id, seq);
+CREATE INDEX event_outbox_tenant ON event_outbox (tenant_id, seq);
+CREATE INDEX event_outbox_time ON event_outbox (time);
+"#,
+    ),
+];

@@ -13,8 +13,8 @@ use std::time::Duration;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 use super::{
-    AccountKey, Constraint, ListCursor, NewRecipeUser, RecipeUserRow, Reservation, SessionRow,
-    Store, StoreError, StoreResult, StoreTx,
+    AccountKey, Constraint, EventFilter, EventRow, ListCursor, NewRecipeUser, RecipeUserRow,
+    Reservation, SessionRow, Store, StoreError, StoreResult, StoreTx,
 };
 use crate::model::ThirdPartyInfo;
 use crate::recipes::tenants::TenantConfig;
@@ -742,4 +742,123 @@ impl StoreTx for SqliteTx<'_> {
         }
         Ok(out)
     }
+
+    fn insert_event(&mut self, e: &EventRow) -> StoreResult<i64> {
+        let c = self.c();
+        c.prepare_cached(
+            "INSERT INTO event_outbox (event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, \
+             last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .and_then(|mut st| {
+            st.execute(params![
+                e.event_id,
+                e.name,
+                e.time,
+                e.tenant_id,
+                e.user_id,
+                e.payload,
+                e.delivered_at,
+                e.attempts,
+                e.last_error
+            ])
+        })
+        .map_err(map_err)?;
+        Ok(c.last_insert_rowid())
+    }
+
+    fn event(&mut self, event_id: &str) -> StoreResult<Option<EventRow>> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM event_outbox WHERE event_id = ?1");
+        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
+        stmt.query_row([event_id], read_event)
+            .optional()
+            .map_err(map_err)
+    }
+
+    fn mark_event_delivered(&mut self, event_id: &str, at: i64) -> StoreResult<()> {
+        self.c()
+            .prepare_cached("UPDATE event_outbox SET delivered_at = ?2 WHERE event_id = ?1 AND delivered_at IS NULL")
+            .and_then(|mut s| s.execute(params![event_id, at]))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn record_event_failure(&mut self, event_id: &str, error: &str) -> StoreResult<()> {
+        self.c()
+            .prepare_cached("UPDATE event_outbox SET attempts = attempts + 1, last_error = ?2 WHERE event_id = ?1")
+            .and_then(|mut s| s.execute(params![event_id, error]))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn delete_undelivered_events(&mut self, name: &str, user_id: &str) -> StoreResult<usize> {
+        self.c()
+            .prepare_cached("DELETE FROM event_outbox WHERE name = ?1 AND user_id = ?2 AND delivered_at IS NULL")
+            .and_then(|mut s| s.execute(params![name, user_id]))
+            .map_err(map_err)
+    }
+
+    fn pending_events(
+        &mut self,
+        after_seq: i64,
+        time_at_most: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<EventRow>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM event_outbox WHERE delivered_at IS NULL AND seq > ?1 \
+             AND (attempts > 0 OR time <= ?2) ORDER BY seq LIMIT ?3"
+        );
+        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
+        let rows = stmt
+            .query_map(params![after_seq, time_at_most, limit as i64], read_event)
+            .map_err(map_err)?;
+        collect(rows)
+    }
+
+    fn list_events(&mut self, f: &EventFilter, limit: usize) -> StoreResult<Vec<EventRow>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM event_outbox WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR tenant_id = ?2) \
+             AND (?3 IS NULL OR time >= ?3) AND (?4 IS NULL OR time <= ?4) AND (?5 IS NULL OR seq > ?5) \
+             ORDER BY seq LIMIT ?6"
+        );
+        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    f.user_id,
+                    f.tenant_id,
+                    f.since,
+                    f.until,
+                    f.after_seq,
+                    limit as i64
+                ],
+                read_event,
+            )
+            .map_err(map_err)?;
+        collect(rows)
+    }
+
+    fn delete_delivered_events_before(&mut self, time: i64) -> StoreResult<usize> {
+        self.c()
+            .prepare_cached("DELETE FROM event_outbox WHERE delivered_at IS NOT NULL AND time < ?1")
+            .and_then(|mut s| s.execute([time]))
+            .map_err(map_err)
+    }
+}
+
+const EVENT_COLUMNS: &str =
+    "seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error";
+
+fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        seq: r.get(0)?,
+        event_id: r.get(1)?,
+        name: r.get(2)?,
+        time: r.get(3)?,
+        tenant_id: r.get(4)?,
+        user_id: r.get(5)?,
+        payload: r.get(6)?,
+        delivered_at: r.get(7)?,
+        attempts: r.get(8)?,
+        last_error: r.get(9)?,
+    })
 }
