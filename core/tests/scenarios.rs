@@ -25,7 +25,7 @@ async fn all_scenarios_pass() {
             continue;
         }
         match run_scenario(f, None).await {
-            Ok(()) => passed += 1,
+            Ok(_) => passed += 1,
             Err(e) => failed.push(format!("{name}: {e}")),
         }
     }
@@ -35,4 +35,30 @@ async fn all_scenarios_pass() {
         "failing scenarios:\n{}",
         failed.join("\n")
     );
+}
+
+/// Drafts `events` lists: `SCENARIO_RECORD=/tmp/out.json cargo test --test scenarios record -- --ignored`.
+/// The output maps file names to per-step event names; review before writing them into the files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn record_events() {
+    let out = std::env::var("SCENARIO_RECORD").expect("SCENARIO_RECORD=path");
+    let mut map = serde_json::Map::new();
+    let mut files: Vec<_> = std::fs::read_dir(common::scenarios_dir())
+        .expect("scenario dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    for f in files {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let steps = common::runner::run_scenario_mode(&f, None, true)
+            .await
+            .expect("scenario runs");
+        map.insert(name, serde_json::to_value(steps).expect("json"));
+    }
+    std::fs::write(out, serde_json::to_string_pretty(&map).expect("json")).expect("write");
 }

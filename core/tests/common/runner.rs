@@ -226,16 +226,54 @@ pub fn engine_config(scenario: &Value) -> Result<AuthCoreConfig, AuthError> {
     parse("config", Value::Object(engine))
 }
 
-/// Runs a scenario; `Err` describes the first failing step.
-pub async fn run_scenario(path: &Path, customise: Option<Customise>) -> Result<(), String> {
+/// Records every delivered event, in delivery order.
+#[derive(Default)]
+pub struct Recorder(std::sync::Mutex<Vec<authcore::events::Event>>);
+
+impl Recorder {
+    pub fn take(&self) -> Vec<authcore::events::Event> {
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+}
+
+#[async_trait::async_trait]
+impl authcore::events::EventHandler for Recorder {
+    async fn handle(&self, event: &authcore::events::Event) -> authcore::Result<()> {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(event.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Runs a scenario; `Err` describes the first failing step. Every step's delivered events must equal its
+/// `events` list (names, or matchers against the event JSON), in order; a step without `events` expects none.
+/// Returns the observed event names per step (used to draft `events` lists).
+pub async fn run_scenario(
+    path: &Path,
+    customise: Option<Customise>,
+) -> Result<Vec<Vec<String>>, String> {
+    run_scenario_mode(path, customise, false).await
+}
+
+pub async fn run_scenario_mode(
+    path: &Path,
+    customise: Option<Customise>,
+    record: bool,
+) -> Result<Vec<Vec<String>>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let config = engine_config(&scenario).map_err(|e| format!("config: {e}"))?;
+    let recorder = Arc::new(Recorder::default());
     let mut builder = AuthCore::builder()
         .sqlite(dir.path().join("auth.db"))
         .map_err(|e| e.to_string())?
-        .config(config);
+        .config(config)
+        .on_any_event(recorder.clone());
     if let Some(c) = customise {
         builder = c(builder);
     }
@@ -251,7 +289,9 @@ pub async fn run_scenario(path: &Path, customise: Option<Customise>) -> Result<(
                 .map_err(|e| format!("tenant setup: {e}"))?;
         }
     }
+    recorder.take();
     let mut caps = Captures::new();
+    let mut observed = Vec::new();
     let steps = scenario
         .get("steps")
         .and_then(|s| s.as_array())
@@ -286,6 +326,33 @@ pub async fn run_scenario(path: &Path, customise: Option<Customise>) -> Result<(
                 }
             }
         }
+        let events = recorder.take();
+        let names: Vec<String> = events.iter().map(|e| e.name.as_str().to_string()).collect();
+        if !record {
+            let actual: Vec<Value> = events
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap_or(Value::Null))
+                .collect();
+            let expected: Vec<Value> = match step.get("events") {
+                Some(Value::Array(list)) => list
+                    .iter()
+                    .map(|x| match x {
+                        Value::String(name) => json!({ "name": name }),
+                        other => other.clone(),
+                    })
+                    .collect(),
+                Some(_) => return Err(format!("{at}: events must be an array")),
+                None => Vec::new(),
+            };
+            matches(
+                &Value::Array(expected),
+                Some(&Value::Array(actual)),
+                &mut caps,
+                "events",
+            )
+            .map_err(|e| format!("{at}: {e}\n    delivered: {names:?}"))?;
+        }
+        observed.push(names);
     }
-    Ok(())
+    Ok(observed)
 }
