@@ -1,0 +1,375 @@
+//! Event semantics: after commit, awaited, never vetoing, failures recorded and retried, redelivered at open,
+//! queryable as an audit log.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use authcore::events::{Event, EventName, FnHandler, ListEventsInput};
+use authcore::*;
+
+fn input(tp: &str, uid: &str, email: &str) -> SignInUpInput {
+    SignInUpInput {
+        tenant_id: "public".into(),
+        third_party_id: tp.into(),
+        third_party_user_id: uid.into(),
+        email: EmailInput {
+            id: email.into(),
+            is_verified: true,
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_handler_delays_its_operation_but_runs_after_commit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("a.db");
+    let seen_inside = Arc::new(Mutex::new(None));
+    let reader = AuthCore::open_sqlite(&path, AuthCoreConfig::default()).expect("reader engine");
+    let (r, seen) = (reader.clone(), seen_inside.clone());
+    let handler = FnHandler(move |e: Event| {
+        let (r, seen) = (r.clone(), seen.clone());
+        async move {
+            // Another connection sees the committed user while the handler runs.
+            let id = e.user_id.clone().unwrap_or_default();
+            let found = r.get_user(&id, &UserContext::new()).await?.is_some();
+            *seen.lock().expect("lock") = Some(found);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Ok(())
+        }
+    });
+    let auth = AuthCore::builder()
+        .sqlite(&path)
+        .expect("db")
+        .on_event(EventName::CreateUser, Arc::new(handler))
+        .build()
+        .expect("build");
+
+    // A concurrent reader polls while the operation (and its handler) runs.
+    let poller = {
+        let r = reader.clone();
+        tokio::spawn(async move {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(2) {
+                let page = r
+                    .get_users(&GetUsersInput::default(), &UserContext::new())
+                    .await
+                    .expect("list");
+                if !page.users.is_empty() {
+                    return Some(start.elapsed());
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            None
+        })
+    };
+    let start = Instant::now();
+    let r = auth
+        .sign_in_up(&input("google", "g1", "a@x.com"), &UserContext::new())
+        .await
+        .expect("sign up");
+    let took = start.elapsed();
+    assert!(matches!(
+        r,
+        SignInUpResult::Ok {
+            created_new_user: true,
+            ..
+        }
+    ));
+    assert!(
+        took >= Duration::from_millis(50),
+        "the operation awaited its handler: {took:?}"
+    );
+    assert_eq!(
+        *seen_inside.lock().expect("lock"),
+        Some(true),
+        "the handler ran after commit"
+    );
+    let seen_at = poller
+        .await
+        .expect("poller")
+        .expect("the poller saw the user");
+    assert!(
+        seen_at < took,
+        "a concurrent reader saw the user ({seen_at:?}) before the operation returned ({took:?})"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_handler_never_undoes_the_operation_and_is_retried() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let calls = Arc::new(Mutex::new(Vec::<String>::new()));
+    let fail = Arc::new(AtomicUsize::new(1));
+    let (c, f) = (calls.clone(), fail.clone());
+    let handler = FnHandler(move |e: Event| {
+        let (c, f) = (c.clone(), f.clone());
+        async move {
+            c.lock().expect("lock").push(e.id.clone());
+            if f.load(Ordering::SeqCst) > 0 {
+                f.fetch_sub(1, Ordering::SeqCst);
+                return Err(AuthError::Host {
+                    message: "webhook down".into(),
+                });
+            }
+            Ok(())
+        }
+    });
+    let auth = AuthCore::builder()
+        .sqlite(dir.path().join("a.db"))
+        .expect("db")
+        .on_event(EventName::CreateUser, Arc::new(handler))
+        .build()
+        .expect("build");
+    let r = auth
+        .sign_in_up(&input("google", "g1", "a@x.com"), &UserContext::new())
+        .await
+        .expect("op succeeds");
+    let SignInUpResult::Ok { user, .. } = r else {
+        panic!("status")
+    };
+    let log = auth
+        .list_events(&ListEventsInput {
+            user_id: Some(user.id.clone()),
+            ..Default::default()
+        })
+        .expect("audit");
+    assert_eq!(log.events.len(), 1);
+    assert_eq!(log.events[0].delivered_at, None);
+    assert_eq!(log.events[0].attempts, 1);
+    assert_eq!(log.events[0].last_error.as_deref(), Some("webhook down"));
+
+    let report = auth.deliver_pending_events().await.expect("sweep");
+    assert_eq!((report.delivered, report.failed), (1, 0));
+    let ids = calls.lock().expect("lock").clone();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], ids[1], "the retry carries the same event id");
+    let log = auth
+        .list_events(&ListEventsInput::default())
+        .expect("audit");
+    assert!(log.events[0].delivered_at.is_some());
+    assert_eq!(
+        auth.deliver_pending_events().await.expect("sweep"),
+        Default::default(),
+        "nothing left"
+    );
+}
+
+#[tokio::test]
+async fn pending_events_are_redelivered_at_open() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("a.db");
+    {
+        let failing = FnHandler(|_e: Event| async {
+            Err(AuthError::Host {
+                message: "down".into(),
+            })
+        });
+        let auth = AuthCore::builder()
+            .sqlite(&path)
+            .expect("db")
+            .on_any_event(Arc::new(failing))
+            .build()
+            .expect("b");
+        for i in 0..3 {
+            auth.sign_in_up(
+                &input("google", &format!("g{i}"), "a@x.com"),
+                &UserContext::new(),
+            )
+            .await
+            .expect("op");
+        }
+        auth.shutdown().expect("shutdown");
+    }
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    let ok = FnHandler(move |e: Event| {
+        let g = g.clone();
+        async move {
+            g.lock().expect("lock").push(e.name);
+            Ok(())
+        }
+    });
+    let auth = AuthCore::builder()
+        .sqlite(&path)
+        .expect("db")
+        .on_any_event(Arc::new(ok))
+        .open()
+        .await
+        .expect("open");
+    assert_eq!(*got.lock().expect("lock"), vec![EventName::CreateUser; 3]);
+    let log = auth
+        .list_events(&ListEventsInput::default())
+        .expect("audit");
+    assert!(log
+        .events
+        .iter()
+        .all(|e| e.delivered_at.is_some() && e.attempts == 1));
+}
+
+#[tokio::test]
+async fn audit_log_filters_and_pages() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let auth =
+        AuthCore::open_sqlite(dir.path().join("a.db"), AuthCoreConfig::default()).expect("open");
+    let ctx = UserContext::new();
+    auth.create_or_update_tenant("t1", &TenantConfigInput::default(), &ctx)
+        .await
+        .expect("t1");
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let SignInUpResult::Ok { recipe_user_id, .. } = auth
+            .sign_in_up(&input("google", &format!("g{i}"), "a@x.com"), &ctx)
+            .await
+            .expect("op")
+        else {
+            panic!("status")
+        };
+        ids.push(recipe_user_id);
+    }
+    let t1 = SignInUpInput {
+        tenant_id: "t1".into(),
+        ..input("google", "g9", "b@x.com")
+    };
+    auth.sign_in_up(&t1, &ctx).await.expect("t1 user");
+    auth.create_new_session("public", &ids[0], &serde_json::json!({}), &ctx)
+        .await
+        .expect("session");
+
+    let by_user = auth
+        .list_events(&ListEventsInput {
+            user_id: Some(ids[0].clone()),
+            ..Default::default()
+        })
+        .expect("q");
+    let names: Vec<_> = by_user.events.iter().map(|e| e.event.name).collect();
+    assert_eq!(names, vec![EventName::CreateUser, EventName::Session]);
+    let by_tenant = auth
+        .list_events(&ListEventsInput {
+            tenant_id: Some("t1".into()),
+            ..Default::default()
+        })
+        .expect("q");
+    assert_eq!(by_tenant.events.len(), 1);
+
+    let mut seen = Vec::new();
+    let mut token = None;
+    loop {
+        let page = auth
+            .list_events(&ListEventsInput {
+                limit: Some(2),
+                pagination_token: token.clone(),
+                ..Default::default()
+            })
+            .expect("page");
+        seen.extend(page.events.iter().map(|e| e.event.id.clone()));
+        match page.next_pagination_token {
+            Some(t) => token = Some(t),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5);
+    let future = auth
+        .list_events(&ListEventsInput {
+            since: Some(i64::MAX - 1),
+            ..Default::default()
+        })
+        .expect("q");
+    assert!(future.events.is_empty());
+    assert_eq!(
+        auth.list_events(&ListEventsInput {
+            pagination_token: Some("!!".into()),
+            ..Default::default()
+        })
+        .expect_err("bad token")
+        .code(),
+        "INVALID_PAGINATION_TOKEN"
+    );
+}
+
+#[tokio::test]
+async fn events_off_writes_and_delivers_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut config = AuthCoreConfig::default();
+    config.events.enabled = false;
+    let called = Arc::new(AtomicUsize::new(0));
+    let c = called.clone();
+    let h = FnHandler(move |_e: Event| {
+        let c = c.clone();
+        async move {
+            c.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    });
+    let auth = AuthCore::builder()
+        .sqlite(dir.path().join("a.db"))
+        .expect("db")
+        .config(config)
+        .on_any_event(Arc::new(h))
+        .build()
+        .expect("b");
+    auth.sign_in_up(&input("google", "g1", "a@x.com"), &UserContext::new())
+        .await
+        .expect("op");
+    assert_eq!(called.load(Ordering::SeqCst), 0);
+    assert!(auth
+        .list_events(&ListEventsInput::default())
+        .expect("q")
+        .events
+        .is_empty());
+}
+
+#[tokio::test]
+async fn sign_in_event_carries_nextauth_fields() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let got = Arc::new(Mutex::new(Vec::<Event>::new()));
+    let g = got.clone();
+    let h = FnHandler(move |e: Event| {
+        let g = g.clone();
+        async move {
+            g.lock().expect("lock").push(e);
+            Ok(())
+        }
+    });
+    let auth = AuthCore::builder()
+        .sqlite(dir.path().join("a.db"))
+        .expect("db")
+        .on_event(EventName::SignIn, Arc::new(h))
+        .build()
+        .expect("b");
+    let post = SignInUpPostInput {
+        tenant_id: "public".into(),
+        third_party_id: "google".into(),
+        user_info: ProviderUserInfo {
+            third_party_user_id: "g1".into(),
+            email: Some(EmailInput {
+                id: "a@x.com".into(),
+                is_verified: true,
+            }),
+        },
+        require_email: true,
+    };
+    auth.apis()
+        .sign_in_up_post(&post, &UserContext::new())
+        .await
+        .expect("1");
+    auth.apis()
+        .sign_in_up_post(&post, &UserContext::new())
+        .await
+        .expect("2");
+    let events = got.lock().expect("lock").clone();
+    assert_eq!(events.len(), 2);
+    let v: Vec<serde_json::Value> = events
+        .iter()
+        .map(|e| serde_json::to_value(e).expect("json"))
+        .collect();
+    assert_eq!(v[0]["name"], "signIn");
+    assert_eq!(v[0]["isNewUser"], true);
+    assert_eq!(v[1]["isNewUser"], false);
+    assert_eq!(
+        v[0]["account"],
+        serde_json::json!({"provider": "google", "providerAccountId": "g1"})
+    );
+    assert_eq!(v[0]["tenantId"], "public");
+    assert_eq!(v[0]["userId"], v[0]["user"]["id"]);
+    assert!(v[0]["id"].as_str().is_some_and(|s| s.len() == 36) && v[0]["time"].as_i64().is_some());
+}
