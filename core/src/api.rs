@@ -15,8 +15,9 @@ use crate::model::{
     email, ids, AccountInfo, EmailInput, RecipeId, SignInUpInput, ThirdPartyInfo, User,
 };
 use crate::policy::{self, NewAccountInfo, REASON_PRIMARY_USER_CONFLICT};
-use crate::recipes::sessions::{CreateNewSessionResult, Session};
+use crate::recipes::sessions::{CreateNewSessionResult, GetSessionResult, Session};
 use crate::recipes::tenants::{provider_available, THIRD_PARTY_FACTOR};
+use crate::redirect::{self, RedirectAction, RedirectContext, RedirectDecision};
 
 const ERR_SECURITY: &str =
     "Cannot sign in / up due to security reasons. Please try a different login method or contact support.";
@@ -42,6 +43,12 @@ pub struct SignInUpPostInput {
     /// When false and the provider gave no email, a stable fake email is used (SuperTokens' `requireEmail`).
     #[serde(default = "yes")]
     pub require_email: bool,
+    /// Where the user wanted to go; validated before use (no open redirects).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_to_path: Option<String>,
+    /// The caller's current access token, if any: a valid session short-circuits to `SESSION_ALREADY_EXISTS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_access_token: Option<String>,
 }
 
 fn public() -> String {
@@ -61,11 +68,18 @@ pub enum SignInUpPostResult {
         user: User,
         session: Session,
         access_token: String,
+        redirect: RedirectDecision,
     },
     #[serde(rename = "SIGN_IN_UP_NOT_ALLOWED")]
     SignInUpNotAllowed { reason: String },
     #[serde(rename = "NO_EMAIL_GIVEN_BY_PROVIDER")]
     NoEmailGivenByProvider,
+    /// A valid session was presented: nothing was signed in; go where an existing session should go.
+    #[serde(rename = "SESSION_ALREADY_EXISTS")]
+    SessionAlreadyExists {
+        session: Session,
+        redirect: RedirectDecision,
+    },
 }
 
 /// The overridable API functions (spec §7.1 "apis").
@@ -79,6 +93,14 @@ pub trait ApiFunctions: Send + Sync {
     ) -> Result<SignInUpPostResult> {
         self.original().sign_in_up_post(input, ctx).await
     }
+    /// Where to send the user; `None` means the configured default path. The answer is validated afterwards.
+    async fn get_redirection_url(
+        &self,
+        context: &RedirectContext,
+        ctx: &UserContext,
+    ) -> Result<Option<String>> {
+        self.original().get_redirection_url(context, ctx).await
+    }
 }
 
 pub(crate) struct CoreApis {
@@ -91,10 +113,31 @@ fn not_allowed(code: &str, sentence: &str) -> SignInUpPostResult {
     }
 }
 
+impl CoreApis {
+    /// Asks the final `getRedirectionURL`, then validates its answer.
+    async fn redirect(
+        &self,
+        inner: &Inner,
+        context: &RedirectContext,
+        ctx: &UserContext,
+    ) -> Result<RedirectDecision> {
+        let proposed = inner.apis().get_redirection_url(context, ctx).await?;
+        Ok(redirect::decide(context, proposed, &inner.config.redirect))
+    }
+}
+
 #[async_trait]
 impl ApiFunctions for CoreApis {
     fn original(&self) -> &dyn ApiFunctions {
         self
+    }
+
+    async fn get_redirection_url(
+        &self,
+        context: &RedirectContext,
+        _ctx: &UserContext,
+    ) -> Result<Option<String>> {
+        Ok(context.redirect_to_path.clone())
     }
 
     async fn sign_in_up_post(
@@ -108,6 +151,19 @@ impl ApiFunctions for CoreApis {
             .ok_or_else(|| AuthError::internal("the engine was dropped"))?;
         let fns: &dyn RecipeFunctions = inner.fns();
         let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
+        if let Some(token) = &input.existing_access_token {
+            if let GetSessionResult::Ok { session } = fns.get_session(token, ctx).await? {
+                let context = RedirectContext {
+                    action: RedirectAction::SessionAlreadyExists,
+                    is_new_user: false,
+                    redirect_to_path: input.redirect_to_path.clone(),
+                    tenant_id: session.tenant_id.clone(),
+                    user_id: session.user_id.clone(),
+                };
+                let redirect = self.redirect(&inner, &context, ctx).await?;
+                return Ok(SignInUpPostResult::SessionAlreadyExists { session, redirect });
+            }
+        }
         ids::validate_third_party_id(&input.third_party_id)?;
         let tenant =
             fns.get_tenant(&tenant_id, ctx)
@@ -270,11 +326,20 @@ impl ApiFunctions for CoreApis {
         } = fns
             .create_new_session(&tenant_id, &recipe_user_id, &serde_json::json!({}), ctx)
             .await?;
+        let context = RedirectContext {
+            action: RedirectAction::Success,
+            is_new_user,
+            redirect_to_path: input.redirect_to_path.clone(),
+            tenant_id: tenant_id.clone(),
+            user_id: user.id.clone(),
+        };
+        let redirect = self.redirect(&inner, &context, ctx).await?;
         Ok(SignInUpPostResult::Ok {
             created_new_recipe_user: created,
             user,
             session,
             access_token,
+            redirect,
         })
     }
 }

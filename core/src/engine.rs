@@ -34,6 +34,7 @@ use crate::recipes::tenants::{
 };
 use crate::recipes::thirdparty::{self, IdGenerator, SignInUpResult, UuidGenerator, ValidSignInUp};
 use crate::recipes::{emailverification, Step, Tx, TxError, TxResult};
+use crate::redirect::RedirectConfig;
 use crate::store::sqlite::{SqliteOptions, SqliteStore};
 use crate::store::{Constraint, Store, StoreError};
 
@@ -50,6 +51,8 @@ pub struct AuthCoreConfig {
     pub session_lifetime_ms: i64,
     #[serde(default)]
     pub events: EventsConfig,
+    #[serde(default)]
+    pub redirect: RedirectConfig,
 }
 
 fn default_session_lifetime() -> i64 {
@@ -63,6 +66,7 @@ impl Default for AuthCoreConfig {
             account_linking: AccountLinkingConfig::default(),
             session_lifetime_ms: default_session_lifetime(),
             events: EventsConfig::default(),
+            redirect: RedirectConfig::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod model;
 mod outbox;
 pub mod policy;
 pub mod recipes;
+pub mod redirect;
 pub mod store;
 
 pub use api::{ApiFunctions, ProviderUserInfo, SignInUpPostInput, SignInUpPostResult};

@@ -347,6 +347,8 @@ async fn sign_in_event_carries_nextauth_fields() {
             }),
         },
         require_email: true,
+        redirect_to_path: None,
+        existing_access_token: None,
     };
     auth.apis()
         .sign_in_up_post(&post, &UserContext::new())

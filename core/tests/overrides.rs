@@ -32,6 +32,8 @@ fn post(tp: &str, uid: &str, email: &str, verified: bool) -> SignInUpPostInput {
             }),
         },
         require_email: true,
+        redirect_to_path: None,
+        existing_access_token: None,
     }
 }
 
@@ -306,4 +308,96 @@ async fn layers_stack_and_user_context_reaches_the_policy() {
         panic!("c")
     };
     assert_eq!(user.id, primary.id, "without the flag the same call links");
+}
+
+/// getRedirectionURL is overridable, and whatever it says is validated.
+struct Redirects {
+    original: Arc<dyn ApiFunctions>,
+}
+
+#[async_trait]
+impl ApiFunctions for Redirects {
+    fn original(&self) -> &dyn ApiFunctions {
+        &*self.original
+    }
+    async fn get_redirection_url(
+        &self,
+        context: &authcore::redirect::RedirectContext,
+        ctx: &UserContext,
+    ) -> Result<Option<String>> {
+        if context.is_new_user {
+            return Ok(Some("https://app.example.com/welcome".into()));
+        }
+        if context.redirect_to_path.as_deref() == Some("/evil") {
+            return Ok(Some("https://evil.example.net/".into()));
+        }
+        self.original.get_redirection_url(context, ctx).await
+    }
+}
+
+#[tokio::test]
+async fn redirection_is_overridable_and_validated() {
+    use authcore::redirect::RedirectAction;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut config = AuthCoreConfig::default();
+    config.redirect.allowed_origins = vec!["https://app.example.com".into()];
+    config.redirect.default_path = "/home".into();
+    let auth = AuthCore::builder()
+        .sqlite(dir.path().join("a.db"))
+        .expect("db")
+        .config(config)
+        .override_apis(|original| Arc::new(Redirects { original }))
+        .build()
+        .expect("build");
+    let ctx = UserContext::new();
+    let mut input = post("google", "g1", "a@x.com", true);
+    let SignInUpPostResult::Ok {
+        redirect,
+        access_token,
+        ..
+    } = auth.apis().sign_in_up_post(&input, &ctx).await.expect("1")
+    else {
+        panic!("1")
+    };
+    assert_eq!(
+        (
+            redirect.url.as_str(),
+            redirect.is_new_user,
+            redirect.fell_back
+        ),
+        ("https://app.example.com/welcome", true, false)
+    );
+
+    input.redirect_to_path = Some("/settings".into());
+    let SignInUpPostResult::Ok { redirect, .. } =
+        auth.apis().sign_in_up_post(&input, &ctx).await.expect("2")
+    else {
+        panic!("2")
+    };
+    assert_eq!(
+        (redirect.url.as_str(), redirect.action),
+        ("/settings", RedirectAction::Success)
+    );
+
+    input.redirect_to_path = Some("/evil".into());
+    let SignInUpPostResult::Ok { redirect, .. } =
+        auth.apis().sign_in_up_post(&input, &ctx).await.expect("3")
+    else {
+        panic!("3")
+    };
+    assert_eq!(
+        (redirect.url.as_str(), redirect.fell_back),
+        ("/home", true),
+        "an override cannot open-redirect"
+    );
+
+    input.redirect_to_path = Some("//evil.example.net".into());
+    input.existing_access_token = Some(access_token);
+    let r = auth.apis().sign_in_up_post(&input, &ctx).await.expect("4");
+    let SignInUpPostResult::SessionAlreadyExists { redirect, session } = r else {
+        panic!("4: {r:?}")
+    };
+    assert_eq!(redirect.action, RedirectAction::SessionAlreadyExists);
+    assert_eq!((redirect.url.as_str(), redirect.fell_back), ("/home", true));
+    assert!(!session.user_id.is_empty());
 }

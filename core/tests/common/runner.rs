@@ -220,8 +220,10 @@ pub fn engine_config(scenario: &Value) -> Result<AuthCoreConfig, AuthError> {
     if let Some(p) = cfg.get("providers") {
         engine.insert("providers".into(), p.clone());
     }
-    if let Some(a) = cfg.get("accountLinking") {
-        engine.insert("accountLinking".into(), a.clone());
+    for key in ["accountLinking", "redirect", "events"] {
+        if let Some(a) = cfg.get(key) {
+            engine.insert(key.into(), a.clone());
+        }
     }
     parse("config", Value::Object(engine))
 }
