@@ -4,9 +4,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use authcore::json::{parse, to_value};
+use authcore::redirect::RedirectContext;
 use authcore::{
-    AccountInfo, AuthCore, AuthCoreConfig, AuthError, GetUsersInput, SignInUpInput,
-    SignInUpPostInput, TenantConfigInput, UserContext, VerifyEmailInput,
+    AccountInfo, ApiFunctions, AuthCore, AuthCoreConfig, AuthError, CreateNewSessionResult,
+    CreatePrimaryUserResult, GetUsersInput, LinkAccountsResult, ManuallyCreateOrUpdateUserResult,
+    NewAccountInfo, RecipeFunctions, Session, ShouldAutomaticallyLink, SignInUpInput,
+    SignInUpPostInput, SignInUpPostResult, SignInUpResult, TenantConfigInput, User, UserContext,
+    VerifyEmailInput,
 };
 use serde_json::{json, Value};
 
@@ -42,6 +46,23 @@ fn ctx_of(args: &Value) -> UserContext {
 
 /// Calls one op; returns the result as JSON, or the error.
 pub async fn call(auth: &AuthCore, op: &str, args: &Value) -> Result<Value, AuthError> {
+    call_with(auth, op, args, None).await
+}
+
+/// [`call`], plus `getRecorded` when the scenario has scripted overrides.
+pub async fn call_with(
+    auth: &AuthCore,
+    op: &str,
+    args: &Value,
+    rec: Option<&Recordings>,
+) -> Result<Value, AuthError> {
+    if op == "getRecorded" {
+        let name = s(args, "name")?;
+        let calls = rec
+            .and_then(|r| r.lock().ok().and_then(|m| m.get(name).cloned()))
+            .unwrap_or_default();
+        return Ok(json!({"status": "OK", "calls": calls}));
+    }
     let ctx = ctx_of(args);
     let mut input = args.clone();
     if let Value::Object(m) = &mut input {
@@ -228,6 +249,196 @@ pub fn engine_config(scenario: &Value) -> Result<AuthCoreConfig, AuthError> {
     parse("config", Value::Object(engine))
 }
 
+/// Results recorded by scripted overrides, by name.
+pub type Recordings = Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<Value>>>>;
+
+enum Directive {
+    Return(Value),
+    Throw(String),
+    CallOriginal(Option<String>),
+}
+
+/// Scripted overrides (tests/scenarios/README.md "Scripted overrides"): per function, return a fixed value,
+/// throw, or call the original and record its result; optionally only when the userContext matches.
+pub struct Script {
+    pub functions: serde_json::Map<String, Value>,
+    pub recordings: Recordings,
+}
+
+impl Script {
+    fn directive(&self, name: &str, ctx: &UserContext) -> Option<Directive> {
+        let d = self.functions.get(name)?;
+        if let Some(Value::Object(cond)) = d.get("whenUserContext") {
+            if cond.iter().any(|(k, v)| ctx.get(k).as_ref() != Some(v)) {
+                return None;
+            }
+        }
+        if let Some(t) = d.get("throw") {
+            return Some(Directive::Throw(
+                t.get("message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("scripted")
+                    .to_string(),
+            ));
+        }
+        if let Some(r) = d.get("return") {
+            return Some(Directive::Return(r.clone()));
+        }
+        Some(Directive::CallOriginal(
+            d.get("record").and_then(|r| r.as_str()).map(str::to_string),
+        ))
+    }
+
+    async fn run<T: serde::Serialize + serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+        ctx: &UserContext,
+        original: impl std::future::Future<Output = authcore::Result<T>>,
+    ) -> authcore::Result<T> {
+        match self.directive(name, ctx) {
+            None => original.await,
+            Some(Directive::Return(v)) => parse(name, v),
+            Some(Directive::Throw(message)) => Err(AuthError::Host { message }),
+            Some(Directive::CallOriginal(record)) => {
+                let r = original.await?;
+                if let Some(key) = record {
+                    if let Ok(mut m) = self.recordings.lock() {
+                        m.entry(key).or_default().push(to_value(&r)?);
+                    }
+                }
+                Ok(r)
+            }
+        }
+    }
+}
+
+pub struct ScriptedFunctions {
+    pub original: Arc<dyn RecipeFunctions>,
+    pub script: Arc<Script>,
+}
+
+#[async_trait::async_trait]
+impl RecipeFunctions for ScriptedFunctions {
+    fn original(&self) -> &dyn RecipeFunctions {
+        &*self.original
+    }
+    async fn sign_in_up(
+        &self,
+        input: &SignInUpInput,
+        ctx: &UserContext,
+    ) -> authcore::Result<SignInUpResult> {
+        self.script
+            .run("signInUp", ctx, self.original.sign_in_up(input, ctx))
+            .await
+    }
+    async fn manually_create_or_update_user(
+        &self,
+        input: &SignInUpInput,
+        ctx: &UserContext,
+    ) -> authcore::Result<ManuallyCreateOrUpdateUserResult> {
+        self.script
+            .run(
+                "manuallyCreateOrUpdateUser",
+                ctx,
+                self.original.manually_create_or_update_user(input, ctx),
+            )
+            .await
+    }
+    async fn should_do_automatic_account_linking(
+        &self,
+        info: &NewAccountInfo,
+        user: Option<&User>,
+        session: Option<&Session>,
+        tenant_id: &str,
+        ctx: &UserContext,
+    ) -> authcore::Result<ShouldAutomaticallyLink> {
+        let original = self
+            .original
+            .should_do_automatic_account_linking(info, user, session, tenant_id, ctx);
+        self.script
+            .run("shouldDoAutomaticAccountLinking", ctx, original)
+            .await
+    }
+    async fn create_primary_user(
+        &self,
+        id: &str,
+        ctx: &UserContext,
+    ) -> authcore::Result<CreatePrimaryUserResult> {
+        self.script
+            .run(
+                "createPrimaryUser",
+                ctx,
+                self.original.create_primary_user(id, ctx),
+            )
+            .await
+    }
+    async fn link_accounts(
+        &self,
+        r: &str,
+        p: &str,
+        ctx: &UserContext,
+    ) -> authcore::Result<LinkAccountsResult> {
+        self.script
+            .run("linkAccounts", ctx, self.original.link_accounts(r, p, ctx))
+            .await
+    }
+    async fn get_user(&self, id: &str, ctx: &UserContext) -> authcore::Result<Option<User>> {
+        self.script
+            .run("getUser", ctx, self.original.get_user(id, ctx))
+            .await
+    }
+    async fn create_new_session(
+        &self,
+        tenant_id: &str,
+        recipe_user_id: &str,
+        payload: &Value,
+        ctx: &UserContext,
+    ) -> authcore::Result<CreateNewSessionResult> {
+        let original = self
+            .original
+            .create_new_session(tenant_id, recipe_user_id, payload, ctx);
+        self.script.run("createNewSession", ctx, original).await
+    }
+}
+
+pub struct ScriptedApis {
+    pub original: Arc<dyn ApiFunctions>,
+    pub script: Arc<Script>,
+}
+
+#[async_trait::async_trait]
+impl ApiFunctions for ScriptedApis {
+    fn original(&self) -> &dyn ApiFunctions {
+        &*self.original
+    }
+    async fn sign_in_up_post(
+        &self,
+        input: &SignInUpPostInput,
+        ctx: &UserContext,
+    ) -> authcore::Result<SignInUpPostResult> {
+        self.script
+            .run(
+                "signInUpPOST",
+                ctx,
+                self.original.sign_in_up_post(input, ctx),
+            )
+            .await
+    }
+    async fn get_redirection_url(
+        &self,
+        c: &RedirectContext,
+        ctx: &UserContext,
+    ) -> authcore::Result<Option<String>> {
+        self.script
+            .run(
+                "getRedirectionURL",
+                ctx,
+                self.original.get_redirection_url(c, ctx),
+            )
+            .await
+    }
+}
+
 /// Records every delivered event, in delivery order.
 #[derive(Default)]
 pub struct Recorder(std::sync::Mutex<Vec<authcore::events::Event>>);
@@ -276,6 +487,30 @@ pub async fn run_scenario_mode(
         .map_err(|e| e.to_string())?
         .config(config)
         .on_any_event(recorder.clone());
+    let recordings = Recordings::default();
+    if let Some(Value::Object(o)) = scenario.pointer("/config/overrides") {
+        let known = ["functions", "apis"];
+        if let Some(k) = o.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(format!("config.overrides: unknown key {k}"));
+        }
+        if let Some(Value::Object(f)) = o.get("functions") {
+            let script = Arc::new(Script {
+                functions: f.clone(),
+                recordings: recordings.clone(),
+            });
+            builder = builder.override_functions(move |original| {
+                Arc::new(ScriptedFunctions { original, script })
+            });
+        }
+        if let Some(Value::Object(f)) = o.get("apis") {
+            let script = Arc::new(Script {
+                functions: f.clone(),
+                recordings: recordings.clone(),
+            });
+            builder =
+                builder.override_apis(move |original| Arc::new(ScriptedApis { original, script }));
+        }
+    }
     if let Some(c) = customise {
         builder = c(builder);
     }
@@ -305,7 +540,7 @@ pub async fn run_scenario_mode(
             .ok_or(format!("step {i}: no op"))?;
         let args = resolve(step.get("args").unwrap_or(&json!({})), &caps)
             .map_err(|e| format!("step {i} ({op}): {e}"))?;
-        let result = call(&auth, op, &args).await;
+        let result = call_with(&auth, op, &args, Some(&recordings)).await;
         let at = format!("step {i} ({op})");
         match (result, step.get("expectError")) {
             (Err(e), Some(code)) => {
