@@ -1,0 +1,369 @@
+'use strict'
+// The public API of the `authcore` npm package: a thin layer over the generated loader (`native.js`).
+//
+// What lives here and not in Rust, because it is about JS values the core never sees:
+// * one object argument per method, `userContext` kept as the caller's very object (functions and all);
+// * `override.functions` / `override.apis` in the supertokens-node style: the override gets `original` (a plain
+//   object whose methods call the Rust layer below), returns the replacement, and only the methods it changed
+//   cross back into JS when the core calls them;
+// * errors: core errors become `AuthError` (`.code` = the core's stable code), and an error thrown by an
+//   override reaches the caller as the very object that was thrown.
+
+const { NativeEngine } = require('./native.js')
+
+/** The overridable recipe functions, by name (`override.functions`). */
+const RECIPE_FUNCTIONS = Object.freeze([
+  'signInUp',
+  'manuallyCreateOrUpdateUser',
+  'shouldDoAutomaticAccountLinking',
+  'onAccountLinked',
+  'createPrimaryUser',
+  'canCreatePrimaryUser',
+  'linkAccounts',
+  'canLinkAccounts',
+  'unlinkAccount',
+  'deleteUser',
+  'getUser',
+  'listUsersByAccountInfo',
+  'getUsers',
+  'isEmailVerified',
+  'verifyEmail',
+  'unverifyEmail',
+  'createOrUpdateTenant',
+  'deleteTenant',
+  'getTenant',
+  'listAllTenants',
+  'associateUserToTenant',
+  'disassociateUserFromTenant',
+  'createNewSession',
+  'getSession',
+  'revokeSession',
+  'revokeAllSessionsForUser',
+  'getAllSessionHandlesForUser',
+])
+
+/** The overridable API functions, by name (`override.apis`). */
+const API_FUNCTIONS = Object.freeze(['signInUpPOST', 'getRedirectionURL'])
+
+/** The event catalogue (`events: {signIn: async (event) => ...}`; `'*'` handles every event). */
+const EVENT_NAMES = Object.freeze([
+  'signIn',
+  'signOut',
+  'createUser',
+  'updateUser',
+  'linkAccount',
+  'unlinkAccount',
+  'deleteUser',
+  'session',
+  'addUserToTenant',
+  'removeUserFromTenant',
+])
+
+/** An error of the engine: `.code` is the stable code (`TENANT_NOT_FOUND`, `INVALID_EMAIL`, ...). */
+class AuthError extends Error {
+  constructor(code, message, details) {
+    super(message)
+    this.name = 'AuthError'
+    this.code = code
+    this.details = details || {}
+  }
+}
+
+function invalid(field, message) {
+  return new AuthError('INVALID_INPUT', `invalid input for field '${field}': ${message}`, { field, reason: message })
+}
+
+/** The JSON-safe part of a userContext, for the core's own copy (the object itself stays in JS). */
+function snapshot(userContext) {
+  try {
+    const json = JSON.stringify(userContext)
+    const copy = json === undefined ? {} : JSON.parse(json)
+    return copy !== null && typeof copy === 'object' && !Array.isArray(copy) ? copy : {}
+  } catch {
+    return {}
+  }
+}
+
+function messageOf(err) {
+  if (err instanceof Error) return err.message
+  try {
+    return String(err)
+  } catch {
+    return 'non-printable value thrown'
+  }
+}
+
+/** Per-engine JS state: live userContexts, thrown errors in transit, the override layers. */
+class Host {
+  constructor() {
+    this.contexts = new Map() // id -> { object, refs }
+    this.contextIds = new WeakMap() // object -> id
+    this.nextContextId = 0
+    this.errors = new Map() // id -> the thrown value
+    this.nextErrorId = 0
+    this.layers = { functions: [], apis: [] }
+    this.events = {}
+    this.dispatch = this.dispatch.bind(this)
+  }
+
+  acquire(userContext) {
+    let id = this.contextIds.get(userContext)
+    if (id !== undefined && this.contexts.has(id)) {
+      this.contexts.get(id).refs += 1
+      return id
+    }
+    do {
+      this.nextContextId = (this.nextContextId + 1) >>> 0
+    } while (this.nextContextId === 0 || this.contexts.has(this.nextContextId))
+    id = this.nextContextId
+    this.contexts.set(id, { object: userContext, refs: 1 })
+    this.contextIds.set(userContext, id)
+    return id
+  }
+
+  release(id) {
+    const entry = this.contexts.get(id)
+    if (entry && --entry.refs === 0) {
+      this.contexts.delete(id)
+      this.contextIds.delete(entry.object)
+    }
+  }
+
+  stash(err) {
+    do {
+      this.nextErrorId = (this.nextErrorId + 1) >>> 0
+    } while (this.nextErrorId === 0 || this.errors.has(this.nextErrorId))
+    this.errors.set(this.nextErrorId, err)
+    return this.nextErrorId
+  }
+
+  /** The one place a native error becomes a JS error. */
+  raise(error) {
+    const id = error.hostErrorId
+    if (id !== undefined && id !== null && this.errors.has(id)) {
+      const original = this.errors.get(id)
+      this.errors.delete(id)
+      return original
+    }
+    return new AuthError(error.code, error.message, error.details)
+  }
+
+  /** Calls `target.call` (the engine or an `original` layer) with one object argument. */
+  async invoke(target, op, input) {
+    if (input !== undefined && (input === null || typeof input !== 'object')) {
+      throw invalid('input', `${op} takes one object argument`)
+    }
+    const { userContext = {}, ...args } = input || {}
+    if (userContext === null || typeof userContext !== 'object') {
+      throw invalid('userContext', 'must be an object')
+    }
+    const id = this.acquire(userContext)
+    try {
+      let envelope
+      try {
+        envelope = await target().call(op, args, id, snapshot(userContext))
+      } catch (err) {
+        // napi could not convert the arguments (a function or a symbol inside them, ...).
+        throw err instanceof AuthError ? err : invalid(op, messageOf(err))
+      }
+      if (envelope.ok) return envelope.value === undefined ? null : envelope.value
+      throw this.raise(envelope.error)
+    } finally {
+      this.release(id)
+    }
+  }
+
+  /** Called from Rust (through a thread-safe function) to run one JS override; never rejects. */
+  async dispatch({ kind, layer, op, input, contextId }) {
+    if (kind === 'events') {
+      // A failing handler never reaches a caller: the core records it and redelivers the event later.
+      try {
+        await this.events[op](input)
+        return { ok: true, value: null }
+      } catch (err) {
+        return { ok: false, errorId: 0, message: messageOf(err) }
+      }
+    }
+    try {
+      const impl = this.layers[kind][layer]
+      const entry = this.contexts.get(contextId)
+      const value = await impl.run(op, { ...input, userContext: entry ? entry.object : {} })
+      return { ok: true, value: value === undefined ? null : value }
+    } catch (err) {
+      return { ok: false, errorId: this.stash(err), message: messageOf(err) }
+    }
+  }
+}
+
+/** The `original` object of one layer: plain own properties, so `{...original, x}` keeps every method. */
+function originalObject(host, names, layer) {
+  const original = {}
+  for (const name of names) {
+    original[name] = (input) => host.invoke(layer, name, input)
+  }
+  return original
+}
+
+/** Runs the user's override builder; returns the layer and the names of the methods it replaced. */
+function overrideLayer(host, kind, names, build, native, index) {
+  const layerHandle = () => {
+    if (!native.opened) throw new AuthError('INTERNAL_ERROR', 'the engine is not open yet')
+    return native.engine.layer(kind, index)
+  }
+  let cached
+  const original = originalObject(host, names, () => cached || (cached = layerHandle()))
+  const impl = build(original)
+  if (impl === null || typeof impl !== 'object') {
+    throw invalid(`override.${kind}`, 'must return an object (e.g. {...original, signInUp: async (input) => ...})')
+  }
+  const replaced = names.filter((n) => typeof impl[n] === 'function' && impl[n] !== original[n])
+  host.layers[kind][index] = { run: (op, input) => impl[op](input) }
+  return replaced
+}
+
+/** `accountLinking.shouldDoAutomaticAccountLinking` as the innermost functions layer. */
+function policyLayer(host, callback, index) {
+  host.layers.functions[index] = {
+    run: (op, i) => callback(i.newAccountInfo, i.user, i.session, i.tenantId, i.userContext),
+  }
+  return ['shouldDoAutomaticAccountLinking']
+}
+
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object') throw invalid('options', 'AuthCore.open takes one object')
+  const db = options.database
+  if (!db || typeof db !== 'object' || typeof db.sqlite !== 'string') {
+    throw invalid('database', 'expected {sqlite: "path/to/auth.db"}')
+  }
+  const o = options.override || {}
+  if (typeof o !== 'object') throw invalid('override', 'expected {functions?, apis?}')
+  for (const k of ['functions', 'apis']) {
+    if (o[k] !== undefined && typeof o[k] !== 'function') throw invalid(`override.${k}`, 'expected (original) => ({...original, ...})')
+  }
+  const events = options.events || {}
+  if (typeof events !== 'object') throw invalid('events', 'expected {eventName: async (event) => ...}')
+  for (const [name, handler] of Object.entries(events)) {
+    if (name !== '*' && !EVENT_NAMES.includes(name)) throw invalid('events', `unknown event '${name}' (expected one of ${EVENT_NAMES.join(', ')} or '*')`)
+    if (typeof handler !== 'function') throw invalid(`events.${name}`, 'expected a function')
+  }
+}
+
+class AuthCore {
+  #native
+  #host
+
+  constructor(token, native, host) {
+    if (token !== OPEN) throw new TypeError('use `await AuthCore.open({...})`')
+    this.#native = native
+    this.#host = host
+  }
+
+  /**
+   * Opens (or creates) the database and builds the engine.
+   * @param {import('./index').AuthCoreOptions} options
+   */
+  static async open(options) {
+    checkOptions(options)
+    const host = new Host()
+    const native = { engine: new NativeEngine(host.dispatch), opened: false }
+    const functionLayers = []
+    const apiLayers = []
+    // Everything else is the core's JSON config (`AuthCoreConfig`, which refuses unknown keys); `events` there
+    // is the handlers map, so the core's `events` settings come as `eventsConfig`.
+    const { database, events, eventsConfig, override, accountLinking: linking, ...config } = options
+    if (eventsConfig !== undefined) config.events = eventsConfig
+    if (linking && typeof linking.shouldDoAutomaticAccountLinking === 'function') {
+      const others = Object.keys(linking).filter((k) => k !== 'shouldDoAutomaticAccountLinking')
+      if (others.length > 0) {
+        throw invalid('accountLinking', `give either shouldDoAutomaticAccountLinking or the static rules, not both (${others.join(', ')})`)
+      }
+      functionLayers.push(policyLayer(host, linking.shouldDoAutomaticAccountLinking, functionLayers.length))
+    } else if (linking !== undefined) {
+      config.accountLinking = linking
+    }
+    const o = override || {}
+    if (o.functions) {
+      functionLayers.push(overrideLayer(host, 'functions', RECIPE_FUNCTIONS, o.functions, native, functionLayers.length))
+    }
+    if (o.apis) {
+      apiLayers.push(overrideLayer(host, 'apis', API_FUNCTIONS, o.apis, native, apiLayers.length))
+    }
+    host.events = { ...(events || {}) }
+    const eventHandlers = Object.keys(host.events)
+    const envelope = await native.engine.open({ sqlite: database.sqlite, config, functionLayers, apiLayers, eventHandlers })
+    if (!envelope.ok) throw host.raise(envelope.error)
+    native.opened = true
+    return new AuthCore(OPEN, native.engine, host)
+  }
+
+  #call(op, input) {
+    return this.#host.invoke(() => this.#native, op, input)
+  }
+
+  // Third party sign-in/up
+  signInUp(input) { return this.#call('signInUp', input) }
+  manuallyCreateOrUpdateUser(input) { return this.#call('manuallyCreateOrUpdateUser', input) }
+  signInUpPOST(input) { return this.#call('signInUpPOST', input) }
+  getRedirectionURL(input) { return this.#call('getRedirectionURL', input) }
+
+  // Account linking
+  shouldDoAutomaticAccountLinking(input) { return this.#call('shouldDoAutomaticAccountLinking', input) }
+  onAccountLinked(input) { return this.#call('onAccountLinked', input) }
+  createPrimaryUser(input) { return this.#call('createPrimaryUser', input) }
+  canCreatePrimaryUser(input) { return this.#call('canCreatePrimaryUser', input) }
+  linkAccounts(input) { return this.#call('linkAccounts', input) }
+  canLinkAccounts(input) { return this.#call('canLinkAccounts', input) }
+  unlinkAccount(input) { return this.#call('unlinkAccount', input) }
+  deleteUser(input) { return this.#call('deleteUser', input) }
+
+  // Users
+  getUser(input) { return this.#call('getUser', input) }
+  listUsersByAccountInfo(input) { return this.#call('listUsersByAccountInfo', input) }
+  getUsers(input) { return this.#call('getUsers', input) }
+
+  // Email verification
+  isEmailVerified(input) { return this.#call('isEmailVerified', input) }
+  verifyEmail(input) { return this.#call('verifyEmail', input) }
+  unverifyEmail(input) { return this.#call('unverifyEmail', input) }
+
+  // Tenants
+  createOrUpdateTenant(input) { return this.#call('createOrUpdateTenant', input) }
+  deleteTenant(input) { return this.#call('deleteTenant', input) }
+  getTenant(input) { return this.#call('getTenant', input) }
+  listAllTenants(input) { return this.#call('listAllTenants', input) }
+  associateUserToTenant(input) { return this.#call('associateUserToTenant', input) }
+  disassociateUserFromTenant(input) { return this.#call('disassociateUserFromTenant', input) }
+
+  // Sessions
+  createNewSession(input) { return this.#call('createNewSession', input) }
+  getSession(input) { return this.#call('getSession', input) }
+  revokeSession(input) { return this.#call('revokeSession', input) }
+  revokeAllSessionsForUser(input) { return this.#call('revokeAllSessionsForUser', input) }
+  getAllSessionHandlesForUser(input) { return this.#call('getAllSessionHandlesForUser', input) }
+
+  // Events
+  /** Redelivers events whose delivery failed earlier (handlers threw): `{delivered, failed}`. */
+  async deliverPendingEvents() {
+    const envelope = await this.#native.deliverPendingEvents()
+    if (envelope.ok) return envelope.value
+    throw this.#host.raise(envelope.error)
+  }
+
+  /** The audit log, oldest first: `{events, nextPaginationToken?}`. */
+  async listEvents(input) {
+    const envelope = await this.#native.listEvents(input === undefined ? null : input)
+    if (envelope.ok) return envelope.value
+    throw this.#host.raise(envelope.error)
+  }
+
+  /** Records pending delivery acknowledgements and closes the engine: later calls fail with INTERNAL_ERROR;
+   *  calls already running finish. */
+  async shutdown() {
+    const envelope = this.#native.shutdown()
+    if (!envelope.ok) throw this.#host.raise(envelope.error)
+  }
+}
+
+const OPEN = Symbol('AuthCore.open')
+
+module.exports = { AuthCore, AuthError, RECIPE_FUNCTIONS, API_FUNCTIONS, EVENT_NAMES }

@@ -1,0 +1,298 @@
+//! The native handles JS holds: `NativeEngine` (one engine) and `NativeLayer` (the `original` below one override
+//! layer). Every async method resolves to an envelope (see `error.rs`); none rejects for a core error.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use authcore::events::{EventName, ListEventsInput};
+use authcore::json::{parse, to_value};
+use authcore::{AuthCore, AuthCoreConfig, AuthError, Result};
+use napi::bindgen_prelude::Promise;
+use napi::threadsafe_function::ThreadsafeFunction;
+use napi::Status;
+use napi_derive::napi;
+use serde_json::{Map, Value};
+
+use crate::error::{envelope, not_open, shut_down, NativeEnvelope};
+use crate::events::JsEventHandler;
+use crate::hooks::{
+    ApiSlot, ContextRegistry, FnSlot, HostAnswer, HostBridge, HostCall, HostFn, JsApis, JsFunctions,
+};
+use crate::types::{api_ops, call_api, call_fn, fn_ops, from_js, ApiOp, FnOp, NativeOpenOptions};
+
+fn unknown_op(op: &str) -> AuthError {
+    AuthError::InvalidInput {
+        field: "op".into(),
+        message: format!("unknown operation '{op}'"),
+    }
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    match from_js(value) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+#[napi]
+pub struct NativeEngine {
+    host: Mutex<Option<HostFn>>,
+    core: RwLock<Option<AuthCore>>,
+    closed: AtomicBool,
+    contexts: Arc<ContextRegistry>,
+    fn_slots: Mutex<Vec<Arc<FnSlot>>>,
+    api_slots: Mutex<Vec<Arc<ApiSlot>>>,
+}
+
+#[napi]
+impl NativeEngine {
+    /// `host(call)` runs one JS override or event handler and resolves to `{ok: true, value}` or
+    /// `{ok: false, errorId, message}`.
+    #[napi(
+        constructor,
+        ts_args_type = "host: (call: HostCall) => Promise<HostAnswer>"
+    )]
+    pub fn new(
+        host: ThreadsafeFunction<HostCall, Promise<HostAnswer>, HostCall, Status, false, true>,
+    ) -> Self {
+        NativeEngine {
+            host: Mutex::new(Some(host)),
+            core: RwLock::new(None),
+            closed: AtomicBool::new(false),
+            contexts: Arc::default(),
+            fn_slots: Mutex::new(Vec::new()),
+            api_slots: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Opens the database and builds the engine with one override layer per entry of `functionLayers` /
+    /// `apiLayers` (the names of the methods that layer replaces) and the JS event handlers; then redelivers
+    /// what a previous run left pending.
+    #[napi]
+    pub async fn open(&self, options: NativeOpenOptions) -> napi::Result<NativeEnvelope> {
+        Ok(envelope(self.build(options).await.map(|_| Value::Null)))
+    }
+
+    /// Calls a recipe or API function on the final (fully overridden) engine. `contextId` names the caller's
+    /// `userContext` object; `context` is its JSON-safe snapshot.
+    #[napi]
+    pub async fn call(
+        &self,
+        op: String,
+        input: Value,
+        context_id: u32,
+        context: Value,
+    ) -> napi::Result<NativeEnvelope> {
+        let lease = self.contexts.lease(context_id, object(context));
+        let result = async {
+            let core = self.core()?;
+            let input = from_js(input);
+            if let Some(f) = FnOp::from_name(&op) {
+                call_fn(core.functions(), f, input, &lease.ctx).await
+            } else if let Some(a) = ApiOp::from_name(&op) {
+                call_api(core.apis(), a, input, &lease.ctx).await
+            } else {
+                Err(unknown_op(&op))
+            }
+        }
+        .await;
+        Ok(envelope(result))
+    }
+
+    /// Redelivers events whose delivery failed earlier: `{delivered, failed}`.
+    #[napi]
+    pub async fn deliver_pending_events(&self) -> napi::Result<NativeEnvelope> {
+        let result = async {
+            let core = self.core()?;
+            to_value(&core.deliver_pending_events().await?)
+        }
+        .await;
+        Ok(envelope(result))
+    }
+
+    /// The audit log: `{events, nextPaginationToken?}`.
+    #[napi]
+    pub async fn list_events(&self, input: Value) -> napi::Result<NativeEnvelope> {
+        let result = (|| {
+            let core = self.core()?;
+            let input = match from_js(input) {
+                Value::Null => ListEventsInput::default(),
+                v => parse("listEvents", v)?,
+            };
+            to_value(&core.list_events(&input)?)
+        })();
+        Ok(envelope(result))
+    }
+
+    /// The `original` of override layer `index` of `kind` ("functions" or "apis").
+    #[napi(ts_args_type = "kind: 'functions' | 'apis', index: number")]
+    pub fn layer(&self, kind: String, index: u32) -> napi::Result<NativeLayer> {
+        let i = index as usize;
+        let slot = match kind.as_str() {
+            "functions" => self
+                .fn_slots
+                .lock()
+                .ok()
+                .and_then(|s| s.get(i).cloned())
+                .map(LayerSlot::Functions),
+            "apis" => self
+                .api_slots
+                .lock()
+                .ok()
+                .and_then(|s| s.get(i).cloned())
+                .map(LayerSlot::Apis),
+            _ => None,
+        };
+        slot.map(|slot| NativeLayer {
+            slot,
+            contexts: self.contexts.clone(),
+        })
+        .ok_or_else(|| napi::Error::new(Status::InvalidArg, format!("no {kind} layer {index}")))
+    }
+
+    /// Records pending delivery acknowledgements and drops the engine: new calls fail; calls in flight finish.
+    #[napi]
+    pub fn shutdown(&self) -> NativeEnvelope {
+        self.closed.store(true, Ordering::SeqCst);
+        let core = self.core.write().ok().and_then(|mut c| c.take());
+        if let Ok(mut host) = self.host.lock() {
+            host.take();
+        }
+        envelope(match core {
+            Some(core) => core.shutdown().map(|_| Value::Null),
+            None => Ok(Value::Null),
+        })
+    }
+}
+
+impl NativeEngine {
+    fn core(&self) -> Result<AuthCore> {
+        let core = self.core.read().ok().and_then(|c| c.clone());
+        core.ok_or_else(|| {
+            if self.closed.load(Ordering::SeqCst) {
+                shut_down()
+            } else {
+                not_open()
+            }
+        })
+    }
+
+    async fn build(&self, options: NativeOpenOptions) -> Result<()> {
+        let config: AuthCoreConfig = match options.config.map(from_js) {
+            None | Some(Value::Null) => AuthCoreConfig::default(),
+            Some(v) => parse("config", v)?,
+        };
+        let tsfn = self
+            .host
+            .lock()
+            .ok()
+            .and_then(|mut h| h.take())
+            .ok_or_else(|| AuthError::Internal {
+                message: "the engine is already open".into(),
+            })?;
+        let host = Arc::new(HostBridge::new(tsfn));
+        let mut builder = AuthCore::builder().sqlite(&options.sqlite)?.config(config);
+        let mut fn_slots = Vec::new();
+        for (i, names) in options.function_layers.iter().enumerate() {
+            let ops: HashSet<FnOp> = fn_ops(names)?.into_iter().collect();
+            let slot = Arc::new(FnSlot::default());
+            fn_slots.push(slot.clone());
+            let host = host.clone();
+            builder = builder.override_functions(move |original| {
+                slot.set(&original);
+                Arc::new(JsFunctions {
+                    original,
+                    layer: i as u32,
+                    ops,
+                    host,
+                })
+            });
+        }
+        let mut api_slots = Vec::new();
+        for (i, names) in options.api_layers.iter().enumerate() {
+            let ops: HashSet<ApiOp> = api_ops(names)?.into_iter().collect();
+            let slot = Arc::new(ApiSlot::default());
+            api_slots.push(slot.clone());
+            let host = host.clone();
+            builder = builder.override_apis(move |original| {
+                slot.set(&original);
+                Arc::new(JsApis {
+                    original,
+                    layer: i as u32,
+                    ops,
+                    host,
+                })
+            });
+        }
+        for key in options.event_handlers {
+            let handler = Arc::new(JsEventHandler {
+                key: key.clone(),
+                host: host.clone(),
+            });
+            builder = match (key.as_str(), EventName::parse(&key)) {
+                ("*", _) => builder.on_any_event(handler),
+                (_, Some(name)) => builder.on_event(name, handler),
+                (_, None) => {
+                    return Err(AuthError::InvalidInput {
+                        field: "events".into(),
+                        message: format!("unknown event '{key}'"),
+                    })
+                }
+            };
+        }
+        if let Ok(mut s) = self.fn_slots.lock() {
+            *s = fn_slots;
+        }
+        if let Ok(mut s) = self.api_slots.lock() {
+            *s = api_slots;
+        }
+        let core = builder.open().await?;
+        let mut guard = self.core.write().map_err(|_| AuthError::Internal {
+            message: "engine lock poisoned".into(),
+        })?;
+        *guard = Some(core);
+        Ok(())
+    }
+}
+
+enum LayerSlot {
+    Functions(Arc<FnSlot>),
+    Apis(Arc<ApiSlot>),
+}
+
+/// What the JS `original` object of one override layer calls: the layer below it, held weakly.
+#[napi]
+pub struct NativeLayer {
+    slot: LayerSlot,
+    contexts: Arc<ContextRegistry>,
+}
+
+#[napi]
+impl NativeLayer {
+    /// Calls `op` on the layer below this override, in the caller's request context.
+    #[napi]
+    pub async fn call(
+        &self,
+        op: String,
+        input: Value,
+        context_id: u32,
+        context: Value,
+    ) -> napi::Result<NativeEnvelope> {
+        let lease = self.contexts.lease(context_id, object(context));
+        let input = from_js(input);
+        let result = match &self.slot {
+            LayerSlot::Functions(slot) => match (slot.get(), FnOp::from_name(&op)) {
+                (Ok(fns), Some(f)) => call_fn(&*fns, f, input, &lease.ctx).await,
+                (Err(e), _) => Err(e),
+                (_, None) => Err(unknown_op(&op)),
+            },
+            LayerSlot::Apis(slot) => match (slot.get(), ApiOp::from_name(&op)) {
+                (Ok(apis), Some(a)) => call_api(&*apis, a, input, &lease.ctx).await,
+                (Err(e), _) => Err(e),
+                (_, None) => Err(unknown_op(&op)),
+            },
+        };
+        Ok(envelope(result))
+    }
+}

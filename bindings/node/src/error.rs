@@ -1,0 +1,146 @@
+//! The one place where core errors become what JS sees.
+//!
+//! Native calls never reject for a core error: they resolve to an envelope, `{ok: true, value}` or
+//! `{ok: false, error: {code, message, details, hostErrorId?}}`, and the JS layer (`index.js`, `raise`) turns the
+//! error part into an `AuthError` or rethrows the original host error. An error thrown by a JS override travels
+//! through the core as `AuthError::Host` whose message carries the id under which the JS layer stashed the
+//! original object (see [`host_error`]).
+
+use authcore::AuthError;
+use napi_derive::napi;
+use serde_json::{json, Value};
+
+/// A core error as JS receives it (`index.js` turns it into an `AuthError`).
+#[napi(object)]
+pub struct NativeError {
+    /// The stable code, `AuthError::code()`.
+    pub code: String,
+    pub message: String,
+    /// The variant's fields (`field`, `tenantId`, `userId`, ...).
+    pub details: Value,
+    /// Set when the error is a JS error thrown by an override: the id the JS layer stashed it under.
+    pub host_error_id: Option<u32>,
+}
+
+/// What every native call resolves to.
+#[napi(object)]
+pub struct NativeEnvelope {
+    pub ok: bool,
+    pub value: Option<Value>,
+    pub error: Option<NativeError>,
+}
+
+const HOST_ERROR_PREFIX: &str = "authcore-node-host-error:";
+
+/// The core error for a JS error the JS layer stashed as `id` (0: not stashed, e.g. an event handler's).
+pub fn host_error(id: u32, message: &str) -> AuthError {
+    let message = if id == 0 {
+        message.to_string()
+    } else {
+        format!("{HOST_ERROR_PREFIX}{id}:{message}")
+    };
+    AuthError::Host { message }
+}
+
+/// Splits a host error message into (stash id, original message).
+fn parse_host(message: &str) -> (Option<u32>, &str) {
+    message
+        .strip_prefix(HOST_ERROR_PREFIX)
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(id, msg)| id.parse().ok().map(|id| (Some(id), msg)))
+        .unwrap_or((None, message))
+}
+
+/// The variant's own fields, for `AuthError.details`.
+fn details(e: &AuthError) -> Value {
+    match e {
+        AuthError::InvalidInput { field, message } => json!({"field": field, "reason": message}),
+        AuthError::EmptyField { field } => json!({"field": field}),
+        AuthError::FieldTooLong { field, max } => json!({"field": field, "max": max}),
+        AuthError::InvalidEmail { message } => json!({"reason": message}),
+        AuthError::InvalidTenantId { message } => json!({"reason": message}),
+        AuthError::TenantNotFound { tenant_id } => json!({"tenantId": tenant_id}),
+        AuthError::UnknownUserId { user_id } => json!({"userId": user_id}),
+        AuthError::CannotDeletePublicTenant => json!({}),
+        AuthError::ProviderNotFound { third_party_id } => json!({"thirdPartyId": third_party_id}),
+        AuthError::DuplicateProvider { third_party_id } => json!({"thirdPartyId": third_party_id}),
+        AuthError::FirstFactorNotAllowed { .. } => json!({}),
+        AuthError::InvalidPaginationToken => json!({}),
+        AuthError::Storage { .. } => json!({}),
+        AuthError::Internal { .. } => json!({}),
+        AuthError::Host { .. } => json!({}),
+    }
+}
+
+/// Maps every core error (the only mapping function).
+pub fn to_js(e: &AuthError) -> NativeError {
+    let (host_error_id, message) = match e {
+        AuthError::Host { message } => {
+            let (id, msg) = parse_host(message);
+            (id, msg.to_string())
+        }
+        other => (None, other.to_string()),
+    };
+    NativeError {
+        code: e.code().to_string(),
+        message,
+        details: details(e),
+        host_error_id,
+    }
+}
+
+/// The envelope a native call resolves to.
+pub fn envelope(result: authcore::Result<Value>) -> NativeEnvelope {
+    match result {
+        Ok(value) => NativeEnvelope {
+            ok: true,
+            value: Some(value),
+            error: None,
+        },
+        Err(e) => NativeEnvelope {
+            ok: false,
+            value: None,
+            error: Some(to_js(&e)),
+        },
+    }
+}
+
+/// The binding's own misuse errors, expressed with the core's codes.
+pub fn shut_down() -> AuthError {
+    AuthError::Internal {
+        message: "the engine was shut down".into(),
+    }
+}
+
+pub fn not_open() -> AuthError {
+    AuthError::Internal {
+        message: "the engine is not open".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_errors_carry_the_stash_id() {
+        let e = host_error(42, "boom: with colon");
+        assert_eq!(e.code(), "HOST_ERROR");
+        let js = to_js(&e);
+        assert_eq!(js.host_error_id, Some(42));
+        assert_eq!(js.message, "boom: with colon");
+        let plain = to_js(&host_error(0, "handler down"));
+        assert_eq!(plain.host_error_id, None);
+        assert_eq!(plain.message, "handler down");
+    }
+
+    #[test]
+    fn core_errors_keep_code_and_fields() {
+        let js = to_js(&AuthError::TenantNotFound {
+            tenant_id: "t9".into(),
+        });
+        assert_eq!(js.code, "TENANT_NOT_FOUND");
+        assert_eq!(js.details, json!({"tenantId": "t9"}));
+        assert_eq!(js.host_error_id, None);
+    }
+}

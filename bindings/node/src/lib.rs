@@ -1,0 +1,19 @@
+//! Node binding of authcore (napi-rs). Thin by design: convert, call, map errors; no domain logic.
+//!
+//! * `client`: the native engine handle and the `original` layer handles.
+//! * `types`: operation names, argument objects, JSON conversions.
+//! * `error`: the one mapping from core errors to what JS sees.
+//! * `hooks`: JS overrides as core trait objects (host overrides in, `original` out).
+//! * `events`: JS event handlers as core event handlers.
+//!
+//! The ergonomic JS API (`AuthCore.open`, one object argument per method, `AuthError`, overrides with
+//! `original`) lives in `index.js`, over the generated loader `native.js`.
+
+mod client;
+mod error;
+mod events;
+mod hooks;
+mod types;
+
+pub use client::{NativeEngine, NativeLayer};
+pub use types::{api_function_names, event_names, recipe_function_names};
