@@ -262,6 +262,7 @@ impl Inner {
         loop {
             attempt += 1;
             let mut tx = Tx::new(self.store.write()?, now_ms());
+            tx.pending_created = ctx.pending_created_users();
             let outcome = match f(&mut tx) {
                 Ok(Step::Commit(v)) => {
                     let staged = ctx.take_staged();

@@ -96,6 +96,9 @@ pub struct Event {
     pub user_id: Option<String>,
     #[serde(flatten)]
     pub message: Map<String, Value>,
+    /// Outbox position; internal (acknowledgements and cancellation address rows by it).
+    #[serde(skip)]
+    pub(crate) seq: i64,
 }
 
 impl Event {
@@ -113,6 +116,7 @@ impl Event {
             tenant_id: row.tenant_id.clone(),
             user_id: row.user_id.clone(),
             message,
+            seq: row.seq,
         })
     }
 }

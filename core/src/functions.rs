@@ -96,6 +96,19 @@ impl UserContext {
             .map(|mut p| std::mem::take(&mut *p))
             .unwrap_or_default()
     }
+    /// User id → outbox seq of this request's committed, undelivered `createUser` events.
+    pub(crate) fn pending_created_users(&self) -> std::collections::HashMap<String, i64> {
+        self.flow
+            .pending
+            .lock()
+            .map(|p| {
+                p.iter()
+                    .filter(|e| e.name == EventName::CreateUser)
+                    .filter_map(|e| e.user_id.clone().map(|u| (u, e.seq)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
     pub(crate) fn cancel(&self, name: EventName, user_id: &str) {
         if let Ok(mut p) = self.flow.pending.lock() {
             p.retain(|e| !(e.name == name && e.user_id.as_deref() == Some(user_id)));

@@ -19,15 +19,15 @@ use crate::events::{
 use crate::recipes::{Tx, TxError, TxResult};
 use crate::store::{EventFilter, EventRow, Store};
 
-const ACK_BATCH: usize = 64;
+const ACK_BATCH: usize = 256;
 const ACK_MAX_AGE: Duration = Duration::from_secs(1);
 /// Undelivered events younger than this may belong to a request still running; a sweep leaves them to it.
 pub(crate) const IN_FLIGHT_MS: i64 = 10_000;
 const SWEEP_BATCH: usize = 256;
 
 enum Ack {
-    Delivered(String, i64),
-    Failed(String, String),
+    Delivered(i64, i64),
+    Failed(i64, String),
 }
 
 #[derive(Default)]
@@ -59,6 +59,7 @@ impl Outbox {
         }
         let mut out = Vec::with_capacity(new_events.len());
         for ne in new_events {
+            let payload = ne.message.to_string();
             let message = match ne.message {
                 serde_json::Value::Object(m) => m,
                 _ => {
@@ -67,13 +68,14 @@ impl Outbox {
                     )))
                 }
             };
-            let event = Event {
+            let mut event = Event {
                 id: uuid::Uuid::new_v4().to_string(),
                 name: ne.name,
                 time: tx.now,
                 tenant_id: ne.tenant_id,
                 user_id: ne.user_id,
                 message,
+                seq: 0,
             };
             let row = EventRow {
                 seq: 0,
@@ -82,12 +84,12 @@ impl Outbox {
                 time: event.time,
                 tenant_id: event.tenant_id.clone(),
                 user_id: event.user_id.clone(),
-                payload: serde_json::Value::Object(event.message.clone()).to_string(),
+                payload,
                 delivered_at: None,
                 attempts: 0,
                 last_error: None,
             };
-            tx.s.insert_event(&row)?;
+            event.seq = tx.s.insert_event(&row)?;
             out.push(event);
         }
         Ok(out)
@@ -109,11 +111,11 @@ impl Outbox {
             let ack = match failure {
                 None => {
                     report.delivered += 1;
-                    Ack::Delivered(event.id, now_ms())
+                    Ack::Delivered(event.seq, now_ms())
                 }
                 Some(err) => {
                     report.failed += 1;
-                    Ack::Failed(event.id, err)
+                    Ack::Failed(event.seq, err)
                 }
             };
             self.queue(ack);
@@ -156,12 +158,30 @@ impl Outbox {
         }
         let result = (|| -> Result<()> {
             let mut tx = store.write()?;
+            // Deliveries are mostly consecutive seqs: one UPDATE per run of them.
+            let mut delivered: Vec<(i64, i64)> = Vec::new();
             for ack in &items {
                 match ack {
-                    Ack::Delivered(id, at) => tx.mark_event_delivered(id, *at)?,
-                    Ack::Failed(id, err) => tx.record_event_failure(id, err)?,
+                    Ack::Delivered(seq, at) => delivered.push((*seq, *at)),
+                    Ack::Failed(seq, err) => tx.record_event_failure(*seq, err)?,
                 }
             }
+            delivered.sort_unstable();
+            let mut i = 0;
+            while i < delivered.len() {
+                let mut j = i;
+                while j + 1 < delivered.len() && delivered[j + 1].0 == delivered[j].0 + 1 {
+                    j += 1;
+                }
+                let at = delivered[i..=j]
+                    .iter()
+                    .map(|d| d.1)
+                    .max()
+                    .unwrap_or(delivered[i].1);
+                tx.mark_events_delivered(delivered[i].0, delivered[j].0, at)?;
+                i = j + 1;
+            }
+            tx.advance_delivery_watermark()?;
             tx.commit()?;
             Ok(())
         })();
@@ -251,6 +271,11 @@ impl Outbox {
             until: input.until,
             after_seq,
         };
+        if filter.user_id.is_some() || filter.tenant_id.is_some() {
+            let mut tx = store.write()?;
+            tx.index_audit_log()?;
+            tx.commit()?;
+        }
         let mut rows = store.read()?.list_events(&filter, limit + 1)?;
         let next_pagination_token = if rows.len() > limit {
             rows.truncate(limit);

@@ -219,15 +219,13 @@ pub(crate) fn link_accounts(
         None,
         RevokeReason::AccountLinked,
     )?;
-    // A `createUser` not yet delivered for this recipe user described an account that no longer exists on
-    // its own: drop it in this same transaction (spec §7.2).
-    if tx
-        .s
-        .delete_undelivered_events(EventName::CreateUser.as_str(), recipe_user_id)?
-        > 0
-    {
-        tx.cancelled
-            .push((EventName::CreateUser, recipe_user_id.to_string()));
+    // This request's undelivered `createUser` for the recipe user described an account that no longer exists
+    // on its own: drop it in this same transaction (spec §7.2).
+    if let Some(seq) = tx.pending_created.get(recipe_user_id).copied() {
+        if tx.s.delete_undelivered_event(seq)? {
+            tx.cancelled
+                .push((EventName::CreateUser, recipe_user_id.to_string()));
+        }
     }
     let user = group.to_user();
     if let Some(lm) = user.login_method(recipe_user_id) {

@@ -22,6 +22,8 @@ pub(crate) struct Tx<'a> {
     pub events: Vec<NewEvent>,
     /// Undelivered events this transaction deleted (a `createUser` made void by a link): (name, user id).
     pub cancelled: Vec<(EventName, String)>,
+    /// The request's committed, undelivered `createUser` events: user id → outbox seq.
+    pub pending_created: std::collections::HashMap<String, i64>,
 }
 
 impl<'a> Tx<'a> {
@@ -31,6 +33,7 @@ impl<'a> Tx<'a> {
             now,
             events: Vec::new(),
             cancelled: Vec::new(),
+            pending_created: Default::default(),
         }
     }
 

@@ -8,7 +8,7 @@ use super::{require_tenant, reservations, Group, Step, Tx, TxError, TxResult};
 use crate::error::AuthError;
 use crate::events::EventName;
 use crate::model::{email, ids, SignInUpInput, ThirdPartyInfo, User};
-use crate::store::{NewRecipeUser, RecipeUserRow, StoreError};
+use crate::store::{NewRecipeUser, RecipeUserRow};
 
 /// The reason SuperTokens' core gives when an email change would break U3 (spec §2.3).
 pub const EMAIL_CHANGE_CONFLICT_REASON: &str =
@@ -80,27 +80,34 @@ pub(crate) fn sign_in_up(
     writable: bool,
 ) -> TxResult<Option<Step<SignInUpResult>>> {
     require_tenant(tx, &input.tenant_id)?;
-    let Some(recipe_user_id) =
-        tx.s.third_party_user_in_tenant(&input.tenant_id, &input.third_party)?
+    // One query: the group of the login method holding this provider account in this tenant (U1, spec D6).
+    let members =
+        tx.s.group_of_third_party_user(&input.tenant_id, &input.third_party)?;
+    let Some(row) = members
+        .iter()
+        .find(|m| {
+            m.third_party.as_ref() == Some(&input.third_party)
+                && m.tenant_ids.contains(&input.tenant_id)
+        })
+        .cloned()
     else {
         if !writable {
             return Ok(None);
         }
         return sign_up(tx, id_gen, input).map(|r| Some(Step::Commit(r)));
     };
-    let row =
-        tx.s.recipe_user(&recipe_user_id)?
-            .ok_or(TxError::Store(StoreError::Other(
-                "tenant membership without recipe user".into(),
-            )))?;
+    let recipe_user_id = row.recipe_user_id.clone();
     let email_changes = row.email.as_deref() != Some(input.email.as_str());
     let needs_verify = input.is_verified && (email_changes || !row.verified);
     if (email_changes || needs_verify) && !writable {
         return Ok(None);
     }
-    let mut group = Group::load(tx, &row.primary_or_recipe_user_id)?.ok_or(TxError::Store(
-        StoreError::Other("recipe user without group".into()),
-    ))?;
+    let is_primary = members.iter().any(|m| m.is_linked_or_primary);
+    let mut group = Group {
+        id: row.primary_or_recipe_user_id.clone(),
+        is_primary,
+        members,
+    };
     let mut changes = serde_json::Map::new();
     if email_changes {
         changes.insert(

@@ -136,6 +136,13 @@ pub trait StoreTx {
     fn group_id_of(&mut self, user_id: &str) -> StoreResult<Option<String>>;
     /// All members of a group in timeJoined order (ties by creation order).
     fn group_members(&mut self, group_id: &str) -> StoreResult<Vec<RecipeUserRow>>;
+    /// U1 lookup plus the whole group in one query: the members of the group holding `tp` in `tenant_id`
+    /// (empty if none), in timeJoined order.
+    fn group_of_third_party_user(
+        &mut self,
+        tenant_id: &str,
+        tp: &ThirdPartyInfo,
+    ) -> StoreResult<Vec<RecipeUserRow>>;
     /// True if the id is used as a recipe user id or a group id.
     fn user_id_taken(&mut self, user_id: &str) -> StoreResult<bool>;
     /// U1 lookup: the third-party recipe user holding `tp` in `tenant_id`.
@@ -217,22 +224,26 @@ pub trait StoreTx {
     ) -> StoreResult<Vec<String>>;
 
     // --- event outbox
-    /// Appends an event; `seq` is assigned by the store and returned.
+    /// Appends an event; returns the `seq` the store assigned (commit order).
     fn insert_event(&mut self, row: &EventRow) -> StoreResult<i64>;
-    fn event(&mut self, event_id: &str) -> StoreResult<Option<EventRow>>;
-    fn mark_event_delivered(&mut self, event_id: &str, at: i64) -> StoreResult<()>;
-    fn record_event_failure(&mut self, event_id: &str, error: &str) -> StoreResult<()>;
-    /// Deletes undelivered events of one name for one user; returns how many.
-    fn delete_undelivered_events(&mut self, name: &str, user_id: &str) -> StoreResult<usize>;
-    /// Undelivered events after `after_seq` in commit order: those that failed before, and those at or before
-    /// `time_at_most` (younger ones may still belong to a request in flight).
+    /// Marks every undelivered event with `first <= seq <= last` delivered at `at`.
+    fn mark_events_delivered(&mut self, first: i64, last: i64, at: i64) -> StoreResult<()>;
+    fn record_event_failure(&mut self, seq: i64, error: &str) -> StoreResult<()>;
+    /// Deletes an undelivered event; `Ok(false)` if it was delivered or is gone.
+    fn delete_undelivered_event(&mut self, seq: i64) -> StoreResult<bool>;
+    /// Moves the delivery watermark past every event delivered (or failed) in commit order.
+    fn advance_delivery_watermark(&mut self) -> StoreResult<()>;
+    /// Undelivered events after `after_seq` in commit order: every failed one, and never-attempted ones past
+    /// the watermark at or before `time_at_most` (younger ones may belong to a request still in flight).
     fn pending_events(
         &mut self,
         after_seq: i64,
         time_at_most: i64,
         limit: usize,
     ) -> StoreResult<Vec<EventRow>>;
-    /// Events matching the filter in commit order.
+    /// Brings the audit index (by user and by tenant) up to date.
+    fn index_audit_log(&mut self) -> StoreResult<()>;
+    /// Events matching the filter in commit order (call [`StoreTx::index_audit_log`] first).
     fn list_events(&mut self, filter: &EventFilter, limit: usize) -> StoreResult<Vec<EventRow>>;
     /// Retention: deletes delivered events older than `time`.
     fn delete_delivered_events_before(&mut self, time: i64) -> StoreResult<usize>;

@@ -96,4 +96,40 @@ CREATE INDEX event_outbox_tenant ON event_outbox (tenant_id, seq);
 CREATE INDEX event_outbox_time ON event_outbox (time);
 "#,
     ),
+    (
+        3,
+        r#"
+-- Cheaper writes (pre-release, so the outbox is rebuilt): each btree a transaction touches costs one WAL page
+-- per commit, so the hot path writes the outbox table only. Audit lookups by user and tenant use
+-- event_audit_index, filled lazily (before an audit query, at open and on shutdown); pending deliveries are
+-- found from a watermark; failed ones through a partial index that ordinary inserts never touch.
+DROP TABLE event_outbox;
+CREATE TABLE event_outbox (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    tenant_id TEXT,
+    user_id TEXT,
+    payload TEXT NOT NULL,
+    delivered_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE INDEX event_outbox_failed ON event_outbox (seq) WHERE attempts > 0 AND delivered_at IS NULL;
+CREATE TABLE event_audit_index (
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (key, seq)
+) WITHOUT ROWID;
+CREATE TABLE event_outbox_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    delivered_through INTEGER NOT NULL,
+    indexed_through INTEGER NOT NULL
+);
+INSERT INTO event_outbox_state (id, delivered_through, indexed_through) VALUES (1, 0, 0);
+-- Never queried: third-party lookups go through recipe_user_tenants' U1 index.
+DROP INDEX recipe_users_third_party;
+"#,
+    ),
 ];

@@ -199,7 +199,7 @@ struct SqliteTx<'a> {
 impl Drop for SqliteTx<'_> {
     fn drop(&mut self) {
         if self.open {
-            let _ = self.conn.get().execute_batch("ROLLBACK");
+            let _ = run_cached(self.conn.get(), "ROLLBACK");
         }
         if let Conn::Reader(c, store) = &mut self.conn {
             if let (Some(conn), Ok(mut pool)) = (c.take(), store.readers.lock()) {
@@ -214,7 +214,7 @@ impl Drop for SqliteTx<'_> {
 impl Store for SqliteStore {
     fn write(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
         let guard = self.writer.lock().map_err(other)?;
-        guard.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
+        run_cached(&guard, "BEGIN IMMEDIATE")?;
         Ok(Box::new(SqliteTx {
             conn: Conn::Writer(guard),
             open: true,
@@ -223,7 +223,7 @@ impl Store for SqliteStore {
 
     fn read(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
         let conn = self.take_reader()?;
-        conn.execute_batch("BEGIN").map_err(map_err)?;
+        run_cached(&conn, "BEGIN")?;
         Ok(Box::new(SqliteTx {
             conn: Conn::Reader(Some(conn), self),
             open: true,
@@ -282,6 +282,14 @@ fn key_from_columns(kind: &str, value: String, value2: String) -> StoreResult<Ac
     }
 }
 
+/// Transaction statements are prepared once per connection, like every other statement.
+fn run_cached(conn: &Connection, sql: &str) -> StoreResult<()> {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.execute([]))
+        .map(|_| ())
+        .map_err(map_err)
+}
+
 fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<T>>) -> StoreResult<Vec<T>> {
     rows.collect::<rusqlite::Result<Vec<T>>>().map_err(map_err)
 }
@@ -302,7 +310,7 @@ impl SqliteTx<'_> {
 
 impl StoreTx for SqliteTx<'_> {
     fn commit(mut self: Box<Self>) -> StoreResult<()> {
-        self.c().execute_batch("COMMIT").map_err(map_err)?;
+        run_cached(self.c(), "COMMIT")?;
         self.open = false;
         Ok(())
     }
@@ -336,6 +344,25 @@ impl StoreTx for SqliteTx<'_> {
         );
         let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
         let rows = stmt.query_map([group_id], read_row).map_err(map_err)?;
+        collect(rows)
+    }
+
+    fn group_of_third_party_user(
+        &mut self,
+        tenant_id: &str,
+        tp: &ThirdPartyInfo,
+    ) -> StoreResult<Vec<RecipeUserRow>> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM recipe_users r WHERE r.primary_or_recipe_user_id = \
+             (SELECT r2.primary_or_recipe_user_id FROM recipe_user_tenants t \
+              JOIN recipe_users r2 ON r2.recipe_user_id = t.recipe_user_id \
+              WHERE t.tenant_id = ?1 AND t.third_party_id = ?2 AND t.third_party_user_id = ?3) \
+             ORDER BY r.time_joined, r.seq"
+        );
+        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
+        let rows = stmt
+            .query_map(params![tenant_id, tp.id, tp.user_id], read_row)
+            .map_err(map_err)?;
         collect(rows)
     }
 
@@ -442,18 +469,17 @@ impl StoreTx for SqliteTx<'_> {
 
     fn group_ids_by_email(&mut self, tenant_id: &str, email: &str) -> StoreResult<Vec<String>> {
         self.strings(
-            "SELECT DISTINCT r.primary_or_recipe_user_id FROM recipe_users r \
-             JOIN recipe_user_tenants t ON t.recipe_user_id = r.recipe_user_id \
-             WHERE r.email = ?2 AND t.tenant_id = ?1",
+            // EXISTS keeps SQLite on the email index; a JOIN let it scan the tenant's members instead.
+            "SELECT DISTINCT r.primary_or_recipe_user_id FROM recipe_users r WHERE r.email = ?2 AND EXISTS \
+             (SELECT 1 FROM recipe_user_tenants t WHERE t.recipe_user_id = r.recipe_user_id AND t.tenant_id = ?1)",
             params![tenant_id, email],
         )
     }
 
     fn group_ids_by_phone(&mut self, tenant_id: &str, phone: &str) -> StoreResult<Vec<String>> {
         self.strings(
-            "SELECT DISTINCT r.primary_or_recipe_user_id FROM recipe_users r \
-             JOIN recipe_user_tenants t ON t.recipe_user_id = r.recipe_user_id \
-             WHERE r.phone_number = ?2 AND t.tenant_id = ?1",
+            "SELECT DISTINCT r.primary_or_recipe_user_id FROM recipe_users r WHERE r.phone_number = ?2 AND EXISTS \
+             (SELECT 1 FROM recipe_user_tenants t WHERE t.recipe_user_id = r.recipe_user_id AND t.tenant_id = ?1)",
             params![tenant_id, phone],
         )
     }
@@ -766,35 +792,48 @@ impl StoreTx for SqliteTx<'_> {
         Ok(c.last_insert_rowid())
     }
 
-    fn event(&mut self, event_id: &str) -> StoreResult<Option<EventRow>> {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM event_outbox WHERE event_id = ?1");
-        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
-        stmt.query_row([event_id], read_event)
-            .optional()
-            .map_err(map_err)
-    }
-
-    fn mark_event_delivered(&mut self, event_id: &str, at: i64) -> StoreResult<()> {
+    fn mark_events_delivered(&mut self, first: i64, last: i64, at: i64) -> StoreResult<()> {
         self.c()
-            .prepare_cached("UPDATE event_outbox SET delivered_at = ?2 WHERE event_id = ?1 AND delivered_at IS NULL")
-            .and_then(|mut s| s.execute(params![event_id, at]))
+            .prepare_cached(
+                "UPDATE event_outbox SET delivered_at = ?3 WHERE seq BETWEEN ?1 AND ?2 AND delivered_at IS NULL",
+            )
+            .and_then(|mut s| s.execute(params![first, last, at]))
             .map_err(map_err)?;
         Ok(())
     }
 
-    fn record_event_failure(&mut self, event_id: &str, error: &str) -> StoreResult<()> {
+    fn record_event_failure(&mut self, seq: i64, error: &str) -> StoreResult<()> {
         self.c()
-            .prepare_cached("UPDATE event_outbox SET attempts = attempts + 1, last_error = ?2 WHERE event_id = ?1")
-            .and_then(|mut s| s.execute(params![event_id, error]))
+            .prepare_cached(
+                "UPDATE event_outbox SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+            )
+            .and_then(|mut s| s.execute(params![seq, error]))
             .map_err(map_err)?;
         Ok(())
     }
 
-    fn delete_undelivered_events(&mut self, name: &str, user_id: &str) -> StoreResult<usize> {
+    fn delete_undelivered_event(&mut self, seq: i64) -> StoreResult<bool> {
+        let n = self
+            .c()
+            .prepare_cached("DELETE FROM event_outbox WHERE seq = ?1 AND delivered_at IS NULL")
+            .and_then(|mut s| s.execute([seq]))
+            .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    fn advance_delivery_watermark(&mut self) -> StoreResult<()> {
+        // The first never-attempted undelivered event after the watermark holds it back; failed events are
+        // found through their own partial index, so they do not.
         self.c()
-            .prepare_cached("DELETE FROM event_outbox WHERE name = ?1 AND user_id = ?2 AND delivered_at IS NULL")
-            .and_then(|mut s| s.execute(params![name, user_id]))
-            .map_err(map_err)
+            .prepare_cached(
+                "UPDATE event_outbox_state SET delivered_through = COALESCE( \
+                   (SELECT MIN(seq) - 1 FROM event_outbox WHERE seq > delivered_through \
+                      AND delivered_at IS NULL AND attempts = 0), \
+                   (SELECT MAX(seq) FROM event_outbox), delivered_through) WHERE id = 1",
+            )
+            .and_then(|mut s| s.execute([]))
+            .map_err(map_err)?;
+        Ok(())
     }
 
     fn pending_events(
@@ -804,8 +843,12 @@ impl StoreTx for SqliteTx<'_> {
         limit: usize,
     ) -> StoreResult<Vec<EventRow>> {
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM event_outbox WHERE delivered_at IS NULL AND seq > ?1 \
-             AND (attempts > 0 OR time <= ?2) ORDER BY seq LIMIT ?3"
+            "SELECT {EVENT_COLUMNS} FROM ( \
+               SELECT * FROM event_outbox WHERE attempts > 0 AND delivered_at IS NULL AND seq > ?1 \
+               UNION ALL \
+               SELECT * FROM event_outbox WHERE seq > MAX(?1, (SELECT delivered_through FROM event_outbox_state)) \
+                 AND delivered_at IS NULL AND attempts = 0 AND time <= ?2 \
+             ) ORDER BY seq LIMIT ?3"
         );
         let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
         let rows = stmt
@@ -814,11 +857,38 @@ impl StoreTx for SqliteTx<'_> {
         collect(rows)
     }
 
+    fn index_audit_log(&mut self) -> StoreResult<()> {
+        self.c()
+            .execute_batch(
+                "INSERT OR IGNORE INTO event_audit_index (key, seq) \
+                   SELECT 'u:' || user_id, seq FROM event_outbox \
+                   WHERE user_id IS NOT NULL AND seq > (SELECT indexed_through FROM event_outbox_state); \
+                 INSERT OR IGNORE INTO event_audit_index (key, seq) \
+                   SELECT 't:' || tenant_id, seq FROM event_outbox \
+                   WHERE tenant_id IS NOT NULL AND seq > (SELECT indexed_through FROM event_outbox_state); \
+                 UPDATE event_outbox_state SET indexed_through = \
+                   COALESCE((SELECT MAX(seq) FROM event_outbox), indexed_through) WHERE id = 1;",
+            )
+            .map_err(map_err)
+    }
+
     fn list_events(&mut self, f: &EventFilter, limit: usize) -> StoreResult<Vec<EventRow>> {
+        let key = match (&f.user_id, &f.tenant_id) {
+            (Some(u), _) => Some(format!("u:{u}")),
+            (None, Some(t)) => Some(format!("t:{t}")),
+            (None, None) => None,
+        };
+        let source = if key.is_some() {
+            "(SELECT o.* FROM event_audit_index i JOIN event_outbox o ON o.seq = i.seq WHERE i.key = ?7 \
+              AND i.seq > COALESCE(?5, 0))"
+        } else {
+            "event_outbox"
+        };
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM event_outbox WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR tenant_id = ?2) \
+            "SELECT {EVENT_COLUMNS} FROM {source} WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR tenant_id = ?2) \
              AND (?3 IS NULL OR time >= ?3) AND (?4 IS NULL OR time <= ?4) AND (?5 IS NULL OR seq > ?5) \
-             ORDER BY seq LIMIT ?6"
+             AND (?7 IS NULL OR ?7 IS NOT NULL) ORDER BY seq LIMIT ?6"
+            // (the last condition only keeps ?7 bound in both shapes of the query)
         );
         let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
         let rows = stmt
@@ -829,7 +899,8 @@ impl StoreTx for SqliteTx<'_> {
                     f.since,
                     f.until,
                     f.after_seq,
-                    limit as i64
+                    limit as i64,
+                    key
                 ],
                 read_event,
             )
@@ -838,10 +909,19 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn delete_delivered_events_before(&mut self, time: i64) -> StoreResult<usize> {
-        self.c()
+        let c = self.c();
+        let n = c
             .prepare_cached("DELETE FROM event_outbox WHERE delivered_at IS NOT NULL AND time < ?1")
             .and_then(|mut s| s.execute([time]))
-            .map_err(map_err)
+            .map_err(map_err)?;
+        if n > 0 {
+            c.execute_batch(
+                "DELETE FROM event_audit_index WHERE NOT EXISTS \
+                 (SELECT 1 FROM event_outbox o WHERE o.seq = event_audit_index.seq)",
+            )
+            .map_err(map_err)?;
+        }
+        Ok(n)
     }
 }
 
