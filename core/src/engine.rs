@@ -166,6 +166,7 @@ impl AuthCoreBuilder {
             }
         }
         let function_overrides = self.function_overrides;
+        let functions_overridden = !function_overrides.is_empty();
         let api_overrides = self.api_overrides;
         let handlers = self.handlers;
         let inner = Arc::new_cyclic(|weak: &Weak<Inner>| {
@@ -195,6 +196,7 @@ impl AuthCoreBuilder {
             Inner {
                 store,
                 outbox: Outbox::new(self.config.events.clone(), handlers),
+                functions_overridden,
                 config: self.config,
                 id_generator: self.id_generator,
                 layers: cell,
@@ -208,6 +210,9 @@ pub(crate) struct Inner {
     pub store: Arc<dyn Store>,
     pub config: AuthCoreConfig,
     pub outbox: Outbox,
+    /// No function override is registered: the built-in implementation may fuse steps whose intermediate
+    /// calls nobody can observe (see `fused_sign_up_and_link`).
+    functions_overridden: bool,
     id_generator: Arc<dyn IdGenerator>,
     layers: OnceLock<(Arc<dyn RecipeFunctions>, Arc<dyn ApiFunctions>)>,
 }
@@ -480,6 +485,11 @@ impl RecipeFunctions for CoreFunctions {
         let existing = fns
             .list_users_by_account_info(&valid.tenant_id, &tp_lookup, false, ctx)
             .await?;
+        if existing.is_empty() && valid.is_verified && !inner.functions_overridden {
+            if let Some(done) = self.fused_sign_up_and_link(&inner, &valid, ctx).await? {
+                return Ok(done);
+            }
+        }
         if let Some(user) = existing.first() {
             match policy::is_email_change_allowed(
                 fns,
@@ -907,6 +917,85 @@ impl RecipeFunctions for CoreFunctions {
             let owners = sessions::session_owners(tx, id, include_linked)?;
             Ok(tx.s.session_handles_for(&owners, None)?)
         })
+    }
+}
+
+impl CoreFunctions {
+    /// A verified sign-up whose email an existing primary user holds, with the built-in policy saying
+    /// "link": sign-up and link in ONE transaction instead of two. Only taken when no function is overridden,
+    /// so no override could have observed the intermediate state; the result and the delivered events equal
+    /// the two-step path's (`createUser` made void by the link, then `linkAccount`). Anything unexpected inside
+    /// the transaction rolls it back and returns `None`: the caller then takes the ordinary path.
+    async fn fused_sign_up_and_link(
+        &self,
+        inner: &Inner,
+        valid: &ValidSignInUp,
+        ctx: &UserContext,
+    ) -> Result<Option<ManuallyCreateOrUpdateUserResult>> {
+        let fns = inner.fns();
+        let info = AccountInfo {
+            email: Some(valid.email.clone()),
+            phone_number: None,
+            third_party: Some(valid.third_party.clone()),
+        };
+        let users = fns
+            .list_users_by_account_info(&valid.tenant_id, &info, true, ctx)
+            .await?;
+        let Some(primary) = policy::the_primary(&users)? else {
+            return Ok(None);
+        };
+        let new_info = NewAccountInfo {
+            recipe_id: crate::model::RecipeId::ThirdParty,
+            account_info: info,
+            recipe_user_id: None,
+        };
+        let s = fns
+            .should_do_automatic_account_linking(
+                &new_info,
+                Some(primary),
+                None,
+                &valid.tenant_id,
+                ctx,
+            )
+            .await?;
+        let Ok(reason) = policy::link_allowed(&s, true, primary, &new_info.account_info) else {
+            return Ok(None);
+        };
+        let primary_id = primary.id.clone();
+        let id_gen = inner.id_generator.clone();
+        let fused = inner.write(ctx, |tx| {
+            crate::recipes::require_tenant(tx, &valid.tenant_id)?;
+            if !tx
+                .s
+                .group_of_third_party_user(&valid.tenant_id, &valid.third_party)?
+                .is_empty()
+            {
+                return Ok(Step::Rollback(None));
+            }
+            let SignInUpResult::Ok { recipe_user_id, .. } =
+                thirdparty::sign_up(tx, &*id_gen, valid)?
+            else {
+                return Ok(Step::Rollback(None));
+            };
+            match linking::link_accounts(tx, &recipe_user_id, &primary_id, false)? {
+                Step::Commit((
+                    LinkAccountsResult::Ok {
+                        user: Some(user), ..
+                    },
+                    _,
+                )) => Ok(Step::Commit(Some((user, recipe_user_id)))),
+                _ => Ok(Step::Rollback(None)),
+            }
+        })?;
+        Ok(fused.map(|(user, recipe_user_id)| {
+            let linking = policy::linking_explanation(reason, user.id.clone());
+            ManuallyCreateOrUpdateUserResult::Ok {
+                created_new_recipe_user: true,
+                user,
+                recipe_user_id,
+                linking,
+            }
+        }))
     }
 }
 

@@ -401,6 +401,41 @@ async fn should_become_primary(
     })
 }
 
+/// Whether a login method may be linked into `primary` under decision `s`: the reason it may, or why not.
+/// The one place these conditions live (spec §4.8.5 step 2, with the D8 fix).
+pub(crate) fn link_allowed(
+    s: &ShouldAutomaticallyLink,
+    lm_verified: bool,
+    primary: &User,
+    info: &AccountInfo,
+) -> std::result::Result<LinkingReason, LinkingReason> {
+    if !s.should_automatically_link {
+        return Err(LinkingReason::AutomaticLinkingDisabled);
+    }
+    if !s.should_require_verification {
+        return Ok(LinkingReason::VerificationNotRequired);
+    }
+    if !lm_verified {
+        return Err(LinkingReason::EmailNotVerified);
+    }
+    if !verified_same_email_or_phone(primary, info) {
+        return Err(LinkingReason::PrimaryEmailNotVerified);
+    }
+    Ok(LinkingReason::VerifiedEmailMatch)
+}
+
+/// The single primary user among `users`, if any (two would break U3).
+pub(crate) fn the_primary(users: &[User]) -> Result<Option<&User>> {
+    single_primary(users)
+}
+
+pub(crate) fn linking_explanation(
+    reason: LinkingReason,
+    primary_user_id: String,
+) -> LinkingExplanation {
+    LinkingExplanation::new(LinkingOutcome::Linked, reason, Some(primary_user_id))
+}
+
 const MAX_LINKING_ATTEMPTS: usize = 100;
 /// A conflict that survives this many fresh attempts is a stable fact, not a race: report it.
 const MAX_CONFLICT_ATTEMPTS: usize = 3;
@@ -424,28 +459,14 @@ async fn try_link_into(
     let s = fns
         .should_do_automatic_account_linking(&info, Some(primary), session, tenant_id, ctx)
         .await?;
-    if !s.should_automatically_link {
-        return Ok(LinkTry::Done(
-            input_user.clone(),
-            LinkingExplanation::not_linked(LinkingReason::AutomaticLinkingDisabled),
-        ));
-    }
-    if s.should_require_verification && !lm.verified {
-        return Ok(LinkTry::Done(
-            input_user.clone(),
-            LinkingExplanation::not_linked(LinkingReason::EmailNotVerified),
-        ));
-    }
-    if s.should_require_verification && !verified_same_email_or_phone(primary, &info.account_info) {
-        return Ok(LinkTry::Done(
-            input_user.clone(),
-            LinkingExplanation::not_linked(LinkingReason::PrimaryEmailNotVerified),
-        ));
-    }
-    let reason = if s.should_require_verification {
-        LinkingReason::VerifiedEmailMatch
-    } else {
-        LinkingReason::VerificationNotRequired
+    let reason = match link_allowed(&s, lm.verified, primary, &info.account_info) {
+        Ok(reason) => reason,
+        Err(refusal) => {
+            return Ok(LinkTry::Done(
+                input_user.clone(),
+                LinkingExplanation::not_linked(refusal),
+            ))
+        }
     };
     match fns
         .link_accounts(&lm.recipe_user_id, &primary.id, ctx)

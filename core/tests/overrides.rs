@@ -401,3 +401,64 @@ async fn redirection_is_overridable_and_validated() {
     assert_eq!((redirect.url.as_str(), redirect.fell_back), ("/home", true));
     assert!(!session.user_id.is_empty());
 }
+
+/// Overrides nothing: its presence alone makes the engine take the ordinary (unfused) paths.
+struct PassThrough {
+    original: Arc<dyn RecipeFunctions>,
+}
+
+impl RecipeFunctions for PassThrough {
+    fn original(&self) -> &dyn RecipeFunctions {
+        &*self.original
+    }
+}
+
+#[tokio::test]
+async fn fused_sign_up_and_link_matches_the_two_step_path() {
+    async fn run(with_override: bool) -> (Vec<String>, serde_json::Value) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let names = Arc::new(Mutex::new(Vec::new()));
+        let n = names.clone();
+        let handler = authcore::events::FnHandler(move |e: authcore::events::Event| {
+            let n = n.clone();
+            async move {
+                n.lock().expect("lock").push(e.name.as_str().to_string());
+                Ok(())
+            }
+        });
+        let mut b = AuthCore::builder()
+            .sqlite(dir.path().join("a.db"))
+            .expect("db")
+            .config(linking_on())
+            .on_any_event(Arc::new(handler));
+        if with_override {
+            b = b.override_functions(|original| Arc::new(PassThrough { original }));
+        }
+        let auth = b.build().expect("build");
+        let ctx = UserContext::new();
+        auth.manually_create_or_update_user(&sign_in("github", "h1", "a@x.com", true), &ctx)
+            .await
+            .expect("p");
+        let r = auth
+            .manually_create_or_update_user(&sign_in("google", "g1", "a@x.com", true), &ctx)
+            .await
+            .expect("link");
+        let mut v = serde_json::to_value(&r).expect("json");
+        // Ids and times differ between runs; shapes and decisions must not.
+        v["recipeUserId"] = json!("-");
+        v["user"]["id"] = json!("-");
+        v["linking"]["primaryUserId"] = json!("-");
+        v["user"]["timeJoined"] = json!(0);
+        for lm in v["user"]["loginMethods"].as_array_mut().expect("lms") {
+            lm["recipeUserId"] = json!("-");
+            lm["timeJoined"] = json!(0);
+        }
+        let events = names.lock().expect("lock").clone();
+        (events, v)
+    }
+    let fused = run(false).await;
+    let two_step = run(true).await;
+    assert_eq!(fused, two_step);
+    assert_eq!(fused.0, vec!["createUser", "updateUser", "linkAccount"]);
+    assert_eq!(fused.1["linking"]["outcome"], "LINKED");
+}

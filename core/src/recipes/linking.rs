@@ -221,6 +221,10 @@ pub(crate) fn link_accounts(
     )?;
     // This request's undelivered `createUser` for the recipe user described an account that no longer exists
     // on its own: drop it in this same transaction (spec §7.2).
+    // (Written by this very transaction when sign-up and link are fused: it never reaches the outbox.)
+    tx.events.retain(|e| {
+        !(e.name == EventName::CreateUser && e.user_id.as_deref() == Some(recipe_user_id))
+    });
     if let Some(seq) = tx.pending_created.get(recipe_user_id).copied() {
         if tx.s.delete_undelivered_event(seq)? {
             tx.cancelled

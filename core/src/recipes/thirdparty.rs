@@ -155,7 +155,7 @@ pub(crate) fn sign_in_up(
     })))
 }
 
-fn sign_up(
+pub(crate) fn sign_up(
     tx: &mut Tx<'_>,
     id_gen: &dyn IdGenerator,
     input: &ValidSignInUp,
