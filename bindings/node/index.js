@@ -9,7 +9,10 @@
 // * errors: core errors become `AuthError` (`.code` = the core's stable code), and an error thrown by an
 //   override reaches the caller as the very object that was thrown.
 
-const { NativeEngine } = require('./native.js')
+const { NativeEngine, operationNames } = require('./native.js')
+
+/** What the native `call` takes as `op`: the operation's index in the native list. */
+const OP_INDEX = new Map(operationNames().map((name, i) => [name, i]))
 
 /** The overridable recipe functions, by name (`override.functions`). */
 const RECIPE_FUNCTIONS = Object.freeze([
@@ -73,14 +76,13 @@ function invalid(field, message) {
   return new AuthError('INVALID_INPUT', `invalid input for field '${field}': ${message}`, { field, reason: message })
 }
 
-/** The JSON-safe part of a userContext, for the core's own copy (the object itself stays in JS). */
-function snapshot(userContext) {
+/** The JSON-safe part of a userContext as JSON text, for the core's own copy (the object itself stays in JS). */
+function contextJson(userContext) {
   try {
     const json = JSON.stringify(userContext)
-    const copy = json === undefined ? {} : JSON.parse(json)
-    return copy !== null && typeof copy === 'object' && !Array.isArray(copy) ? copy : {}
+    return typeof json === 'string' && json.charCodeAt(0) === 123 /* { */ ? json : '{}'
   } catch {
-    return {}
+    return '{}'
   }
 }
 
@@ -102,8 +104,8 @@ class Host {
     this.errors = new Map() // id -> the thrown value
     this.nextErrorId = 0
     this.layers = { functions: [], apis: [] }
+    this.hasLayers = false // set once the engine is open
     this.events = {}
-    this.dispatch = this.dispatch.bind(this)
   }
 
   acquire(userContext) {
@@ -148,38 +150,56 @@ class Host {
     return new AuthError(error.code, error.message, error.details)
   }
 
-  /** Calls `target.call` (the engine or an `original` layer) with one object argument. */
+  /** Calls `target.call` (the engine or an `original` layer) with one object argument. The native call answers
+   *  with the result's JSON text or an error object, or a Promise of one of them when it had to wait for JS. */
   async invoke(target, op, input) {
-    if (input !== undefined && (input === null || typeof input !== 'object')) {
+    let args = input
+    let userContext
+    if (input === undefined) {
+      args = {}
+    } else if (input === null || typeof input !== 'object') {
       throw invalid('input', `${op} takes one object argument`)
-    }
-    const { userContext = {}, ...args } = input || {}
-    if (userContext === null || typeof userContext !== 'object') {
-      throw invalid('userContext', 'must be an object')
-    }
-    const id = this.acquire(userContext)
-    try {
-      let envelope
-      try {
-        envelope = await target().call(op, args, id, snapshot(userContext))
-      } catch (err) {
-        // napi could not convert the arguments (a function or a symbol inside them, ...).
-        throw err instanceof AuthError ? err : invalid(op, messageOf(err))
+    } else if (input.userContext !== undefined) {
+      ;({ userContext, ...args } = input)
+      if (userContext === null || typeof userContext !== 'object') {
+        throw invalid('userContext', 'must be an object')
       }
-      if (envelope.ok) return envelope.value === undefined ? null : envelope.value
-      throw this.raise(envelope.error)
-    } finally {
-      this.release(id)
     }
+    let json
+    try {
+      json = JSON.stringify(args)
+    } catch (err) {
+      // A BigInt or a cycle inside the arguments.
+      throw invalid(op, messageOf(err))
+    }
+    let out
+    if (userContext === undefined && !this.hasLayers) {
+      // No userContext and no JS override that could be handed one: nothing can refer to this call's context,
+      // so it needs no id (0: the core makes a fresh one).
+      out = target().call(OP_INDEX.get(op), json, 0, undefined)
+      if (typeof out === 'object' && out !== null && typeof out.then === 'function') out = await out
+    } else {
+      if (userContext === undefined) userContext = {}
+      const id = this.acquire(userContext)
+      try {
+        out = target().call(OP_INDEX.get(op), json, id, contextJson(userContext))
+        if (typeof out === 'object' && out !== null && typeof out.then === 'function') out = await out
+      } finally {
+        this.release(id)
+      }
+    }
+    if (typeof out === 'string') return JSON.parse(out)
+    throw this.raise(out)
   }
 
-  /** Called from Rust (through a thread-safe function) to run one JS override; never rejects. */
+  /** Called from Rust (through a thread-safe function) to run one JS override or event handler; `input` is
+   *  JSON text. Never rejects: answers `{ok: true, value}` (`value`: JSON text) or `{ok: false, errorId, message}`. */
   async dispatch({ kind, layer, op, input, contextId }) {
     if (kind === 'events') {
       // A failing handler never reaches a caller: the core records it and redelivers the event later.
       try {
-        await this.events[op](input)
-        return { ok: true, value: null }
+        await this.events[op](JSON.parse(input))
+        return { ok: true }
       } catch (err) {
         return { ok: false, errorId: 0, message: messageOf(err) }
       }
@@ -187,11 +207,26 @@ class Host {
     try {
       const impl = this.layers[kind][layer]
       const entry = this.contexts.get(contextId)
-      const value = await impl.run(op, { ...input, userContext: entry ? entry.object : {} })
-      return { ok: true, value: value === undefined ? null : value }
+      const value = await impl.run(op, { ...JSON.parse(input), userContext: entry ? entry.object : {} })
+      return { ok: true, value: value === undefined ? undefined : JSON.stringify(value) }
     } catch (err) {
       return { ok: false, errorId: this.stash(err), message: messageOf(err) }
     }
+  }
+}
+
+/**
+ * The dispatcher the native engine calls overrides and handlers through. The engine holds it in a thread-safe
+ * function, a strong reference the GC cannot see through, and the host reaches the engine (override layers hold
+ * `original`, overrides may hold the AuthCore): holding the host strongly there would keep an AuthCore that was
+ * dropped without `shutdown()` alive forever, database handles and all. So the dispatcher reaches the host
+ * weakly; the AuthCore holds it, and so does every call in flight (through its pending Promise).
+ */
+function weakDispatcher(host) {
+  const ref = new WeakRef(host)
+  return (call) => {
+    const h = ref.deref()
+    return h !== undefined ? h.dispatch(call) : Promise.resolve({ ok: false, errorId: 0, message: 'the engine was dropped' })
   }
 }
 
@@ -265,7 +300,7 @@ class AuthCore {
   static async open(options) {
     checkOptions(options)
     const host = new Host()
-    const native = { engine: new NativeEngine(host.dispatch), opened: false }
+    const native = { engine: new NativeEngine(weakDispatcher(host)), opened: false }
     const functionLayers = []
     const apiLayers = []
     // Everything else is the core's JSON config (`AuthCoreConfig`, which refuses unknown keys); `events` there
@@ -288,6 +323,7 @@ class AuthCore {
     if (o.apis) {
       apiLayers.push(overrideLayer(host, 'apis', API_FUNCTIONS, o.apis, native, apiLayers.length))
     }
+    host.hasLayers = functionLayers.length + apiLayers.length > 0
     host.events = { ...(events || {}) }
     const eventHandlers = Object.keys(host.events)
     const envelope = await native.engine.open({ sqlite: database.sqlite, config, functionLayers, apiLayers, eventHandlers })
@@ -296,8 +332,10 @@ class AuthCore {
     return new AuthCore(OPEN, native.engine, host)
   }
 
+  #target = () => this.#native
+
   #call(op, input) {
-    return this.#host.invoke(() => this.#native, op, input)
+    return this.#host.invoke(this.#target, op, input)
   }
 
   // Third party sign-in/up

@@ -22,10 +22,12 @@ export declare class NativeEngine {
    */
   open(options: NativeOpenOptions): Promise<NativeEnvelope>
   /**
-   * Calls a recipe or API function on the final (fully overridden) engine. `contextId` names the caller's
-   * `userContext` object; `context` is its JSON-safe snapshot.
+   * Calls a recipe or API function on the final (fully overridden) engine, on the JS thread (see
+   * `local.rs`). `op` is the operation's index in `operationNames()`, `input` the argument object as JSON
+   * text, `contextId` names the caller's `userContext` object (0: none) and `context` is its JSON text. Returns the result's JSON text or a `NativeError`, or a Promise of
+   * one of them when the call had to wait for JS (an override or an event handler).
    */
-  call(op: string, input: any, contextId: number, context: any): Promise<NativeEnvelope>
+  call(op: number, input: string, contextId: number, context?: string | undefined | null): string | NativeError | Promise<string | NativeError>
   /** Redelivers events whose delivery failed earlier: `{delivered, failed}`. */
   deliverPendingEvents(): Promise<NativeEnvelope>
   /** The audit log: `{events, nextPaginationToken?}`. */
@@ -38,8 +40,11 @@ export declare class NativeEngine {
 
 /** What the JS `original` object of one override layer calls: the layer below it, held weakly. */
 export declare class NativeLayer {
-  /** Calls `op` on the layer below this override, in the caller's request context. */
-  call(op: string, input: any, contextId: number, context: any): Promise<NativeEnvelope>
+  /**
+   * Calls `op` on the layer below this override, in the caller's request context; like
+   * `NativeEngine.call`.
+   */
+  call(op: number, input: string, contextId: number, context?: string | undefined | null): string | NativeError | Promise<string | NativeError>
 }
 
 /** The API function names the native layer knows. */
@@ -51,7 +56,8 @@ export declare function eventNames(): Array<string>
 /** What the JS dispatcher resolves to: `{ok: true, value}` or `{ok: false, errorId, message}`. */
 export interface HostAnswer {
   ok: boolean
-  value?: any
+  /** The resolved value as JSON text (absent: `undefined`). */
+  value?: string
   /** The id under which the JS layer stashed the thrown error. */
   errorId?: number
   message?: string
@@ -63,8 +69,8 @@ export interface HostCall {
   kind: string
   layer: number
   op: string
-  /** The argument object, without `userContext` (the JS layer adds the caller's object). */
-  input: any
+  /** The argument object as JSON text, without `userContext` (the JS layer adds the caller's object). */
+  input: string
   contextId: number
 }
 
@@ -98,6 +104,9 @@ export interface NativeOpenOptions {
   /** Event names with a JS handler (`"*"`: every event). */
   eventHandlers: Array<string>
 }
+
+/** The operation names in index order (what `NativeEngine.call` / `NativeLayer.call` take as `op`). */
+export declare function operationNames(): Array<string>
 
 /** The recipe function names the native layer knows (the JS layer's list is checked against it). */
 export declare function recipeFunctionNames(): Array<string>

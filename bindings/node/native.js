@@ -839,4 +839,5 @@ module.exports.NativeEngine = nativeBinding.NativeEngine
 module.exports.NativeLayer = nativeBinding.NativeLayer
 module.exports.apiFunctionNames = nativeBinding.apiFunctionNames
 module.exports.eventNames = nativeBinding.eventNames
+module.exports.operationNames = nativeBinding.operationNames
 module.exports.recipeFunctionNames = nativeBinding.recipeFunctionNames

@@ -1,5 +1,6 @@
 //! The native handles JS holds: `NativeEngine` (one engine) and `NativeLayer` (the `original` below one override
-//! layer). Every async method resolves to an envelope (see `error.rs`); none rejects for a core error.
+//! layer). None rejects for a core error (see `error.rs`): `call` answers with JSON text or a `NativeError` (see
+//! `local.rs` for when it is a Promise), the other methods with an envelope.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,27 +11,31 @@ use authcore::json::{parse, to_value};
 use authcore::{AuthCore, AuthCoreConfig, AuthError, Result};
 use napi::bindgen_prelude::Promise;
 use napi::threadsafe_function::ThreadsafeFunction;
-use napi::Status;
+use napi::{Env, Status};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 
-use crate::error::{envelope, not_open, shut_down, NativeEnvelope};
+use crate::error::{envelope, not_open, shut_down, NativeEnvelope, NativeOutcome};
 use crate::events::JsEventHandler;
 use crate::hooks::{
     ApiSlot, ContextRegistry, FnSlot, HostAnswer, HostBridge, HostCall, HostFn, JsApis, JsFunctions,
 };
-use crate::types::{api_ops, call_api, call_fn, fn_ops, from_js, ApiOp, FnOp, NativeOpenOptions};
+use crate::local::{self, Ran};
+use crate::types::{
+    api_ops, call_api, call_fn, fn_ops, from_js, ApiOp, FnOp, NativeOpenOptions, Op,
+};
 
-fn unknown_op(op: &str) -> AuthError {
+fn unknown_op(op: u32) -> AuthError {
     AuthError::InvalidInput {
         field: "op".into(),
-        message: format!("unknown operation '{op}'"),
+        message: format!("unknown operation #{op}"),
     }
 }
 
-fn object(value: Value) -> Map<String, Value> {
-    match from_js(value) {
-        Value::Object(m) => m,
+/// The core's copy of a JS `userContext`: its JSON text parsed (absent or anything else: empty).
+fn context_map(json: Option<&str>) -> Map<String, Value> {
+    match json {
+        Some(json) if json.len() > 2 => serde_json::from_str(json).unwrap_or_default(),
         _ => Map::new(),
     }
 }
@@ -74,30 +79,35 @@ impl NativeEngine {
         Ok(envelope(self.build(options).await.map(|_| Value::Null)))
     }
 
-    /// Calls a recipe or API function on the final (fully overridden) engine. `contextId` names the caller's
-    /// `userContext` object; `context` is its JSON-safe snapshot.
-    #[napi]
-    pub async fn call(
+    /// Calls a recipe or API function on the final (fully overridden) engine, on the JS thread (see
+    /// `local.rs`). `op` is the operation's index in `operationNames()`, `input` the argument object as JSON
+    /// text, `contextId` names the caller's `userContext` object (0: none) and `context` is its JSON text. Returns the result's JSON text or a `NativeError`, or a Promise of
+    /// one of them when the call had to wait for JS (an override or an event handler).
+    #[napi(ts_return_type = "string | NativeError | Promise<string | NativeError>")]
+    pub fn call(
         &self,
-        op: String,
-        input: Value,
+        env: Env,
+        op: u32,
+        input: String,
         context_id: u32,
-        context: Value,
-    ) -> napi::Result<NativeEnvelope> {
-        let lease = self.contexts.lease(context_id, object(context));
-        let result = async {
-            let core = self.core()?;
-            let input = from_js(input);
-            if let Some(f) = FnOp::from_name(&op) {
-                call_fn(core.functions(), f, input, &lease.ctx).await
-            } else if let Some(a) = ApiOp::from_name(&op) {
-                call_api(core.apis(), a, input, &lease.ctx).await
-            } else {
-                Err(unknown_op(&op))
+        context: Option<String>,
+    ) -> napi::Result<Ran<NativeOutcome>> {
+        let core = self.core();
+        let contexts = self.contexts.clone();
+        let call = async move {
+            let core = core?;
+            let lease = contexts.lease(context_id, context_map(context.as_deref()));
+            match Op::from_index(op) {
+                Some(Op::Fn(f)) => call_fn(core.functions(), f, &input, &lease.ctx).await,
+                Some(Op::Api(a)) => call_api(core.apis(), a, &input, &lease.ctx).await,
+                None => Err(unknown_op(op)),
             }
-        }
-        .await;
-        Ok(envelope(result))
+        };
+        local::run(
+            &env,
+            Box::pin(async move { NativeOutcome::from_result(call.await) }),
+            NativeOutcome::panicked,
+        )
     }
 
     /// Redelivers events whose delivery failed earlier: `{delivered, failed}`.
@@ -256,6 +266,7 @@ impl NativeEngine {
     }
 }
 
+#[derive(Clone)]
 enum LayerSlot {
     Functions(Arc<FnSlot>),
     Apis(Arc<ApiSlot>),
@@ -270,29 +281,37 @@ pub struct NativeLayer {
 
 #[napi]
 impl NativeLayer {
-    /// Calls `op` on the layer below this override, in the caller's request context.
-    #[napi]
-    pub async fn call(
+    /// Calls `op` on the layer below this override, in the caller's request context; like
+    /// `NativeEngine.call`.
+    #[napi(ts_return_type = "string | NativeError | Promise<string | NativeError>")]
+    pub fn call(
         &self,
-        op: String,
-        input: Value,
+        env: Env,
+        op: u32,
+        input: String,
         context_id: u32,
-        context: Value,
-    ) -> napi::Result<NativeEnvelope> {
-        let lease = self.contexts.lease(context_id, object(context));
-        let input = from_js(input);
-        let result = match &self.slot {
-            LayerSlot::Functions(slot) => match (slot.get(), FnOp::from_name(&op)) {
-                (Ok(fns), Some(f)) => call_fn(&*fns, f, input, &lease.ctx).await,
-                (Err(e), _) => Err(e),
-                (_, None) => Err(unknown_op(&op)),
-            },
-            LayerSlot::Apis(slot) => match (slot.get(), ApiOp::from_name(&op)) {
-                (Ok(apis), Some(a)) => call_api(&*apis, a, input, &lease.ctx).await,
-                (Err(e), _) => Err(e),
-                (_, None) => Err(unknown_op(&op)),
-            },
+        context: Option<String>,
+    ) -> napi::Result<Ran<NativeOutcome>> {
+        let slot = self.slot.clone();
+        let contexts = self.contexts.clone();
+        let call = async move {
+            let lease = contexts.lease(context_id, context_map(context.as_deref()));
+            match (slot, Op::from_index(op)) {
+                (LayerSlot::Functions(slot), Some(Op::Fn(f))) => match slot.get() {
+                    Ok(fns) => call_fn(&*fns, f, &input, &lease.ctx).await,
+                    Err(e) => Err(e),
+                },
+                (LayerSlot::Apis(slot), Some(Op::Api(a))) => match slot.get() {
+                    Ok(apis) => call_api(&*apis, a, &input, &lease.ctx).await,
+                    Err(e) => Err(e),
+                },
+                _ => Err(unknown_op(op)),
+            }
         };
-        Ok(envelope(result))
+        local::run(
+            &env,
+            Box::pin(async move { NativeOutcome::from_result(call.await) }),
+            NativeOutcome::panicked,
+        )
     }
 }

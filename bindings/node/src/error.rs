@@ -1,12 +1,15 @@
 //! The one place where core errors become what JS sees.
 //!
-//! Native calls never reject for a core error: they resolve to an envelope, `{ok: true, value}` or
-//! `{ok: false, error: {code, message, details, hostErrorId?}}`, and the JS layer (`index.js`, `raise`) turns the
-//! error part into an `AuthError` or rethrows the original host error. An error thrown by a JS override travels
+//! Native calls never reject for a core error: `call` answers with the result's JSON text or a [`NativeError`]
+//! ([`NativeOutcome`]), the other methods with an envelope, `{ok: true, value}` or `{ok: false, error: {code,
+//! message, details, hostErrorId?}}`; the JS layer (`index.js`, `raise`) turns the error into an `AuthError` or
+//! rethrows the original host error. An error thrown by a JS override travels
 //! through the core as `AuthError::Host` whose message carries the id under which the JS layer stashed the
 //! original object (see [`host_error`]).
 
 use authcore::AuthError;
+use napi::bindgen_prelude::ToNapiValue;
+use napi::sys;
 use napi_derive::napi;
 use serde_json::{json, Value};
 
@@ -102,6 +105,41 @@ pub fn envelope(result: authcore::Result<Value>) -> NativeEnvelope {
             value: None,
             error: Some(to_js(&e)),
         },
+    }
+}
+
+/// What a native `call` produces: the result as JSON text (JS parses it), or the error. The JS layer tells them
+/// apart by type (`string` or object).
+pub enum NativeOutcome {
+    Ok(String),
+    Err(NativeError),
+}
+
+impl NativeOutcome {
+    pub fn from_result(result: authcore::Result<String>) -> Self {
+        match result {
+            Ok(json) => NativeOutcome::Ok(json),
+            Err(e) => NativeOutcome::Err(to_js(&e)),
+        }
+    }
+
+    /// A call whose future panicked (a bug): an `INTERNAL_ERROR` rather than a crashed process.
+    pub fn panicked() -> Self {
+        NativeOutcome::Err(to_js(&AuthError::Internal {
+            message: "the native call panicked".into(),
+        }))
+    }
+}
+
+impl ToNapiValue for NativeOutcome {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        // SAFETY: forwarded as is: same env, same thread.
+        unsafe {
+            match val {
+                NativeOutcome::Ok(json) => String::to_napi_value(env, json),
+                NativeOutcome::Err(e) => NativeError::to_napi_value(env, e),
+            }
+        }
     }
 }
 

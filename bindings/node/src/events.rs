@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use authcore::events::{Event, EventHandler};
-use authcore::json::to_value;
 use authcore::{Result, UserContext};
 
 use crate::hooks::HostBridge;
+use crate::types::to_json;
 
 /// A JS event handler (`events: {signIn: async (event) => ...}`; `"*"` handles every event).
 pub struct JsEventHandler {
@@ -22,7 +22,7 @@ impl EventHandler for JsEventHandler {
     async fn handle(&self, event: &Event) -> Result<()> {
         let ctx = UserContext::new();
         self.host
-            .call("events", 0, &self.key, to_value(event)?, &ctx)
+            .call("events", 0, &self.key, to_json(event)?, &ctx)
             .await
             .map(|_| ())
     }

@@ -2,19 +2,20 @@
 //!
 //! An override layer is a Rust object implementing the core trait over the layer below (`original`). For each
 //! method the JS override object replaced, it calls JS through one thread-safe function (the host bridge) and
-//! awaits the returned Promise on the tokio side; every other method goes straight to `original` without
-//! touching the JS thread. The JS side (`index.js`) dispatches the bridge call to the right override function,
-//! and answers with an envelope, so a JS throw or rejection never crosses napi as an exception.
+//! awaits the returned Promise (the call's future is then parked until the JS event loop wakes it, see
+//! `local.rs`); every other method goes straight to `original` without touching JS. Arguments and results cross
+//! as JSON text. The JS side (`index.js`) dispatches the bridge call to the right override function, and answers
+//! with an envelope, so a JS throw or rejection never crosses napi as an exception.
 //!
 //! The `original` JS object of layer `i` calls [`crate::client::NativeLayer`], which holds a *weak* reference to
 //! the layer below: the engine owns its layers, JS only borrows them, and no JS -> Rust -> JS cycle keeps an
-//! engine alive after its `AuthCore` object is gone.
+//! engine alive after its `AuthCore` object is gone (the bridge's JS function reaches the JS side weakly, see
+//! `weakDispatcher` in `index.js`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use async_trait::async_trait;
-use authcore::json::to_value;
 use authcore::redirect::RedirectContext;
 use authcore::{
     AccountInfo, ApiFunctions, AssociateUserToTenantResult, AuthError, CreateNewSessionResult,
@@ -48,8 +49,8 @@ pub struct HostCall {
     pub kind: String,
     pub layer: u32,
     pub op: String,
-    /// The argument object, without `userContext` (the JS layer adds the caller's object).
-    pub input: Value,
+    /// The argument object as JSON text, without `userContext` (the JS layer adds the caller's object).
+    pub input: String,
     pub context_id: u32,
 }
 
@@ -57,7 +58,8 @@ pub struct HostCall {
 #[napi(object)]
 pub struct HostAnswer {
     pub ok: bool,
-    pub value: Option<Value>,
+    /// The resolved value as JSON text (absent: `undefined`).
+    pub value: Option<String>,
     /// The id under which the JS layer stashed the thrown error.
     pub error_id: Option<u32>,
     pub message: Option<String>,
@@ -74,14 +76,23 @@ pub struct ContextRegistry(Mutex<HashMap<u32, (UserContext, usize)>>);
 
 /// Keeps one registry entry alive for the duration of a native call.
 pub struct ContextLease {
-    registry: Arc<ContextRegistry>,
+    registry: Option<Arc<ContextRegistry>>,
     id: u32,
     pub ctx: UserContext,
 }
 
 impl ContextRegistry {
-    /// The context registered as `id` (its map refreshed from `snapshot`), or a new one.
+    /// The context registered as `id` (its map refreshed from `snapshot`), or a new one. Id 0 is a context
+    /// nothing else refers to (the caller gave no `userContext` and no JS override exists): a fresh one, not
+    /// registered.
     pub fn lease(self: &Arc<Self>, id: u32, snapshot: Map<String, Value>) -> ContextLease {
+        if id == 0 {
+            return ContextLease {
+                registry: None,
+                id,
+                ctx: UserContext::from_map(snapshot),
+            };
+        }
         let mut map = snapshot;
         map.insert(CONTEXT_KEY.into(), Value::from(id));
         let mut entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -89,7 +100,7 @@ impl ContextRegistry {
         entry.0.replace(map);
         entry.1 += 1;
         ContextLease {
-            registry: self.clone(),
+            registry: Some(self.clone()),
             id,
             ctx: entry.0.clone(),
         }
@@ -98,7 +109,10 @@ impl ContextRegistry {
 
 impl Drop for ContextLease {
     fn drop(&mut self) {
-        let mut entries = self.registry.0.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(registry) = &self.registry else {
+            return;
+        };
+        let mut entries = registry.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(entry) = entries.get_mut(&self.id) {
             entry.1 -= 1;
             if entry.1 == 0 {
@@ -124,15 +138,16 @@ impl HostBridge {
         HostBridge { tsfn }
     }
 
-    /// Calls the JS override `kind/layer/op` and awaits its Promise, without blocking the JS thread.
+    /// Calls the JS override `kind/layer/op` with `input` (JSON text) and awaits its Promise, without blocking
+    /// the JS thread; resolves to the JSON text of its value (`None`: `undefined`).
     pub async fn call(
         &self,
         kind: &str,
         layer: u32,
         op: &str,
-        input: Value,
+        input: String,
         ctx: &UserContext,
-    ) -> Result<Value> {
+    ) -> Result<Option<String>> {
         let failed = |e: napi::Error| AuthError::Host {
             message: format!("calling the JS override '{op}' failed: {}", e.reason),
         };
@@ -146,7 +161,7 @@ impl HostBridge {
         let promise = self.tsfn.call_async_catch(call).await.map_err(failed)?;
         let answer = promise.await.map_err(failed)?;
         if answer.ok {
-            return Ok(answer.value.map(from_js).unwrap_or(Value::Null));
+            return Ok(answer.value);
         }
         let message = answer
             .message
@@ -208,9 +223,9 @@ impl JsFunctions {
     ) -> Result<R> {
         let value = self
             .host
-            .call("functions", self.layer, op.name(), to_value(args)?, ctx)
+            .call("functions", self.layer, op.name(), to_json(args)?, ctx)
             .await?;
-        result_of(op.name(), value)
+        result_of(op.name(), value.as_deref())
     }
 
     async fn js_unit<A: Serialize + Sync>(
@@ -220,7 +235,7 @@ impl JsFunctions {
         ctx: &UserContext,
     ) -> Result<()> {
         self.host
-            .call("functions", self.layer, op.name(), to_value(args)?, ctx)
+            .call("functions", self.layer, op.name(), to_json(args)?, ctx)
             .await
             .map(|_| ())
     }
@@ -716,9 +731,9 @@ impl JsApis {
     ) -> Result<R> {
         let value = self
             .host
-            .call("apis", self.layer, op.name(), to_value(args)?, ctx)
+            .call("apis", self.layer, op.name(), to_json(args)?, ctx)
             .await?;
-        result_of(op.name(), value)
+        result_of(op.name(), value.as_deref())
     }
 }
 

@@ -5,15 +5,20 @@
 //! * `error`: the one mapping from core errors to what JS sees.
 //! * `hooks`: JS overrides as core trait objects (host overrides in, `original` out).
 //! * `events`: JS event handlers as core event handlers.
+//! * `local`: runs native calls on the JS thread (value right away, or a Promise when a call waits for JS).
+//! * `bench`: benchmark aids for `scripts/bench-node` (untyped, not exported by `index.js`).
 //!
 //! The ergonomic JS API (`AuthCore.open`, one object argument per method, `AuthError`, overrides with
 //! `original`) lives in `index.js`, over the generated loader `native.js`.
 
+mod bench;
 mod client;
 mod error;
 mod events;
 mod hooks;
+mod local;
 mod types;
 
+pub use bench::{bench_direct_open, bench_direct_run, bench_direct_shutdown, BenchDirect};
 pub use client::{NativeEngine, NativeLayer};
-pub use types::{api_function_names, event_names, recipe_function_names};
+pub use types::{api_function_names, event_names, operation_names, recipe_function_names};

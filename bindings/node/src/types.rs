@@ -2,7 +2,6 @@
 //! JSON conversions in both directions (JS input -> core call -> JSON result; core call -> JS input -> core
 //! result for overrides). Results are exactly the core's serde JSON.
 
-use authcore::json::{parse, to_value};
 use authcore::redirect::RedirectContext;
 use authcore::{
     AccountInfo, ApiFunctions, AuthError, GetUsersInput, LoginMethod, NewAccountInfo,
@@ -12,7 +11,7 @@ use authcore::{
 use napi_derive::napi;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// The recipe functions (`override.functions`), by their JS names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,6 +133,36 @@ impl ApiOp {
     pub fn from_name(name: &str) -> Option<ApiOp> {
         ApiOp::ALL.into_iter().find(|op| op.name() == name)
     }
+}
+
+/// Any operation `NativeEngine.call` runs, by its index in [`operation_names`] (the recipe functions in
+/// [`FnOp::ALL`] order, then the API functions): JS passes the index, not the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Fn(FnOp),
+    Api(ApiOp),
+}
+
+impl Op {
+    pub fn from_index(index: u32) -> Option<Op> {
+        let i = index as usize;
+        FnOp::ALL.get(i).map(|&f| Op::Fn(f)).or_else(|| {
+            i.checked_sub(FnOp::ALL.len())
+                .and_then(|j| ApiOp::ALL.get(j))
+                .map(|&a| Op::Api(a))
+        })
+    }
+}
+
+/// The operation names in index order (what `NativeEngine.call` / `NativeLayer.call` take as `op`).
+#[napi]
+pub fn operation_names() -> Vec<String> {
+    FnOp::ALL
+        .iter()
+        .map(|op| op.name())
+        .chain(ApiOp::ALL.iter().map(|op| op.name()))
+        .map(str::to_string)
+        .collect()
 }
 
 fn yes() -> bool {
@@ -271,8 +300,31 @@ pub struct OnAccountLinkedArgs {
 pub struct NoArgs {}
 
 /// What a unit-returning operation (`deleteUser`, `unverifyEmail`, `onAccountLinked`) resolves to in JS.
-pub fn ok_status() -> Value {
-    json!({"status": "OK"})
+pub fn ok_status() -> String {
+    r#"{"status":"OK"}"#.to_string()
+}
+
+/// Serialises a value to the JSON text JS parses (the core's camelCase serde shape).
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| AuthError::Internal {
+        message: e.to_string(),
+    })
+}
+
+/// Deserialises JSON text from JS; `field` names it in the `INVALID_INPUT` error. The message is serde's,
+/// without the line/column suffix (the text is machine-made, one line).
+pub fn parse_json<T: DeserializeOwned>(field: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        let message = match message.rsplit_once(" at line ") {
+            Some((m, _)) if e.line() > 0 => m.to_string(),
+            _ => message,
+        };
+        AuthError::InvalidInput {
+            field: field.to_string(),
+            message,
+        }
+    })
 }
 
 /// JS numbers arrive as floats; make integral ones integers again so `i64` fields (`timeJoined`) deserialise.
@@ -289,40 +341,43 @@ pub fn from_js(value: Value) -> Value {
     }
 }
 
-/// Parses an argument object; `op` names it in the `INVALID_INPUT` error.
-pub fn args<T: DeserializeOwned>(op: &str, input: Value) -> Result<T> {
-    let input = match input {
-        Value::Null => Value::Object(Map::new()),
-        v => v,
-    };
-    parse(op, input)
+/// Parses an argument object (JSON text; empty or `null`: no arguments); `op` names it in the
+/// `INVALID_INPUT` error.
+pub fn args<T: DeserializeOwned>(op: &str, input: &str) -> Result<T> {
+    match input.trim() {
+        "" | "null" => parse_json(op, "{}"),
+        text => parse_json(op, text),
+    }
 }
 
-/// Parses what a JS override resolved to into the core's result type.
-pub fn result_of<T: DeserializeOwned>(op: &str, value: Value) -> Result<T> {
-    parse(&format!("result of override '{op}'"), value)
+/// Parses what a JS override resolved to (JSON text; `None`: `undefined`) into the core's result type.
+pub fn result_of<T: DeserializeOwned>(op: &str, value: Option<&str>) -> Result<T> {
+    parse_json(
+        &format!("result of override '{op}'"),
+        value.unwrap_or("null"),
+    )
 }
 
-/// Calls one recipe function on `fns` with a JS argument object; returns the JSON result.
+/// Calls one recipe function on `fns` with a JS argument object (JSON text); returns the JSON result text.
 pub async fn call_fn(
     fns: &dyn RecipeFunctions,
     op: FnOp,
-    input: Value,
+    input: &str,
     ctx: &UserContext,
-) -> Result<Value> {
+) -> Result<String> {
     let n = op.name();
     match op {
-        FnOp::SignInUp => to_value(
+        FnOp::SignInUp => to_json(
             &fns.sign_in_up(&args::<SignInUpInput>(n, input)?, ctx)
                 .await?,
         ),
-        FnOp::ManuallyCreateOrUpdateUser => to_value(
+        FnOp::ManuallyCreateOrUpdateUser => to_json(
             &fns.manually_create_or_update_user(&args::<SignInUpInput>(n, input)?, ctx)
                 .await?,
         ),
         FnOp::ShouldDoAutomaticAccountLinking => {
             let a: ShouldLinkArgs = args(n, input)?;
-            to_value(
+            to_json(
                 &fns.should_do_automatic_account_linking(
                     &a.new_account_info,
                     a.user.as_ref(),
@@ -341,29 +396,29 @@ pub async fn call_fn(
         }
         FnOp::CreatePrimaryUser => {
             let a: RecipeUserIdArgs = args(n, input)?;
-            to_value(&fns.create_primary_user(&a.recipe_user_id, ctx).await?)
+            to_json(&fns.create_primary_user(&a.recipe_user_id, ctx).await?)
         }
         FnOp::CanCreatePrimaryUser => {
             let a: RecipeUserIdArgs = args(n, input)?;
-            to_value(&fns.can_create_primary_user(&a.recipe_user_id, ctx).await?)
+            to_json(&fns.can_create_primary_user(&a.recipe_user_id, ctx).await?)
         }
         FnOp::LinkAccounts => {
             let a: LinkArgs = args(n, input)?;
-            to_value(
+            to_json(
                 &fns.link_accounts(&a.recipe_user_id, &a.primary_user_id, ctx)
                     .await?,
             )
         }
         FnOp::CanLinkAccounts => {
             let a: LinkArgs = args(n, input)?;
-            to_value(
+            to_json(
                 &fns.can_link_accounts(&a.recipe_user_id, &a.primary_user_id, ctx)
                     .await?,
             )
         }
         FnOp::UnlinkAccount => {
             let a: RecipeUserIdArgs = args(n, input)?;
-            to_value(&fns.unlink_account(&a.recipe_user_id, ctx).await?)
+            to_json(&fns.unlink_account(&a.recipe_user_id, ctx).await?)
         }
         FnOp::DeleteUser => {
             let a: DeleteUserArgs = args(n, input)?;
@@ -373,11 +428,11 @@ pub async fn call_fn(
         }
         FnOp::GetUser => {
             let a: UserIdArgs = args(n, input)?;
-            to_value(&fns.get_user(&a.user_id, ctx).await?)
+            to_json(&fns.get_user(&a.user_id, ctx).await?)
         }
         FnOp::ListUsersByAccountInfo => {
             let a: ListUsersByAccountInfoArgs = args(n, input)?;
-            to_value(
+            to_json(
                 &fns.list_users_by_account_info(
                     &a.tenant_id,
                     &a.account_info,
@@ -387,18 +442,18 @@ pub async fn call_fn(
                 .await?,
             )
         }
-        FnOp::GetUsers => to_value(
+        FnOp::GetUsers => to_json(
             &fns.get_users(&args::<GetUsersInput>(n, input)?, ctx)
                 .await?,
         ),
         FnOp::IsEmailVerified => {
             let a: EmailArgs = args(n, input)?;
-            to_value(
+            to_json(
                 &fns.is_email_verified(&a.recipe_user_id, a.email.as_deref(), ctx)
                     .await?,
             )
         }
-        FnOp::VerifyEmail => to_value(
+        FnOp::VerifyEmail => to_json(
             &fns.verify_email(&args::<VerifyEmailInput>(n, input)?, ctx)
                 .await?,
         ),
@@ -410,40 +465,40 @@ pub async fn call_fn(
         }
         FnOp::CreateOrUpdateTenant => {
             let a: CreateOrUpdateTenantArgs = args(n, input)?;
-            to_value(
+            to_json(
                 &fns.create_or_update_tenant(&a.tenant_id, &a.config, ctx)
                     .await?,
             )
         }
         FnOp::DeleteTenant => {
             let a: TenantIdArgs = args(n, input)?;
-            to_value(&fns.delete_tenant(&a.tenant_id, ctx).await?)
+            to_json(&fns.delete_tenant(&a.tenant_id, ctx).await?)
         }
         FnOp::GetTenant => {
             let a: TenantIdArgs = args(n, input)?;
-            to_value(&fns.get_tenant(&a.tenant_id, ctx).await?)
+            to_json(&fns.get_tenant(&a.tenant_id, ctx).await?)
         }
         FnOp::ListAllTenants => {
             let _: NoArgs = args(n, input)?;
-            to_value(&fns.list_all_tenants(ctx).await?)
+            to_json(&fns.list_all_tenants(ctx).await?)
         }
         FnOp::AssociateUserToTenant => {
             let a: TenantUserArgs = args(n, input)?;
-            to_value(
+            to_json(
                 &fns.associate_user_to_tenant(&a.tenant_id, &a.recipe_user_id, ctx)
                     .await?,
             )
         }
         FnOp::DisassociateUserFromTenant => {
             let a: TenantUserArgs = args(n, input)?;
-            to_value(
+            to_json(
                 &fns.disassociate_user_from_tenant(&a.tenant_id, &a.recipe_user_id, ctx)
                     .await?,
             )
         }
         FnOp::CreateNewSession => {
             let a: CreateNewSessionArgs = args(n, input)?;
-            to_value(
+            to_json(
                 &fns.create_new_session(
                     &a.tenant_id,
                     &a.recipe_user_id,
@@ -455,15 +510,15 @@ pub async fn call_fn(
         }
         FnOp::GetSession => {
             let a: AccessTokenArgs = args(n, input)?;
-            to_value(&fns.get_session(&a.access_token, ctx).await?)
+            to_json(&fns.get_session(&a.access_token, ctx).await?)
         }
         FnOp::RevokeSession => {
             let a: SessionHandleArgs = args(n, input)?;
-            to_value(&fns.revoke_session(&a.session_handle, ctx).await?)
+            to_json(&fns.revoke_session(&a.session_handle, ctx).await?)
         }
         FnOp::RevokeAllSessionsForUser => {
             let a: RevokeAllSessionsArgs = args(n, input)?;
-            to_value(
+            to_json(
                 &fns.revoke_all_sessions_for_user(
                     &a.user_id,
                     a.revoke_sessions_for_linked_accounts,
@@ -474,7 +529,7 @@ pub async fn call_fn(
         }
         FnOp::GetAllSessionHandlesForUser => {
             let a: SessionHandlesArgs = args(n, input)?;
-            to_value(
+            to_json(
                 &fns.get_all_session_handles_for_user(
                     &a.user_id,
                     a.fetch_sessions_for_all_linked_accounts,
@@ -486,21 +541,21 @@ pub async fn call_fn(
     }
 }
 
-/// Calls one API function on `apis` with a JS argument object; returns the JSON result.
+/// Calls one API function on `apis` with a JS argument object (JSON text); returns the JSON result text.
 pub async fn call_api(
     apis: &dyn ApiFunctions,
     op: ApiOp,
-    input: Value,
+    input: &str,
     ctx: &UserContext,
-) -> Result<Value> {
+) -> Result<String> {
     let n = op.name();
     match op {
-        ApiOp::SignInUpPost => to_value(
+        ApiOp::SignInUpPost => to_json(
             &apis
                 .sign_in_up_post(&args::<SignInUpPostInput>(n, input)?, ctx)
                 .await?,
         ),
-        ApiOp::GetRedirectionUrl => to_value(
+        ApiOp::GetRedirectionUrl => to_json(
             &apis
                 .get_redirection_url(&args::<RedirectContext>(n, input)?, ctx)
                 .await?,
@@ -569,6 +624,7 @@ pub fn event_names() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use authcore::json::parse;
 
     #[test]
     fn op_names_round_trip_and_are_unique() {
@@ -581,6 +637,14 @@ mod tests {
             assert_eq!(ApiOp::from_name(op.name()), Some(op));
             assert!(names.insert(op.name()));
         }
+        for (i, name) in operation_names().iter().enumerate() {
+            let op = Op::from_index(i as u32).expect("every index names an operation");
+            match op {
+                Op::Fn(f) => assert_eq!(f.name(), name),
+                Op::Api(a) => assert_eq!(a.name(), name),
+            }
+        }
+        assert_eq!(Op::from_index(operation_names().len() as u32), None);
     }
 
     #[test]
@@ -600,9 +664,11 @@ mod tests {
 
     #[test]
     fn missing_arguments_are_invalid_input() {
-        let e = args::<RecipeUserIdArgs>("createPrimaryUser", Value::Null).unwrap_err();
+        let e = args::<RecipeUserIdArgs>("createPrimaryUser", "null").unwrap_err();
         assert_eq!(e.code(), "INVALID_INPUT");
-        let d: DeleteUserArgs = args("deleteUser", json!({"userId": "u"})).expect("defaults");
+        assert!(!e.to_string().contains(" at line "), "{e}");
+        let d: DeleteUserArgs = args("deleteUser", r#"{"userId": "u"}"#).expect("defaults");
         assert!(d.remove_all_linked_accounts);
+        let _: NoArgs = args("listAllTenants", "").expect("no arguments");
     }
 }
