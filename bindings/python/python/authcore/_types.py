@@ -1,0 +1,67 @@
+"""Typed shapes of the dict inputs (snake_case keys; the camelCase JSON keys are accepted too)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, TypedDict, Union
+
+
+class EmailInput(TypedDict):
+    """``email={"id": "a@example.com", "is_verified": True}``."""
+
+    id: str
+    is_verified: bool
+
+
+class ThirdPartyInput(TypedDict):
+    id: str
+    user_id: str
+
+
+class AccountInfoInput(TypedDict, total=False):
+    """``account_info=`` of ``list_users_by_account_info``: any of these."""
+
+    email: str
+    phone_number: str
+    third_party: ThirdPartyInput
+
+
+class _UserInfoRequired(TypedDict):
+    third_party_user_id: str
+
+
+class UserInfoInput(_UserInfoRequired, total=False):
+    """``user_info=`` of ``sign_in_up_post``: what the provider returned."""
+
+    email: EmailInput
+
+
+class TenantProviderInput(TypedDict):
+    third_party_id: str
+
+
+class TenantConfigInput(TypedDict, total=False):
+    """``config=`` of ``create_or_update_tenant``: a partial update."""
+
+    first_factors: Optional[List[str]]
+    third_party_enabled: bool
+    providers: List[TenantProviderInput]
+
+
+#: An event handler, ``def`` or ``async def``: called with the event as a dict (``id``, ``name``, ``time``,
+#: ``tenantId``, ``userId`` and the message fields, camelCase as the core serialises it).
+EventHandler = Callable[[Dict[str, Any]], Union[None, Awaitable[None]]]
+
+#: ``database=``: ``{"sqlite": path}`` or a path.
+Database = Union[Mapping[str, Union[str, "os.PathLike[str]"]], str, "os.PathLike[str]"]
+
+__all__ = [
+    "AccountInfoInput",
+    "Database",
+    "EmailInput",
+    "EventHandler",
+    "TenantConfigInput",
+    "TenantProviderInput",
+    "ThirdPartyInput",
+    "UserInfoInput",
+]

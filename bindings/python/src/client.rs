@@ -1,0 +1,434 @@
+//! The handle classes: `AuthCore` (blocking; safe from many threads, the GIL released while the core works) and
+//! `AsyncAuthCore` (every method returns an awaitable; the event loop is never blocked). Both are opened with
+//! `open(database=..., config=..., override=..., events=...)` and share the operation table (`macros.rs`).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use authcore::{
+    AuthCoreBuilder, AuthCoreConfig, AuthError, GetUsersInput, SignInUpInput, SignInUpPostInput,
+    VerifyEmailInput,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+use serde_json::Value;
+
+use crate::context;
+use crate::error::{invalid, to_pyerr};
+use crate::hooks::{apis_layer, finish, functions_layer, payload};
+use crate::ops::{list_events_input, tenant_or_public, Call, Target};
+use crate::runtime;
+use crate::types::{parse_arg, parse_opt, py_to_value, result_to_py, Keys};
+
+/// Override layers: `Override(functions=lambda original: Mine(original), apis=...)`. Pass one or a list
+/// (later layers wrap earlier ones).
+#[pyclass(frozen, module = "authcore", name = "Override")]
+pub struct PyOverride {
+    #[pyo3(get)]
+    functions: Option<Py<PyAny>>,
+    #[pyo3(get)]
+    apis: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl PyOverride {
+    #[new]
+    #[pyo3(signature = (*, functions = None, apis = None))]
+    fn py_new(functions: Option<Py<PyAny>>, apis: Option<Py<PyAny>>) -> Self {
+        PyOverride { functions, apis }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Override(functions={}, apis={})",
+            if self.functions.is_some() {
+                "..."
+            } else {
+                "None"
+            },
+            if self.apis.is_some() { "..." } else { "None" }
+        )
+    }
+}
+
+/// A builder from `open`'s arguments; `hosted` when Python overrides take part (they need the context
+/// registry); `failure` receives an exception raised by an override factory during the build.
+struct Prepared {
+    builder: AuthCoreBuilder,
+    hosted: bool,
+    failure: Arc<Mutex<Option<PyErr>>>,
+}
+
+fn sqlite_path(database: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+    if let Ok(d) = database.cast::<PyDict>() {
+        let mut path = None;
+        for (k, v) in d.iter() {
+            let k: String = k.extract()?;
+            if k != "sqlite" {
+                return Err(to_pyerr(
+                    database.py(),
+                    invalid(
+                        "database",
+                        format!("unknown store {k:?}; supported: {{\"sqlite\": path}}"),
+                    ),
+                ));
+            }
+            path = Some(v.extract::<PathBuf>()?);
+        }
+        return path.ok_or_else(|| {
+            to_pyerr(
+                database.py(),
+                invalid("database", "expected {\"sqlite\": path}"),
+            )
+        });
+    }
+    database.extract::<PathBuf>()
+}
+
+fn prepare(
+    py: Python<'_>,
+    database: &Bound<'_, PyAny>,
+    config: Option<&Bound<'_, PyAny>>,
+    overrides: Option<&Bound<'_, PyAny>>,
+    events: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Prepared> {
+    let config: AuthCoreConfig = match config {
+        Some(c) if !c.is_none() => {
+            let v = py_to_value(c, Keys::Verbatim)?;
+            authcore::json::parse("config", v).map_err(|e| to_pyerr(py, e))?
+        }
+        _ => AuthCoreConfig::default(),
+    };
+    let path = sqlite_path(database)?;
+    let mut builder = py
+        .detach(|| authcore::AuthCore::builder().sqlite(&path))
+        .map_err(|e| to_pyerr(py, e))?
+        .config(config);
+    let failure: Arc<Mutex<Option<PyErr>>> = Arc::default();
+    let mut hosted = false;
+    let layers: Vec<Bound<'_, PyOverride>> = match overrides {
+        None => Vec::new(),
+        Some(o) if o.is_none() => Vec::new(),
+        Some(o) => match o.cast::<PyOverride>() {
+            Ok(one) => vec![one.clone()],
+            Err(_) => o
+                .try_iter()
+                .map_err(|_| {
+                    pyo3::exceptions::PyTypeError::new_err(
+                        "override must be an Override or a list of Override",
+                    )
+                })?
+                .map(|x| {
+                    x?.cast_into::<PyOverride>().map_err(|_| {
+                        pyo3::exceptions::PyTypeError::new_err(
+                            "override must be an Override or a list of Override",
+                        )
+                    })
+                })
+                .collect::<PyResult<_>>()?,
+        },
+    };
+    for layer in layers {
+        let layer = layer.get();
+        if let Some(f) = &layer.functions {
+            hosted = true;
+            let factory = f.clone_ref(py);
+            let failure = failure.clone();
+            builder = builder.override_functions(move |original| {
+                functions_layer(&factory, &original).unwrap_or_else(|e| {
+                    failure
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_or_insert(e);
+                    original
+                })
+            });
+        }
+        if let Some(f) = &layer.apis {
+            hosted = true;
+            let factory = f.clone_ref(py);
+            let failure = failure.clone();
+            builder = builder.override_apis(move |original| {
+                apis_layer(&factory, &original).unwrap_or_else(|e| {
+                    failure
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .get_or_insert(e);
+                    original
+                })
+            });
+        }
+    }
+    if let Some(e) = events {
+        builder = crate::events::register(builder, e)?;
+    }
+    Ok(Prepared {
+        builder,
+        hosted,
+        failure,
+    })
+}
+
+fn opened(
+    py: Python<'_>,
+    r: authcore::Result<authcore::AuthCore>,
+    failure: &Mutex<Option<PyErr>>,
+) -> PyResult<authcore::AuthCore> {
+    if let Some(e) = failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        return Err(e);
+    }
+    r.map_err(|e| to_pyerr(py, e))
+}
+
+fn json_result(py: Python<'_>, r: authcore::Result<Value>) -> PyResult<Py<PyAny>> {
+    match r {
+        Ok(v) => result_to_py(py, v),
+        Err(e) => Err(to_pyerr(py, e)),
+    }
+}
+
+/// The blocking client. Every method releases the GIL while the core works, so it can be shared by the threads
+/// of a WSGI server. Overrides and event handlers may be `def` or `async def`. Use as a context manager, or call
+/// `shutdown()` before exit.
+#[pyclass(frozen, module = "authcore", name = "AuthCore")]
+pub struct PyAuthCore {
+    core: authcore::AuthCore,
+    hosted: bool,
+}
+
+impl PyAuthCore {
+    fn call_sync(
+        &self,
+        py: Python<'_>,
+        call: Result<Call, AuthError>,
+        user_context: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let call = call.map_err(|e| to_pyerr(py, e))?;
+        let (ctx, lease) = context::enter(py, user_context, self.hosted)?;
+        let r = runtime::block(py, call.run(Target::Engine(&self.core), &ctx))?;
+        drop(lease);
+        finish(py, r)
+    }
+}
+
+with_recipe_ops!(with_api_ops!(op_methods!(PyAuthCore, call_sync, {
+    /// Opens (or creates) the database and returns the client. Events a previous run left pending are
+    /// redelivered before this returns.
+    #[staticmethod]
+    #[pyo3(signature = (*, database, config = None, r#override = None, events = None))]
+    fn open(
+        py: Python<'_>,
+        database: &Bound<'_, PyAny>,
+        config: Option<&Bound<'_, PyAny>>,
+        r#override: Option<&Bound<'_, PyAny>>,
+        events: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyAuthCore> {
+        let p = prepare(py, database, config, r#override, events)?;
+        let r = runtime::block(py, p.builder.open())?;
+        let core = opened(py, r, &p.failure)?;
+        Ok(PyAuthCore {
+            core,
+            hosted: p.hosted,
+        })
+    }
+
+    /// Records pending event acknowledgements. The client stays usable.
+    fn shutdown(&self, py: Python<'_>) -> PyResult<()> {
+        let core = &self.core;
+        py.detach(|| core.shutdown()).map_err(|e| to_pyerr(py, e))
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.shutdown(py)?;
+        Ok(false)
+    }
+
+    /// The audit log, oldest first: `events` (each with `deliveredAt`, `attempts`, `lastError`) and
+    /// `next_pagination_token`.
+    #[pyo3(signature = (*, user_id = None, tenant_id = None, since = None, until = None, limit = None, pagination_token = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn list_events(
+        &self,
+        py: Python<'_>,
+        user_id: Option<String>,
+        tenant_id: Option<String>,
+        since: Option<i64>,
+        until: Option<i64>,
+        limit: Option<usize>,
+        pagination_token: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
+        let input = list_events_input(user_id, tenant_id, since, until, limit, pagination_token);
+        let core = &self.core;
+        let r = py.detach(|| {
+            core.list_events(&input)
+                .and_then(|r| authcore::json::to_value(&r))
+        });
+        json_result(py, r)
+    }
+
+    /// Redelivers events whose delivery failed: `delivered`, `failed`.
+    fn deliver_pending_events(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let core = &self.core;
+        let r = runtime::block(py, async move {
+            core.deliver_pending_events()
+                .await
+                .and_then(|r| authcore::json::to_value(&r))
+        })?;
+        json_result(py, r)
+    }
+
+    /// The engine configuration, as JSON.
+    #[getter]
+    fn config(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_result(py, authcore::json::to_value(self.core.config()))
+    }
+
+    /// An asyncio client on the same engine.
+    #[getter]
+    fn aio(&self) -> PyAsyncAuthCore {
+        PyAsyncAuthCore {
+            core: self.core.clone(),
+            hosted: self.hosted,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        "<authcore.AuthCore>".to_string()
+    }
+},)));
+
+/// The asyncio client: every operation returns an awaitable and runs off the event loop. Overrides and event
+/// handlers may be `def` or `async def` (coroutines run on the caller's loop). Open with
+/// `await AsyncAuthCore.open(...)`; use `async with`, or `await shutdown()` before exit.
+#[pyclass(frozen, module = "authcore", name = "AsyncAuthCore")]
+pub struct PyAsyncAuthCore {
+    core: authcore::AuthCore,
+    hosted: bool,
+}
+
+impl PyAsyncAuthCore {
+    fn call_async(
+        &self,
+        py: Python<'_>,
+        call: Result<Call, AuthError>,
+        user_context: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let call = call.map_err(|e| to_pyerr(py, e))?;
+        let (ctx, lease) = context::enter(py, user_context, self.hosted)?;
+        let core = self.core.clone();
+        let fut = async move {
+            let r = call.run(Target::Engine(&core), &ctx).await;
+            Python::attach(|py| {
+                drop(lease);
+                finish(py, r)
+            })
+        };
+        Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
+    }
+}
+
+with_recipe_ops!(with_api_ops!(op_methods!(PyAsyncAuthCore, call_async, {
+    /// Opens (or creates) the database; an awaitable of the client. Events a previous run left pending are
+    /// redelivered before it resolves.
+    #[staticmethod]
+    #[pyo3(signature = (*, database, config = None, r#override = None, events = None))]
+    fn open(
+        py: Python<'_>,
+        database: &Bound<'_, PyAny>,
+        config: Option<&Bound<'_, PyAny>>,
+        r#override: Option<&Bound<'_, PyAny>>,
+        events: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let p = prepare(py, database, config, r#override, events)?;
+        let fut = async move {
+            let r = p.builder.open().await;
+            Python::attach(|py| {
+                let core = opened(py, r, &p.failure)?;
+                Py::new(
+                    py,
+                    PyAsyncAuthCore {
+                        core,
+                        hosted: p.hosted,
+                    },
+                )
+            })
+        };
+        Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
+    }
+
+    /// Records pending event acknowledgements (awaitable). The client stays usable.
+    fn shutdown(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let core = self.core.clone();
+        let fut = async move {
+            let r = core.shutdown();
+            Python::attach(|py| r.map_err(|e| to_pyerr(py, e)))
+        };
+        Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
+    }
+
+    fn __aenter__(slf: Py<Self>, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(slf) })?.unbind())
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __aexit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        let core = self.core.clone();
+        let fut = async move {
+            let r = core.shutdown();
+            Python::attach(|py| r.map(|_| false).map_err(|e| to_pyerr(py, e)))
+        };
+        Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
+    }
+
+    /// The audit log (awaitable); see `AuthCore.list_events`.
+    #[pyo3(signature = (*, user_id = None, tenant_id = None, since = None, until = None, limit = None, pagination_token = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn list_events(
+        &self,
+        py: Python<'_>,
+        user_id: Option<String>,
+        tenant_id: Option<String>,
+        since: Option<i64>,
+        until: Option<i64>,
+        limit: Option<usize>,
+        pagination_token: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
+        let input = list_events_input(user_id, tenant_id, since, until, limit, pagination_token);
+        let core = self.core.clone();
+        let fut = async move {
+            let r = core
+                .list_events(&input)
+                .and_then(|r| authcore::json::to_value(&r));
+            Python::attach(|py| json_result(py, r))
+        };
+        Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
+    }
+
+    /// Redelivers events whose delivery failed (awaitable): `delivered`, `failed`.
+    fn deliver_pending_events(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let core = self.core.clone();
+        let fut = async move {
+            let r = core
+                .deliver_pending_events()
+                .await
+                .and_then(|r| authcore::json::to_value(&r));
+            Python::attach(|py| json_result(py, r))
+        };
+        Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
+    }
+
+    /// The engine configuration, as JSON.
+    #[getter]
+    fn config(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_result(py, authcore::json::to_value(self.core.config()))
+    }
+
+    fn __repr__(&self) -> String {
+        "<authcore.AsyncAuthCore>".to_string()
+    }
+},)));

@@ -1,0 +1,297 @@
+//! Errors: the exception hierarchy under `authcore.AuthError`, the one mapping from the core's `AuthError`, and
+//! the pass-through of Python exceptions raised by host code.
+//!
+//! A Python exception raised in an override has to cross the core (which only knows `AuthError`) before it
+//! reaches the Python caller. It travels as `AuthError::Host` whose message ends with a registry id; the
+//! `PyErr` itself waits in [`HOST_ERRORS`]. At the boundary, [`to_pyerr`] takes it back out, so the caller gets
+//! the very same exception object (`is`), with its type, traceback and attributes.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use authcore::AuthError;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+pyo3::create_exception!(
+    authcore,
+    PyAuthError,
+    PyException,
+    "Base of every authcore error; `.code` is the core's stable code."
+);
+pyo3::create_exception!(authcore, InvalidInputError, PyAuthError, "INVALID_INPUT");
+pyo3::create_exception!(authcore, EmptyFieldError, PyAuthError, "EMPTY_FIELD");
+pyo3::create_exception!(authcore, FieldTooLongError, PyAuthError, "FIELD_TOO_LONG");
+pyo3::create_exception!(authcore, InvalidEmailError, PyAuthError, "INVALID_EMAIL");
+pyo3::create_exception!(
+    authcore,
+    InvalidTenantIdError,
+    PyAuthError,
+    "INVALID_TENANT_ID"
+);
+pyo3::create_exception!(
+    authcore,
+    TenantNotFoundError,
+    PyAuthError,
+    "TENANT_NOT_FOUND"
+);
+pyo3::create_exception!(authcore, UnknownUserIdError, PyAuthError, "UNKNOWN_USER_ID");
+pyo3::create_exception!(
+    authcore,
+    CannotDeletePublicTenantError,
+    PyAuthError,
+    "CANNOT_DELETE_PUBLIC_TENANT"
+);
+pyo3::create_exception!(
+    authcore,
+    ProviderNotFoundError,
+    PyAuthError,
+    "PROVIDER_NOT_FOUND"
+);
+pyo3::create_exception!(
+    authcore,
+    DuplicateProviderError,
+    PyAuthError,
+    "DUPLICATE_PROVIDER"
+);
+pyo3::create_exception!(
+    authcore,
+    FirstFactorNotAllowedError,
+    PyAuthError,
+    "FIRST_FACTOR_NOT_ALLOWED"
+);
+pyo3::create_exception!(
+    authcore,
+    InvalidPaginationTokenError,
+    PyAuthError,
+    "INVALID_PAGINATION_TOKEN"
+);
+pyo3::create_exception!(authcore, StorageError, PyAuthError, "STORAGE_ERROR");
+pyo3::create_exception!(authcore, InternalError, PyAuthError, "INTERNAL_ERROR");
+pyo3::create_exception!(authcore, HostError, PyAuthError, "HOST_ERROR");
+
+/// Registers the exception classes and their class-level `code`.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("AuthError", py.get_type::<PyAuthError>())?;
+    let classes = [
+        (
+            "InvalidInputError",
+            py.get_type::<InvalidInputError>(),
+            "INVALID_INPUT",
+        ),
+        (
+            "EmptyFieldError",
+            py.get_type::<EmptyFieldError>(),
+            "EMPTY_FIELD",
+        ),
+        (
+            "FieldTooLongError",
+            py.get_type::<FieldTooLongError>(),
+            "FIELD_TOO_LONG",
+        ),
+        (
+            "InvalidEmailError",
+            py.get_type::<InvalidEmailError>(),
+            "INVALID_EMAIL",
+        ),
+        (
+            "InvalidTenantIdError",
+            py.get_type::<InvalidTenantIdError>(),
+            "INVALID_TENANT_ID",
+        ),
+        (
+            "TenantNotFoundError",
+            py.get_type::<TenantNotFoundError>(),
+            "TENANT_NOT_FOUND",
+        ),
+        (
+            "UnknownUserIdError",
+            py.get_type::<UnknownUserIdError>(),
+            "UNKNOWN_USER_ID",
+        ),
+        (
+            "CannotDeletePublicTenantError",
+            py.get_type::<CannotDeletePublicTenantError>(),
+            "CANNOT_DELETE_PUBLIC_TENANT",
+        ),
+        (
+            "ProviderNotFoundError",
+            py.get_type::<ProviderNotFoundError>(),
+            "PROVIDER_NOT_FOUND",
+        ),
+        (
+            "DuplicateProviderError",
+            py.get_type::<DuplicateProviderError>(),
+            "DUPLICATE_PROVIDER",
+        ),
+        (
+            "FirstFactorNotAllowedError",
+            py.get_type::<FirstFactorNotAllowedError>(),
+            "FIRST_FACTOR_NOT_ALLOWED",
+        ),
+        (
+            "InvalidPaginationTokenError",
+            py.get_type::<InvalidPaginationTokenError>(),
+            "INVALID_PAGINATION_TOKEN",
+        ),
+        (
+            "StorageError",
+            py.get_type::<StorageError>(),
+            "STORAGE_ERROR",
+        ),
+        (
+            "InternalError",
+            py.get_type::<InternalError>(),
+            "INTERNAL_ERROR",
+        ),
+        ("HostError", py.get_type::<HostError>(), "HOST_ERROR"),
+    ];
+    for (name, class, code) in classes {
+        class.setattr("code", code)?;
+        m.add(name, class)?;
+    }
+    Ok(())
+}
+
+/// Python exceptions raised by host code, waiting to be re-raised at the boundary, by id.
+static HOST_ERRORS: Mutex<BTreeMap<u64, PyErr>> = Mutex::new(BTreeMap::new());
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// A host error the core swallowed is never taken back; the oldest entries go beyond this many.
+const MAX_PARKED: usize = 4096;
+const MARKER: &str = " [python exception #";
+
+/// Turns a Python exception raised by host code into the core's `AuthError::Host`, parking the exception so the
+/// boundary can re-raise the same object.
+pub fn host_error(err: PyErr) -> AuthError {
+    let text = Python::attach(|py| describe(py, &err));
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let evicted = {
+        let mut parked = HOST_ERRORS.lock().unwrap_or_else(|p| p.into_inner());
+        parked.insert(id, err);
+        if parked.len() > MAX_PARKED {
+            parked.pop_first()
+        } else {
+            None
+        }
+    };
+    // Dropped outside the lock: releasing an exception may run arbitrary Python code.
+    drop(evicted);
+    AuthError::Host {
+        message: format!("{text}{MARKER}{id}]"),
+    }
+}
+
+/// A Python exception as one line, for event-handler failures the core records (never re-raised).
+pub fn describe(py: Python<'_>, err: &PyErr) -> String {
+    let name = err
+        .get_type(py)
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "Exception".into());
+    let value = err
+        .value(py)
+        .str()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    if value.is_empty() {
+        name
+    } else {
+        format!("{name}: {value}")
+    }
+}
+
+fn take_parked(message: &str) -> Option<PyErr> {
+    let start = message.rfind(MARKER)? + MARKER.len();
+    let id: u64 = message[start..].strip_suffix(']')?.parse().ok()?;
+    HOST_ERRORS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&id)
+}
+
+/// The one mapping from the core's error to a Python exception.
+pub fn to_pyerr(py: Python<'_>, e: AuthError) -> PyErr {
+    if let AuthError::Host { message } = &e {
+        if let Some(original) = take_parked(message) {
+            return original;
+        }
+    }
+    let message = e.to_string();
+    let code = e.code();
+    let (err, attrs): (PyErr, Vec<(&str, Py<PyAny>)>) = match e {
+        AuthError::InvalidInput { field, message: _ } => (
+            InvalidInputError::new_err(message),
+            vec![("field", str_obj(py, field))],
+        ),
+        AuthError::EmptyField { field } => (
+            EmptyFieldError::new_err(message),
+            vec![("field", str_obj(py, field))],
+        ),
+        AuthError::FieldTooLong { field, max } => (
+            FieldTooLongError::new_err(message),
+            vec![
+                ("field", str_obj(py, field)),
+                (
+                    "max",
+                    max.into_pyobject(py)
+                        .map(|v| v.into_any().unbind())
+                        .unwrap_or_else(|_| py.None()),
+                ),
+            ],
+        ),
+        AuthError::InvalidEmail { message: _ } => (InvalidEmailError::new_err(message), vec![]),
+        AuthError::InvalidTenantId { message: _ } => {
+            (InvalidTenantIdError::new_err(message), vec![])
+        }
+        AuthError::TenantNotFound { tenant_id } => (
+            TenantNotFoundError::new_err(message),
+            vec![("tenant_id", str_obj(py, tenant_id))],
+        ),
+        AuthError::UnknownUserId { user_id } => (
+            UnknownUserIdError::new_err(message),
+            vec![("user_id", str_obj(py, user_id))],
+        ),
+        AuthError::CannotDeletePublicTenant => {
+            (CannotDeletePublicTenantError::new_err(message), vec![])
+        }
+        AuthError::ProviderNotFound { third_party_id } => (
+            ProviderNotFoundError::new_err(message),
+            vec![("third_party_id", str_obj(py, third_party_id))],
+        ),
+        AuthError::DuplicateProvider { third_party_id } => (
+            DuplicateProviderError::new_err(message),
+            vec![("third_party_id", str_obj(py, third_party_id))],
+        ),
+        AuthError::FirstFactorNotAllowed { message: _ } => {
+            (FirstFactorNotAllowedError::new_err(message), vec![])
+        }
+        AuthError::InvalidPaginationToken => {
+            (InvalidPaginationTokenError::new_err(message), vec![])
+        }
+        AuthError::Storage { message: _ } => (StorageError::new_err(message), vec![]),
+        AuthError::Internal { message: _ } => (InternalError::new_err(message), vec![]),
+        AuthError::Host { message: _ } => (HostError::new_err(message), vec![]),
+    };
+    let value = err.value(py);
+    let _ = value.setattr("code", code);
+    for (name, v) in attrs {
+        let _ = value.setattr(name, v);
+    }
+    err
+}
+
+fn str_obj(py: Python<'_>, s: String) -> Py<PyAny> {
+    s.into_pyobject(py)
+        .map(|v| v.into_any().unbind())
+        .unwrap_or_else(|_| py.None())
+}
+
+/// `INVALID_INPUT` raised by the binding itself (a malformed argument), as the core would.
+pub fn invalid(field: &str, message: impl Into<String>) -> AuthError {
+    AuthError::InvalidInput {
+        field: field.to_string(),
+        message: message.into(),
+    }
+}

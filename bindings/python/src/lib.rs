@@ -1,0 +1,35 @@
+//! The Python binding of authcore: `authcore._native`, wrapped by the `authcore` package.
+//!
+//! Modules: `client` (the `AuthCore` / `AsyncAuthCore` handles), `types` (JSON <-> Python, `Record`),
+//! `context` (`UserContext` and its identity), `error` (exceptions, the one mapping), `hooks` (overrides in,
+//! `original` out), `events` (handlers), `runtime` (blocking and asyncio execution), and `ops` + `macros` (the
+//! operation table shared by the clients and `original`, so a method is declared once).
+
+#[macro_use]
+mod macros;
+mod bench;
+mod client;
+mod context;
+mod error;
+mod events;
+mod hooks;
+mod ops;
+mod runtime;
+mod types;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<client::PyAuthCore>()?;
+    m.add_class::<client::PyAsyncAuthCore>()?;
+    m.add_class::<client::PyOverride>()?;
+    m.add_class::<context::PyUserContext>()?;
+    m.add_class::<types::Record>()?;
+    m.add_class::<hooks::PyRecipeFunctions>()?;
+    m.add_class::<hooks::PyApiFunctions>()?;
+    error::register(m)?;
+    m.add_function(wrap_pyfunction!(bench::_bench_direct, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,429 @@
+//! Conversions between Python objects and the core's JSON, and `Record`, the result object.
+//!
+//! Results cross as the core's camelCase JSON. A `Record` wraps it without converting: attribute access takes
+//! snake_case (`r.created_new_user` reads `createdNewUser`), nested objects come back as `Record`s sharing the
+//! same JSON, and `to_dict()` gives the camelCase dict the scenario runner compares.
+
+use std::sync::Arc;
+
+use authcore::AuthError;
+use pyo3::exceptions::{PyAttributeError, PyKeyError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Number, Value};
+
+use crate::error::invalid;
+
+/// How dict keys are read from Python.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// As given (user data: `access_token_payload`, user-context values, config).
+    Verbatim,
+    /// snake_case keys become camelCase (structured inputs such as `email={"id", "is_verified"}`); already
+    /// camelCase keys are unchanged. The subtree of `accessTokenPayload` is user data and stays verbatim.
+    Camel,
+}
+
+/// `is_verified` -> `isVerified`; a key without `_` is returned as is.
+pub fn camel(key: &str) -> String {
+    if !key.contains('_') {
+        return key.to_string();
+    }
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for (i, c) in key.chars().enumerate() {
+        if c == '_' && i > 0 {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `isVerified` -> `is_verified`.
+pub fn snake(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+const FREE_FORM: [&str; 2] = ["accessTokenPayload", "access_token_payload"];
+
+/// A Python object as JSON: None, bool, int, float, str, list/tuple, dict with str keys, `Record`.
+pub fn py_to_value(obj: &Bound<'_, PyAny>, keys: Keys) -> PyResult<Value> {
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(PyValueError::new_err("integer out of the 64-bit range"));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| PyValueError::new_err("NaN and infinities are not JSON"));
+    }
+    if let Ok(r) = obj.cast::<Record>() {
+        return Ok(r.get().value().clone());
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut map = Map::with_capacity(d.len());
+        for (k, v) in d.iter() {
+            let k = k
+                .cast::<PyString>()
+                .map_err(|_| PyTypeError::new_err("dict keys must be strings"))?
+                .to_cow()?
+                .to_string();
+            let free = FREE_FORM.contains(&k.as_str());
+            let key = if keys == Keys::Camel { camel(&k) } else { k };
+            let inner = if free { Keys::Verbatim } else { keys };
+            map.insert(key, py_to_value(&v, inner)?);
+        }
+        return Ok(Value::Object(map));
+    }
+    if let Ok(l) = obj.cast::<PyList>() {
+        return l
+            .iter()
+            .map(|v| py_to_value(&v, keys))
+            .collect::<PyResult<_>>()
+            .map(Value::Array);
+    }
+    if let Ok(t) = obj.cast::<PyTuple>() {
+        return t
+            .iter()
+            .map(|v| py_to_value(&v, keys))
+            .collect::<PyResult<_>>()
+            .map(Value::Array);
+    }
+    if let Ok(c) = obj.cast::<crate::context::PyUserContext>() {
+        return Ok(Value::Object(c.get().json()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{} is not JSON-serialisable",
+        obj.get_type().name()?
+    )))
+}
+
+/// A structured input (a dict in snake_case or camelCase, or a `Record`) parsed into a core type; a malformed
+/// one is `INVALID_INPUT` naming `field`, as in the core.
+pub fn parse_arg<T: serde::de::DeserializeOwned>(
+    field: &str,
+    obj: &Bound<'_, PyAny>,
+) -> Result<T, AuthError> {
+    let v = py_to_value(obj, Keys::Camel).map_err(|e| invalid(field, e.to_string()))?;
+    authcore::json::parse(field, v)
+}
+
+/// Optional structured input: `None` stays `None`.
+pub fn parse_opt<T: serde::de::DeserializeOwned>(
+    field: &str,
+    obj: Option<&Bound<'_, PyAny>>,
+) -> Result<Option<T>, AuthError> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => parse_arg(field, o).map(Some),
+    }
+}
+
+/// Deep conversion to plain Python objects (dicts keep the JSON's keys).
+pub fn value_to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
+    Ok(match v {
+        Value::Null => py.None(),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any().unbind(),
+        Value::Number(n) => number(py, n)?,
+        Value::String(s) => PyString::new(py, s).into_any().unbind(),
+        Value::Array(a) => {
+            let items = a
+                .iter()
+                .map(|x| value_to_py(py, x))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_any().unbind()
+        }
+        Value::Object(o) => {
+            let d = PyDict::new(py);
+            for (k, x) in o {
+                d.set_item(k, value_to_py(py, x)?)?;
+            }
+            d.into_any().unbind()
+        }
+    })
+}
+
+/// A copy whose object keys are snake_case (inputs handed to overrides in the shape callers pass them).
+pub fn snake_value(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| {
+                    let inner = if FREE_FORM.contains(&k.as_str()) {
+                        x.clone()
+                    } else {
+                        snake_value(x)
+                    };
+                    (snake(k), inner)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(snake_value).collect()),
+        other => other.clone(),
+    }
+}
+
+fn number(py: Python<'_>, n: &Number) -> PyResult<Py<PyAny>> {
+    if let Some(i) = n.as_i64() {
+        Ok(i.into_pyobject(py)?.into_any().unbind())
+    } else if let Some(u) = n.as_u64() {
+        Ok(u.into_pyobject(py)?.into_any().unbind())
+    } else {
+        Ok(PyFloat::new(py, n.as_f64().unwrap_or(f64::NAN))
+            .into_any()
+            .unbind())
+    }
+}
+
+/// A core result as Python: objects become `Record`s (lazy), arrays lists, scalars Python scalars.
+pub fn result_to_py(py: Python<'_>, v: Value) -> PyResult<Py<PyAny>> {
+    match v {
+        Value::Object(_) => Ok(Record::new(Arc::new(v), Vec::new())
+            .into_pyobject(py)?
+            .into_any()
+            .unbind()),
+        Value::Array(items) => {
+            let root = Arc::new(Value::Array(items));
+            let len = root.as_array().map(|a| a.len()).unwrap_or(0);
+            let out = (0..len)
+                .map(|i| node_to_py(py, &root, &[Seg::Index(i)]))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok(PyList::new(py, out)?.into_any().unbind())
+        }
+        other => value_to_py(py, &other),
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Seg {
+    Key(Box<str>),
+    Index(usize),
+}
+
+fn walk<'a>(root: &'a Value, path: &[Seg]) -> &'a Value {
+    let mut v = root;
+    for s in path {
+        v = match (s, v) {
+            (Seg::Key(k), Value::Object(o)) => o.get(&**k).unwrap_or(&Value::Null),
+            (Seg::Index(i), Value::Array(a)) => a.get(*i).unwrap_or(&Value::Null),
+            _ => &Value::Null,
+        };
+    }
+    v
+}
+
+/// The node at `path` as Python: an object is a `Record` sharing `root`.
+fn node_to_py(py: Python<'_>, root: &Arc<Value>, path: &[Seg]) -> PyResult<Py<PyAny>> {
+    match walk(root, path) {
+        Value::Object(_) => Ok(Record::new(root.clone(), path.to_vec())
+            .into_pyobject(py)?
+            .into_any()
+            .unbind()),
+        Value::Array(a) => {
+            let mut out = Vec::with_capacity(a.len());
+            let mut p = path.to_vec();
+            for i in 0..a.len() {
+                p.push(Seg::Index(i));
+                out.push(node_to_py(py, root, &p)?);
+                p.pop();
+            }
+            Ok(PyList::new(py, out)?.into_any().unbind())
+        }
+        scalar => value_to_py(py, scalar),
+    }
+}
+
+/// A result object: the core's JSON with snake_case attribute access (`r.status`, `r.user.login_methods`),
+/// camelCase item access (`r["recipeUserId"]`, snake_case accepted too) and `to_dict()`.
+#[pyclass(frozen, module = "authcore", name = "Record", mapping)]
+pub struct Record {
+    root: Arc<Value>,
+    path: Box<[Seg]>,
+}
+
+impl Record {
+    fn new(root: Arc<Value>, path: Vec<Seg>) -> Self {
+        Record {
+            root,
+            path: path.into_boxed_slice(),
+        }
+    }
+
+    pub fn value(&self) -> &Value {
+        walk(&self.root, &self.path)
+    }
+
+    fn object(&self) -> Option<&Map<String, Value>> {
+        self.value().as_object()
+    }
+
+    /// The JSON key an attribute or item name refers to: as given, else its camelCase form.
+    fn key_of(&self, name: &str) -> Option<String> {
+        let o = self.object()?;
+        if o.contains_key(name) {
+            return Some(name.to_string());
+        }
+        let c = camel(name);
+        o.contains_key(&c).then_some(c)
+    }
+
+    fn child(&self, py: Python<'_>, key: String) -> PyResult<Py<PyAny>> {
+        let mut p = self.path.to_vec();
+        p.push(Seg::Key(key.into_boxed_str()));
+        node_to_py(py, &self.root, &p)
+    }
+}
+
+#[pymethods]
+impl Record {
+    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        match self.key_of(name) {
+            Some(k) if !name.starts_with("__") => self.child(py, k),
+            _ => Err(PyAttributeError::new_err(format!(
+                "'Record' object has no attribute '{name}'"
+            ))),
+        }
+    }
+
+    fn __getitem__(&self, py: Python<'_>, key: &str) -> PyResult<Py<PyAny>> {
+        match self.key_of(key) {
+            Some(k) => self.child(py, k),
+            None => Err(PyKeyError::new_err(key.to_string())),
+        }
+    }
+
+    fn __contains__(&self, key: &str) -> bool {
+        self.key_of(key).is_some()
+    }
+
+    fn __len__(&self) -> usize {
+        self.object().map(|o| o.len()).unwrap_or(0)
+    }
+
+    fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let keys = self.keys();
+        Ok(PyList::new(py, keys)?.call_method0("__iter__")?.unbind())
+    }
+
+    /// The value of `key` (camelCase or snake_case), or `default`.
+    #[pyo3(signature = (key, default = None))]
+    fn get(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+        match self.key_of(key) {
+            Some(k) => self.child(py, k),
+            None => Ok(default.unwrap_or_else(|| py.None())),
+        }
+    }
+
+    /// The camelCase keys, in the core's order.
+    fn keys(&self) -> Vec<String> {
+        self.object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn values(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+        self.keys().into_iter().map(|k| self.child(py, k)).collect()
+    }
+
+    fn items(&self, py: Python<'_>) -> PyResult<Vec<(String, Py<PyAny>)>> {
+        self.keys()
+            .into_iter()
+            .map(|k| Ok((k.clone(), self.child(py, k)?)))
+            .collect()
+    }
+
+    /// The `status` field of a result (`AttributeError` on records without one, like a user).
+    #[getter]
+    fn status(&self) -> PyResult<String> {
+        match self.object().and_then(|o| o.get("status")) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            _ => Err(PyAttributeError::new_err(
+                "'Record' object has no attribute 'status'",
+            )),
+        }
+    }
+
+    /// A deep copy as plain dicts and lists, with the core's camelCase keys.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        value_to_py(py, self.value())
+    }
+
+    /// The core's JSON text.
+    fn to_json(&self) -> String {
+        self.value().to_string()
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        if let Ok(r) = other.cast::<Record>() {
+            return r.get().value() == self.value();
+        }
+        if other.is_instance_of::<PyDict>() {
+            return py_to_value(other, Keys::Verbatim)
+                .map(|v| &v == self.value())
+                .unwrap_or(false);
+        }
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Record({})", self.value())
+    }
+
+    fn __dir__(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.keys().iter().map(|k| snake(k)).collect();
+        for m in [
+            "get", "items", "keys", "values", "to_dict", "to_json", "status",
+        ] {
+            names.push(m.to_string());
+        }
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{camel, snake};
+
+    #[test]
+    fn key_case_round_trips() {
+        for (s, c) in [
+            ("is_verified", "isVerified"),
+            ("third_party_user_id", "thirdPartyUserId"),
+            ("id", "id"),
+            ("_private", "_private"),
+        ] {
+            assert_eq!(camel(s), c);
+            assert_eq!(camel(c), c);
+            assert_eq!(snake(c), s);
+        }
+    }
+}

@@ -1,0 +1,334 @@
+"""Replays one tests/scenarios/*.json file through the Python API, like core/tests/common/runner.rs.
+
+The same scenario runs twice: on the blocking `AuthCore` with `def` scripted overrides and a `def` catch-all
+event handler, and on `AsyncAuthCore` with `async def` ones. The op dispatcher mirrors runner.rs `call`
+(camelCase args become snake_case keyword arguments; results are wrapped exactly as runner.rs wraps them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import authcore
+from matcher import MISSING, Captures, MatchError, matches, resolve
+
+SCENARIO_DIR = Path(__file__).resolve().parents[3] / "tests" / "scenarios"
+
+
+class ScriptedError(Exception):
+    """Raised by a scripted `throw` override; the caller must get this very object back."""
+
+
+class ScenarioFailure(AssertionError):
+    pass
+
+
+def snake(name: str) -> str:
+    name = name.replace("POST", "Post").replace("URL", "Url")
+    return re.sub(r"(?<!^)([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+
+
+def to_json(v: Any) -> Any:
+    if isinstance(v, authcore.Record):
+        return v.to_dict()
+    if isinstance(v, list):
+        return [to_json(x) for x in v]
+    return v
+
+
+def _ok(**fields: Any) -> Dict[str, Any]:
+    return {"status": "OK", **fields}
+
+
+def _with_status(r: Any) -> Any:
+    d = to_json(r)
+    d["status"] = "OK"
+    return d
+
+
+# op -> how runner.rs wraps the result of the same-named method.
+WRAP: Dict[str, Callable[[Any], Any]] = {
+    "signInUp": to_json,
+    "manuallyCreateOrUpdateUser": to_json,
+    "signInUpPOST": to_json,
+    "createPrimaryUser": to_json,
+    "canCreatePrimaryUser": to_json,
+    "linkAccounts": to_json,
+    "canLinkAccounts": to_json,
+    "unlinkAccount": to_json,
+    "deleteUser": lambda r: _ok(),
+    "getUser": lambda r: _ok(user=to_json(r)),
+    "listUsersByAccountInfo": lambda r: _ok(users=to_json(r)),
+    "getUsers": _with_status,
+    "createOrUpdateTenant": to_json,
+    "getTenant": lambda r: _ok(tenant=to_json(r)),
+    "listAllTenants": lambda r: _ok(tenants=to_json(r)),
+    "deleteTenant": to_json,
+    "associateUserToTenant": to_json,
+    "disassociateUserFromTenant": to_json,
+    "isEmailVerified": lambda r: _ok(isVerified=r),
+    "verifyEmail": to_json,
+    "unverifyEmail": lambda r: _ok(),
+    "createNewSession": to_json,
+    "getSession": to_json,
+    "revokeSession": lambda r: _ok(wasRevoked=r),
+    "revokeAllSessionsForUser": lambda r: _ok(revokedSessionHandles=r),
+    "getAllSessionHandlesForUser": lambda r: _ok(sessionHandles=r),
+}
+
+
+class UnknownOp(Exception):
+    code = "INVALID_INPUT"
+
+
+def kwargs_of(args: Dict[str, Any]) -> Dict[str, Any]:
+    return {snake(k): v for k, v in args.items()}
+
+
+def recorded(rec: "Recordings", args: Dict[str, Any]) -> List[Any]:
+    name = args.get("name")
+    if not isinstance(name, str):
+        raise UnknownOp("getRecorded: name must be a string")
+    return rec.get(name, [])
+
+
+def engine_config(scenario: Dict[str, Any]) -> Dict[str, Any]:
+    cfg = scenario.get("config") or {}
+    return {k: cfg[k] for k in ("providers", "accountLinking", "redirect", "events") if k in cfg}
+
+
+# --- scripted overrides (tests/scenarios/README.md "Scripted overrides") ---------------------------------
+
+Recordings = Dict[str, List[Any]]
+
+
+def _directive(d: Dict[str, Any], ctx: authcore.UserContext) -> Optional[Tuple[str, Any]]:
+    cond = d.get("whenUserContext")
+    if isinstance(cond, dict):
+        for k, v in cond.items():
+            if k not in ctx or ctx[k] != v:
+                return None
+    if "throw" in d:
+        t = d["throw"]
+        return ("throw", t.get("message", "scripted") if isinstance(t, dict) else "scripted")
+    if "return" in d:
+        return ("return", d["return"])
+    return ("original", d.get("record"))
+
+
+def scripted(script: Dict[str, Any], rec: Recordings, is_async: bool) -> Callable[[Any], Any]:
+    """An override factory: `lambda original: obj`, where obj defines one method per scripted function."""
+
+    methods: Dict[str, Any] = {}
+    for camel, d in script.items():
+        name = snake(camel)
+
+        def make(name: str = name, d: Dict[str, Any] = d) -> Any:
+            if is_async:
+
+                async def method(self: Any, *, user_context: authcore.UserContext, **kw: Any) -> Any:
+                    step = _directive(d, user_context)
+                    original = getattr(self.original, name)
+                    if step is None:
+                        return await original(user_context=user_context, **kw)
+                    what, arg = step
+                    if what == "throw":
+                        raise ScriptedError(arg)
+                    if what == "return":
+                        return arg
+                    r = await original(user_context=user_context, **kw)
+                    if isinstance(arg, str):
+                        rec.setdefault(arg, []).append(to_json(r))
+                    return r
+
+            else:
+
+                def method(self: Any, *, user_context: authcore.UserContext, **kw: Any) -> Any:
+                    step = _directive(d, user_context)
+                    original = getattr(self.original, name)
+                    if step is None:
+                        return original(user_context=user_context, **kw)
+                    what, arg = step
+                    if what == "throw":
+                        raise ScriptedError(arg)
+                    if what == "return":
+                        return arg
+                    r = original(user_context=user_context, **kw)
+                    if isinstance(arg, str):
+                        rec.setdefault(arg, []).append(to_json(r))
+                    return r
+
+            return method
+
+        methods[name] = make()
+
+    def init(self: Any, original: Any) -> None:
+        self.original = original
+
+    cls = type("Scripted", (), {"__init__": init, **methods})
+    return lambda original: cls(original)
+
+
+def build_override(scenario: Dict[str, Any], rec: Recordings, is_async: bool) -> Optional[authcore.Override]:
+    o = (scenario.get("config") or {}).get("overrides")
+    if not isinstance(o, dict):
+        return None
+    unknown = [k for k in o if k not in ("functions", "apis")]
+    if unknown:
+        raise ScenarioFailure(f"config.overrides: unknown key {unknown[0]}")
+    f = o.get("functions")
+    a = o.get("apis")
+    return authcore.Override(
+        functions=scripted(f, rec, is_async) if isinstance(f, dict) else None,
+        apis=scripted(a, rec, is_async) if isinstance(a, dict) else None,
+    )
+
+
+# --- the step loop ----------------------------------------------------------------------------------------
+
+
+def error_code(e: BaseException) -> Optional[str]:
+    if isinstance(e, authcore.AuthError):
+        return str(getattr(e, "code"))
+    if isinstance(e, ScriptedError):
+        return "HOST_ERROR"
+    if isinstance(e, UnknownOp):
+        return UnknownOp.code
+    if isinstance(e, TypeError):
+        # A missing or wrongly typed argument: runner.rs reports it as INVALID_INPUT (its `s()` helper and
+        # `parse`); Python reports it as TypeError before the call reaches the core.
+        return "INVALID_INPUT"
+    return None
+
+
+def check_step(
+    i: int,
+    step: Dict[str, Any],
+    op: str,
+    result: Any,
+    error: Optional[BaseException],
+    delivered: List[Dict[str, Any]],
+    caps: Captures,
+) -> None:
+    at = f"step {i} ({op})"
+    want_error = step.get("expectError")
+    if error is not None:
+        code = error_code(error)
+        if code is None:
+            raise ScenarioFailure(f"{at}: unexpected exception {type(error).__name__}: {error}") from error
+        if want_error is None:
+            raise ScenarioFailure(f"{at}: unexpected error {code} ({error})")
+        if code != want_error:
+            raise ScenarioFailure(f"{at}: expected error {want_error}, got {code} ({error})")
+    else:
+        if want_error is not None:
+            raise ScenarioFailure(f"{at}: expected error {want_error}, got {json.dumps(result)}")
+        if isinstance(step.get("capture"), str):
+            caps[step["capture"]] = result
+        if "expect" in step:
+            try:
+                matches(step["expect"], result, caps, "result")
+            except MatchError as e:
+                raise ScenarioFailure(f"{at}: {e}\n    actual: {json.dumps(result)}") from None
+    expected_events = step.get("events", [])
+    if not isinstance(expected_events, list):
+        raise ScenarioFailure(f"{at}: events must be an array")
+    expected = [{"name": x} if isinstance(x, str) else x for x in expected_events]
+    try:
+        matches(expected, delivered, caps, "events")
+    except MatchError as e:
+        names = [d.get("name") for d in delivered]
+        raise ScenarioFailure(f"{at}: {e}\n    delivered: {names}") from None
+
+
+def run_sync(scenario: Dict[str, Any], db: Path) -> None:
+    delivered: List[Dict[str, Any]] = []
+    rec: Recordings = {}
+
+    def on_event(e: Dict[str, Any]) -> None:
+        delivered.append(e)
+
+    auth = authcore.AuthCore.open(
+        database={"sqlite": str(db)},
+        config=engine_config(scenario),
+        override=build_override(scenario, rec, is_async=False),
+        events={"*": on_event},
+    )
+    with auth:
+
+        def call(op: str, args: Dict[str, Any]) -> Any:
+            if op == "getRecorded":
+                return _ok(calls=recorded(rec, args))
+            if op == "sleep":
+                time.sleep(args.get("ms", 0) / 1000)
+                return _ok()
+            if op not in WRAP:
+                raise UnknownOp(f"unknown op {op}")
+            return WRAP[op](getattr(auth, snake(op))(**kwargs_of(args)))
+
+        for t in (scenario.get("config") or {}).get("tenants", []):
+            call("createOrUpdateTenant", {"tenantId": t["tenantId"], "config": t.get("config", {})})
+        delivered.clear()
+        caps: Captures = {}
+        for i, step in enumerate(scenario["steps"]):
+            op = step["op"]
+            args = resolve(step.get("args", {}), caps)
+            result, error = None, None
+            try:
+                result = call(op, args)
+            except Exception as e:  # noqa: BLE001 - compared by code below
+                error = e
+            events = list(delivered)
+            delivered.clear()
+            check_step(i, step, op, result, error, events, caps)
+
+
+async def run_async(scenario: Dict[str, Any], db: Path) -> None:
+    delivered: List[Dict[str, Any]] = []
+    rec: Recordings = {}
+
+    async def on_event(e: Dict[str, Any]) -> None:
+        await asyncio.sleep(0)
+        delivered.append(e)
+
+    auth = await authcore.AsyncAuthCore.open(
+        database={"sqlite": str(db)},
+        config=engine_config(scenario),
+        override=build_override(scenario, rec, is_async=True),
+        events={"*": on_event},
+    )
+    async with auth:
+
+        async def call(op: str, args: Dict[str, Any]) -> Any:
+            if op == "getRecorded":
+                return _ok(calls=recorded(rec, args))
+            if op == "sleep":
+                await asyncio.sleep(args.get("ms", 0) / 1000)
+                return _ok()
+            if op not in WRAP:
+                raise UnknownOp(f"unknown op {op}")
+            return WRAP[op](await getattr(auth, snake(op))(**kwargs_of(args)))
+
+        for t in (scenario.get("config") or {}).get("tenants", []):
+            await call("createOrUpdateTenant", {"tenantId": t["tenantId"], "config": t.get("config", {})})
+        delivered.clear()
+        caps: Captures = {}
+        for i, step in enumerate(scenario["steps"]):
+            op = step["op"]
+            args = resolve(step.get("args", {}), caps)
+            result, error = None, None
+            try:
+                result = await call(op, args)
+            except Exception as e:  # noqa: BLE001
+                error = e
+            events = list(delivered)
+            delivered.clear()
+            check_step(i, step, op, result, error, events, caps)
+
+
+__all__ = ["SCENARIO_DIR", "run_sync", "run_async", "ScenarioFailure", "MISSING"]
