@@ -1,6 +1,7 @@
 'use strict'
-// 1,000 concurrent signInUp calls through an async JS override that awaits the original, plus 50 calls racing
-// for one identity: every result is right, exactly one user exists for the raced identity, nothing deadlocks.
+// 1,000 concurrent signInUp calls through an async JS override that awaits the original and an async event
+// handler, plus 50 calls racing for one identity: every result is right, exactly one user exists for the raced
+// identity, every createUser event reaches the handler before its call resolves, nothing deadlocks.
 
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -13,13 +14,22 @@ const { AuthCore } = require('..')
 const DISTINCT = 1000
 const RACERS = 50
 
-test('1,000 concurrent signInUp calls with an async override, 50 racing for one identity', { timeout: 300_000 }, async () => {
+test('1,000 concurrent signInUp calls with an async override and an async event handler, 50 racing for one identity', { timeout: 300_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authcore-node-cc-'))
   let overrideCalls = 0
   let inFlight = 0
   let maxInFlight = 0
+  const created = new Map()
+  let handlerCalls = 0
   const auth = await AuthCore.open({
     database: { sqlite: path.join(dir, 'auth.db') },
+    events: {
+      '*': async (event) => {
+        await new Promise((r) => setImmediate(r))
+        handlerCalls += 1
+        if (event.name === 'createUser') created.set(event.userId, (created.get(event.userId) || 0) + 1)
+      },
+    },
     override: {
       functions: (original) => ({
         ...original,
@@ -50,7 +60,11 @@ test('1,000 concurrent signInUp calls with an async override, 50 racing for one 
           email: { id: `user-${i}@example.com`, isVerified: i % 2 === 0 },
           userContext,
         })
-        .then((r) => ({ r, userContext }))
+        .then((r) => {
+          // Awaited by the operation: the user's createUser was handled before the call resolved.
+          assert.equal(created.get(r.user.id), 1, 'createUser delivered before the call resolved')
+          return { r, userContext }
+        })
     })
     const racing = Array.from({ length: RACERS }, () =>
       auth.signInUp({
@@ -90,6 +104,8 @@ test('1,000 concurrent signInUp calls with an async override, 50 racing for one 
       accountInfo: { thirdParty: { id: 'github', userId: 'the-one' } },
     })
     assert.equal(users.length, 1)
+    assert.equal(created.size, DISTINCT + 1, 'one createUser per created user')
+    assert.equal(handlerCalls, DISTINCT + 1, 'no other events: every sign-in of the race kept a verified email')
     const page = await auth.getUsers({ limit: 500 })
     assert.equal(page.users.length, 500)
     assert.equal(typeof page.nextPaginationToken, 'string')
