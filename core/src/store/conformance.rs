@@ -4,7 +4,10 @@
 
 use std::sync::Arc;
 
-use super::{AccountKey, Constraint, NewRecipeUser, Reservation, SessionRow, Store, StoreError};
+use super::{
+    AccountKey, Constraint, EventFilter, EventRow, NewRecipeUser, Reservation, SessionRow, Store,
+    StoreError,
+};
 use crate::model::ThirdPartyInfo;
 use crate::recipes::tenants::TenantConfig;
 
@@ -365,4 +368,136 @@ fn read_isolation(store: &dyn Store) {
     w.commit().expect("commit");
     let mut r = store.read().expect("read");
     assert!(r.recipe_user("u").expect("get").is_some());
+}
+
+fn event(n: i64, user: &str, tenant: &str, time: i64) -> EventRow {
+    EventRow {
+        seq: 0,
+        event_id: format!("e{n}"),
+        name: "createUser".into(),
+        time,
+        tenant_id: Some(tenant.into()),
+        user_id: Some(user.into()),
+        payload: format!("{{\"n\":{n}}}"),
+        delivered_at: None,
+        attempts: 0,
+        last_error: None,
+    }
+}
+
+fn outbox(store: &dyn Store) {
+    let mut tx = store.write().expect("write");
+    let seqs: Vec<i64> = (0..6)
+        .map(|n| {
+            tx.insert_event(&event(
+                n,
+                if n % 2 == 0 { "u1" } else { "u2" },
+                "public",
+                100 + n,
+            ))
+            .expect("insert")
+        })
+        .collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "seq follows commit order"
+    );
+    tx.commit().expect("commit");
+
+    let mut tx = store.write().expect("write");
+    // Nothing delivered yet: all six are pending (time horizon far away).
+    assert_eq!(
+        tx.pending_events(0, i64::MAX, 100).expect("pending").len(),
+        6
+    );
+    // The horizon leaves young never-attempted events to their request.
+    assert_eq!(tx.pending_events(0, 102, 100).expect("pending").len(), 3);
+    tx.mark_events_delivered(seqs[0], seqs[2], 500)
+        .expect("deliver 0..=2");
+    tx.record_event_failure(seqs[3], "down").expect("fail 3");
+    assert!(tx.delete_undelivered_event(seqs[5]).expect("cancel 5"));
+    assert!(!tx
+        .delete_undelivered_event(seqs[0])
+        .expect("delivered rows stay"));
+    tx.advance_delivery_watermark().expect("watermark");
+    let pending: Vec<i64> = tx
+        .pending_events(0, i64::MAX, 100)
+        .expect("pending")
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(
+        pending,
+        vec![seqs[3], seqs[4]],
+        "the failed one and the never-attempted one"
+    );
+    let failed = tx.pending_events(seqs[4], 0, 100).expect("pending");
+    assert!(failed.is_empty(), "after_seq bounds the sweep");
+    let only_failed: Vec<i64> = tx
+        .pending_events(0, 0, 100)
+        .expect("pending")
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(
+        only_failed,
+        vec![seqs[3]],
+        "a failed event is pending whatever its age"
+    );
+    tx.commit().expect("commit");
+
+    let mut tx = store.write().expect("write");
+    tx.index_audit_log().expect("index");
+    let by_user =
+        |tx: &mut Box<dyn super::StoreTx + '_>, user: &str, after: Option<i64>| -> Vec<i64> {
+            let f = EventFilter {
+                user_id: Some(user.into()),
+                after_seq: after,
+                ..Default::default()
+            };
+            tx.list_events(&f, 100)
+                .expect("list")
+                .iter()
+                .map(|e| e.seq)
+                .collect()
+        };
+    assert_eq!(
+        by_user(&mut tx, "u1", None),
+        vec![seqs[0], seqs[2], seqs[4]]
+    );
+    assert_eq!(by_user(&mut tx, "u2", Some(seqs[1])), vec![seqs[3]]);
+    let tenant = EventFilter {
+        tenant_id: Some("public".into()),
+        ..Default::default()
+    };
+    assert_eq!(tx.list_events(&tenant, 2).expect("list").len(), 2, "limit");
+    let window = EventFilter {
+        since: Some(101),
+        until: Some(102),
+        ..Default::default()
+    };
+    assert_eq!(
+        tx.list_events(&window, 100).expect("list").len(),
+        2,
+        "time window"
+    );
+    let row = tx
+        .list_events(&EventFilter::default(), 1)
+        .expect("list")
+        .remove(0);
+    assert_eq!(
+        (
+            row.event_id.as_str(),
+            row.payload.as_str(),
+            row.delivered_at
+        ),
+        ("e0", "{\"n\":0}", Some(500))
+    );
+    // Retention removes delivered old rows and their index entries, never undelivered ones.
+    assert_eq!(
+        tx.delete_delivered_events_before(102).expect("retention"),
+        2
+    );
+    assert_eq!(by_user(&mut tx, "u1", None), vec![seqs[2], seqs[4]]);
+    tx.commit().expect("commit");
 }
