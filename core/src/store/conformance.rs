@@ -51,6 +51,10 @@ pub fn checks() -> Vec<Check> {
             "a read transaction does not see uncommitted writes",
             read_isolation,
         ),
+        (
+            "the outbox keeps order, pending, failures, audit lookups and retention",
+            outbox,
+        ),
     ]
 }
 
