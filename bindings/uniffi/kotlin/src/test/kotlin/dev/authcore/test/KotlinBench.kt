@@ -1,0 +1,67 @@
+package dev.authcore.test
+
+import dev.authcore.AuthCore
+import dev.authcore.AuthCoreConfig
+import dev.authcore.EventName
+import dev.authcore.UserContext
+import dev.authcore.benchDirectGetUserNs
+import dev.authcore.eventNameString
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import java.nio.file.Files
+
+/**
+ * Benchmark (not a test; Surefire excludes it unless asked: scripts/bench-kotlin): the overhead of a trivial call
+ * from Kotlin, `getUser` of an unknown id (a suspend call through uniffi/JNA), against the same core call made
+ * directly in Rust, in the same process. Rounds alternate the two sides; the medians are compared.
+ */
+class KotlinBench {
+    @Test
+    fun getUserOverhead() = runBlocking {
+        val calls = (System.getProperty("authcore.bench.iterations") ?: "200000").toInt()
+        val check = System.getProperty("authcore.bench.check") == "true"
+        val targetNs = 5_000.0
+        val dir = Files.createTempDirectory("authcore-kt-bench")
+        val auth = AuthCore.open(dir.resolve("bench.db").toString(), AuthCoreConfig())
+        val id = "no-such-user"
+        try {
+            // Warm-up: JIT, JNA, SQLite caches.
+            repeat(maxOf(calls / 10, 2_000)) { auth.getUser(id) }
+            benchDirectGetUserNs(auth, id, maxOf(calls / 10, 2_000).toUInt())
+
+            val rounds = 9
+            val chunk = maxOf(calls / rounds, 1)
+            val kotlin = ArrayList<Double>()
+            val rust = ArrayList<Double>()
+            val floor = ArrayList<Double>()
+            val ctx = UserContext()
+            repeat(rounds) {
+                val t0 = System.nanoTime()
+                repeat(chunk) { auth.getUser(id) }
+                kotlin.add((System.nanoTime() - t0).toDouble() / chunk)
+                rust.add(benchDirectGetUserNs(auth, id, chunk.toUInt()))
+                // For context: the floor of one synchronous uniffi call with a string in and out (no engine work).
+                val t1 = System.nanoTime()
+                repeat(chunk) { ctx.getString(id) }
+                floor.add((System.nanoTime() - t1).toDouble() / chunk)
+            }
+            ctx.close()
+            check(eventNameString(EventName.SIGN_IN) == "signIn")
+            val kt = kotlin.sorted()[rounds / 2]
+            val rs = rust.sorted()[rounds / 2]
+            val fl = floor.sorted()[rounds / 2]
+            val overhead = kt - rs
+            val verdict = if (overhead <= targetNs) "PASS" else "FAIL"
+            println("== kotlin bench: getUser(unknown id), $rounds rounds x $chunk calls per side")
+            println(String.format("kotlin (suspend, via uniffi/JNA): %8.2f us/call   rounds: %s", kt / 1000, kotlin.joinToString { String.format("%.2f", it / 1000) }))
+            println(String.format("rust   (direct, same process):   %8.2f us/call   rounds: %s", rs / 1000, rust.joinToString { String.format("%.2f", it / 1000) }))
+            println(String.format("for context, one sync uniffi call (UserContext.getString): %.2f us/call", fl / 1000))
+            println(String.format("overhead per call: %.2f us (target <= %.1f us): %s", overhead / 1000, targetNs / 1000, verdict))
+            if (check) assertTrue(overhead <= targetNs, "overhead ${overhead / 1000} us > ${targetNs / 1000} us")
+        } finally {
+            auth.close()
+            dir.toFile().deleteRecursively()
+        }
+    }
+}

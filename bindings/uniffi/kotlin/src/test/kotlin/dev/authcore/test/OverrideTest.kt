@@ -1,0 +1,292 @@
+package dev.authcore.test
+
+import dev.authcore.AccountLinkingConfig
+import dev.authcore.Apis
+import dev.authcore.ApisOverride
+import dev.authcore.AuthCore
+import dev.authcore.AuthCoreConfig
+import dev.authcore.AuthException
+import dev.authcore.CreatePrimaryUserResult
+import dev.authcore.EmailInput
+import dev.authcore.Event
+import dev.authcore.EventHandler
+import dev.authcore.EventName
+import dev.authcore.EventSubscription
+import dev.authcore.Functions
+import dev.authcore.FunctionsOverride
+import dev.authcore.Hooks
+import dev.authcore.LinkingOutcome
+import dev.authcore.ManuallyCreateOrUpdateUserResult
+import dev.authcore.ProviderUserInfo
+import dev.authcore.RedirectContext
+import dev.authcore.SignInUpInput
+import dev.authcore.SignInUpPostInput
+import dev.authcore.SignInUpPostResult
+import dev.authcore.SignInUpResult
+import dev.authcore.User
+import dev.authcore.UserContext
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import java.nio.file.Files
+import java.util.Collections
+import java.util.concurrent.atomic.AtomicInteger
+
+/** Overrides written in Kotlin: delegation, SuperTokens stacking, userContext identity, errors, events. */
+class OverrideTest {
+    private val dir = Files.createTempDirectory("authcore-kt-override")
+    private val opened = ArrayList<AuthCore>()
+
+    @AfterEach
+    fun close() {
+        opened.forEach { it.close() }
+        dir.toFile().deleteRecursively()
+    }
+
+    private suspend fun open(
+        functions: List<FunctionsOverride> = emptyList(),
+        apis: List<ApisOverride> = emptyList(),
+        handlers: List<EventSubscription> = emptyList(),
+        alv: Boolean = true,
+    ): AuthCore {
+        val config = AuthCoreConfig(
+            accountLinking = AccountLinkingConfig(shouldAutomaticallyLink = alv, shouldRequireVerification = true),
+        )
+        val path = dir.resolve("auth-${opened.size}.db").toString()
+        return AuthCore.open(path, config, Hooks(functions, apis, handlers)).also { opened.add(it) }
+    }
+
+    private fun input(uid: String, email: String = "$uid@example.com", verified: Boolean = true) =
+        SignInUpInput(
+            tenantId = "public",
+            thirdPartyId = "google",
+            thirdPartyUserId = uid,
+            email = EmailInput(email, verified),
+        )
+
+    private fun functions(make: (Functions) -> Functions) = object : FunctionsOverride {
+        override fun apply(original: Functions): Functions = make(original)
+    }
+
+    /** Changes one method by delegation; every other method is `original`'s. */
+    class HideUser(original: Functions, private val hidden: java.util.concurrent.atomic.AtomicReference<String>) :
+        Functions by original {
+        private val below = original
+        override suspend fun getUser(userId: String, userContext: UserContext): User? =
+            if (userId == hidden.get()) null else below.getUser(userId, userContext)
+    }
+
+    @Test
+    fun `delegation override changes one method only`() = runBlocking {
+        val hidden = java.util.concurrent.atomic.AtomicReference("")
+        val auth = open(functions = listOf(functions { HideUser(it, hidden) }), alv = false)
+        val a = auth.signInUp(input("a")) as SignInUpResult.Ok
+        val b = auth.signInUp(input("b")) as SignInUpResult.Ok
+        hidden.set(b.user.id)
+        assertNull(auth.getUser(b.user.id))
+        assertEquals(a.user.id, auth.getUser(a.user.id)?.id)
+        // Every other method is untouched: b still signs in, and lookups by account info still find it.
+        val again = auth.signInUp(input("b")) as SignInUpResult.Ok
+        assertEquals(b.user.id, again.user.id)
+        assertFalse(again.createdNewUser)
+        val found = auth.listUsersByAccountInfo("public", dev.authcore.AccountInfo(email = "b@example.com"))
+        assertEquals(listOf(b.user.id), found.map { it.id })
+    }
+
+    @Test
+    fun `override inside the built-in flow - createPrimaryUser refusal changes manuallyCreateOrUpdateUser`() = runBlocking {
+        val calls = AtomicInteger()
+        val refuse = functions { original ->
+            object : Functions by original {
+                override suspend fun createPrimaryUser(recipeUserId: String, userContext: UserContext): CreatePrimaryUserResult {
+                    calls.incrementAndGet()
+                    return CreatePrimaryUserResult.AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError("x", "refused in Kotlin")
+                }
+            }
+        }
+        val auth = open(functions = listOf(refuse))
+        val r = auth.manuallyCreateOrUpdateUser(input("g1")) as ManuallyCreateOrUpdateUserResult.Ok
+        assertFalse(r.user.isPrimaryUser)
+        assertEquals(LinkingOutcome.NOT_LINKED, r.linking.outcome)
+        assertTrue(calls.get() >= 1, "the Kotlin override was called from inside the built-in flow")
+    }
+
+    @Test
+    fun `layers stack, later wraps earlier, and userContext is the caller's`() = runBlocking {
+        val order = Collections.synchronizedList(ArrayList<String>())
+        val seen = Collections.synchronizedList(ArrayList<UserContext>())
+        fun layer(name: String) = functions { original ->
+            object : Functions by original {
+                override suspend fun signInUp(input: SignInUpInput, userContext: UserContext): SignInUpResult {
+                    order.add("$name:${userContext.getString("who")}")
+                    seen.add(userContext)
+                    userContext.setBool("touched-$name", true)
+                    return original.signInUp(input, userContext)
+                }
+            }
+        }
+        val auth = open(functions = listOf(layer("inner"), layer("outer")))
+        val ctx = UserContext()
+        ctx.setString("who", "caller")
+        auth.signInUp(input("u1"), ctx)
+        assertEquals(listOf("outer:caller", "inner:caller"), order)
+        // The very same request context reaches every layer, and their writes are visible to the caller.
+        assertTrue(seen.all { it.isSameRequest(ctx) })
+        assertEquals(true, ctx.getBool("touched-outer"))
+        assertEquals(true, ctx.getBool("touched-inner"))
+    }
+
+    @Test
+    fun `events of a call made through an override are delivered once, after the outermost call`() = runBlocking {
+        val delivered = Collections.synchronizedList(ArrayList<String>())
+        val seenInside = ArrayList<List<String>>()
+        val handler = object : EventHandler {
+            override suspend fun handle(event: Event) {
+                delivered.add(event.name.name)
+            }
+        }
+        val wrap = functions { original ->
+            object : Functions by original {
+                override suspend fun manuallyCreateOrUpdateUser(
+                    input: SignInUpInput,
+                    userContext: UserContext,
+                ): ManuallyCreateOrUpdateUserResult {
+                    val r = original.manuallyCreateOrUpdateUser(input, userContext)
+                    // Committed but not yet delivered: delivery waits for the outermost call.
+                    seenInside.add(ArrayList(delivered))
+                    return r
+                }
+            }
+        }
+        val auth = open(functions = listOf(wrap), handlers = listOf(EventSubscription(null, handler)))
+        auth.manuallyCreateOrUpdateUser(input("g1"))
+        assertEquals(listOf(emptyList<String>()), seenInside)
+        assertEquals(listOf("CREATE_USER", "UPDATE_USER"), delivered)
+    }
+
+    @Test
+    fun `a Kotlin exception in an override is a typed AuthException HOST_ERROR, and the engine keeps working`() = runBlocking {
+        val boom = functions { original ->
+            object : Functions by original {
+                override suspend fun createPrimaryUser(recipeUserId: String, userContext: UserContext): CreatePrimaryUserResult =
+                    throw IllegalStateException("no primaries today")
+            }
+        }
+        val auth = open(functions = listOf(boom), alv = false)
+        val r = auth.signInUp(input("g1")) as SignInUpResult.Ok
+        val e = assertThrows<AuthException.Host> { runBlocking { auth.createPrimaryUser(r.recipeUserId) } }
+        assertEquals("HOST_ERROR", e.code())
+        assertEquals("HOST_ERROR", e.code)
+        assertTrue(e.reason.contains("no primaries today"), e.reason)
+        // Inside the built-in flow too: manuallyCreateOrUpdateUser under ALV calls createPrimaryUser.
+        val auth2 = open(functions = listOf(boom), alv = true)
+        val e2 = assertThrows<AuthException> { runBlocking { auth2.manuallyCreateOrUpdateUser(input("g2")) } }
+        assertEquals("HOST_ERROR", e2.code())
+        // No crash, no poisoned state.
+        assertEquals(r.user.id, auth.getUser(r.user.id)?.id)
+    }
+
+    @Test
+    fun `an AuthException thrown by an override reaches the caller as the same variant`() = runBlocking {
+        val typed = functions { original ->
+            object : Functions by original {
+                override suspend fun getUser(userId: String, userContext: UserContext): User? =
+                    throw AuthException.UnknownUserId("UNKNOWN_USER_ID", "Unknown user ID provided", userId)
+            }
+        }
+        val auth = open(functions = listOf(typed))
+        val e = assertThrows<AuthException.UnknownUserId> { runBlocking { auth.getUser("abc") } }
+        assertEquals("abc", e.userId)
+        assertEquals("UNKNOWN_USER_ID", e.code())
+    }
+
+    @Test
+    fun `core errors are typed with their code and fields`() = runBlocking {
+        val auth = open()
+        val e = assertThrows<AuthException.EmptyField> { runBlocking { auth.getUser("") } }
+        assertEquals("EMPTY_FIELD", e.code())
+        assertEquals("userId", e.field)
+        val t = assertThrows<AuthException> { runBlocking { auth.getTenant("Bad Tenant!") } }
+        assertEquals("INVALID_TENANT_ID", t.code())
+    }
+
+    @Test
+    fun `a failing override factory makes open fail with an AuthException`() = runBlocking {
+        val bad = object : FunctionsOverride {
+            override fun apply(original: Functions): Functions =
+                throw AuthException.Host("HOST_ERROR", "factory failed", "factory failed")
+        }
+        val e = assertThrows<AuthException> {
+            runBlocking { AuthCore.open(dir.resolve("bad.db").toString(), AuthCoreConfig(), Hooks(functions = listOf(bad))) }
+        }
+        assertEquals("HOST_ERROR", e.code())
+    }
+
+    @Test
+    fun `api override by delegation changes getRedirectionURL`() = runBlocking {
+        val apis = object : ApisOverride {
+            override fun apply(original: Apis): Apis = object : Apis by original {
+                override suspend fun getRedirectionUrl(context: RedirectContext, userContext: UserContext): String? =
+                    if (context.isNewUser) "/welcome" else original.getRedirectionUrl(context, userContext)
+            }
+        }
+        val auth = open(apis = listOf(apis))
+        val post = SignInUpPostInput(
+            thirdPartyId = "google",
+            userInfo = ProviderUserInfo("g1", EmailInput("a@x.com", true)),
+            redirectToPath = "/home",
+        )
+        val first = auth.signInUpPost(post) as SignInUpPostResult.Ok
+        assertEquals("/welcome", first.redirect.url)
+        val second = auth.signInUpPost(post) as SignInUpPostResult.Ok
+        assertEquals("/home", second.redirect.url)
+    }
+
+    @Test
+    fun `a throwing event handler does not undo the operation and the event is redelivered`() = runBlocking {
+        val fail = java.util.concurrent.atomic.AtomicBoolean(true)
+        val got = Collections.synchronizedList(ArrayList<String>())
+        val handler = object : EventHandler {
+            override suspend fun handle(event: Event) {
+                if (fail.get()) throw RuntimeException("handler down")
+                got.add(event.id)
+            }
+        }
+        val auth = open(handlers = listOf(EventSubscription(EventName.CREATE_USER, handler)), alv = false)
+        val r = auth.signInUp(input("g1")) as SignInUpResult.Ok
+        assertEquals(r.user.id, auth.getUser(r.user.id)?.id)
+        fail.set(false)
+        val report = auth.deliverPendingEvents()
+        assertEquals(1uL, report.delivered)
+        assertEquals(1, got.size)
+    }
+
+    @Test
+    fun `concurrent calls through a suspending Kotlin override complete`() = runBlocking {
+        val slow = functions { original ->
+            object : Functions by original {
+                override suspend fun signInUp(input: SignInUpInput, userContext: UserContext): SignInUpResult {
+                    delay(5)
+                    return original.signInUp(input, userContext)
+                }
+            }
+        }
+        val auth = open(functions = listOf(slow), alv = false)
+        withTimeout(60_000) {
+            val results = (0 until 100).map { i ->
+                async(Dispatchers.Default) { auth.signInUp(input("c$i")) }
+            }.awaitAll()
+            assertEquals(100, results.count { it is SignInUpResult.Ok })
+        }
+    }
+}

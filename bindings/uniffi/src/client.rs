@@ -1,0 +1,540 @@
+//! The `AuthCore` handle, `UserContext` and `Hooks`.
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Map, Value};
+
+use crate::error::AuthError;
+use crate::events::{EventSubscription, HostHandler};
+use crate::hooks::{
+    ApiTarget, Apis, ApisOverride, FnTarget, Functions, FunctionsOverride, HostApis, HostFunctions,
+    OriginalApis, OriginalFunctions,
+};
+use crate::types::*;
+
+type R<T> = Result<T, AuthError>;
+
+/// The per-request context that travels through every call, overrides included (SuperTokens' `userContext`).
+///
+/// Values are JSON. Every handle on one request's context shares the same map and the same event flow: an
+/// override receives a handle on the caller's context and must pass it on to `original`, so the request's
+/// events are delivered once, when the outermost call returns.
+#[derive(uniffi::Object, Default)]
+pub struct UserContext {
+    pub(crate) inner: authcore::UserContext,
+}
+
+#[uniffi::export]
+impl UserContext {
+    /// An empty context (a new request).
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(UserContext::default())
+    }
+
+    /// A new request's context holding the entries of a JSON object.
+    #[uniffi::constructor]
+    pub fn from_json(json: String) -> R<Arc<Self>> {
+        match serde_json::from_str::<Value>(&json) {
+            Ok(Value::Object(map)) => Ok(Arc::new(UserContext {
+                inner: authcore::UserContext::from_map(map),
+            })),
+            Ok(_) => Err(invalid("userContext", "expected a JSON object")),
+            Err(e) => Err(invalid("userContext", &e.to_string())),
+        }
+    }
+
+    /// The value under `key` as JSON text, or null.
+    pub fn get_json(&self, key: String) -> Option<String> {
+        self.inner.get(&key).map(|v| v.to_string())
+    }
+
+    /// Sets `key` to a JSON value given as text.
+    pub fn set_json(&self, key: String, value_json: String) -> R<()> {
+        let v = serde_json::from_str::<Value>(&value_json)
+            .map_err(|e| invalid("valueJson", &e.to_string()))?;
+        self.inner.set(&key, v);
+        Ok(())
+    }
+
+    /// The string under `key` (null when absent or not a string).
+    pub fn get_string(&self, key: String) -> Option<String> {
+        self.inner
+            .get(&key)
+            .and_then(|v| v.as_str().map(str::to_string))
+    }
+
+    pub fn set_string(&self, key: String, value: String) {
+        self.inner.set(&key, Value::String(value));
+    }
+
+    /// The boolean under `key` (null when absent or not a boolean).
+    pub fn get_bool(&self, key: String) -> Option<bool> {
+        self.inner.get(&key).and_then(|v| v.as_bool())
+    }
+
+    pub fn set_bool(&self, key: String, value: bool) {
+        self.inner.set(&key, Value::Bool(value));
+    }
+
+    pub fn remove(&self, key: String) {
+        let mut map = self.inner.to_map();
+        if map.remove(&key).is_some() {
+            self.inner.replace(map);
+        }
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        self.inner.to_map().keys().cloned().collect()
+    }
+
+    /// The whole map as a JSON object.
+    pub fn to_json(&self) -> String {
+        Value::Object(self.inner.to_map()).to_string()
+    }
+
+    /// Whether both handles are the same request's context.
+    pub fn is_same_request(&self, other: Arc<UserContext>) -> bool {
+        self.inner.same(&other.inner)
+    }
+}
+
+fn invalid(field: &str, message: &str) -> AuthError {
+    authcore::AuthError::InvalidInput {
+        field: field.to_string(),
+        message: message.to_string(),
+    }
+    .into()
+}
+
+/// Parses an access-token payload given as JSON text (empty text: `{}`).
+pub(crate) fn payload_of(json: &str) -> R<Value> {
+    if json.trim().is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_json::from_str(json).map_err(|e| invalid("accessTokenPayloadJson", &e.to_string()))
+}
+
+fn uc(user_context: Option<Arc<UserContext>>) -> Arc<UserContext> {
+    user_context.unwrap_or_default()
+}
+
+/// Overrides and event handlers given to `AuthCore.open`. Later layers wrap earlier ones.
+#[derive(uniffi::Record, Default)]
+pub struct Hooks {
+    #[uniffi(default)]
+    pub functions: Vec<Arc<dyn FunctionsOverride>>,
+    #[uniffi(default)]
+    pub apis: Vec<Arc<dyn ApisOverride>>,
+    #[uniffi(default)]
+    pub handlers: Vec<EventSubscription>,
+}
+
+/// The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
+#[derive(uniffi::Object)]
+pub struct AuthCore {
+    core: authcore::AuthCore,
+    functions: Arc<OriginalFunctions>,
+    apis: Arc<OriginalApis>,
+}
+
+impl AuthCore {
+    pub(crate) fn core(&self) -> &authcore::AuthCore {
+        &self.core
+    }
+}
+
+#[uniffi::export]
+impl AuthCore {
+    /// Opens (or creates) the SQLite database at `path`, installs the hooks, applies event retention and
+    /// redelivers events a previous run left pending.
+    #[uniffi::constructor(default(config), default(hooks))]
+    pub async fn open(path: String, config: AuthCoreConfig, hooks: Hooks) -> R<Arc<Self>> {
+        let failure: Arc<Mutex<Option<AuthError>>> = Arc::default();
+        let Hooks {
+            functions,
+            apis,
+            handlers,
+        } = hooks;
+        let mut builder = authcore::AuthCore::builder()
+            .sqlite(&path)?
+            .config(config.into());
+        for layer in functions {
+            let failure = failure.clone();
+            builder = builder.override_functions(move |below| {
+                let original: Arc<dyn Functions> =
+                    Arc::new(OriginalFunctions::new(FnTarget::Layer(below.clone())));
+                match layer.apply(original) {
+                    Ok(host) => Arc::new(HostFunctions { host, below }),
+                    Err(e) => {
+                        if let Ok(mut f) = failure.lock() {
+                            f.get_or_insert(e);
+                        }
+                        below
+                    }
+                }
+            });
+        }
+        for layer in apis {
+            let failure = failure.clone();
+            builder = builder.override_apis(move |below| {
+                let original: Arc<dyn Apis> =
+                    Arc::new(OriginalApis::new(ApiTarget::Layer(below.clone())));
+                match layer.apply(original) {
+                    Ok(host) => Arc::new(HostApis { host, below }),
+                    Err(e) => {
+                        if let Ok(mut f) = failure.lock() {
+                            f.get_or_insert(e);
+                        }
+                        below
+                    }
+                }
+            });
+        }
+        for EventSubscription { name, handler } in handlers {
+            let handler = Arc::new(HostHandler(handler));
+            builder = match name {
+                Some(n) => builder.on_event(n.into(), handler),
+                None => builder.on_any_event(handler),
+            };
+        }
+        let core = builder.open().await?;
+        if let Some(e) = failure.lock().ok().and_then(|mut f| f.take()) {
+            return Err(e);
+        }
+        Ok(Arc::new(AuthCore {
+            functions: Arc::new(OriginalFunctions::new(FnTarget::Engine(core.clone()))),
+            apis: Arc::new(OriginalApis::new(ApiTarget::Engine(core.clone()))),
+            core,
+        }))
+    }
+
+    /// The final (overridden) recipe functions, as one object.
+    pub fn functions(&self) -> Arc<dyn Functions> {
+        self.functions.clone()
+    }
+
+    /// The final (overridden) API functions, as one object.
+    pub fn apis(&self) -> Arc<dyn Apis> {
+        self.apis.clone()
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn sign_in_up(
+        &self,
+        input: SignInUpInput,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<SignInUpResult> {
+        self.functions.sign_in_up(input, uc(user_context)).await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn manually_create_or_update_user(
+        &self,
+        input: SignInUpInput,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<ManuallyCreateOrUpdateUserResult> {
+        self.functions
+            .manually_create_or_update_user(input, uc(user_context))
+            .await
+    }
+
+    /// The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision.
+    #[uniffi::method(default(user_context = None))]
+    pub async fn sign_in_up_post(
+        &self,
+        input: SignInUpPostInput,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<SignInUpPostResult> {
+        self.apis.sign_in_up_post(input, uc(user_context)).await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn create_primary_user(
+        &self,
+        recipe_user_id: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<CreatePrimaryUserResult> {
+        self.functions
+            .create_primary_user(recipe_user_id, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn can_create_primary_user(
+        &self,
+        recipe_user_id: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<CreatePrimaryUserResult> {
+        self.functions
+            .can_create_primary_user(recipe_user_id, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn link_accounts(
+        &self,
+        recipe_user_id: String,
+        primary_user_id: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<LinkAccountsResult> {
+        self.functions
+            .link_accounts(recipe_user_id, primary_user_id, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn can_link_accounts(
+        &self,
+        recipe_user_id: String,
+        primary_user_id: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<LinkAccountsResult> {
+        self.functions
+            .can_link_accounts(recipe_user_id, primary_user_id, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn unlink_account(
+        &self,
+        recipe_user_id: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<UnlinkAccountResult> {
+        self.functions
+            .unlink_account(recipe_user_id, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(remove_all_linked_accounts = true, user_context = None))]
+    pub async fn delete_user(
+        &self,
+        user_id: String,
+        remove_all_linked_accounts: bool,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<()> {
+        self.functions
+            .delete_user(user_id, remove_all_linked_accounts, uc(user_context))
+            .await
+    }
+
+    /// The user with this id (any member's recipe user id or the primary id), or null.
+    #[uniffi::method(default(user_context = None))]
+    pub async fn get_user(
+        &self,
+        user_id: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<Option<User>> {
+        self.functions.get_user(user_id, uc(user_context)).await
+    }
+
+    #[uniffi::method(default(do_union_of_account_info = false, user_context = None))]
+    pub async fn list_users_by_account_info(
+        &self,
+        tenant_id: String,
+        account_info: AccountInfo,
+        do_union_of_account_info: bool,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<Vec<User>> {
+        self.functions
+            .list_users_by_account_info(
+                tenant_id,
+                account_info,
+                do_union_of_account_info,
+                uc(user_context),
+            )
+            .await
+    }
+
+    #[uniffi::method(default(input), default(user_context = None))]
+    pub async fn get_users(
+        &self,
+        input: GetUsersInput,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<GetUsersResult> {
+        self.functions.get_users(input, uc(user_context)).await
+    }
+
+    #[uniffi::method(default(email = None, user_context = None))]
+    pub async fn is_email_verified(
+        &self,
+        recipe_user_id: String,
+        email: Option<String>,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<bool> {
+        self.functions
+            .is_email_verified(recipe_user_id, email, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn verify_email(
+        &self,
+        input: VerifyEmailInput,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<VerifyEmailResult> {
+        self.functions.verify_email(input, uc(user_context)).await
+    }
+
+    #[uniffi::method(default(email = None, user_context = None))]
+    pub async fn unverify_email(
+        &self,
+        recipe_user_id: String,
+        email: Option<String>,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<()> {
+        self.functions
+            .unverify_email(recipe_user_id, email, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(config), default(user_context = None))]
+    pub async fn create_or_update_tenant(
+        &self,
+        tenant_id: String,
+        config: TenantConfigInput,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<CreateOrUpdateTenantResult> {
+        self.functions
+            .create_or_update_tenant(tenant_id, config, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn delete_tenant(
+        &self,
+        tenant_id: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<DeleteTenantResult> {
+        self.functions
+            .delete_tenant(tenant_id, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn get_tenant(
+        &self,
+        tenant_id: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<Option<Tenant>> {
+        self.functions.get_tenant(tenant_id, uc(user_context)).await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn list_all_tenants(&self, user_context: Option<Arc<UserContext>>) -> R<Vec<Tenant>> {
+        self.functions.list_all_tenants(uc(user_context)).await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn associate_user_to_tenant(
+        &self,
+        tenant_id: String,
+        recipe_user_id: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<AssociateUserToTenantResult> {
+        self.functions
+            .associate_user_to_tenant(tenant_id, recipe_user_id, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn disassociate_user_from_tenant(
+        &self,
+        tenant_id: String,
+        recipe_user_id: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<DisassociateUserFromTenantResult> {
+        self.functions
+            .disassociate_user_from_tenant(tenant_id, recipe_user_id, uc(user_context))
+            .await
+    }
+
+    /// `access_token_payload_json`: a JSON object as text.
+    #[uniffi::method(default(access_token_payload_json = "{}", user_context = None))]
+    pub async fn create_new_session(
+        &self,
+        tenant_id: String,
+        recipe_user_id: String,
+        access_token_payload_json: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<CreateNewSessionResult> {
+        self.functions
+            .create_new_session(
+                tenant_id,
+                recipe_user_id,
+                access_token_payload_json,
+                uc(user_context),
+            )
+            .await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn get_session(
+        &self,
+        access_token: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<GetSessionResult> {
+        self.functions
+            .get_session(access_token, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn revoke_session(
+        &self,
+        session_handle: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<bool> {
+        self.functions
+            .revoke_session(session_handle, uc(user_context))
+            .await
+    }
+
+    #[uniffi::method(default(revoke_sessions_for_linked_accounts = true, user_context = None))]
+    pub async fn revoke_all_sessions_for_user(
+        &self,
+        user_id: String,
+        revoke_sessions_for_linked_accounts: bool,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<Vec<String>> {
+        self.functions
+            .revoke_all_sessions_for_user(
+                user_id,
+                revoke_sessions_for_linked_accounts,
+                uc(user_context),
+            )
+            .await
+    }
+
+    #[uniffi::method(default(fetch_sessions_for_all_linked_accounts = true, user_context = None))]
+    pub async fn get_all_session_handles_for_user(
+        &self,
+        user_id: String,
+        fetch_sessions_for_all_linked_accounts: bool,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<Vec<String>> {
+        self.functions
+            .get_all_session_handles_for_user(
+                user_id,
+                fetch_sessions_for_all_linked_accounts,
+                uc(user_context),
+            )
+            .await
+    }
+
+    /// Redelivers events whose delivery failed or that a crashed run left pending.
+    pub async fn deliver_pending_events(&self) -> R<DeliveryReport> {
+        Ok(self.core.deliver_pending_events().await?.into())
+    }
+
+    /// The audit log: past events by user, tenant and time, oldest first.
+    #[uniffi::method(default(input))]
+    pub fn list_events(&self, input: ListEventsInput) -> R<ListEventsResult> {
+        Ok(self.core.list_events(&input.into())?.into())
+    }
+
+    /// Records pending delivery acknowledgements. Call before the process exits.
+    pub fn shutdown(&self) -> R<()> {
+        Ok(self.core.shutdown()?)
+    }
+}

@@ -1,0 +1,346 @@
+//! The one mapping between core errors and what Kotlin (`AuthException`) and Swift see.
+//!
+//! Every variant carries the stable `code` (`AuthError::code()` of the core), a human `reason` (the core's
+//! message) and the variant's own fields; `detail` is the core's raw `message` field where it has one. The
+//! mapping is lossless both ways, so an `AuthException` that a Kotlin override rethrows (or throws itself)
+//! reaches the caller as the same variant. Any other exception thrown by host code arrives as
+//! [`uniffi::UnexpectedUniFFICallbackError`] and becomes `Host` (`HOST_ERROR`) with the exception's text.
+
+/// An authcore error: misuse or infrastructure failure. Domain outcomes are result variants, not errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum AuthError {
+    #[error("{code}: {reason}")]
+    InvalidInput {
+        code: String,
+        reason: String,
+        field: String,
+        detail: String,
+    },
+    #[error("{code}: {reason}")]
+    EmptyField {
+        code: String,
+        reason: String,
+        field: String,
+    },
+    #[error("{code}: {reason}")]
+    FieldTooLong {
+        code: String,
+        reason: String,
+        field: String,
+        max: u64,
+    },
+    #[error("{code}: {reason}")]
+    InvalidEmail {
+        code: String,
+        reason: String,
+        detail: String,
+    },
+    #[error("{code}: {reason}")]
+    InvalidTenantId {
+        code: String,
+        reason: String,
+        detail: String,
+    },
+    #[error("{code}: {reason}")]
+    TenantNotFound {
+        code: String,
+        reason: String,
+        tenant_id: String,
+    },
+    #[error("{code}: {reason}")]
+    UnknownUserId {
+        code: String,
+        reason: String,
+        user_id: String,
+    },
+    #[error("{code}: {reason}")]
+    CannotDeletePublicTenant { code: String, reason: String },
+    #[error("{code}: {reason}")]
+    ProviderNotFound {
+        code: String,
+        reason: String,
+        third_party_id: String,
+    },
+    #[error("{code}: {reason}")]
+    DuplicateProvider {
+        code: String,
+        reason: String,
+        third_party_id: String,
+    },
+    #[error("{code}: {reason}")]
+    FirstFactorNotAllowed {
+        code: String,
+        reason: String,
+        detail: String,
+    },
+    #[error("{code}: {reason}")]
+    InvalidPaginationToken { code: String, reason: String },
+    #[error("{code}: {reason}")]
+    Storage {
+        code: String,
+        reason: String,
+        detail: String,
+    },
+    #[error("{code}: {reason}")]
+    Internal {
+        code: String,
+        reason: String,
+        detail: String,
+    },
+    /// Raised by host code (an override, a handler) and passed through.
+    #[error("{code}: {reason}")]
+    Host {
+        code: String,
+        reason: String,
+        detail: String,
+    },
+}
+
+#[uniffi::export]
+impl AuthError {
+    /// The stable machine-readable code (`UNKNOWN_USER_ID`, `HOST_ERROR`, ...), whatever the variant.
+    pub fn code(&self) -> String {
+        self.code_str().to_string()
+    }
+}
+
+impl AuthError {
+    fn code_str(&self) -> &str {
+        match self {
+            AuthError::InvalidInput { code, .. }
+            | AuthError::EmptyField { code, .. }
+            | AuthError::FieldTooLong { code, .. }
+            | AuthError::InvalidEmail { code, .. }
+            | AuthError::InvalidTenantId { code, .. }
+            | AuthError::TenantNotFound { code, .. }
+            | AuthError::UnknownUserId { code, .. }
+            | AuthError::CannotDeletePublicTenant { code, .. }
+            | AuthError::ProviderNotFound { code, .. }
+            | AuthError::DuplicateProvider { code, .. }
+            | AuthError::FirstFactorNotAllowed { code, .. }
+            | AuthError::InvalidPaginationToken { code, .. }
+            | AuthError::Storage { code, .. }
+            | AuthError::Internal { code, .. }
+            | AuthError::Host { code, .. } => code,
+        }
+    }
+
+    /// A host error with this message.
+    pub fn host(message: impl Into<String>) -> Self {
+        authcore::AuthError::Host {
+            message: message.into(),
+        }
+        .into()
+    }
+}
+
+impl From<authcore::AuthError> for AuthError {
+    fn from(e: authcore::AuthError) -> Self {
+        let code = e.code().to_string();
+        let reason = e.to_string();
+        match e {
+            authcore::AuthError::InvalidInput { field, message } => AuthError::InvalidInput {
+                code,
+                reason,
+                field,
+                detail: message,
+            },
+            authcore::AuthError::EmptyField { field } => AuthError::EmptyField {
+                code,
+                reason,
+                field,
+            },
+            authcore::AuthError::FieldTooLong { field, max } => AuthError::FieldTooLong {
+                code,
+                reason,
+                field,
+                max: max as u64,
+            },
+            authcore::AuthError::InvalidEmail { message } => AuthError::InvalidEmail {
+                code,
+                reason,
+                detail: message,
+            },
+            authcore::AuthError::InvalidTenantId { message } => AuthError::InvalidTenantId {
+                code,
+                reason,
+                detail: message,
+            },
+            authcore::AuthError::TenantNotFound { tenant_id } => AuthError::TenantNotFound {
+                code,
+                reason,
+                tenant_id,
+            },
+            authcore::AuthError::UnknownUserId { user_id } => AuthError::UnknownUserId {
+                code,
+                reason,
+                user_id,
+            },
+            authcore::AuthError::CannotDeletePublicTenant => {
+                AuthError::CannotDeletePublicTenant { code, reason }
+            }
+            authcore::AuthError::ProviderNotFound { third_party_id } => {
+                AuthError::ProviderNotFound {
+                    code,
+                    reason,
+                    third_party_id,
+                }
+            }
+            authcore::AuthError::DuplicateProvider { third_party_id } => {
+                AuthError::DuplicateProvider {
+                    code,
+                    reason,
+                    third_party_id,
+                }
+            }
+            authcore::AuthError::FirstFactorNotAllowed { message } => {
+                AuthError::FirstFactorNotAllowed {
+                    code,
+                    reason,
+                    detail: message,
+                }
+            }
+            authcore::AuthError::InvalidPaginationToken => {
+                AuthError::InvalidPaginationToken { code, reason }
+            }
+            authcore::AuthError::Storage { message } => AuthError::Storage {
+                code,
+                reason,
+                detail: message,
+            },
+            authcore::AuthError::Internal { message } => AuthError::Internal {
+                code,
+                reason,
+                detail: message,
+            },
+            authcore::AuthError::Host { message } => AuthError::Host {
+                code,
+                reason,
+                detail: message,
+            },
+        }
+    }
+}
+
+impl From<AuthError> for authcore::AuthError {
+    fn from(e: AuthError) -> Self {
+        // `code` and `reason` are derived from the other fields; the core recomputes them.
+        match e {
+            AuthError::InvalidInput { field, detail, .. } => authcore::AuthError::InvalidInput {
+                field,
+                message: detail,
+            },
+            AuthError::EmptyField { field, .. } => authcore::AuthError::EmptyField { field },
+            AuthError::FieldTooLong { field, max, .. } => authcore::AuthError::FieldTooLong {
+                field,
+                max: usize::try_from(max).unwrap_or(usize::MAX),
+            },
+            AuthError::InvalidEmail { detail, .. } => {
+                authcore::AuthError::InvalidEmail { message: detail }
+            }
+            AuthError::InvalidTenantId { detail, .. } => {
+                authcore::AuthError::InvalidTenantId { message: detail }
+            }
+            AuthError::TenantNotFound { tenant_id, .. } => {
+                authcore::AuthError::TenantNotFound { tenant_id }
+            }
+            AuthError::UnknownUserId { user_id, .. } => {
+                authcore::AuthError::UnknownUserId { user_id }
+            }
+            AuthError::CannotDeletePublicTenant { .. } => {
+                authcore::AuthError::CannotDeletePublicTenant
+            }
+            AuthError::ProviderNotFound { third_party_id, .. } => {
+                authcore::AuthError::ProviderNotFound { third_party_id }
+            }
+            AuthError::DuplicateProvider { third_party_id, .. } => {
+                authcore::AuthError::DuplicateProvider { third_party_id }
+            }
+            AuthError::FirstFactorNotAllowed { detail, .. } => {
+                authcore::AuthError::FirstFactorNotAllowed { message: detail }
+            }
+            AuthError::InvalidPaginationToken { .. } => authcore::AuthError::InvalidPaginationToken,
+            AuthError::Storage { detail, .. } => authcore::AuthError::Storage { message: detail },
+            AuthError::Internal { detail, .. } => authcore::AuthError::Internal { message: detail },
+            AuthError::Host { detail, .. } => authcore::AuthError::Host { message: detail },
+        }
+    }
+}
+
+/// A host exception that is not an `AuthException` (or a failure of the callback machinery itself).
+impl From<uniffi::UnexpectedUniFFICallbackError> for AuthError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        AuthError::host(e.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> Vec<authcore::AuthError> {
+        use authcore::AuthError as C;
+        vec![
+            C::InvalidInput {
+                field: "f".into(),
+                message: "m".into(),
+            },
+            C::EmptyField { field: "f".into() },
+            C::FieldTooLong {
+                field: "f".into(),
+                max: 256,
+            },
+            C::InvalidEmail {
+                message: "m".into(),
+            },
+            C::InvalidTenantId {
+                message: "m".into(),
+            },
+            C::TenantNotFound {
+                tenant_id: "t".into(),
+            },
+            C::UnknownUserId {
+                user_id: "u".into(),
+            },
+            C::CannotDeletePublicTenant,
+            C::ProviderNotFound {
+                third_party_id: "p".into(),
+            },
+            C::DuplicateProvider {
+                third_party_id: "p".into(),
+            },
+            C::FirstFactorNotAllowed {
+                message: "m".into(),
+            },
+            C::InvalidPaginationToken,
+            C::Storage {
+                message: "m".into(),
+            },
+            C::Internal {
+                message: "m".into(),
+            },
+            C::Host {
+                message: "m".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_core_error_round_trips_with_its_code_and_message() {
+        for e in all() {
+            let b = AuthError::from(e.clone());
+            assert_eq!(b.code(), e.code());
+            assert!(b.to_string().contains(&e.to_string()), "{b} / {e}");
+            assert_eq!(authcore::AuthError::from(b), e);
+        }
+    }
+
+    #[test]
+    fn an_unexpected_host_exception_is_host_error() {
+        let e = AuthError::from(uniffi::UnexpectedUniFFICallbackError {
+            reason: "java.lang.IllegalStateException: boom".into(),
+        });
+        assert_eq!(e.code(), "HOST_ERROR");
+        assert!(e.to_string().contains("boom"));
+    }
+}

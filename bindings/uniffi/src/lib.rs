@@ -1,0 +1,27 @@
+//! Kotlin and Swift binding of authcore (uniffi 0.32, proc macros). Thin by design: convert, call, map errors.
+//!
+//! * `client`: the `AuthCore` handle (`AuthCore.open(...)`), `UserContext`, `Hooks`.
+//! * `types`: records and enums mirroring the core's, with exhaustive conversions both ways.
+//! * `error`: the one mapping between core errors and `AuthException` (Kotlin) / `AuthError` (Swift).
+//! * `hooks`: the `Functions` / `Apis` traits (host overrides in, `original` out).
+//! * `events`: host event handlers.
+//! * `bench`: the Rust half of `scripts/bench-kotlin` (same call, no FFI).
+//!
+//! No async runtime is needed: the core's futures do no I/O of their own (SQLite calls are synchronous), so
+//! they run on whatever thread the host polls them from (a Kotlin coroutine dispatcher, a Swift task).
+
+uniffi::setup_scaffolding!("authcore");
+
+mod bench;
+pub mod client;
+pub mod error;
+pub mod events;
+pub mod hooks;
+pub mod types;
+
+pub use client::{AuthCore, Hooks, UserContext};
+pub use error::AuthError;
+pub use events::{EventHandler, EventSubscription};
+pub use hooks::{
+    Apis, ApisOverride, Functions, FunctionsOverride, OriginalApis, OriginalFunctions,
+};
