@@ -610,8 +610,7 @@ impl RecipeFunctions for CoreFunctions {
         let inner = self.inner()?;
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         let pid = ids::validate_user_id("primaryUserId", primary_user_id)?;
-        let (result, _effects) =
-            inner.write(ctx, |tx| linking::link_accounts(tx, rid, pid, false))?;
+        let result = inner.write(ctx, |tx| linking::link_accounts(tx, rid, pid, false))?;
         // The SDK's linkAccounts: propagate verification from same-email members, then `onAccountLinked`.
         if let LinkAccountsResult::Ok {
             accounts_already_linked: false,
@@ -641,7 +640,6 @@ impl RecipeFunctions for CoreFunctions {
         let pid = ids::validate_user_id("primaryUserId", primary_user_id)?;
         self.inner()?
             .write(ctx, |tx| linking::link_accounts(tx, rid, pid, true))
-            .map(|(r, _)| r)
     }
 
     async fn unlink_account(
@@ -652,7 +650,6 @@ impl RecipeFunctions for CoreFunctions {
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
             .write(ctx, |tx| linking::unlink_account(tx, rid))
-            .map(|(r, _)| r)
     }
 
     async fn delete_user(
@@ -941,7 +938,7 @@ impl CoreFunctions {
         let users = fns
             .list_users_by_account_info(&valid.tenant_id, &info, true, ctx)
             .await?;
-        let Some(primary) = policy::the_primary(&users)? else {
+        let Some(primary) = policy::single_primary(&users)? else {
             return Ok(None);
         };
         let new_info = NewAccountInfo {
@@ -978,12 +975,9 @@ impl CoreFunctions {
                 return Ok(Step::Rollback(None));
             };
             match linking::link_accounts(tx, &recipe_user_id, &primary_id, false)? {
-                Step::Commit((
-                    LinkAccountsResult::Ok {
-                        user: Some(user), ..
-                    },
-                    _,
-                )) => Ok(Step::Commit(Some((user, recipe_user_id)))),
+                Step::Commit(LinkAccountsResult::Ok {
+                    user: Some(user), ..
+                }) => Ok(Step::Commit(Some((user, recipe_user_id)))),
                 _ => Ok(Step::Rollback(None)),
             }
         })?;

@@ -192,7 +192,8 @@ fn first_lm(user: &User) -> Result<&LoginMethod> {
         .ok_or_else(|| AuthError::internal("user without login methods"))
 }
 
-fn single_primary(users: &[User]) -> Result<Option<&User>> {
+/// The single primary user among `users`, if any (two would break U3).
+pub(crate) fn single_primary(users: &[User]) -> Result<Option<&User>> {
     let mut primaries = users.iter().filter(|u| u.is_primary_user);
     let first = primaries.next();
     if primaries.next().is_some() {
@@ -422,11 +423,6 @@ pub(crate) fn link_allowed(
         return Err(LinkingReason::PrimaryEmailNotVerified);
     }
     Ok(LinkingReason::VerifiedEmailMatch)
-}
-
-/// The single primary user among `users`, if any (two would break U3).
-pub(crate) fn the_primary(users: &[User]) -> Result<Option<&User>> {
-    single_primary(users)
 }
 
 pub(crate) fn linking_explanation(

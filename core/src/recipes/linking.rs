@@ -82,13 +82,6 @@ pub enum UnlinkAccountResult {
     },
 }
 
-/// What a write did besides its result, for events and session bookkeeping.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Effects {
-    pub revoked_sessions: Vec<String>,
-    pub deleted_recipe_users: Vec<String>,
-}
-
 pub(crate) fn create_primary_user(
     tx: &mut Tx<'_>,
     recipe_user_id: &str,
@@ -160,14 +153,14 @@ pub(crate) fn link_accounts(
     recipe_user_id: &str,
     primary_user_id: &str,
     dry_run: bool,
-) -> TxResult<Step<(LinkAccountsResult, Effects)>> {
+) -> TxResult<Step<LinkAccountsResult>> {
     // Both ids must exist before anything else is reported (spec D7).
     let row =
         tx.s.recipe_user(recipe_user_id)?
             .ok_or_else(|| unknown_user(recipe_user_id))?;
     let target = Group::load_by_user_id(tx, primary_user_id)?
         .ok_or_else(|| unknown_user(primary_user_id))?;
-    let done = |r: LinkAccountsResult| Ok(Step::Rollback((r, Effects::default())));
+    let done = |r: LinkAccountsResult| Ok(Step::Rollback(r));
     if !target.is_primary {
         return done(LinkAccountsResult::InputUserIsNotAPrimaryUser);
     }
@@ -213,7 +206,8 @@ pub(crate) fn link_accounts(
         });
     }
     // The linked user's sessions carry its old user id: revoke them (spec §4.3 step 6, §6).
-    let revoked_sessions = sessions::revoke_for_recipe_users(
+    // (Each revoked session is reported by its own `signOut` event.)
+    sessions::revoke_for_recipe_users(
         tx,
         &[recipe_user_id.to_string()],
         None,
@@ -247,23 +241,16 @@ pub(crate) fn link_accounts(
             json!({"user": user, "account": account}),
         );
     }
-    let effects = Effects {
-        revoked_sessions,
-        ..Effects::default()
-    };
-    Ok(Step::Commit((
-        LinkAccountsResult::Ok {
-            accounts_already_linked: false,
-            user: Some(user),
-        },
-        effects,
-    )))
+    Ok(Step::Commit(LinkAccountsResult::Ok {
+        accounts_already_linked: false,
+        user: Some(user),
+    }))
 }
 
 pub(crate) fn unlink_account(
     tx: &mut Tx<'_>,
     recipe_user_id: &str,
-) -> TxResult<Step<(UnlinkAccountResult, Effects)>> {
+) -> TxResult<Step<UnlinkAccountResult>> {
     let row =
         tx.s.recipe_user(recipe_user_id)?
             .ok_or_else(|| unknown_user(recipe_user_id))?;
@@ -272,29 +259,18 @@ pub(crate) fn unlink_account(
             was_recipe_user_deleted: false,
             was_linked: false,
         };
-        return Ok(Step::Rollback((r, Effects::default())));
+        return Ok(Step::Rollback(r));
     }
     let group_id = row.primary_or_recipe_user_id.clone();
     let group = Group::load(tx, &group_id)?.ok_or_else(|| unknown_user(recipe_user_id))?;
     let ids = [recipe_user_id.to_string()];
-    let mut effects = Effects {
-        revoked_sessions: sessions::revoke_for_recipe_users(
-            tx,
-            &ids,
-            None,
-            RevokeReason::AccountUnlinked,
-        )?,
-        ..Default::default()
-    };
+    sessions::revoke_for_recipe_users(tx, &ids, None, RevokeReason::AccountUnlinked)?;
     let deleted = group_id == recipe_user_id && group.members.len() > 1;
     let tenant = group.tenant_of(recipe_user_id);
     if deleted {
         // The primary of a bigger group: keeping it as a standalone user would give two users one id, so its
         // login method is deleted and the group keeps the id (spec §4.4, D13).
         tx.s.delete_recipe_user(recipe_user_id)?;
-        effects
-            .deleted_recipe_users
-            .push(recipe_user_id.to_string());
     } else {
         tx.s.set_group(recipe_user_id, recipe_user_id, false)?;
     }
@@ -321,7 +297,7 @@ pub(crate) fn unlink_account(
         was_recipe_user_deleted: deleted,
         was_linked: true,
     };
-    Ok(Step::Commit((r, effects)))
+    Ok(Step::Commit(r))
 }
 
 /// Deletes a user (spec §4.5). An unknown id is not an error, as in the CDI.
@@ -329,9 +305,9 @@ pub(crate) fn delete_user(
     tx: &mut Tx<'_>,
     user_id: &str,
     remove_all_linked_accounts: bool,
-) -> TxResult<Step<Effects>> {
+) -> TxResult<Step<()>> {
     let Some(group) = Group::load_by_user_id(tx, user_id)? else {
-        return Ok(Step::Rollback(Effects::default()));
+        return Ok(Step::Rollback(()));
     };
     let doomed: Vec<String> = if remove_all_linked_accounts || group.members.len() == 1 {
         group
@@ -346,10 +322,9 @@ pub(crate) fn delete_user(
             .unwrap_or_default()
     };
     if doomed.is_empty() {
-        return Ok(Step::Rollback(Effects::default()));
+        return Ok(Step::Rollback(()));
     }
-    let revoked_sessions =
-        sessions::revoke_for_recipe_users(tx, &doomed, None, RevokeReason::UserDeleted)?;
+    sessions::revoke_for_recipe_users(tx, &doomed, None, RevokeReason::UserDeleted)?;
     for id in &doomed {
         tx.s.delete_recipe_user(id)?;
     }
@@ -371,10 +346,7 @@ pub(crate) fn delete_user(
             .collect(),
     };
     reservations::sync(tx, &remaining.id, &reservations::desired(&remaining))?;
-    Ok(Step::Commit(Effects {
-        revoked_sessions,
-        deleted_recipe_users: doomed,
-    }))
+    Ok(Step::Commit(()))
 }
 
 pub(crate) fn get_user(tx: &mut Tx<'_>, user_id: &str) -> TxResult<Option<User>> {

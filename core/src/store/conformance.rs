@@ -76,6 +76,10 @@ pub fn run_all(make: &dyn Fn() -> Arc<dyn Store>) {
     }
 }
 
+fn member_ids(rows: Vec<super::RecipeUserRow>) -> Vec<String> {
+    rows.into_iter().map(|r| r.recipe_user_id).collect()
+}
+
 fn tp(id: &str, uid: &str) -> ThirdPartyInfo {
     ThirdPartyInfo {
         id: id.into(),
@@ -141,10 +145,11 @@ fn u1_violation_is_typed(store: &dyn Store) {
         StoreError::UniqueViolation(Constraint::ThirdPartyInTenant)
     );
     assert_eq!(
-        tx.third_party_user_in_tenant("public", &tp("g", "1"))
-            .expect("lookup")
-            .as_deref(),
-        Some("u1")
+        member_ids(
+            tx.group_of_third_party_user("public", &tp("g", "1"))
+                .expect("lookup")
+        ),
+        vec!["u1"]
     );
 }
 
@@ -206,6 +211,14 @@ fn group_id_survives(store: &dyn Store) {
     let mut tx = store.write().expect("write tx");
     tx.set_group("p", "p", true).expect("primary");
     tx.set_group("m", "p", true).expect("link");
+    assert_eq!(
+        member_ids(
+            tx.group_of_third_party_user("public", &tp("h", "1"))
+                .expect("by provider")
+        ),
+        vec!["p", "m"],
+        "the provider lookup returns the whole group, in timeJoined order"
+    );
     tx.delete_recipe_user("p").expect("delete primary row");
     assert_eq!(
         tx.group_id_of("p").expect("by primary id").as_deref(),
@@ -247,11 +260,16 @@ fn lookups_are_per_tenant(store: &dyn Store) {
     add_user(store, "u1", "t1", &tp("g", "1"), "a@x.com", 2);
     let mut tx = store.read().expect("read");
     assert_eq!(
-        tx.third_party_user_in_tenant("t1", &tp("g", "1"))
-            .expect("l")
-            .as_deref(),
-        Some("u1")
+        member_ids(
+            tx.group_of_third_party_user("t1", &tp("g", "1"))
+                .expect("l")
+        ),
+        vec!["u1"]
     );
+    assert!(tx
+        .group_of_third_party_user("t2", &tp("g", "1"))
+        .expect("l")
+        .is_empty());
     assert_eq!(
         tx.group_ids_by_email("public", "a@x.com").expect("l"),
         vec!["u0".to_string()]

@@ -145,12 +145,6 @@ pub trait StoreTx {
     ) -> StoreResult<Vec<RecipeUserRow>>;
     /// True if the id is used as a recipe user id or a group id.
     fn user_id_taken(&mut self, user_id: &str) -> StoreResult<bool>;
-    /// U1 lookup: the third-party recipe user holding `tp` in `tenant_id`.
-    fn third_party_user_in_tenant(
-        &mut self,
-        tenant_id: &str,
-        tp: &ThirdPartyInfo,
-    ) -> StoreResult<Option<String>>;
     fn insert_third_party_user(&mut self, user: &NewRecipeUser<'_>) -> StoreResult<()>;
     fn set_email(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<()>;
     fn set_group(

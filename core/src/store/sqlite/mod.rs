@@ -370,23 +370,6 @@ impl StoreTx for SqliteTx<'_> {
         Ok(self.group_id_of(user_id)?.is_some())
     }
 
-    fn third_party_user_in_tenant(
-        &mut self,
-        tenant_id: &str,
-        tp: &ThirdPartyInfo,
-    ) -> StoreResult<Option<String>> {
-        let mut stmt = self
-            .c()
-            .prepare_cached(
-                "SELECT recipe_user_id FROM recipe_user_tenants \
-                 WHERE tenant_id = ?1 AND third_party_id = ?2 AND third_party_user_id = ?3",
-            )
-            .map_err(map_err)?;
-        stmt.query_row(params![tenant_id, tp.id, tp.user_id], |r| r.get(0))
-            .optional()
-            .map_err(map_err)
-    }
-
     fn insert_third_party_user(&mut self, u: &NewRecipeUser<'_>) -> StoreResult<()> {
         let c = self.c();
         c.prepare_cached(
@@ -873,38 +856,36 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn list_events(&mut self, f: &EventFilter, limit: usize) -> StoreResult<Vec<EventRow>> {
+        // A user or tenant filter starts from the audit index (rowid lookups); otherwise scan in seq order.
         let key = match (&f.user_id, &f.tenant_id) {
             (Some(u), _) => Some(format!("u:{u}")),
             (None, Some(t)) => Some(format!("t:{t}")),
             (None, None) => None,
         };
         let source = if key.is_some() {
-            "(SELECT o.* FROM event_audit_index i JOIN event_outbox o ON o.seq = i.seq WHERE i.key = ?7 \
-              AND i.seq > COALESCE(?5, 0))"
+            "(SELECT o.* FROM event_audit_index i JOIN event_outbox o ON o.seq = i.seq \
+              WHERE i.key = ?7 AND i.seq > COALESCE(?5, 0))"
         } else {
             "event_outbox"
         };
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM {source} WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR tenant_id = ?2) \
-             AND (?3 IS NULL OR time >= ?3) AND (?4 IS NULL OR time <= ?4) AND (?5 IS NULL OR seq > ?5) \
-             AND (?7 IS NULL OR ?7 IS NOT NULL) ORDER BY seq LIMIT ?6"
-            // (the last condition only keeps ?7 bound in both shapes of the query)
+            "SELECT {EVENT_COLUMNS} FROM {source} WHERE (?1 IS NULL OR user_id = ?1) \
+             AND (?2 IS NULL OR tenant_id = ?2) AND (?3 IS NULL OR time >= ?3) AND (?4 IS NULL OR time <= ?4) \
+             AND (?5 IS NULL OR seq > ?5) ORDER BY seq LIMIT ?6"
         );
         let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
-        let rows = stmt
-            .query_map(
-                params![
-                    f.user_id,
-                    f.tenant_id,
-                    f.since,
-                    f.until,
-                    f.after_seq,
-                    limit as i64,
-                    key
-                ],
+        let (user, tenant, limit) = (&f.user_id, &f.tenant_id, limit as i64);
+        let rows = match &key {
+            Some(k) => stmt.query_map(
+                params![user, tenant, f.since, f.until, f.after_seq, limit, k],
                 read_event,
-            )
-            .map_err(map_err)?;
+            ),
+            None => stmt.query_map(
+                params![user, tenant, f.since, f.until, f.after_seq, limit],
+                read_event,
+            ),
+        }
+        .map_err(map_err)?;
         collect(rows)
     }
 
