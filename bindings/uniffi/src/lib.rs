@@ -5,6 +5,7 @@
 //! * `error`: the one mapping between core errors and `AuthException` (Kotlin) / `AuthError` (Swift).
 //! * `hooks`: the `Functions` / `Apis` traits (host overrides in, `original` out).
 //! * `events`: host event handlers.
+//! * `jvm_fast_path`: the JNI call path of the Kotlin facade (one JNI call per operation instead of JNA).
 //! * `bench`: the Rust half of `scripts/bench-kotlin` (same call, no FFI).
 //!
 //! No async runtime is needed: the core's futures do no I/O of their own (SQLite calls are synchronous), so
@@ -17,6 +18,7 @@ pub mod client;
 pub mod error;
 pub mod events;
 pub mod hooks;
+mod jvm_fast_path;
 pub mod types;
 
 pub use client::{AuthCore, Hooks, UserContext};

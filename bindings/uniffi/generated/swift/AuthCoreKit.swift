@@ -602,6 +602,24 @@ fileprivate struct FfiConverterString: FfiConverter {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
 
 
 
@@ -9399,6 +9417,35 @@ public func benchDirectGetUserNs(auth: AuthCore, userId: String, iterations: UIn
 })
 }
 /**
+ * The operation names, in index order. The Kotlin facade resolves each name it uses once, at class load, and
+ * refuses to start when one is missing, so a facade and a library from different builds fail loudly.
+ */
+public func fastPathOps() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authcore_uniffi_fn_func_fast_path_ops(uniffiCallStatus
+    )
+})
+}
+/**
+ * Finishes a call the JNI path parked because it waited on host code (internal to the Kotlin facade).
+ */
+public func fastPathResume(token: UInt64)async  -> Data  {
+    return
+        try!  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_func_fast_path_resume(FfiConverterUInt64.lower(token)
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterData.lift,
+            errorHandler: nil
+            
+        )
+}
+/**
  * The event's name as it appears in JSON and in the audit log (`"createUser"`).
  */
 public func eventNameString(name: EventName) -> String  {
@@ -9426,6 +9473,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.contractVersionMismatch
     }
     if (uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns() != 22078) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_func_fast_path_ops() != 29063) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_func_fast_path_resume() != 37232) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_func_event_name_string() != 19608) {

@@ -956,6 +956,10 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns(
     ): Int
+    external fun uniffi_authcore_uniffi_checksum_func_fast_path_ops(
+    ): Int
+    external fun uniffi_authcore_uniffi_checksum_func_fast_path_resume(
+    ): Int
     external fun uniffi_authcore_uniffi_checksum_func_event_name_string(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_apis(
@@ -1329,6 +1333,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_authcore_uniffi_fn_func_bench_direct_get_user_ns(`auth`: Long,`userId`: RustBuffer.ByValue,`iterations`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): Double
+    external fun uniffi_authcore_uniffi_fn_func_fast_path_ops(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_authcore_uniffi_fn_func_fast_path_resume(`token`: Long,
+    ): Long
     external fun uniffi_authcore_uniffi_fn_func_event_name_string(`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_authcore_uniffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1451,6 +1459,12 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns() and 0xFFFF) != 22078) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_func_fast_path_ops() and 0xFFFF) != 29063) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_func_fast_path_resume() and 0xFFFF) != 37232) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_func_event_name_string() and 0xFFFF) != 19608) {
@@ -2170,6 +2184,25 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
         val byteBuf = toUtf8(value)
         buf.putInt(byteBuf.limit())
         buf.put(byteBuf)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
     }
 }
 
@@ -2916,1071 +2949,6 @@ public object FfiConverterTypeApisOverride: FfiConverter<ApisOverride, Long> {
     override fun allocationSize(value: ApisOverride) = 8UL
 
     override fun write(value: ApisOverride, buf: ByteBuffer) {
-        buf.putLong(lower(value))
-    }
-}
-
-
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
- * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
- */
-public interface AuthCoreInterface {
-    
-    /**
-     * The final (overridden) API functions, as one object.
-     */
-    fun `apis`(): Apis
-    
-    suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext? = null): AssociateUserToTenantResult
-    
-    suspend fun `canCreatePrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext? = null): CreatePrimaryUserResult
-    
-    suspend fun `canLinkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext? = null): LinkAccountsResult
-    
-    /**
-     * `access_token_payload_json`: a JSON object as text.
-     */
-    suspend fun `createNewSession`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `accessTokenPayloadJson`: kotlin.String = "{}", `userContext`: UserContext? = null): CreateNewSessionResult
-    
-    suspend fun `createOrUpdateTenant`(`tenantId`: kotlin.String, `config`: TenantConfigInput = TenantConfigInput(), `userContext`: UserContext? = null): CreateOrUpdateTenantResult
-    
-    suspend fun `createPrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext? = null): CreatePrimaryUserResult
-    
-    suspend fun `deleteTenant`(`tenantId`: kotlin.String, `userContext`: UserContext? = null): DeleteTenantResult
-    
-    suspend fun `deleteUser`(`userId`: kotlin.String, `removeAllLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null)
-    
-    /**
-     * Redelivers events whose delivery failed or that a crashed run left pending.
-     */
-    suspend fun `deliverPendingEvents`(): DeliveryReport
-    
-    suspend fun `disassociateUserFromTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext? = null): DisassociateUserFromTenantResult
-    
-    /**
-     * The final (overridden) recipe functions, as one object.
-     */
-    fun `functions`(): Functions
-    
-    suspend fun `getAllSessionHandlesForUser`(`userId`: kotlin.String, `fetchSessionsForAllLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null): List<kotlin.String>
-    
-    suspend fun `getSession`(`accessToken`: kotlin.String, `userContext`: UserContext? = null): GetSessionResult
-    
-    suspend fun `getTenant`(`tenantId`: kotlin.String, `userContext`: UserContext? = null): Tenant?
-    
-    /**
-     * The user with this id (any member's recipe user id or the primary id), or null.
-     */
-    suspend fun `getUser`(`userId`: kotlin.String, `userContext`: UserContext? = null): User?
-    
-    suspend fun `getUsers`(`input`: GetUsersInput = GetUsersInput(), `userContext`: UserContext? = null): GetUsersResult
-    
-    suspend fun `isEmailVerified`(`recipeUserId`: kotlin.String, `email`: kotlin.String? = null, `userContext`: UserContext? = null): kotlin.Boolean
-    
-    suspend fun `linkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext? = null): LinkAccountsResult
-    
-    suspend fun `listAllTenants`(`userContext`: UserContext? = null): List<Tenant>
-    
-    /**
-     * The audit log: past events by user, tenant and time, oldest first.
-     */
-    fun `listEvents`(`input`: ListEventsInput = ListEventsInput()): ListEventsResult
-    
-    suspend fun `listUsersByAccountInfo`(`tenantId`: kotlin.String, `accountInfo`: AccountInfo, `doUnionOfAccountInfo`: kotlin.Boolean = false, `userContext`: UserContext? = null): List<User>
-    
-    suspend fun `manuallyCreateOrUpdateUser`(`input`: SignInUpInput, `userContext`: UserContext? = null): ManuallyCreateOrUpdateUserResult
-    
-    suspend fun `revokeAllSessionsForUser`(`userId`: kotlin.String, `revokeSessionsForLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null): List<kotlin.String>
-    
-    suspend fun `revokeSession`(`sessionHandle`: kotlin.String, `userContext`: UserContext? = null): kotlin.Boolean
-    
-    /**
-     * Records pending delivery acknowledgements. Call before the process exits.
-     */
-    fun `shutdown`()
-    
-    suspend fun `signInUp`(`input`: SignInUpInput, `userContext`: UserContext? = null): SignInUpResult
-    
-    /**
-     * The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision.
-     */
-    suspend fun `signInUpPost`(`input`: SignInUpPostInput, `userContext`: UserContext? = null): SignInUpPostResult
-    
-    suspend fun `unlinkAccount`(`recipeUserId`: kotlin.String, `userContext`: UserContext? = null): UnlinkAccountResult
-    
-    suspend fun `unverifyEmail`(`recipeUserId`: kotlin.String, `email`: kotlin.String? = null, `userContext`: UserContext? = null)
-    
-    suspend fun `verifyEmail`(`input`: VerifyEmailInput, `userContext`: UserContext? = null): VerifyEmailResult
-    
-    companion object
-}
-
-/**
- * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
- */
-open class AuthCore: Disposable, AutoCloseable, AuthCoreInterface
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_authcore_uniffi_fn_free_authcore(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_authcore_uniffi_fn_clone_authcore(handle, status)
-        }
-    }
-
-    
-    /**
-     * The final (overridden) API functions, as one object.
-     */override fun `apis`(): Apis {
-            return FfiConverterTypeApis.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_apis(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext?) : AssociateUserToTenantResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeAssociateUserToTenantResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `canCreatePrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext?) : CreatePrimaryUserResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_can_create_primary_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeCreatePrimaryUserResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `canLinkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext?) : LinkAccountsResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_can_link_accounts(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterString.lower(`primaryUserId`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeLinkAccountsResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * `access_token_payload_json`: a JSON object as text.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createNewSession`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `accessTokenPayloadJson`: kotlin.String, `userContext`: UserContext?) : CreateNewSessionResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_create_new_session(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterString.lower(`accessTokenPayloadJson`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeCreateNewSessionResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createOrUpdateTenant`(`tenantId`: kotlin.String, `config`: TenantConfigInput, `userContext`: UserContext?) : CreateOrUpdateTenantResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_create_or_update_tenant(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterTypeTenantConfigInput.lower(`config`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeCreateOrUpdateTenantResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createPrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext?) : CreatePrimaryUserResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_create_primary_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeCreatePrimaryUserResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `deleteTenant`(`tenantId`: kotlin.String, `userContext`: UserContext?) : DeleteTenantResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_delete_tenant(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeDeleteTenantResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `deleteUser`(`userId`: kotlin.String, `removeAllLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext?) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_delete_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`userId`),
-        FfiConverterBoolean.lower(`removeAllLinkedAccounts`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Redelivers events whose delivery failed or that a crashed run left pending.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `deliverPendingEvents`() : DeliveryReport {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_deliver_pending_events(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeDeliveryReport.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `disassociateUserFromTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext?) : DisassociateUserFromTenantResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_disassociate_user_from_tenant(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeDisassociateUserFromTenantResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The final (overridden) recipe functions, as one object.
-     */override fun `functions`(): Functions {
-            return FfiConverterTypeFunctions.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_functions(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getAllSessionHandlesForUser`(`userId`: kotlin.String, `fetchSessionsForAllLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext?) : List<kotlin.String> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_all_session_handles_for_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`userId`),
-        FfiConverterBoolean.lower(`fetchSessionsForAllLinkedAccounts`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceString.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getSession`(`accessToken`: kotlin.String, `userContext`: UserContext?) : GetSessionResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_session(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`accessToken`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeGetSessionResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getTenant`(`tenantId`: kotlin.String, `userContext`: UserContext?) : Tenant? {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_tenant(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterOptionalTypeTenant.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The user with this id (any member's recipe user id or the primary id), or null.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getUser`(`userId`: kotlin.String, `userContext`: UserContext?) : User? {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`userId`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterOptionalTypeUser.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getUsers`(`input`: GetUsersInput, `userContext`: UserContext?) : GetUsersResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_users(
-                uniffiHandle,
-                
-        FfiConverterTypeGetUsersInput.lower(`input`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeGetUsersResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `isEmailVerified`(`recipeUserId`: kotlin.String, `email`: kotlin.String?, `userContext`: UserContext?) : kotlin.Boolean {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_is_email_verified(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterOptionalString.lower(`email`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_i8(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_i8(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_i8(future) },
-        // lift function
-        { FfiConverterBoolean.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `linkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext?) : LinkAccountsResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_link_accounts(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterString.lower(`primaryUserId`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeLinkAccountsResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `listAllTenants`(`userContext`: UserContext?) : List<Tenant> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_list_all_tenants(
-                uniffiHandle,
-                
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeTenant.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The audit log: past events by user, tenant and time, oldest first.
-     */
-    @Throws(AuthException::class)override fun `listEvents`(`input`: ListEventsInput): ListEventsResult {
-            return FfiConverterTypeListEventsResult.lift(
-    callWithHandle {
-    uniffiRustCallWithError(AuthException) { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_list_events(
-        it,
-        
-        FfiConverterTypeListEventsInput.lower(`input`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `listUsersByAccountInfo`(`tenantId`: kotlin.String, `accountInfo`: AccountInfo, `doUnionOfAccountInfo`: kotlin.Boolean, `userContext`: UserContext?) : List<User> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_list_users_by_account_info(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterTypeAccountInfo.lower(`accountInfo`),
-        FfiConverterBoolean.lower(`doUnionOfAccountInfo`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeUser.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `manuallyCreateOrUpdateUser`(`input`: SignInUpInput, `userContext`: UserContext?) : ManuallyCreateOrUpdateUserResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_manually_create_or_update_user(
-                uniffiHandle,
-                
-        FfiConverterTypeSignInUpInput.lower(`input`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeManuallyCreateOrUpdateUserResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `revokeAllSessionsForUser`(`userId`: kotlin.String, `revokeSessionsForLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext?) : List<kotlin.String> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_revoke_all_sessions_for_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`userId`),
-        FfiConverterBoolean.lower(`revokeSessionsForLinkedAccounts`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceString.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `revokeSession`(`sessionHandle`: kotlin.String, `userContext`: UserContext?) : kotlin.Boolean {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_revoke_session(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`sessionHandle`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_i8(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_i8(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_i8(future) },
-        // lift function
-        { FfiConverterBoolean.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Records pending delivery acknowledgements. Call before the process exits.
-     */
-    @Throws(AuthException::class)override fun `shutdown`()
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(AuthException) { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_shutdown(
-        it,
-        _status)
-}
-    }
-    
-    
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `signInUp`(`input`: SignInUpInput, `userContext`: UserContext?) : SignInUpResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_sign_in_up(
-                uniffiHandle,
-                
-        FfiConverterTypeSignInUpInput.lower(`input`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeSignInUpResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `signInUpPost`(`input`: SignInUpPostInput, `userContext`: UserContext?) : SignInUpPostResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_sign_in_up_post(
-                uniffiHandle,
-                
-        FfiConverterTypeSignInUpPostInput.lower(`input`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeSignInUpPostResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `unlinkAccount`(`recipeUserId`: kotlin.String, `userContext`: UserContext?) : UnlinkAccountResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_unlink_account(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeUnlinkAccountResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `unverifyEmail`(`recipeUserId`: kotlin.String, `email`: kotlin.String?, `userContext`: UserContext?) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_unverify_email(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterOptionalString.lower(`email`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `verifyEmail`(`input`: VerifyEmailInput, `userContext`: UserContext?) : VerifyEmailResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_verify_email(
-                uniffiHandle,
-                
-        FfiConverterTypeVerifyEmailInput.lower(`input`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeVerifyEmailResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-
-    
-
-
-    
-    companion object {
-        
-    /**
-     * Opens (or creates) the SQLite database at `path`, installs the hooks, applies event retention and
-     * redelivers events a previous run left pending.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-     suspend fun `open`(`path`: kotlin.String, `config`: AuthCoreConfig = AuthCoreConfig(), `hooks`: Hooks = Hooks()) : AuthCore {
-        return uniffiRustCallAsync(
-        UniffiLib.uniffi_authcore_uniffi_fn_constructor_authcore_open(
-        FfiConverterString.lower(`path`),
-        FfiConverterTypeAuthCoreConfig.lower(`config`),
-        FfiConverterTypeHooks.lower(`hooks`),),
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_u64(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_u64(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_u64(future) },
-        // lift function
-        { FfiConverterTypeAuthCore.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-        
-    }
-    
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAuthCore: FfiConverter<AuthCore, Long> {
-    override fun lower(value: AuthCore): Long {
-        return value.uniffiCloneHandle()
-    }
-
-    override fun lift(value: Long): AuthCore {
-        return AuthCore(UniffiWithHandle, value)
-    }
-
-    override fun read(buf: ByteBuffer): AuthCore {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: AuthCore) = 8UL
-
-    override fun write(value: AuthCore, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -6657,6 +5625,1071 @@ public object FfiConverterTypeFunctionsOverride: FfiConverter<FunctionsOverride,
     override fun allocationSize(value: FunctionsOverride) = 8UL
 
     override fun write(value: FunctionsOverride, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
+ */
+public interface NativeAuthCoreInterface {
+    
+    /**
+     * The final (overridden) API functions, as one object.
+     */
+    fun `apis`(): Apis
+    
+    suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext? = null): AssociateUserToTenantResult
+    
+    suspend fun `canCreatePrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext? = null): CreatePrimaryUserResult
+    
+    suspend fun `canLinkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext? = null): LinkAccountsResult
+    
+    /**
+     * `access_token_payload_json`: a JSON object as text.
+     */
+    suspend fun `createNewSession`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `accessTokenPayloadJson`: kotlin.String = "{}", `userContext`: UserContext? = null): CreateNewSessionResult
+    
+    suspend fun `createOrUpdateTenant`(`tenantId`: kotlin.String, `config`: TenantConfigInput = TenantConfigInput(), `userContext`: UserContext? = null): CreateOrUpdateTenantResult
+    
+    suspend fun `createPrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext? = null): CreatePrimaryUserResult
+    
+    suspend fun `deleteTenant`(`tenantId`: kotlin.String, `userContext`: UserContext? = null): DeleteTenantResult
+    
+    suspend fun `deleteUser`(`userId`: kotlin.String, `removeAllLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null)
+    
+    /**
+     * Redelivers events whose delivery failed or that a crashed run left pending.
+     */
+    suspend fun `deliverPendingEvents`(): DeliveryReport
+    
+    suspend fun `disassociateUserFromTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext? = null): DisassociateUserFromTenantResult
+    
+    /**
+     * The final (overridden) recipe functions, as one object.
+     */
+    fun `functions`(): Functions
+    
+    suspend fun `getAllSessionHandlesForUser`(`userId`: kotlin.String, `fetchSessionsForAllLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null): List<kotlin.String>
+    
+    suspend fun `getSession`(`accessToken`: kotlin.String, `userContext`: UserContext? = null): GetSessionResult
+    
+    suspend fun `getTenant`(`tenantId`: kotlin.String, `userContext`: UserContext? = null): Tenant?
+    
+    /**
+     * The user with this id (any member's recipe user id or the primary id), or null.
+     */
+    suspend fun `getUser`(`userId`: kotlin.String, `userContext`: UserContext? = null): User?
+    
+    suspend fun `getUsers`(`input`: GetUsersInput = GetUsersInput(), `userContext`: UserContext? = null): GetUsersResult
+    
+    suspend fun `isEmailVerified`(`recipeUserId`: kotlin.String, `email`: kotlin.String? = null, `userContext`: UserContext? = null): kotlin.Boolean
+    
+    suspend fun `linkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext? = null): LinkAccountsResult
+    
+    suspend fun `listAllTenants`(`userContext`: UserContext? = null): List<Tenant>
+    
+    /**
+     * The audit log: past events by user, tenant and time, oldest first.
+     */
+    fun `listEvents`(`input`: ListEventsInput = ListEventsInput()): ListEventsResult
+    
+    suspend fun `listUsersByAccountInfo`(`tenantId`: kotlin.String, `accountInfo`: AccountInfo, `doUnionOfAccountInfo`: kotlin.Boolean = false, `userContext`: UserContext? = null): List<User>
+    
+    suspend fun `manuallyCreateOrUpdateUser`(`input`: SignInUpInput, `userContext`: UserContext? = null): ManuallyCreateOrUpdateUserResult
+    
+    suspend fun `revokeAllSessionsForUser`(`userId`: kotlin.String, `revokeSessionsForLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null): List<kotlin.String>
+    
+    suspend fun `revokeSession`(`sessionHandle`: kotlin.String, `userContext`: UserContext? = null): kotlin.Boolean
+    
+    /**
+     * Records pending delivery acknowledgements. Call before the process exits.
+     */
+    fun `shutdown`()
+    
+    suspend fun `signInUp`(`input`: SignInUpInput, `userContext`: UserContext? = null): SignInUpResult
+    
+    /**
+     * The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision.
+     */
+    suspend fun `signInUpPost`(`input`: SignInUpPostInput, `userContext`: UserContext? = null): SignInUpPostResult
+    
+    suspend fun `unlinkAccount`(`recipeUserId`: kotlin.String, `userContext`: UserContext? = null): UnlinkAccountResult
+    
+    suspend fun `unverifyEmail`(`recipeUserId`: kotlin.String, `email`: kotlin.String? = null, `userContext`: UserContext? = null)
+    
+    suspend fun `verifyEmail`(`input`: VerifyEmailInput, `userContext`: UserContext? = null): VerifyEmailResult
+    
+    companion object
+}
+
+/**
+ * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
+ */
+open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_authcore_uniffi_fn_free_authcore(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_authcore_uniffi_fn_clone_authcore(handle, status)
+        }
+    }
+
+    
+    /**
+     * The final (overridden) API functions, as one object.
+     */override fun `apis`(): Apis {
+            return FfiConverterTypeApis.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_apis(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext?) : AssociateUserToTenantResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`tenantId`),
+        FfiConverterString.lower(`recipeUserId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeAssociateUserToTenantResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `canCreatePrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext?) : CreatePrimaryUserResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_can_create_primary_user(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`recipeUserId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCreatePrimaryUserResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `canLinkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext?) : LinkAccountsResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_can_link_accounts(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`recipeUserId`),
+        FfiConverterString.lower(`primaryUserId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeLinkAccountsResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * `access_token_payload_json`: a JSON object as text.
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `createNewSession`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `accessTokenPayloadJson`: kotlin.String, `userContext`: UserContext?) : CreateNewSessionResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_create_new_session(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`tenantId`),
+        FfiConverterString.lower(`recipeUserId`),
+        FfiConverterString.lower(`accessTokenPayloadJson`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCreateNewSessionResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `createOrUpdateTenant`(`tenantId`: kotlin.String, `config`: TenantConfigInput, `userContext`: UserContext?) : CreateOrUpdateTenantResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_create_or_update_tenant(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`tenantId`),
+        FfiConverterTypeTenantConfigInput.lower(`config`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCreateOrUpdateTenantResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `createPrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext?) : CreatePrimaryUserResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_create_primary_user(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`recipeUserId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCreatePrimaryUserResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `deleteTenant`(`tenantId`: kotlin.String, `userContext`: UserContext?) : DeleteTenantResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_delete_tenant(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`tenantId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeDeleteTenantResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `deleteUser`(`userId`: kotlin.String, `removeAllLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext?) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_delete_user(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`userId`),
+        FfiConverterBoolean.lower(`removeAllLinkedAccounts`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Redelivers events whose delivery failed or that a crashed run left pending.
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `deliverPendingEvents`() : DeliveryReport {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_deliver_pending_events(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeDeliveryReport.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `disassociateUserFromTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext?) : DisassociateUserFromTenantResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_disassociate_user_from_tenant(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`tenantId`),
+        FfiConverterString.lower(`recipeUserId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeDisassociateUserFromTenantResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The final (overridden) recipe functions, as one object.
+     */override fun `functions`(): Functions {
+            return FfiConverterTypeFunctions.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_functions(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `getAllSessionHandlesForUser`(`userId`: kotlin.String, `fetchSessionsForAllLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext?) : List<kotlin.String> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_all_session_handles_for_user(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`userId`),
+        FfiConverterBoolean.lower(`fetchSessionsForAllLinkedAccounts`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceString.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `getSession`(`accessToken`: kotlin.String, `userContext`: UserContext?) : GetSessionResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_session(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`accessToken`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeGetSessionResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `getTenant`(`tenantId`: kotlin.String, `userContext`: UserContext?) : Tenant? {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_tenant(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`tenantId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterOptionalTypeTenant.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The user with this id (any member's recipe user id or the primary id), or null.
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `getUser`(`userId`: kotlin.String, `userContext`: UserContext?) : User? {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_user(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`userId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterOptionalTypeUser.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `getUsers`(`input`: GetUsersInput, `userContext`: UserContext?) : GetUsersResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_users(
+                uniffiHandle,
+                
+        FfiConverterTypeGetUsersInput.lower(`input`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeGetUsersResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `isEmailVerified`(`recipeUserId`: kotlin.String, `email`: kotlin.String?, `userContext`: UserContext?) : kotlin.Boolean {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_is_email_verified(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`recipeUserId`),
+        FfiConverterOptionalString.lower(`email`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_i8(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_i8(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_i8(future) },
+        // lift function
+        { FfiConverterBoolean.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `linkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext?) : LinkAccountsResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_link_accounts(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`recipeUserId`),
+        FfiConverterString.lower(`primaryUserId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeLinkAccountsResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `listAllTenants`(`userContext`: UserContext?) : List<Tenant> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_list_all_tenants(
+                uniffiHandle,
+                
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeTenant.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The audit log: past events by user, tenant and time, oldest first.
+     */
+    @Throws(AuthException::class)override fun `listEvents`(`input`: ListEventsInput): ListEventsResult {
+            return FfiConverterTypeListEventsResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(AuthException) { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_list_events(
+        it,
+        
+        FfiConverterTypeListEventsInput.lower(`input`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `listUsersByAccountInfo`(`tenantId`: kotlin.String, `accountInfo`: AccountInfo, `doUnionOfAccountInfo`: kotlin.Boolean, `userContext`: UserContext?) : List<User> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_list_users_by_account_info(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`tenantId`),
+        FfiConverterTypeAccountInfo.lower(`accountInfo`),
+        FfiConverterBoolean.lower(`doUnionOfAccountInfo`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeUser.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `manuallyCreateOrUpdateUser`(`input`: SignInUpInput, `userContext`: UserContext?) : ManuallyCreateOrUpdateUserResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_manually_create_or_update_user(
+                uniffiHandle,
+                
+        FfiConverterTypeSignInUpInput.lower(`input`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeManuallyCreateOrUpdateUserResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `revokeAllSessionsForUser`(`userId`: kotlin.String, `revokeSessionsForLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext?) : List<kotlin.String> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_revoke_all_sessions_for_user(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`userId`),
+        FfiConverterBoolean.lower(`revokeSessionsForLinkedAccounts`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceString.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `revokeSession`(`sessionHandle`: kotlin.String, `userContext`: UserContext?) : kotlin.Boolean {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_revoke_session(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`sessionHandle`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_i8(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_i8(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_i8(future) },
+        // lift function
+        { FfiConverterBoolean.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Records pending delivery acknowledgements. Call before the process exits.
+     */
+    @Throws(AuthException::class)override fun `shutdown`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(AuthException) { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_shutdown(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `signInUp`(`input`: SignInUpInput, `userContext`: UserContext?) : SignInUpResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_sign_in_up(
+                uniffiHandle,
+                
+        FfiConverterTypeSignInUpInput.lower(`input`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSignInUpResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision.
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `signInUpPost`(`input`: SignInUpPostInput, `userContext`: UserContext?) : SignInUpPostResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_sign_in_up_post(
+                uniffiHandle,
+                
+        FfiConverterTypeSignInUpPostInput.lower(`input`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSignInUpPostResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `unlinkAccount`(`recipeUserId`: kotlin.String, `userContext`: UserContext?) : UnlinkAccountResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_unlink_account(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`recipeUserId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUnlinkAccountResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `unverifyEmail`(`recipeUserId`: kotlin.String, `email`: kotlin.String?, `userContext`: UserContext?) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_unverify_email(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`recipeUserId`),
+        FfiConverterOptionalString.lower(`email`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `verifyEmail`(`input`: VerifyEmailInput, `userContext`: UserContext?) : VerifyEmailResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_verify_email(
+                uniffiHandle,
+                
+        FfiConverterTypeVerifyEmailInput.lower(`input`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeVerifyEmailResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Opens (or creates) the SQLite database at `path`, installs the hooks, applies event retention and
+     * redelivers events a previous run left pending.
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+     suspend fun `open`(`path`: kotlin.String, `config`: AuthCoreConfig = AuthCoreConfig(), `hooks`: Hooks = Hooks()) : NativeAuthCore {
+        return uniffiRustCallAsync(
+        UniffiLib.uniffi_authcore_uniffi_fn_constructor_authcore_open(
+        FfiConverterString.lower(`path`),
+        FfiConverterTypeAuthCoreConfig.lower(`config`),
+        FfiConverterTypeHooks.lower(`hooks`),),
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_u64(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_u64(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_u64(future) },
+        // lift function
+        { FfiConverterTypeNativeAuthCore.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNativeAuthCore: FfiConverter<NativeAuthCore, Long> {
+    override fun lower(value: NativeAuthCore): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): NativeAuthCore {
+        return NativeAuthCore(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): NativeAuthCore {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: NativeAuthCore) = 8UL
+
+    override fun write(value: NativeAuthCore, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -11716,19 +11749,51 @@ public object FfiConverterMapStringTypeLinkingRule: FfiConverterRustBuffer<Map<k
          * Calls the core's `getUser(userId)` `iterations` times directly in Rust (no FFI) and returns the mean
          * nanoseconds per call.
          */
-    @Throws(AuthException::class) fun `benchDirectGetUserNs`(`auth`: AuthCore, `userId`: kotlin.String, `iterations`: kotlin.UInt): kotlin.Double {
+    @Throws(AuthException::class) fun `benchDirectGetUserNs`(`auth`: NativeAuthCore, `userId`: kotlin.String, `iterations`: kotlin.UInt): kotlin.Double {
             return FfiConverterDouble.lift(
     uniffiRustCallWithError(AuthException) { _status ->
     UniffiLib.uniffi_authcore_uniffi_fn_func_bench_direct_get_user_ns(
     
         
-        FfiConverterTypeAuthCore.lower(`auth`),
+        FfiConverterTypeNativeAuthCore.lower(`auth`),
         FfiConverterString.lower(`userId`),
         FfiConverterUInt.lower(`iterations`),_status)
 }
     )
     }
     
+
+        /**
+         * The operation names, in index order. The Kotlin facade resolves each name it uses once, at class load, and
+         * refuses to start when one is missing, so a facade and a library from different builds fail loudly.
+         */ fun `fastPathOps`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_func_fast_path_ops(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * Finishes a call the JNI path parked because it waited on host code (internal to the Kotlin facade).
+         */
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+     suspend fun `fastPathResume`(`token`: kotlin.ULong) : kotlin.ByteArray {
+        return uniffiRustCallAsync(
+        UniffiLib.uniffi_authcore_uniffi_fn_func_fast_path_resume(
+        FfiConverterULong.lower(`token`),),
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterByteArray.lift(it) },
+        // Error FFI converter
+        UniffiNullRustCallStatusErrorHandler,
+    )
+    }
 
         /**
          * The event's name as it appears in JSON and in the audit log (`"createUser"`).

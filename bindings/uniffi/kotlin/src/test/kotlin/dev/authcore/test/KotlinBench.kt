@@ -28,7 +28,7 @@ class KotlinBench {
         try {
             // Warm-up: JIT, JNA, SQLite caches.
             repeat(maxOf(calls / 10, 2_000)) { auth.getUser(id) }
-            benchDirectGetUserNs(auth, id, maxOf(calls / 10, 2_000).toUInt())
+            benchDirectGetUserNs(auth.native, id, maxOf(calls / 10, 2_000).toUInt())
 
             val rounds = 9
             val chunk = maxOf(calls / rounds, 1)
@@ -40,7 +40,7 @@ class KotlinBench {
                 val t0 = System.nanoTime()
                 repeat(chunk) { auth.getUser(id) }
                 kotlin.add((System.nanoTime() - t0).toDouble() / chunk)
-                rust.add(benchDirectGetUserNs(auth, id, chunk.toUInt()))
+                rust.add(benchDirectGetUserNs(auth.native, id, chunk.toUInt()))
                 // For context: the floor of one synchronous uniffi call with a string in and out (no engine work).
                 val t1 = System.nanoTime()
                 repeat(chunk) { ctx.getString(id) }
