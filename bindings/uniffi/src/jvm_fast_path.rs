@@ -74,8 +74,17 @@ fn encode_unit(result: Result<(), AuthError>) -> Reply {
     }
 }
 
-fn read<T: Lift<UniFfiTag>>(args: &mut &[u8], op: &str, name: &str) -> Result<T, String> {
-    T::try_read(args).map_err(|e| format!("{op}: cannot read argument `{name}`: {e}"))
+/// How an operation's argument is read from the facade's bytes.
+trait Arg {
+    type Value;
+    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<Self::Value, String>;
+}
+
+impl<T: Lift<UniFfiTag>> Arg for T {
+    type Value = T;
+    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<T, String> {
+        T::try_read(args).map_err(|e| format!("{op}: cannot read argument `{name}`: {e}"))
+    }
 }
 
 /// Declares the operations the facade may call, in one table: its name in Kotlin (the facade resolves names
@@ -89,7 +98,7 @@ macro_rules! operations {
             let mut index = 0;
             $(
                 if op == index {
-                    $(let $arg: $ty = read(args, $name, stringify!($arg))?;)*
+                    $(let $arg = <$ty as Arg>::take(args, $name, stringify!($arg))?;)*
                     if !args.is_empty() {
                         return Err(format!("{}: {} bytes of arguments left over", $name, args.len()));
                     }
@@ -105,7 +114,36 @@ macro_rules! operations {
     (@run unit $call:expr) => { encode_unit($call.await) };
 }
 
-type Ctx = Option<Arc<UserContext>>;
+/// The optional `UserContext` argument. Beside uniffi's own encoding (0: none; 1: a handle the caller cloned
+/// for us), the facade may send 2: a *borrowed* handle, which it keeps alive until this JNI call returns (it
+/// holds the object's call counter), so this side takes its own reference before the call starts. That
+/// saves the facade a JNA call (about 6 µs) per call with a context.
+struct Ctx;
+
+impl Arg for Ctx {
+    type Value = Option<Arc<UserContext>>;
+    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<Self::Value, String> {
+        let (&tag, rest) = args
+            .split_first()
+            .ok_or_else(|| format!("{op}: missing argument `{name}`"))?;
+        match tag {
+            0 | 1 => <Option<Arc<UserContext>> as Arg>::take(args, op, name),
+            2 => {
+                let raw: [u8; 8] = rest
+                    .get(..8)
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| format!("{op}: truncated argument `{name}`"))?;
+                *args = &rest[8..];
+                let handle = uniffi::Handle::from_raw_unchecked(u64::from_be_bytes(raw));
+                // SAFETY: the facade sent a handle of a live `UserContext` and keeps it alive (call counter
+                // held) until this JNI call returns; the reference taken here is ours.
+                let context: Arc<UserContext> = unsafe { handle.into_arc_borrowed() };
+                Ok(Some(context))
+            }
+            other => Err(format!("{op}: bad tag {other} for `{name}`")),
+        }
+    }
+}
 
 operations! {
     "signInUp" => value sign_in_up(input: SignInUpInput, user_context: Ctx);

@@ -178,7 +178,11 @@ class AuthCore private constructor(
 
     private suspend fun <T> call(op: Int, result: FfiConverter<T, *>?, args: Args.() -> Unit): T {
         val written = Args().apply(args)
-        var reply = withHandle { FastPath.call(it, op, written.array(), written.length()) }
+        var reply = try {
+            withHandle { FastPath.call(it, op, written.array(), written.length()) }
+        } finally {
+            written.releaseBorrowed()
+        }
         if (reply[0] == PENDING) {
             val token = ByteBuffer.wrap(reply, 1, 8).getLong()
             reply = try {
@@ -234,23 +238,82 @@ class AuthCore private constructor(
 internal class Args {
     private var buf: ByteBuffer = ByteBuffer.allocate(128)
 
-    fun <T> put(converter: FfiConverter<T, *>, value: T): Args {
-        val need = converter.allocationSize(value).toInt()
+    private fun ensure(need: Int) {
         if (buf.remaining() < need) {
             val bigger = ByteBuffer.allocate(maxOf(buf.capacity() * 2, buf.position() + need))
             buf.flip()
             bigger.put(buf)
             buf = bigger
         }
+    }
+
+    fun <T> put(converter: FfiConverter<T, *>, value: T): Args {
+        ensure(converter.allocationSize(value).toInt())
         converter.write(value, buf)
         return this
     }
 
+    private var borrowed: UserContext? = null
+
     fun str(value: String) = put(FfiConverterString, value)
     fun bool(value: Boolean) = put(FfiConverterBoolean, value)
-    fun ctx(value: UserContext?) = put(FfiConverterOptionalTypeUserContext, value)
+
+    /** A borrowed handle (tag 2) when [ContextHandles] works, uniffi's own encoding otherwise. */
+    fun ctx(value: UserContext?): Args {
+        if (value == null || !ContextHandles.available) return put(FfiConverterOptionalTypeUserContext, value)
+        val handle = ContextHandles.acquire(value)
+        borrowed = value
+        ensure(9)
+        buf.put(2).putLong(handle)
+        return this
+    }
+
+    /** After the JNI call: the native side holds its own reference by now. */
+    fun releaseBorrowed() {
+        borrowed?.let { ContextHandles.release(it) }
+        borrowed = null
+    }
+
     fun array(): ByteArray = buf.array()
     fun length(): Int = buf.position()
+}
+
+/**
+ * Lends a [UserContext]'s native handle for the length of one JNI call, without the JNA call of
+ * `uniffiCloneHandle()`: holds the object's call counter (so a concurrent `close()` cannot free it), reads
+ * the handle, and the native side takes its own reference. Reads the generated class's private fields, so it
+ * checks them once and, if uniffi's layout ever differs, stays off (`available = false`) and the facade uses
+ * uniffi's own encoding.
+ */
+internal object ContextHandles {
+    private val fields = runCatching {
+        val c = UserContext::class.java
+        Triple(c.getDeclaredField("handle"), c.getDeclaredField("callCounter"), c.getDeclaredField("cleanable"))
+            .also { (h, n, k) ->
+                check(h.type == java.lang.Long.TYPE && n.type == AtomicLong::class.java && k.type == UniffiCleaner.Cleanable::class.java)
+                h.isAccessible = true
+                n.isAccessible = true
+                k.isAccessible = true
+            }
+    }.getOrNull()
+    val available = fields != null
+
+    fun acquire(context: UserContext): Long {
+        val (handle, counter, _) = fields!!
+        val calls = counter.get(context) as AtomicLong
+        do {
+            val c = calls.get()
+            check(c != 0L) { "UserContext has already been destroyed" }
+        } while (!calls.compareAndSet(c, c + 1))
+        return handle.getLong(context)
+    }
+
+    fun release(context: UserContext) {
+        val (_, counter, cleanable) = fields!!
+        if ((counter.get(context) as AtomicLong).decrementAndGet() == 0L) {
+            (cleanable.get(context) as UniffiCleaner.Cleanable?)?.clean()
+        }
+    }
 }
 
 /** Operation indexes, resolved by name once from the native library (see `jvm_fast_path.rs`). */

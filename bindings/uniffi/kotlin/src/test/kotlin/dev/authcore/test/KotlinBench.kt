@@ -35,6 +35,8 @@ class KotlinBench {
             val kotlin = ArrayList<Double>()
             val rust = ArrayList<Double>()
             val floor = ArrayList<Double>()
+            val withCtx = ArrayList<Double>()
+            val jna = ArrayList<Double>()
             val ctx = UserContext()
             repeat(rounds) {
                 val t0 = System.nanoTime()
@@ -45,6 +47,12 @@ class KotlinBench {
                 val t1 = System.nanoTime()
                 repeat(chunk) { ctx.getString(id) }
                 floor.add((System.nanoTime() - t1).toDouble() / chunk)
+                val t2 = System.nanoTime()
+                repeat(chunk) { auth.getUser(id, ctx) }
+                withCtx.add((System.nanoTime() - t2).toDouble() / chunk)
+                val t3 = System.nanoTime()
+                repeat(chunk / 10) { auth.native.getUser(id) }
+                jna.add((System.nanoTime() - t3).toDouble() / (chunk / 10))
             }
             ctx.close()
             check(eventNameString(EventName.SIGN_IN) == "signIn")
@@ -57,6 +65,7 @@ class KotlinBench {
             println(String.format("kotlin (suspend, via uniffi/JNA): %8.2f us/call   rounds: %s", kt / 1000, kotlin.joinToString { String.format("%.2f", it / 1000) }))
             println(String.format("rust   (direct, same process):   %8.2f us/call   rounds: %s", rs / 1000, rust.joinToString { String.format("%.2f", it / 1000) }))
             println(String.format("for context, one sync uniffi call (UserContext.getString): %.2f us/call", fl / 1000))
+            println(String.format("with a userContext: %.2f us/call; generated JNA path (native.getUser): %.2f us/call", withCtx.sorted()[rounds / 2] / 1000, jna.sorted()[rounds / 2] / 1000))
             println(String.format("overhead per call: %.2f us (target <= %.1f us): %s", overhead / 1000, targetNs / 1000, verdict))
             if (check) assertTrue(overhead <= targetNs, "overhead ${overhead / 1000} us > ${targetNs / 1000} us")
         } finally {
