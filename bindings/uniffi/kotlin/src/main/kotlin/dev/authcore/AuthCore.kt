@@ -227,10 +227,11 @@ class AuthCore private constructor(
 
         /**
          * Opens (or creates) the SQLite database at `path`, installs the hooks, applies event retention and
-         * redelivers events a previous run left pending.
+         * redelivers events a previous run left pending. Every hook is wrapped so that a `kotlin.Error` it
+         * throws reaches the caller as `AuthException.Host` instead of leaving the call waiting ([HostThrowable]).
          */
         suspend fun open(path: String, config: AuthCoreConfig = AuthCoreConfig(), hooks: Hooks = Hooks()): AuthCore =
-            AuthCore(NativeAuthCore.open(path, config, hooks))
+            AuthCore(NativeAuthCore.open(path, config, HostGuard.hooks(hooks)))
     }
 }
 

@@ -13,8 +13,10 @@ import java.nio.file.Files
 
 /**
  * Benchmark (not a test; Surefire excludes it unless asked: scripts/bench-kotlin): the overhead of a trivial call
- * from Kotlin, `getUser` of an unknown id (a suspend call through uniffi/JNA), against the same core call made
- * directly in Rust, in the same process. Rounds alternate the two sides; the medians are compared.
+ * from Kotlin, `getUser` of an unknown id (a suspend call of the `AuthCore` facade, one JNI call), against the
+ * same core call made directly in Rust, in the same process. Rounds alternate the two sides; the medians are
+ * compared. For context it also prints the same call with a userContext, the generated JNA path
+ * (`native.getUser`) and one synchronous JNA call.
  */
 class KotlinBench {
     @Test
@@ -62,7 +64,7 @@ class KotlinBench {
             val overhead = kt - rs
             val verdict = if (overhead <= targetNs) "PASS" else "FAIL"
             println("== kotlin bench: getUser(unknown id), $rounds rounds x $chunk calls per side")
-            println(String.format("kotlin (suspend, via uniffi/JNA): %8.2f us/call   rounds: %s", kt / 1000, kotlin.joinToString { String.format("%.2f", it / 1000) }))
+            println(String.format("kotlin (AuthCore, suspend, JNI):  %8.2f us/call   rounds: %s", kt / 1000, kotlin.joinToString { String.format("%.2f", it / 1000) }))
             println(String.format("rust   (direct, same process):   %8.2f us/call   rounds: %s", rs / 1000, rust.joinToString { String.format("%.2f", it / 1000) }))
             println(String.format("for context, one sync uniffi call (UserContext.getString): %.2f us/call", fl / 1000))
             println(String.format("with a userContext: %.2f us/call; generated JNA path (native.getUser): %.2f us/call", withCtx.sorted()[rounds / 2] / 1000, jna.sorted()[rounds / 2] / 1000))

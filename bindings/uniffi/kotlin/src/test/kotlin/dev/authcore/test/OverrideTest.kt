@@ -87,7 +87,7 @@ class OverrideTest {
     }
 
     @Test
-    fun `delegation override changes one method only`() = runBlocking {
+    fun `delegation override changes one method only`(): Unit = runBlocking {
         val hidden = java.util.concurrent.atomic.AtomicReference("")
         val auth = open(functions = listOf(functions { HideUser(it, hidden) }), alv = false)
         val a = auth.signInUp(input("a")) as SignInUpResult.Ok
@@ -104,7 +104,7 @@ class OverrideTest {
     }
 
     @Test
-    fun `override inside the built-in flow - createPrimaryUser refusal changes manuallyCreateOrUpdateUser`() = runBlocking {
+    fun `override inside the built-in flow - createPrimaryUser refusal changes manuallyCreateOrUpdateUser`(): Unit = runBlocking {
         val calls = AtomicInteger()
         val refuse = functions { original ->
             object : Functions by original {
@@ -122,7 +122,7 @@ class OverrideTest {
     }
 
     @Test
-    fun `layers stack, later wraps earlier, and userContext is the caller's`() = runBlocking {
+    fun `layers stack, later wraps earlier, and userContext is the caller's`(): Unit = runBlocking {
         val order = Collections.synchronizedList(ArrayList<String>())
         val seen = Collections.synchronizedList(ArrayList<UserContext>())
         fun layer(name: String) = functions { original ->
@@ -147,7 +147,7 @@ class OverrideTest {
     }
 
     @Test
-    fun `events of a call made through an override are delivered once, after the outermost call`() = runBlocking {
+    fun `events of a call made through an override are delivered once, after the outermost call`(): Unit = runBlocking {
         val delivered = Collections.synchronizedList(ArrayList<String>())
         val seenInside = ArrayList<List<String>>()
         val handler = object : EventHandler {
@@ -175,7 +175,7 @@ class OverrideTest {
     }
 
     @Test
-    fun `a Kotlin exception in an override is a typed AuthException HOST_ERROR, and the engine keeps working`() = runBlocking {
+    fun `a Kotlin exception in an override is a typed AuthException HOST_ERROR, and the engine keeps working`(): Unit = runBlocking {
         val boom = functions { original ->
             object : Functions by original {
                 override suspend fun createPrimaryUser(recipeUserId: String, userContext: UserContext): CreatePrimaryUserResult =
@@ -197,7 +197,7 @@ class OverrideTest {
     }
 
     @Test
-    fun `an AuthException thrown by an override reaches the caller as the same variant`() = runBlocking {
+    fun `an AuthException thrown by an override reaches the caller as the same variant`(): Unit = runBlocking {
         val typed = functions { original ->
             object : Functions by original {
                 override suspend fun getUser(userId: String, userContext: UserContext): User? =
@@ -211,7 +211,7 @@ class OverrideTest {
     }
 
     @Test
-    fun `core errors are typed with their code and fields`() = runBlocking {
+    fun `core errors are typed with their code and fields`(): Unit = runBlocking {
         val auth = open()
         val e = assertThrows<AuthException.EmptyField> { runBlocking { auth.getUser("") } }
         assertEquals("EMPTY_FIELD", e.code())
@@ -221,7 +221,7 @@ class OverrideTest {
     }
 
     @Test
-    fun `a failing override factory makes open fail with an AuthException`() = runBlocking {
+    fun `a failing override factory makes open fail with an AuthException`(): Unit = runBlocking {
         val bad = object : FunctionsOverride {
             override fun apply(original: Functions): Functions =
                 throw AuthException.Host("HOST_ERROR", "factory failed", "factory failed")
@@ -233,7 +233,7 @@ class OverrideTest {
     }
 
     @Test
-    fun `api override by delegation changes getRedirectionURL`() = runBlocking {
+    fun `api override by delegation changes getRedirectionURL`(): Unit = runBlocking {
         val apis = object : ApisOverride {
             override fun apply(original: Apis): Apis = object : Apis by original {
                 override suspend fun getRedirectionUrl(context: RedirectContext, userContext: UserContext): String? =
@@ -253,7 +253,7 @@ class OverrideTest {
     }
 
     @Test
-    fun `a throwing event handler does not undo the operation and the event is redelivered`() = runBlocking {
+    fun `a throwing event handler does not undo the operation and the event is redelivered`(): Unit = runBlocking {
         val fail = java.util.concurrent.atomic.AtomicBoolean(true)
         val got = Collections.synchronizedList(ArrayList<String>())
         val handler = object : EventHandler {
@@ -272,7 +272,7 @@ class OverrideTest {
     }
 
     @Test
-    fun `concurrent calls through a suspending Kotlin override complete`() = runBlocking {
+    fun `concurrent calls through a suspending Kotlin override complete`(): Unit = runBlocking {
         val slow = functions { original ->
             object : Functions by original {
                 override suspend fun signInUp(input: SignInUpInput, userContext: UserContext): SignInUpResult {
