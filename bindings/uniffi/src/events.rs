@@ -12,7 +12,8 @@ use crate::error::AuthError;
 use crate::types::{Event, EventName};
 
 /// Reacts to auth events. Kotlin: `object : EventHandler { override suspend fun handle(event: Event) { ... } }`.
-#[uniffi::export(foreign)]
+/// Implemented by the host, or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
+#[uniffi::export(rust, foreign)]
 #[async_trait]
 pub trait EventHandler: Send + Sync {
     async fn handle(&self, event: Event) -> Result<(), AuthError>;

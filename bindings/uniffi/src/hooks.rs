@@ -201,14 +201,15 @@ pub trait Apis: Send + Sync {
     ) -> R<Option<String>>;
 }
 
-/// Builds one override layer of the recipe functions from `original` (the layer below).
-#[uniffi::export(foreign)]
+/// Builds one override layer of the recipe functions from `original` (the layer below). Implemented by the host,
+/// or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
+#[uniffi::export(rust, foreign)]
 pub trait FunctionsOverride: Send + Sync {
     fn apply(&self, original: Arc<dyn Functions>) -> R<Arc<dyn Functions>>;
 }
 
-/// Builds one override layer of the API functions from `original`.
-#[uniffi::export(foreign)]
+/// Builds one override layer of the API functions from `original` (host, or the Kotlin facade's JNI bridge).
+#[uniffi::export(rust, foreign)]
 pub trait ApisOverride: Send + Sync {
     fn apply(&self, original: Arc<dyn Apis>) -> R<Arc<dyn Apis>>;
 }

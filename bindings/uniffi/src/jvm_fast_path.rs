@@ -33,26 +33,26 @@ use crate::error::AuthError;
 use crate::types::*;
 use crate::UniFfiTag;
 
-const OK: u8 = 0;
-const ERR: u8 = 1;
-const PENDING: u8 = 2;
-const FAULT: u8 = 3;
+pub(crate) const OK: u8 = 0;
+pub(crate) const ERR: u8 = 1;
+pub(crate) const PENDING: u8 = 2;
+pub(crate) const FAULT: u8 = 3;
 
-type Reply = Vec<u8>;
-type Call = Pin<Box<dyn Future<Output = Reply> + Send>>;
+pub(crate) type Reply = Vec<u8>;
+pub(crate) type Call = Pin<Box<dyn Future<Output = Reply> + Send>>;
 
 /// Calls that waited on host code, by token, until the facade resumes (or discards) them.
-static PARKED: LazyLock<Mutex<HashMap<u64, Call>>> = LazyLock::new(Mutex::default);
+pub(crate) static PARKED: LazyLock<Mutex<HashMap<u64, Call>>> = LazyLock::new(Mutex::default);
 static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
 
-fn fault(message: &str) -> Reply {
+pub(crate) fn fault(message: &str) -> Reply {
     let mut reply = Vec::with_capacity(1 + message.len());
     reply.push(FAULT);
     reply.extend_from_slice(message.as_bytes());
     reply
 }
 
-fn encode<T: Lower<UniFfiTag>>(result: Result<T, AuthError>) -> Reply {
+pub(crate) fn encode<T: Lower<UniFfiTag>>(result: Result<T, AuthError>) -> Reply {
     let mut reply = Vec::with_capacity(128);
     match result {
         Ok(value) => {
@@ -67,7 +67,7 @@ fn encode<T: Lower<UniFfiTag>>(result: Result<T, AuthError>) -> Reply {
     reply
 }
 
-fn encode_unit(result: Result<(), AuthError>) -> Reply {
+pub(crate) fn encode_unit(result: Result<(), AuthError>) -> Reply {
     match result {
         Ok(()) => vec![OK],
         Err(e) => encode::<bool>(Err(e)),
@@ -75,7 +75,7 @@ fn encode_unit(result: Result<(), AuthError>) -> Reply {
 }
 
 /// How an operation's argument is read from the facade's bytes.
-trait Arg {
+pub(crate) trait Arg {
     type Value;
     fn take(args: &mut &[u8], op: &str, name: &str) -> Result<Self::Value, String>;
 }
@@ -118,7 +118,7 @@ macro_rules! operations {
 /// for us), the facade may send 2: a *borrowed* handle, which it keeps alive until this JNI call returns (it
 /// holds the object's call counter), so this side takes its own reference before the call starts. That
 /// saves the facade a JNA call (about 6 µs) per call with a context.
-struct Ctx;
+pub(crate) struct Ctx;
 
 impl Arg for Ctx {
     type Value = Option<Arc<UserContext>>;
@@ -199,7 +199,7 @@ pub async fn fast_path_resume(token: u64) -> Vec<u8> {
 
 /// Polls a call once with a no-op waker; when it is not finished, parks it and replies `PENDING`. Whoever
 /// resumes it polls it again with a real waker (every future the core awaits re-registers on each poll).
-fn run(mut call: Call) -> Reply {
+pub(crate) fn run(mut call: Call) -> Reply {
     let mut cx = Context::from_waker(Waker::noop());
     match call.as_mut().poll(&mut cx) {
         Poll::Ready(reply) => reply,
@@ -298,19 +298,25 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_call(
             Err(message) => fault(&message),
         }
     }))
-    .unwrap_or_else(|panic| {
-        let text = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "panic".to_string());
-        fault(&format!("panic in the engine: {text}"))
-    });
+    .unwrap_or_else(|panic| fault(&format!("panic in the engine: {}", panic_text(&*panic))));
     unsafe { vec_to_byte_array(env, &reply) }
 }
 
+/// The text of a caught panic.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
+}
+
 /// The first `length` bytes of a Java `byte[]` (clamped to the array's size).
-unsafe fn byte_array_to_vec(env: *mut JNIEnv, array: jbyteArray, length: jint) -> Vec<u8> {
+pub(crate) unsafe fn byte_array_to_vec(
+    env: *mut JNIEnv,
+    array: jbyteArray,
+    length: jint,
+) -> Vec<u8> {
     if array.is_null() {
         return Vec::new();
     }
@@ -330,7 +336,7 @@ unsafe fn byte_array_to_vec(env: *mut JNIEnv, array: jbyteArray, length: jint) -
     out
 }
 
-unsafe fn vec_to_byte_array(env: *mut JNIEnv, bytes: &[u8]) -> jbyteArray {
+pub(crate) unsafe fn vec_to_byte_array(env: *mut JNIEnv, bytes: &[u8]) -> jbyteArray {
     let functions = unsafe { &**env };
     let array = unsafe { (functions.v1_1.NewByteArray)(env, bytes.len() as jsize) };
     if !array.is_null() {

@@ -6,6 +6,7 @@
 //! * `hooks`: the `Functions` / `Apis` traits (host overrides in, `original` out).
 //! * `events`: host event handlers.
 //! * `jvm_fast_path`: the JNI call path of the Kotlin facade (one JNI call per operation instead of JNA).
+//! * `jvm_hooks`: Kotlin overrides and handlers over JNI upcalls (the facade's hooks).
 //! * `bench`: the Rust half of `scripts/bench-kotlin` (same call, no FFI).
 //!
 //! No async runtime is needed: the core's futures do no I/O of their own (SQLite calls are synchronous), so
@@ -19,6 +20,7 @@ pub mod error;
 pub mod events;
 pub mod hooks;
 mod jvm_fast_path;
+mod jvm_hooks;
 pub mod types;
 
 pub use client::{AuthCore, Hooks, UserContext};

@@ -931,7 +931,7 @@ public func FfiConverterTypeApis_lower(_ value: Apis) -> UInt64 {
 
 
 /**
- * Builds one override layer of the API functions from `original`.
+ * Builds one override layer of the API functions from `original` (host, or the Kotlin facade's JNI bridge).
  */
 public protocol ApisOverride: AnyObject, Sendable {
     
@@ -939,7 +939,7 @@ public protocol ApisOverride: AnyObject, Sendable {
     
 }
 /**
- * Builds one override layer of the API functions from `original`.
+ * Builds one override layer of the API functions from `original` (host, or the Kotlin facade's JNI bridge).
  */
 open class ApisOverrideImpl: ApisOverride, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1847,6 +1847,7 @@ public func FfiConverterTypeAuthCore_lower(_ value: AuthCore) -> UInt64 {
 
 /**
  * Reacts to auth events. Kotlin: `object : EventHandler { override suspend fun handle(event: Event) { ... } }`.
+ * Implemented by the host, or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
  */
 public protocol EventHandler: AnyObject, Sendable {
     
@@ -1855,6 +1856,7 @@ public protocol EventHandler: AnyObject, Sendable {
 }
 /**
  * Reacts to auth events. Kotlin: `object : EventHandler { override suspend fun handle(event: Event) { ... } }`.
+ * Implemented by the host, or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
  */
 open class EventHandlerImpl: EventHandler, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -4010,7 +4012,8 @@ public func FfiConverterTypeFunctions_lower(_ value: Functions) -> UInt64 {
 
 
 /**
- * Builds one override layer of the recipe functions from `original` (the layer below).
+ * Builds one override layer of the recipe functions from `original` (the layer below). Implemented by the host,
+ * or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
  */
 public protocol FunctionsOverride: AnyObject, Sendable {
     
@@ -4018,7 +4021,8 @@ public protocol FunctionsOverride: AnyObject, Sendable {
     
 }
 /**
- * Builds one override layer of the recipe functions from `original` (the layer below).
+ * Builds one override layer of the recipe functions from `original` (the layer below). Implemented by the host,
+ * or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
  */
 open class FunctionsOverrideImpl: FunctionsOverride, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -9446,6 +9450,27 @@ public func fastPathResume(token: UInt64)async  -> Data  {
         )
 }
 /**
+ * How many calls are in flight on the JNI paths: parked engine calls plus upcalls waiting for a suspended
+ * Kotlin hook (internal; the facade's tests check that nothing is left behind).
+ */
+public func fastPathInFlight() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authcore_uniffi_fn_func_fast_path_in_flight(uniffiCallStatus
+    )
+})
+}
+/**
+ * The hook operation names, in index order (internal to the Kotlin facade, which resolves them once).
+ */
+public func jvmHookOps() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authcore_uniffi_fn_func_jvm_hook_ops(uniffiCallStatus
+    )
+})
+}
+/**
  * The event's name as it appears in JSON and in the audit log (`"createUser"`).
  */
 public func eventNameString(name: EventName) -> String  {
@@ -9479,6 +9504,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_func_fast_path_resume() != 37232) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_func_fast_path_in_flight() != 48104) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_func_jvm_hook_ops() != 62125) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_func_event_name_string() != 19608) {

@@ -1006,6 +1006,18 @@ RustBuffer uniffi_authcore_uniffi_fn_func_fast_path_ops(RustCallStatus *_Nonnull
 uint64_t uniffi_authcore_uniffi_fn_func_fast_path_resume(uint64_t token
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_IN_FLIGHT
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_IN_FLIGHT
+uint64_t uniffi_authcore_uniffi_fn_func_fast_path_in_flight(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_JVM_HOOK_OPS
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_JVM_HOOK_OPS
+RustBuffer uniffi_authcore_uniffi_fn_func_jvm_hook_ops(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_EVENT_NAME_STRING
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_EVENT_NAME_STRING
 RustBuffer uniffi_authcore_uniffi_fn_func_event_name_string(RustBuffer name, RustCallStatus *_Nonnull out_status
@@ -1286,6 +1298,18 @@ uint16_t uniffi_authcore_uniffi_checksum_func_fast_path_ops(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_RESUME
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_RESUME
 uint16_t uniffi_authcore_uniffi_checksum_func_fast_path_resume(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_IN_FLIGHT
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_IN_FLIGHT
+uint16_t uniffi_authcore_uniffi_checksum_func_fast_path_in_flight(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_JVM_HOOK_OPS
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_JVM_HOOK_OPS
+uint16_t uniffi_authcore_uniffi_checksum_func_jvm_hook_ops(void
     
 );
 #endif

@@ -960,6 +960,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_authcore_uniffi_checksum_func_fast_path_resume(
     ): Int
+    external fun uniffi_authcore_uniffi_checksum_func_fast_path_in_flight(
+    ): Int
+    external fun uniffi_authcore_uniffi_checksum_func_jvm_hook_ops(
+    ): Int
     external fun uniffi_authcore_uniffi_checksum_func_event_name_string(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_apis(
@@ -1337,6 +1341,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_authcore_uniffi_fn_func_fast_path_resume(`token`: Long,
     ): Long
+    external fun uniffi_authcore_uniffi_fn_func_fast_path_in_flight(uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_authcore_uniffi_fn_func_jvm_hook_ops(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_authcore_uniffi_fn_func_event_name_string(`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_authcore_uniffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1465,6 +1473,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_func_fast_path_resume() and 0xFFFF) != 37232) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_func_fast_path_in_flight() and 0xFFFF) != 48104) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_func_jvm_hook_ops() and 0xFFFF) != 62125) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_func_event_name_string() and 0xFFFF) != 19608) {
@@ -2726,7 +2740,7 @@ public object FfiConverterTypeApis: FfiConverter<Apis, Long> {
 
 
 /**
- * Builds one override layer of the API functions from `original`.
+ * Builds one override layer of the API functions from `original` (host, or the Kotlin facade's JNI bridge).
  */
 public interface ApisOverride {
     
@@ -2736,7 +2750,7 @@ public interface ApisOverride {
 }
 
 /**
- * Builds one override layer of the API functions from `original`.
+ * Builds one override layer of the API functions from `original` (host, or the Kotlin facade's JNI bridge).
  */
 open class ApisOverrideImpl: Disposable, AutoCloseable, ApisOverride
 {
@@ -3051,6 +3065,7 @@ public object FfiConverterTypeApisOverride: FfiConverter<ApisOverride, Long> {
 
 /**
  * Reacts to auth events. Kotlin: `object : EventHandler { override suspend fun handle(event: Event) { ... } }`.
+ * Implemented by the host, or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
  */
 public interface EventHandler {
     
@@ -3061,6 +3076,7 @@ public interface EventHandler {
 
 /**
  * Reacts to auth events. Kotlin: `object : EventHandler { override suspend fun handle(event: Event) { ... } }`.
+ * Implemented by the host, or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
  */
 open class EventHandlerImpl: Disposable, AutoCloseable, EventHandler
 {
@@ -5402,7 +5418,8 @@ public object FfiConverterTypeFunctions: FfiConverter<Functions, Long> {
 
 
 /**
- * Builds one override layer of the recipe functions from `original` (the layer below).
+ * Builds one override layer of the recipe functions from `original` (the layer below). Implemented by the host,
+ * or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
  */
 public interface FunctionsOverride {
     
@@ -5412,7 +5429,8 @@ public interface FunctionsOverride {
 }
 
 /**
- * Builds one override layer of the recipe functions from `original` (the layer below).
+ * Builds one override layer of the recipe functions from `original` (the layer below). Implemented by the host,
+ * or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
  */
 open class FunctionsOverrideImpl: Disposable, AutoCloseable, FunctionsOverride
 {
@@ -11794,6 +11812,33 @@ public object FfiConverterMapStringTypeLinkingRule: FfiConverterRustBuffer<Map<k
         UniffiNullRustCallStatusErrorHandler,
     )
     }
+
+        /**
+         * How many calls are in flight on the JNI paths: parked engine calls plus upcalls waiting for a suspended
+         * Kotlin hook (internal; the facade's tests check that nothing is left behind).
+         */ fun `fastPathInFlight`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_func_fast_path_in_flight(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * The hook operation names, in index order (internal to the Kotlin facade, which resolves them once).
+         */ fun `jvmHookOps`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_func_jvm_hook_ops(
+    
+        _status)
+}
+    )
+    }
+    
 
         /**
          * The event's name as it appears in JSON and in the audit log (`"createUser"`).

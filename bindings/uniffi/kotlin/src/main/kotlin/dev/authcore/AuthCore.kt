@@ -178,29 +178,12 @@ class AuthCore private constructor(
 
     private suspend fun <T> call(op: Int, result: FfiConverter<T, *>?, args: Args.() -> Unit): T {
         val written = Args().apply(args)
-        var reply = try {
+        val reply = try {
             withHandle { FastPath.call(it, op, written.array(), written.length()) }
         } finally {
             written.releaseBorrowed()
         }
-        if (reply[0] == PENDING) {
-            val token = ByteBuffer.wrap(reply, 1, 8).getLong()
-            reply = try {
-                fastPathResume(token.toULong())
-            } catch (e: CancellationException) {
-                FastPath.discard(token)
-                throw e
-            }
-        }
-        val buf = ByteBuffer.wrap(reply, 1, reply.size - 1)
-        when (reply[0]) {
-            OK -> {
-                @Suppress("UNCHECKED_CAST")
-                return if (result == null) Unit as T else result.read(buf)
-            }
-            ERR -> throw FfiConverterTypeAuthError.read(buf)
-            else -> throw InternalException(String(reply, 1, reply.size - 1, Charsets.UTF_8))
-        }
+        return finish(reply, result)
     }
 
     private inline fun <R> withHandle(block: (Long) -> R): R {
@@ -221,17 +204,46 @@ class AuthCore private constructor(
     }
 
     companion object {
-        private const val OK: Byte = 0
-        private const val ERR: Byte = 1
-        private const val PENDING: Byte = 2
-
         /**
          * Opens (or creates) the SQLite database at `path`, installs the hooks, applies event retention and
-         * redelivers events a previous run left pending. Every hook is wrapped so that a `kotlin.Error` it
-         * throws reaches the caller as `AuthException.Host` instead of leaving the call waiting ([HostThrowable]).
+         * redelivers events a previous run left pending. The hooks are installed over JNI ([JvmHooks]): the engine
+         * calls them on the calling thread, and any throwable they throw (an `Error` too) reaches the caller as
+         * `AuthException.Host` (`HOST_ERROR`), an `AuthException` as itself.
          */
         suspend fun open(path: String, config: AuthCoreConfig = AuthCoreConfig(), hooks: Hooks = Hooks()): AuthCore =
-            AuthCore(NativeAuthCore.open(path, config, HostGuard.hooks(hooks)))
+            AuthCore(NativeAuthCore.open(path, config, JvmHooks.of(hooks)))
+    }
+}
+
+internal const val OK: Byte = 0
+internal const val ERR: Byte = 1
+internal const val PENDING: Byte = 2
+internal const val UNEXPECTED: Byte = 4
+
+/**
+ * Turns a native reply into the result: `OK` + value, `ERR` + `AuthError` (thrown), `PENDING` + token (the call
+ * waits on Kotlin code: finished through uniffi's suspend machinery, `FastPath.discard` if cancelled first),
+ * anything else is a binding fault ([InternalException]).
+ */
+internal suspend fun <T> finish(first: ByteArray, result: FfiConverter<T, *>?): T {
+    var reply = first
+    if (reply[0] == PENDING) {
+        val token = ByteBuffer.wrap(reply, 1, 8).getLong()
+        reply = try {
+            fastPathResume(token.toULong())
+        } catch (e: CancellationException) {
+            FastPath.discard(token)
+            throw e
+        }
+    }
+    val buf = ByteBuffer.wrap(reply, 1, reply.size - 1)
+    when (reply[0]) {
+        OK -> {
+            @Suppress("UNCHECKED_CAST")
+            return if (result == null) Unit as T else result.read(buf)
+        }
+        ERR -> throw FfiConverterTypeAuthError.read(buf)
+        else -> throw InternalException(String(reply, 1, reply.size - 1, Charsets.UTF_8))
     }
 }
 
@@ -309,6 +321,24 @@ internal object ContextHandles {
         return handle.getLong(context)
     }
 
+    /**
+     * A `UserContext` for a handle the engine hands to a Kotlin hook, released by a JNI call when collected.
+     * The generated constructor would register a cleanup that frees through JNA (tens of µs with a native
+     * `Memory` of its own); at one object per crossing that cleaner falls behind and native memory grows.
+     * The object is otherwise the generated class: every method and conversion works on it.
+     */
+    fun adopt(ownedHandle: Long): UserContext {
+        val (handle, _, _) = fields ?: return FfiConverterTypeUserContext.lift(ownedHandle)
+        val context = UserContext(NoHandle)
+        handle.setLong(context, ownedHandle)
+        UniffiLib.CLEANER.register(context, ReleaseContext(ownedHandle))
+        return context
+    }
+
+    private class ReleaseContext(private val handle: Long) : Runnable {
+        override fun run() = FastPath.releaseContext(handle)
+    }
+
     fun release(context: UserContext) {
         val (_, counter, cleanable) = fields!!
         if ((counter.get(context) as AtomicLong).decrementAndGet() == 0L) {
@@ -373,4 +403,13 @@ internal object FastPath {
     external fun release(core: Long)
     external fun discard(token: Long)
     external fun call(core: Long, op: Int, args: ByteArray, length: Int): ByteArray
+
+    // Hooks (jvm_hooks.rs).
+    external fun functionsLayer(bridge: FunctionsBridge): Long
+    external fun apisLayer(bridge: ApisBridge): Long
+    external fun eventHandler(bridge: HandlerBridge): Long
+    external fun complete(callId: Long, reply: ByteArray, length: Int)
+    external fun callOriginal(original: Long, op: Int, args: ByteArray, length: Int): ByteArray
+    external fun releaseOriginal(original: Long)
+    external fun releaseContext(handle: Long)
 }

@@ -184,6 +184,43 @@ class FacadeTest {
     }
 
     @Test
+    fun `nothing is left in flight after calls that suspended in hooks, failed or were cancelled`(): Unit = runBlocking {
+        val layer = functions { original ->
+            object : Functions by original {
+                override suspend fun getUser(userId: String, userContext: UserContext): User? {
+                    when (userId) {
+                        "slow" -> delay(2)
+                        "stuck" -> delay(30_000)
+                        "boom" -> throw IllegalStateException("boom")
+                    }
+                    return original.getUser(userId, userContext)
+                }
+            }
+        }
+        val handler = object : EventHandler {
+            override suspend fun handle(event: Event) {
+                delay(1)
+            }
+        }
+        val auth = open(Hooks(functions = listOf(layer), handlers = listOf(EventSubscription(null, handler))))
+        withTimeout(60_000) {
+            (0 until 200).map { i ->
+                async(Dispatchers.Default) {
+                    when (i % 4) {
+                        0 -> auth.getUser("slow")
+                        1 -> runCatching { auth.getUser("boom") }
+                        2 -> withTimeoutOrNull(5) { auth.getUser("stuck") }
+                        else -> auth.signInUp(input("n$i"))
+                    }
+                }
+            }.awaitAll()
+        }
+        assertEquals(50, auth.getUsers().users.size)
+        // Cancelled and finished calls alike leave no parked call and no waiting upcall behind.
+        assertEquals(0uL, dev.authcore.fastPathInFlight())
+    }
+
+    @Test
     fun `a kotlin Error thrown by an override is HOST_ERROR, not a hang`(): Unit = runBlocking {
         val failing = functions { original ->
             object : Functions by original {

@@ -1,0 +1,683 @@
+//! Kotlin overrides and event handlers over JNI (the Kotlin facade's hooks).
+//!
+//! Why: through uniffi's generated Kotlin, each crossing from the engine into a Kotlin override is a JNA
+//! callback plus a coroutine launched on `Dispatchers.Default`, and each call the override makes to `original`
+//! is a JNA call: one pass-through override layer made a call cost ~170 µs. Here the engine calls a Kotlin
+//! bridge object with one JNI upcall on the current thread; the bridge starts the override's coroutine right
+//! there (undispatched), so an override that does not suspend answers within the upcall. `original` is a
+//! Kotlin object calling back with one JNI call (`FastPath.callOriginal`). Arguments and results use uniffi's
+//! serialisation on both sides, and the types are the binding's own, so nothing is converted twice.
+//!
+//! The Rust side of a Kotlin layer is an ordinary implementation of the binding traits ([`Functions`],
+//! [`Apis`], [`EventHandler`], [`FunctionsOverride`], [`ApisOverride`]): the engine, `HostFunctions` and the
+//! event delivery are unchanged. An override that suspends replies `PENDING`; its completion arrives later
+//! through `FastPath.complete(callId, reply)` and wakes the waiting engine call.
+//!
+//! Upcall reply layout: a tag byte (`OK`, `ERR` + an `AuthError`, `PENDING`, `UNEXPECTED` + UTF-8 text for a
+//! Kotlin throwable that is not an `AuthException`), then uniffi-serialised bytes.
+
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::task::{Context, Poll, Waker};
+
+use async_trait::async_trait;
+use jni_sys::{
+    jbyteArray, jint, jlong, jmethodID, jobject, jvalue, JNIEnv, JavaVM, JNI_EDETACHED, JNI_OK,
+    JNI_VERSION_1_6,
+};
+use uniffi::{Lift, Lower};
+
+use crate::client::UserContext;
+use crate::error::AuthError;
+use crate::events::EventHandler;
+use crate::hooks::{Apis, ApisOverride, Functions, FunctionsOverride};
+use crate::jvm_fast_path::{
+    byte_array_to_vec, encode, encode_unit, fault, panic_text, run, vec_to_byte_array, Call, Reply,
+    ERR, OK, PENDING,
+};
+use crate::types::*;
+use crate::UniFfiTag;
+
+type R<T> = Result<T, AuthError>;
+
+/// A Kotlin throwable that is not an `AuthException` (its `toString()` follows): `HOST_ERROR`.
+const UNEXPECTED: u8 = 4;
+
+// ---------------------------------------------------------------------------------------------------------
+// The JVM and the bridge objects.
+
+struct Vm(*mut JavaVM);
+// SAFETY: a `JavaVM*` is valid on every thread for the life of the process.
+unsafe impl Send for Vm {}
+unsafe impl Sync for Vm {}
+
+static VM: OnceLock<Vm> = OnceLock::new();
+
+/// Remembers the JVM the first time Kotlin calls in, so engine threads can call back.
+unsafe fn remember_vm(env: *mut JNIEnv) {
+    if VM.get().is_some() {
+        return;
+    }
+    let mut vm: *mut JavaVM = ptr::null_mut();
+    if unsafe { ((**env).v1_6.GetJavaVM)(env, &mut vm) } == JNI_OK && !vm.is_null() {
+        let _ = VM.set(Vm(vm));
+    }
+}
+
+/// This thread's JNI environment, attaching it (as a daemon) when the engine runs on a thread the JVM has not
+/// seen. In practice every engine call runs on a JVM thread: the caller's, or the one completing an override.
+fn attached_env() -> Result<*mut JNIEnv, String> {
+    let vm = VM.get().ok_or("the JVM is not known yet")?.0;
+    let mut env: *mut c_void = ptr::null_mut();
+    let rc = unsafe { ((**vm).v1_4.GetEnv)(vm, &mut env, JNI_VERSION_1_6) };
+    if rc == JNI_OK {
+        return Ok(env as *mut JNIEnv);
+    }
+    if rc == JNI_EDETACHED {
+        let rc =
+            unsafe { ((**vm).v1_4.AttachCurrentThreadAsDaemon)(vm, &mut env, ptr::null_mut()) };
+        if rc == JNI_OK {
+            return Ok(env as *mut JNIEnv);
+        }
+    }
+    Err(format!(
+        "cannot reach the JVM from this thread (JNI code {rc})"
+    ))
+}
+
+/// A global reference to a Kotlin bridge (`dev.authcore.HookBridge`) and its `invoke(op, args, callId)`.
+struct Bridge {
+    object: jobject,
+    invoke: jmethodID,
+}
+
+// SAFETY: a JNI global reference and a method id may be used from any attached thread.
+unsafe impl Send for Bridge {}
+unsafe impl Sync for Bridge {}
+
+impl Bridge {
+    unsafe fn new(env: *mut JNIEnv, object: jobject) -> Result<Bridge, String> {
+        unsafe {
+            remember_vm(env);
+            let f = &(**env).v1_6;
+            let class = (f.GetObjectClass)(env, object);
+            let invoke = (f.GetMethodID)(env, class, c"invoke".as_ptr(), c"(I[BJ)[B".as_ptr());
+            (f.DeleteLocalRef)(env, class);
+            if invoke.is_null() {
+                (f.ExceptionClear)(env);
+                return Err("the bridge has no invoke(Int, ByteArray, Long): ByteArray".into());
+            }
+            let global = (f.NewGlobalRef)(env, object);
+            if global.is_null() {
+                return Err("out of JNI global references".into());
+            }
+            Ok(Bridge {
+                object: global,
+                invoke,
+            })
+        }
+    }
+
+    /// One upcall: `bridge.invoke(op, args, callId)` on this thread. The bridge never throws (it answers
+    /// `UNEXPECTED`), so an exception here is a defect of the bridge itself.
+    fn call(&self, op: i32, args: &[u8], call_id: u64) -> Result<Reply, String> {
+        let env = attached_env()?;
+        unsafe {
+            let f = &(**env).v1_6;
+            if (f.PushLocalFrame)(env, 4) != JNI_OK {
+                (f.ExceptionClear)(env);
+                return Err("out of JNI local references".into());
+            }
+            let array = vec_to_byte_array(env, args);
+            let argv = [
+                jvalue { i: op },
+                jvalue { l: array },
+                jvalue {
+                    j: call_id as jlong,
+                },
+            ];
+            let reply = (f.CallObjectMethodA)(env, self.object, self.invoke, argv.as_ptr());
+            let result = if (f.ExceptionCheck)(env) {
+                (f.ExceptionDescribe)(env);
+                (f.ExceptionClear)(env);
+                Err("the Kotlin hook bridge threw".to_string())
+            } else if reply.is_null() {
+                Err("the Kotlin hook bridge answered null".to_string())
+            } else {
+                Ok(byte_array_to_vec(env, reply as jbyteArray, jint::MAX))
+            };
+            (f.PopLocalFrame)(env, ptr::null_mut());
+            result
+        }
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        if let Ok(env) = attached_env() {
+            unsafe { ((**env).v1_6.DeleteGlobalRef)(env, self.object) };
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Upcalls that finish later.
+
+#[derive(Default)]
+struct Slot {
+    reply: Option<Reply>,
+    waker: Option<Waker>,
+}
+
+/// Upcalls whose override suspended, by call id, until `FastPath.complete` delivers the reply.
+static WAITING: LazyLock<Mutex<HashMap<u64, Arc<Mutex<Slot>>>>> = LazyLock::new(Mutex::default);
+static NEXT_CALL: AtomicU64 = AtomicU64::new(1);
+
+/// Registered before the upcall (a fast completion cannot be missed); unregistered when dropped (a cancelled
+/// engine call leaves nothing behind, and a late completion finds nobody and is ignored).
+struct Waiting {
+    id: u64,
+    slot: Arc<Mutex<Slot>>,
+}
+
+impl Waiting {
+    fn register() -> Waiting {
+        let id = NEXT_CALL.fetch_add(1, Ordering::Relaxed);
+        let slot = Arc::new(Mutex::new(Slot::default()));
+        if let Ok(mut waiting) = WAITING.lock() {
+            waiting.insert(id, slot.clone());
+        }
+        Waiting { id, slot }
+    }
+}
+
+impl Future for Waiting {
+    type Output = Reply;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Reply> {
+        let Ok(mut slot) = self.slot.lock() else {
+            return Poll::Ready(fault("hook slot poisoned"));
+        };
+        match slot.reply.take() {
+            Some(reply) => Poll::Ready(reply),
+            None => {
+                slot.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if let Ok(mut waiting) = WAITING.lock() {
+            waiting.remove(&self.id);
+        }
+    }
+}
+
+async fn call_host(bridge: &Bridge, op: &str, args: Vec<u8>) -> R<Reply> {
+    let index = op_index(op)?;
+    let waiting = Waiting::register();
+    let reply = bridge
+        .call(index, &args, waiting.id)
+        .map_err(|e| AuthError::host(format!("Kotlin hook {op}: {e}")))?;
+    if reply.first() == Some(&PENDING) {
+        Ok(waiting.await)
+    } else {
+        Ok(reply)
+    }
+}
+
+fn reply_error(reply: &[u8]) -> AuthError {
+    match reply.split_first() {
+        Some((&ERR, mut rest)) => <AuthError as Lift<UniFfiTag>>::try_read(&mut rest)
+            .unwrap_or_else(|e| {
+                AuthError::host(format!("undecodable AuthException from Kotlin: {e}"))
+            }),
+        Some((&UNEXPECTED, rest)) => AuthError::host(String::from_utf8_lossy(rest).into_owned()),
+        Some((tag, rest)) => AuthError::host(format!(
+            "unexpected reply {tag} from a Kotlin hook: {}",
+            String::from_utf8_lossy(rest)
+        )),
+        None => AuthError::host("empty reply from a Kotlin hook"),
+    }
+}
+
+fn decode<T: Lift<UniFfiTag>>(reply: Reply) -> R<T> {
+    match reply.split_first() {
+        Some((&OK, mut rest)) => T::try_read(&mut rest)
+            .map_err(|e| AuthError::host(format!("undecodable result from a Kotlin hook: {e}"))),
+        _ => Err(reply_error(&reply)),
+    }
+}
+
+fn decode_unit(reply: Reply) -> R<()> {
+    match reply.first() {
+        Some(&OK) => Ok(()),
+        _ => Err(reply_error(&reply)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Argument encodings.
+
+/// How an argument crosses: written with uniffi's serialisation towards Kotlin, read back from the bytes the
+/// Kotlin `original` object writes.
+trait Wire {
+    type Value;
+    fn put(value: Self::Value, buf: &mut Vec<u8>);
+    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<Self::Value, String>;
+}
+
+impl<T: Lift<UniFfiTag> + Lower<UniFfiTag>> Wire for T {
+    type Value = T;
+    fn put(value: T, buf: &mut Vec<u8>) {
+        T::write(value, buf)
+    }
+    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<T, String> {
+        T::try_read(args).map_err(|e| format!("{op}: cannot read argument `{name}`: {e}"))
+    }
+}
+
+/// A `UserContext` argument. Towards Kotlin: a handle of our own (uniffi's encoding). From Kotlin's
+/// `original`: the facade's lent handle (tag 2) or, when lending is off, a cloned one (tag 1).
+struct Uc;
+
+impl Wire for Uc {
+    type Value = Arc<UserContext>;
+    fn put(value: Arc<UserContext>, buf: &mut Vec<u8>) {
+        <Arc<UserContext> as Lower<UniFfiTag>>::write(value, buf)
+    }
+    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<Arc<UserContext>, String> {
+        match <crate::jvm_fast_path::Ctx as crate::jvm_fast_path::Arg>::take(args, op, name)? {
+            Some(context) => Ok(context),
+            None => Err(format!("{op}: `{name}` must not be null")),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The operation table: one entry per method of the overridable traits, in the order Kotlin resolves them.
+
+/// Declares, for [`Functions`] and [`Apis`]: the Rust implementations that call a Kotlin bridge
+/// ([`JvmFunctions`], [`JvmApis`]), the dispatch of Kotlin's calls to `original`, and the names of all hook
+/// operations ([`HOOK_OPS`]).
+macro_rules! hooks {
+    ($(
+        $trait:ident for $host:ident, $dispatch:ident {
+            $($op:literal => $kind:ident fn $method:ident($($arg:ident: $aty:ty),*) -> $ret:ty;)+
+        }
+    )+) => {
+        /// Every hook operation by name; an operation's index is its position.
+        pub(crate) const HOOK_OPS: &[&str] = &[
+            "functionsApply", "apisApply", "handle", $($($op),+),+
+        ];
+
+        $(
+            #[async_trait]
+            impl $trait for $host {
+                $(
+                    async fn $method(&self, $($arg: <$aty as Wire>::Value),*) -> R<$ret> {
+                        let mut args = Vec::with_capacity(128);
+                        $(<$aty as Wire>::put($arg, &mut args);)*
+                        let reply = call_host(&self.bridge, $op, args).await?;
+                        hooks!(@decode $kind reply)
+                    }
+                )+
+            }
+
+            fn $dispatch(target: Arc<dyn $trait>, op: &str, args: &mut &[u8]) -> Result<Call, String> {
+                match op {
+                    $(
+                        $op => {
+                            $(let $arg = <$aty as Wire>::take(args, $op, stringify!($arg))?;)*
+                            Ok(Box::pin(async move {
+                                hooks!(@encode $kind target.$method($($arg),*).await)
+                            }))
+                        }
+                    )+
+                    other => Err(format!("no {} operation {other}", stringify!($trait))),
+                }
+            }
+        )+
+    };
+    (@decode value $reply:expr) => { decode($reply) };
+    (@decode unit $reply:expr) => { decode_unit($reply) };
+    (@encode value $result:expr) => { encode($result) };
+    (@encode unit $result:expr) => { encode_unit($result) };
+}
+
+hooks! {
+    Functions for JvmFunctions, dispatch_functions {
+        "signInUp" => value fn sign_in_up(input: SignInUpInput, user_context: Uc) -> SignInUpResult;
+        "manuallyCreateOrUpdateUser" => value fn manually_create_or_update_user(
+            input: SignInUpInput, user_context: Uc) -> ManuallyCreateOrUpdateUserResult;
+        "shouldDoAutomaticAccountLinking" => value fn should_do_automatic_account_linking(
+            new_account_info: NewAccountInfo, user: Option<User>, session: Option<Session>, tenant_id: String,
+            user_context: Uc) -> ShouldAutomaticallyLink;
+        "onAccountLinked" => unit fn on_account_linked(user: User, new_account: LoginMethod, user_context: Uc) -> ();
+        "createPrimaryUser" => value fn create_primary_user(recipe_user_id: String, user_context: Uc)
+            -> CreatePrimaryUserResult;
+        "canCreatePrimaryUser" => value fn can_create_primary_user(recipe_user_id: String, user_context: Uc)
+            -> CreatePrimaryUserResult;
+        "linkAccounts" => value fn link_accounts(recipe_user_id: String, primary_user_id: String, user_context: Uc)
+            -> LinkAccountsResult;
+        "canLinkAccounts" => value fn can_link_accounts(
+            recipe_user_id: String, primary_user_id: String, user_context: Uc) -> LinkAccountsResult;
+        "unlinkAccount" => value fn unlink_account(recipe_user_id: String, user_context: Uc) -> UnlinkAccountResult;
+        "deleteUser" => unit fn delete_user(user_id: String, remove_all_linked_accounts: bool, user_context: Uc) -> ();
+        "getUser" => value fn get_user(user_id: String, user_context: Uc) -> Option<User>;
+        "listUsersByAccountInfo" => value fn list_users_by_account_info(
+            tenant_id: String, account_info: AccountInfo, do_union_of_account_info: bool, user_context: Uc)
+            -> Vec<User>;
+        "getUsers" => value fn get_users(input: GetUsersInput, user_context: Uc) -> GetUsersResult;
+        "isEmailVerified" => value fn is_email_verified(recipe_user_id: String, email: Option<String>, user_context: Uc)
+            -> bool;
+        "verifyEmail" => value fn verify_email(input: VerifyEmailInput, user_context: Uc) -> VerifyEmailResult;
+        "unverifyEmail" => unit fn unverify_email(recipe_user_id: String, email: Option<String>, user_context: Uc) -> ();
+        "createOrUpdateTenant" => value fn create_or_update_tenant(
+            tenant_id: String, config: TenantConfigInput, user_context: Uc) -> CreateOrUpdateTenantResult;
+        "deleteTenant" => value fn delete_tenant(tenant_id: String, user_context: Uc) -> DeleteTenantResult;
+        "getTenant" => value fn get_tenant(tenant_id: String, user_context: Uc) -> Option<Tenant>;
+        "listAllTenants" => value fn list_all_tenants(user_context: Uc) -> Vec<Tenant>;
+        "associateUserToTenant" => value fn associate_user_to_tenant(
+            tenant_id: String, recipe_user_id: String, user_context: Uc) -> AssociateUserToTenantResult;
+        "disassociateUserFromTenant" => value fn disassociate_user_from_tenant(
+            tenant_id: String, recipe_user_id: String, user_context: Uc) -> DisassociateUserFromTenantResult;
+        "createNewSession" => value fn create_new_session(
+            tenant_id: String, recipe_user_id: String, access_token_payload_json: String, user_context: Uc)
+            -> CreateNewSessionResult;
+        "getSession" => value fn get_session(access_token: String, user_context: Uc) -> GetSessionResult;
+        "revokeSession" => value fn revoke_session(session_handle: String, user_context: Uc) -> bool;
+        "revokeAllSessionsForUser" => value fn revoke_all_sessions_for_user(
+            user_id: String, revoke_sessions_for_linked_accounts: bool, user_context: Uc) -> Vec<String>;
+        "getAllSessionHandlesForUser" => value fn get_all_session_handles_for_user(
+            user_id: String, fetch_sessions_for_all_linked_accounts: bool, user_context: Uc) -> Vec<String>;
+    }
+    Apis for JvmApis, dispatch_apis {
+        "signInUpPost" => value fn sign_in_up_post(input: SignInUpPostInput, user_context: Uc) -> SignInUpPostResult;
+        "getRedirectionUrl" => value fn get_redirection_url(context: RedirectContext, user_context: Uc)
+            -> Option<String>;
+    }
+}
+
+fn op_index(op: &str) -> R<i32> {
+    HOOK_OPS
+        .iter()
+        .position(|name| *name == op)
+        .map(|i| i as i32)
+        .ok_or_else(|| AuthError::host(format!("no hook operation {op}")))
+}
+
+/// The hook operation names, in index order (internal to the Kotlin facade, which resolves them once).
+#[uniffi::export]
+pub fn jvm_hook_ops() -> Vec<String> {
+    HOOK_OPS.iter().map(|s| s.to_string()).collect()
+}
+
+/// How many calls are in flight on the JNI paths: parked engine calls plus upcalls waiting for a suspended
+/// Kotlin hook (internal; the facade's tests check that nothing is left behind).
+#[uniffi::export]
+pub fn fast_path_in_flight() -> u64 {
+    let parked = crate::jvm_fast_path::PARKED
+        .lock()
+        .map(|p| p.len())
+        .unwrap_or(0);
+    let waiting = WAITING.lock().map(|w| w.len()).unwrap_or(0);
+    (parked + waiting) as u64
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The Rust side of Kotlin layers.
+
+/// A Kotlin override of the recipe functions, as the engine calls it.
+struct JvmFunctions {
+    bridge: Arc<Bridge>,
+}
+
+/// A Kotlin override of the API functions.
+struct JvmApis {
+    bridge: Arc<Bridge>,
+}
+
+/// A Kotlin event handler.
+struct JvmHandler {
+    bridge: Bridge,
+}
+
+#[async_trait]
+impl EventHandler for JvmHandler {
+    async fn handle(&self, event: Event) -> R<()> {
+        let mut args = Vec::with_capacity(256);
+        <Event as Lower<UniFfiTag>>::write(event, &mut args);
+        decode_unit(call_host(&self.bridge, "handle", args).await?)
+    }
+}
+
+/// What a Kotlin `original` object calls: the layer below a Kotlin override.
+enum Original {
+    Functions(Arc<dyn Functions>),
+    Apis(Arc<dyn Apis>),
+}
+
+/// Builds a Kotlin layer: hands the bridge its `original` (a boxed [`Original`], owned by the Kotlin object
+/// from then on) and lets it call the user's `apply`.
+fn apply_layer(bridge: &Bridge, op: &str, original: Original) -> R<()> {
+    let pointer = Box::into_raw(Box::new(original)) as u64;
+    let index = op_index(op)?;
+    let reply = bridge
+        .call(index, &pointer.to_be_bytes(), 0)
+        .map_err(|e| AuthError::host(format!("Kotlin hook {op}: {e}")))?;
+    decode_unit(reply)
+}
+
+struct JvmFunctionsOverride {
+    bridge: Arc<Bridge>,
+}
+
+impl FunctionsOverride for JvmFunctionsOverride {
+    fn apply(&self, original: Arc<dyn Functions>) -> R<Arc<dyn Functions>> {
+        apply_layer(
+            &self.bridge,
+            "functionsApply",
+            Original::Functions(original),
+        )?;
+        Ok(Arc::new(JvmFunctions {
+            bridge: self.bridge.clone(),
+        }))
+    }
+}
+
+struct JvmApisOverride {
+    bridge: Arc<Bridge>,
+}
+
+impl ApisOverride for JvmApisOverride {
+    fn apply(&self, original: Arc<dyn Apis>) -> R<Arc<dyn Apis>> {
+        apply_layer(&self.bridge, "apisApply", Original::Apis(original))?;
+        Ok(Arc::new(JvmApis {
+            bridge: self.bridge.clone(),
+        }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// JNI entry points.
+
+/// `FastPath.functionsLayer(bridge)`: a uniffi handle of a `FunctionsOverride` calling this Kotlin bridge
+/// (the facade lifts it with the generated converter and passes it in `Hooks`); 0 on failure.
+///
+/// # Safety
+/// Called by the JVM with a live bridge object.
+#[no_mangle]
+pub unsafe extern "system" fn Java_dev_authcore_FastPath_functionsLayer(
+    env: *mut JNIEnv,
+    _this: jobject,
+    bridge: jobject,
+) -> jlong {
+    catch_unwind(AssertUnwindSafe(|| {
+        match unsafe { Bridge::new(env, bridge) } {
+            Ok(bridge) => {
+                let layer: Arc<dyn FunctionsOverride> = Arc::new(JvmFunctionsOverride {
+                    bridge: Arc::new(bridge),
+                });
+                <Arc<dyn FunctionsOverride> as Lower<UniFfiTag>>::lower(layer).as_raw() as jlong
+            }
+            Err(_) => 0,
+        }
+    }))
+    .unwrap_or(0)
+}
+
+/// `FastPath.apisLayer(bridge)`: as `functionsLayer`, for the API functions.
+///
+/// # Safety
+/// Called by the JVM with a live bridge object.
+#[no_mangle]
+pub unsafe extern "system" fn Java_dev_authcore_FastPath_apisLayer(
+    env: *mut JNIEnv,
+    _this: jobject,
+    bridge: jobject,
+) -> jlong {
+    catch_unwind(AssertUnwindSafe(|| {
+        match unsafe { Bridge::new(env, bridge) } {
+            Ok(bridge) => {
+                let layer: Arc<dyn ApisOverride> = Arc::new(JvmApisOverride {
+                    bridge: Arc::new(bridge),
+                });
+                <Arc<dyn ApisOverride> as Lower<UniFfiTag>>::lower(layer).as_raw() as jlong
+            }
+            Err(_) => 0,
+        }
+    }))
+    .unwrap_or(0)
+}
+
+/// `FastPath.eventHandler(bridge)`: a uniffi handle of an `EventHandler` calling this Kotlin bridge.
+///
+/// # Safety
+/// Called by the JVM with a live bridge object.
+#[no_mangle]
+pub unsafe extern "system" fn Java_dev_authcore_FastPath_eventHandler(
+    env: *mut JNIEnv,
+    _this: jobject,
+    bridge: jobject,
+) -> jlong {
+    catch_unwind(AssertUnwindSafe(|| {
+        match unsafe { Bridge::new(env, bridge) } {
+            Ok(bridge) => {
+                let handler: Arc<dyn EventHandler> = Arc::new(JvmHandler { bridge });
+                <Arc<dyn EventHandler> as Lower<UniFfiTag>>::lower(handler).as_raw() as jlong
+            }
+            Err(_) => 0,
+        }
+    }))
+    .unwrap_or(0)
+}
+
+/// `FastPath.complete(callId, reply, length)`: the reply of an upcall whose override suspended.
+///
+/// # Safety
+/// Called by the JVM; `reply` is a Java `byte[]`.
+#[no_mangle]
+pub unsafe extern "system" fn Java_dev_authcore_FastPath_complete(
+    env: *mut JNIEnv,
+    _this: jobject,
+    call_id: jlong,
+    reply: jbyteArray,
+    length: jint,
+) {
+    let bytes = unsafe { byte_array_to_vec(env, reply, length) };
+    let slot = WAITING
+        .lock()
+        .ok()
+        .and_then(|mut w| w.remove(&(call_id as u64)));
+    if let Some(slot) = slot {
+        let waker = match slot.lock() {
+            Ok(mut s) => {
+                s.reply = Some(bytes);
+                s.waker.take()
+            }
+            Err(_) => None,
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// `FastPath.callOriginal(original, op, args, length)`: a Kotlin override calling `original`; the reply is as
+/// for `FastPath.call` (`PENDING` when the layer below waits on Kotlin code).
+///
+/// # Safety
+/// `original` is a live pointer handed to the bridge by `apply_layer`.
+#[no_mangle]
+pub unsafe extern "system" fn Java_dev_authcore_FastPath_callOriginal(
+    env: *mut JNIEnv,
+    _this: jobject,
+    original: jlong,
+    op: jint,
+    args: jbyteArray,
+    length: jint,
+) -> jbyteArray {
+    let input = unsafe { byte_array_to_vec(env, args, length) };
+    let reply = catch_unwind(AssertUnwindSafe(|| {
+        if original == 0 {
+            return fault("original is released");
+        }
+        let target = unsafe { &*(original as *const Original) };
+        let Some(name) = usize::try_from(op).ok().and_then(|i| HOOK_OPS.get(i)) else {
+            return fault(&format!("unknown hook operation {op}"));
+        };
+        let mut rest = input.as_slice();
+        let call = match target {
+            Original::Functions(f) => dispatch_functions(f.clone(), name, &mut rest),
+            Original::Apis(a) => dispatch_apis(a.clone(), name, &mut rest),
+        };
+        match call {
+            Ok(_) if !rest.is_empty() => fault(&format!("{name}: arguments left over")),
+            Ok(call) => run(call),
+            Err(message) => fault(&message),
+        }
+    }))
+    .unwrap_or_else(|panic| fault(&format!("panic in the engine: {}", panic_text(&*panic))));
+    unsafe { vec_to_byte_array(env, &reply) }
+}
+
+/// `FastPath.releaseOriginal(original)`: the Kotlin `original` object was collected.
+///
+/// # Safety
+/// `original` came from `apply_layer` and is not used afterwards.
+#[no_mangle]
+pub unsafe extern "system" fn Java_dev_authcore_FastPath_releaseOriginal(
+    _env: *mut JNIEnv,
+    _this: jobject,
+    original: jlong,
+) {
+    if original != 0 {
+        drop(unsafe { Box::from_raw(original as *mut Original) });
+    }
+}
+
+/// `FastPath.releaseContext(handle)`: a `UserContext` the facade adopted for a hook was collected.
+///
+/// # Safety
+/// `handle` is an owned uniffi handle of a `UserContext` (written by [`Uc::put`]), released once.
+#[no_mangle]
+pub unsafe extern "system" fn Java_dev_authcore_FastPath_releaseContext(
+    _env: *mut JNIEnv,
+    _this: jobject,
+    handle: jlong,
+) {
+    if handle != 0 {
+        drop(unsafe {
+            uniffi::Handle::from_raw_unchecked(handle as u64).into_arc::<UserContext>()
+        });
+    }
+}
