@@ -9421,17 +9421,6 @@ public func benchDirectGetUserNs(auth: AuthCore, userId: String, iterations: UIn
 })
 }
 /**
- * The operation names, in index order. The Kotlin facade resolves each name it uses once, at class load, and
- * refuses to start when one is missing, so a facade and a library from different builds fail loudly.
- */
-public func fastPathOps() -> [String]  {
-    return try!  FfiConverterSequenceString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_authcore_uniffi_fn_func_fast_path_ops(uniffiCallStatus
-    )
-})
-}
-/**
  * Finishes a call the JNI path parked because it waited on host code (internal to the Kotlin facade).
  */
 public func fastPathResume(token: UInt64)async  -> Data  {
@@ -9498,9 +9487,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.contractVersionMismatch
     }
     if (uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns() != 22078) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_func_fast_path_ops() != 29063) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_func_fast_path_resume() != 37232) {

@@ -995,12 +995,6 @@ RustBuffer uniffi_authcore_uniffi_fn_method_autherror_code(RustBuffer ptr, RustC
 double uniffi_authcore_uniffi_fn_func_bench_direct_get_user_ns(uint64_t auth, RustBuffer user_id, uint32_t iterations, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_OPS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_OPS
-RustBuffer uniffi_authcore_uniffi_fn_func_fast_path_ops(RustCallStatus *_Nonnull out_status
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_RESUME
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_RESUME
 uint64_t uniffi_authcore_uniffi_fn_func_fast_path_resume(uint64_t token
@@ -1286,12 +1280,6 @@ void ffi_authcore_uniffi_rust_future_complete_void(uint64_t handle, RustCallStat
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_BENCH_DIRECT_GET_USER_NS
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_BENCH_DIRECT_GET_USER_NS
 uint16_t uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_OPS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_OPS
-uint16_t uniffi_authcore_uniffi_checksum_func_fast_path_ops(void
     
 );
 #endif

@@ -956,8 +956,6 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns(
     ): Int
-    external fun uniffi_authcore_uniffi_checksum_func_fast_path_ops(
-    ): Int
     external fun uniffi_authcore_uniffi_checksum_func_fast_path_resume(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_func_fast_path_in_flight(
@@ -1337,8 +1335,6 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_authcore_uniffi_fn_func_bench_direct_get_user_ns(`auth`: Long,`userId`: RustBuffer.ByValue,`iterations`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): Double
-    external fun uniffi_authcore_uniffi_fn_func_fast_path_ops(uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_authcore_uniffi_fn_func_fast_path_resume(`token`: Long,
     ): Long
     external fun uniffi_authcore_uniffi_fn_func_fast_path_in_flight(uniffi_out_err: UniffiRustCallStatus, 
@@ -1467,9 +1463,6 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns() and 0xFFFF) != 22078) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_func_fast_path_ops() and 0xFFFF) != 29063) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_func_fast_path_resume() and 0xFFFF) != 37232) {
@@ -11776,20 +11769,6 @@ public object FfiConverterMapStringTypeLinkingRule: FfiConverterRustBuffer<Map<k
         FfiConverterTypeNativeAuthCore.lower(`auth`),
         FfiConverterString.lower(`userId`),
         FfiConverterUInt.lower(`iterations`),_status)
-}
-    )
-    }
-    
-
-        /**
-         * The operation names, in index order. The Kotlin facade resolves each name it uses once, at class load, and
-         * refuses to start when one is missing, so a facade and a library from different builds fail loudly.
-         */ fun `fastPathOps`(): List<kotlin.String> {
-            return FfiConverterSequenceString.lift(
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_func_fast_path_ops(
-    
-        _status)
 }
     )
     }

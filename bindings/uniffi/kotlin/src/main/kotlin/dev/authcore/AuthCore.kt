@@ -3,7 +3,6 @@ package dev.authcore
 
 import com.sun.jna.NativeLibrary
 import java.nio.ByteBuffer
-import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicLong
 import kotlin.coroutines.cancellation.CancellationException
 
@@ -11,10 +10,10 @@ import kotlin.coroutines.cancellation.CancellationException
  * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
  *
  * Same methods, arguments and results as the generated [NativeAuthCore], whose calls go through uniffi's JNA
- * path (about 50 µs each on the JVM). This class makes each call through one JNI call instead
- * (`bindings/uniffi/src/jvm_fast_path.rs`), reusing uniffi's serialisation for arguments and results and the
- * native object's own methods, so both paths behave identically. A call that waits on Kotlin code (an
- * override or an event handler) finishes through uniffi's suspend machinery, cancellation included.
+ * path (about 40 µs each on the JVM). Here every operation is a call to the engine's final `Functions`/`Apis`
+ * objects (the very objects the native methods call) through one JNI call each ([OriginalFunctions],
+ * `bindings/uniffi/src/jvm_hooks.rs`), so both paths behave identically. A call that waits on Kotlin code (a
+ * suspended override or handler) finishes through uniffi's suspend machinery, cancellation included.
  *
  * Thread-safe. [close] releases the engine once the calls in flight are done; an unreachable, unclosed
  * `AuthCore` is released by the cleaner.
@@ -23,106 +22,88 @@ class AuthCore private constructor(
     /** The generated object behind this one (uniffi's own call path). */
     val native: NativeAuthCore,
 ) : AutoCloseable {
-    private val handle: Long = FastPath.attach(native.uniffiCloneHandle())
-    private val cleanable = UniffiLib.CLEANER.register(this, Release(handle))
-    private val callCounter = AtomicLong(1)
-    private val closed = AtomicBoolean(false)
+    private val functions = OriginalFunctions(attached(FastPath.engineFunctions(native.uniffiCloneHandle())))
+    private val apis = OriginalApis(attached(FastPath.engineApis(native.uniffiCloneHandle())))
 
-    init {
-        check(handle != 0L) { "could not attach to the native AuthCore" }
-    }
+    /** The final (overridden) recipe functions, as one object (calls over JNI). */
+    fun functions(): Functions = functions
 
-    /** The final (overridden) recipe functions, as one object. */
-    fun functions(): Functions = native.functions()
-
-    /** The final (overridden) API functions, as one object. */
-    fun apis(): Apis = native.apis()
+    /** The final (overridden) API functions, as one object (calls over JNI). */
+    fun apis(): Apis = apis
 
     suspend fun signInUp(input: SignInUpInput, userContext: UserContext? = null): SignInUpResult =
-        call(Op.signInUp, FfiConverterTypeSignInUpResult) { put(FfiConverterTypeSignInUpInput, input).ctx(userContext) }
+        functions.signInUp(input, userContext ?: NewRequest)
 
     suspend fun manuallyCreateOrUpdateUser(input: SignInUpInput, userContext: UserContext? = null): ManuallyCreateOrUpdateUserResult =
-        call(Op.manuallyCreateOrUpdateUser, FfiConverterTypeManuallyCreateOrUpdateUserResult) {
-            put(FfiConverterTypeSignInUpInput, input).ctx(userContext)
-        }
+        functions.manuallyCreateOrUpdateUser(input, userContext ?: NewRequest)
 
     /** The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision. */
     suspend fun signInUpPost(input: SignInUpPostInput, userContext: UserContext? = null): SignInUpPostResult =
-        call(Op.signInUpPost, FfiConverterTypeSignInUpPostResult) { put(FfiConverterTypeSignInUpPostInput, input).ctx(userContext) }
+        apis.signInUpPost(input, userContext ?: NewRequest)
 
     suspend fun createPrimaryUser(recipeUserId: String, userContext: UserContext? = null): CreatePrimaryUserResult =
-        call(Op.createPrimaryUser, FfiConverterTypeCreatePrimaryUserResult) { str(recipeUserId).ctx(userContext) }
+        functions.createPrimaryUser(recipeUserId, userContext ?: NewRequest)
 
     suspend fun canCreatePrimaryUser(recipeUserId: String, userContext: UserContext? = null): CreatePrimaryUserResult =
-        call(Op.canCreatePrimaryUser, FfiConverterTypeCreatePrimaryUserResult) { str(recipeUserId).ctx(userContext) }
+        functions.canCreatePrimaryUser(recipeUserId, userContext ?: NewRequest)
 
     suspend fun linkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext? = null): LinkAccountsResult =
-        call(Op.linkAccounts, FfiConverterTypeLinkAccountsResult) { str(recipeUserId).str(primaryUserId).ctx(userContext) }
+        functions.linkAccounts(recipeUserId, primaryUserId, userContext ?: NewRequest)
 
     suspend fun canLinkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext? = null): LinkAccountsResult =
-        call(Op.canLinkAccounts, FfiConverterTypeLinkAccountsResult) { str(recipeUserId).str(primaryUserId).ctx(userContext) }
+        functions.canLinkAccounts(recipeUserId, primaryUserId, userContext ?: NewRequest)
 
     suspend fun unlinkAccount(recipeUserId: String, userContext: UserContext? = null): UnlinkAccountResult =
-        call(Op.unlinkAccount, FfiConverterTypeUnlinkAccountResult) { str(recipeUserId).ctx(userContext) }
+        functions.unlinkAccount(recipeUserId, userContext ?: NewRequest)
 
     suspend fun deleteUser(userId: String, removeAllLinkedAccounts: Boolean = true, userContext: UserContext? = null): Unit =
-        call<Unit>(Op.deleteUser, null) { str(userId).bool(removeAllLinkedAccounts).ctx(userContext) }
+        functions.deleteUser(userId, removeAllLinkedAccounts, userContext ?: NewRequest)
 
     /** The user with this id (any member's recipe user id or the primary id), or null. */
     suspend fun getUser(userId: String, userContext: UserContext? = null): User? =
-        call(Op.getUser, FfiConverterOptionalTypeUser) { str(userId).ctx(userContext) }
+        functions.getUser(userId, userContext ?: NewRequest)
 
     suspend fun listUsersByAccountInfo(
         tenantId: String,
         accountInfo: AccountInfo,
         doUnionOfAccountInfo: Boolean = false,
         userContext: UserContext? = null,
-    ): List<User> =
-        call(Op.listUsersByAccountInfo, FfiConverterSequenceTypeUser) {
-            str(tenantId).put(FfiConverterTypeAccountInfo, accountInfo).bool(doUnionOfAccountInfo).ctx(userContext)
-        }
+    ): List<User> = functions.listUsersByAccountInfo(tenantId, accountInfo, doUnionOfAccountInfo, userContext ?: NewRequest)
 
     suspend fun getUsers(input: GetUsersInput = GetUsersInput(), userContext: UserContext? = null): GetUsersResult =
-        call(Op.getUsers, FfiConverterTypeGetUsersResult) { put(FfiConverterTypeGetUsersInput, input).ctx(userContext) }
+        functions.getUsers(input, userContext ?: NewRequest)
 
     suspend fun isEmailVerified(recipeUserId: String, email: String? = null, userContext: UserContext? = null): Boolean =
-        call(Op.isEmailVerified, FfiConverterBoolean) { str(recipeUserId).put(FfiConverterOptionalString, email).ctx(userContext) }
+        functions.isEmailVerified(recipeUserId, email, userContext ?: NewRequest)
 
     suspend fun verifyEmail(input: VerifyEmailInput, userContext: UserContext? = null): VerifyEmailResult =
-        call(Op.verifyEmail, FfiConverterTypeVerifyEmailResult) { put(FfiConverterTypeVerifyEmailInput, input).ctx(userContext) }
+        functions.verifyEmail(input, userContext ?: NewRequest)
 
     suspend fun unverifyEmail(recipeUserId: String, email: String? = null, userContext: UserContext? = null): Unit =
-        call<Unit>(Op.unverifyEmail, null) { str(recipeUserId).put(FfiConverterOptionalString, email).ctx(userContext) }
+        functions.unverifyEmail(recipeUserId, email, userContext ?: NewRequest)
 
     suspend fun createOrUpdateTenant(
         tenantId: String,
         config: TenantConfigInput = TenantConfigInput(),
         userContext: UserContext? = null,
-    ): CreateOrUpdateTenantResult =
-        call(Op.createOrUpdateTenant, FfiConverterTypeCreateOrUpdateTenantResult) {
-            str(tenantId).put(FfiConverterTypeTenantConfigInput, config).ctx(userContext)
-        }
+    ): CreateOrUpdateTenantResult = functions.createOrUpdateTenant(tenantId, config, userContext ?: NewRequest)
 
     suspend fun deleteTenant(tenantId: String, userContext: UserContext? = null): DeleteTenantResult =
-        call(Op.deleteTenant, FfiConverterTypeDeleteTenantResult) { str(tenantId).ctx(userContext) }
+        functions.deleteTenant(tenantId, userContext ?: NewRequest)
 
     suspend fun getTenant(tenantId: String, userContext: UserContext? = null): Tenant? =
-        call(Op.getTenant, FfiConverterOptionalTypeTenant) { str(tenantId).ctx(userContext) }
+        functions.getTenant(tenantId, userContext ?: NewRequest)
 
-    suspend fun listAllTenants(userContext: UserContext? = null): List<Tenant> =
-        call(Op.listAllTenants, FfiConverterSequenceTypeTenant) { ctx(userContext) }
+    suspend fun listAllTenants(userContext: UserContext? = null): List<Tenant> = functions.listAllTenants(userContext ?: NewRequest)
 
     suspend fun associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext? = null): AssociateUserToTenantResult =
-        call(Op.associateUserToTenant, FfiConverterTypeAssociateUserToTenantResult) { str(tenantId).str(recipeUserId).ctx(userContext) }
+        functions.associateUserToTenant(tenantId, recipeUserId, userContext ?: NewRequest)
 
     suspend fun disassociateUserFromTenant(
         tenantId: String,
         recipeUserId: String,
         userContext: UserContext? = null,
-    ): DisassociateUserFromTenantResult =
-        call(Op.disassociateUserFromTenant, FfiConverterTypeDisassociateUserFromTenantResult) {
-            str(tenantId).str(recipeUserId).ctx(userContext)
-        }
+    ): DisassociateUserFromTenantResult = functions.disassociateUserFromTenant(tenantId, recipeUserId, userContext ?: NewRequest)
 
     /** `accessTokenPayloadJson`: a JSON object as text. */
     suspend fun createNewSession(
@@ -130,37 +111,28 @@ class AuthCore private constructor(
         recipeUserId: String,
         accessTokenPayloadJson: String = "{}",
         userContext: UserContext? = null,
-    ): CreateNewSessionResult =
-        call(Op.createNewSession, FfiConverterTypeCreateNewSessionResult) {
-            str(tenantId).str(recipeUserId).str(accessTokenPayloadJson).ctx(userContext)
-        }
+    ): CreateNewSessionResult = functions.createNewSession(tenantId, recipeUserId, accessTokenPayloadJson, userContext ?: NewRequest)
 
     suspend fun getSession(accessToken: String, userContext: UserContext? = null): GetSessionResult =
-        call(Op.getSession, FfiConverterTypeGetSessionResult) { str(accessToken).ctx(userContext) }
+        functions.getSession(accessToken, userContext ?: NewRequest)
 
     suspend fun revokeSession(sessionHandle: String, userContext: UserContext? = null): Boolean =
-        call(Op.revokeSession, FfiConverterBoolean) { str(sessionHandle).ctx(userContext) }
+        functions.revokeSession(sessionHandle, userContext ?: NewRequest)
 
     suspend fun revokeAllSessionsForUser(
         userId: String,
         revokeSessionsForLinkedAccounts: Boolean = true,
         userContext: UserContext? = null,
-    ): List<String> =
-        call(Op.revokeAllSessionsForUser, FfiConverterSequenceString) {
-            str(userId).bool(revokeSessionsForLinkedAccounts).ctx(userContext)
-        }
+    ): List<String> = functions.revokeAllSessionsForUser(userId, revokeSessionsForLinkedAccounts, userContext ?: NewRequest)
 
     suspend fun getAllSessionHandlesForUser(
         userId: String,
         fetchSessionsForAllLinkedAccounts: Boolean = true,
         userContext: UserContext? = null,
-    ): List<String> =
-        call(Op.getAllSessionHandlesForUser, FfiConverterSequenceString) {
-            str(userId).bool(fetchSessionsForAllLinkedAccounts).ctx(userContext)
-        }
+    ): List<String> = functions.getAllSessionHandlesForUser(userId, fetchSessionsForAllLinkedAccounts, userContext ?: NewRequest)
 
     /** Redelivers events whose delivery failed or that a crashed run left pending. */
-    suspend fun deliverPendingEvents(): DeliveryReport = call(Op.deliverPendingEvents, FfiConverterTypeDeliveryReport) {}
+    suspend fun deliverPendingEvents(): DeliveryReport = native.deliverPendingEvents()
 
     /** The audit log: past events by user, tenant and time, oldest first. */
     fun listEvents(input: ListEventsInput = ListEventsInput()): ListEventsResult = native.listEvents(input)
@@ -168,39 +140,14 @@ class AuthCore private constructor(
     /** Records pending delivery acknowledgements. Call before the process exits. */
     fun shutdown() = native.shutdown()
 
-    /** Releases the engine once the calls in flight are done. Later calls throw [IllegalStateException]. */
+    /**
+     * Releases the engine once the calls in flight are done. Later calls throw [IllegalStateException], also
+     * through the objects [functions] and [apis] returned. Idempotent.
+     */
     override fun close() {
-        if (closed.compareAndSet(false, true)) {
-            if (callCounter.decrementAndGet() == 0L) cleanable.clean()
-            native.close()
-        }
-    }
-
-    private suspend fun <T> call(op: Int, result: FfiConverter<T, *>?, args: Args.() -> Unit): T {
-        val written = Args().apply(args)
-        val reply = try {
-            withHandle { FastPath.call(it, op, written.array(), written.length()) }
-        } finally {
-            written.releaseBorrowed()
-        }
-        return finish(reply, result)
-    }
-
-    private inline fun <R> withHandle(block: (Long) -> R): R {
-        do {
-            val c = callCounter.get()
-            check(c != 0L) { "AuthCore is closed" }
-        } while (!callCounter.compareAndSet(c, c + 1))
-        try {
-            return block(handle)
-        } finally {
-            if (callCounter.decrementAndGet() == 0L) cleanable.clean()
-        }
-    }
-
-    /** Runs once: on [close] after the last call, or by the cleaner. Not a closure over `this`. */
-    private class Release(private val handle: Long) : Runnable {
-        override fun run() = FastPath.release(handle)
+        functions.close()
+        apis.close()
+        native.close()
     }
 
     companion object {
@@ -212,8 +159,16 @@ class AuthCore private constructor(
          */
         suspend fun open(path: String, config: AuthCoreConfig = AuthCoreConfig(), hooks: Hooks = Hooks()): AuthCore =
             AuthCore(NativeAuthCore.open(path, config, JvmHooks.of(hooks)))
+
+        private fun attached(pointer: Long): Long {
+            check(pointer != 0L) { "could not attach to the native AuthCore" }
+            return pointer
+        }
     }
 }
+
+/** The facade's `userContext = null` on its way to a `Functions` method: sent as "none", the engine starts a new request. */
+internal val NewRequest: UserContext = UserContext(NoHandle)
 
 internal const val OK: Byte = 0
 internal const val ERR: Byte = 1
@@ -271,9 +226,17 @@ internal class Args {
     fun str(value: String) = put(FfiConverterString, value)
     fun bool(value: Boolean) = put(FfiConverterBoolean, value)
 
-    /** A borrowed handle (tag 2) when [ContextHandles] works, uniffi's own encoding otherwise. */
-    fun ctx(value: UserContext?): Args {
-        if (value == null || !ContextHandles.available) return put(FfiConverterOptionalTypeUserContext, value)
+    /**
+     * Tag 0 for "none" ([NewRequest]), 2 + a borrowed handle when [ContextHandles] works, else 1 + a handle
+     * cloned by the generated code (see `Uc` in jvm_hooks.rs).
+     */
+    fun ctx(value: UserContext): Args {
+        if (value === NewRequest) {
+            ensure(1)
+            buf.put(0)
+            return this
+        }
+        if (!ContextHandles.available) return put(FfiConverterOptionalTypeUserContext, value)
         val handle = ContextHandles.acquire(value)
         borrowed = value
         ensure(9)
@@ -347,46 +310,6 @@ internal object ContextHandles {
     }
 }
 
-/** Operation indexes, resolved by name once from the native library (see `jvm_fast_path.rs`). */
-@Suppress("ObjectPropertyName", "ktlint:standard:property-naming")
-internal object Op {
-    private val names: List<String> = fastPathOps()
-
-    private fun of(name: String): Int {
-        val i = names.indexOf(name)
-        check(i >= 0) { "the native library has no fast-path operation '$name' (library and Kotlin from different builds?)" }
-        return i
-    }
-
-    val signInUp = of("signInUp")
-    val manuallyCreateOrUpdateUser = of("manuallyCreateOrUpdateUser")
-    val signInUpPost = of("signInUpPost")
-    val createPrimaryUser = of("createPrimaryUser")
-    val canCreatePrimaryUser = of("canCreatePrimaryUser")
-    val linkAccounts = of("linkAccounts")
-    val canLinkAccounts = of("canLinkAccounts")
-    val unlinkAccount = of("unlinkAccount")
-    val deleteUser = of("deleteUser")
-    val getUser = of("getUser")
-    val listUsersByAccountInfo = of("listUsersByAccountInfo")
-    val getUsers = of("getUsers")
-    val isEmailVerified = of("isEmailVerified")
-    val verifyEmail = of("verifyEmail")
-    val unverifyEmail = of("unverifyEmail")
-    val createOrUpdateTenant = of("createOrUpdateTenant")
-    val deleteTenant = of("deleteTenant")
-    val getTenant = of("getTenant")
-    val listAllTenants = of("listAllTenants")
-    val associateUserToTenant = of("associateUserToTenant")
-    val disassociateUserFromTenant = of("disassociateUserFromTenant")
-    val createNewSession = of("createNewSession")
-    val getSession = of("getSession")
-    val revokeSession = of("revokeSession")
-    val revokeAllSessionsForUser = of("revokeAllSessionsForUser")
-    val getAllSessionHandlesForUser = of("getAllSessionHandlesForUser")
-    val deliverPendingEvents = of("deliverPendingEvents")
-}
-
 /**
  * The JNI entry points (`Java_dev_authcore_FastPath_*` in the native library). JNA has already loaded the
  * library for the generated code; the JVM binds `external` functions only in libraries loaded through
@@ -399,10 +322,7 @@ internal object FastPath {
         if (file != null && file.isFile) System.load(file.absolutePath) else System.loadLibrary(name)
     }
 
-    external fun attach(handle: Long): Long
-    external fun release(core: Long)
     external fun discard(token: Long)
-    external fun call(core: Long, op: Int, args: ByteArray, length: Int): ByteArray
 
     // Hooks (jvm_hooks.rs).
     external fun functionsLayer(bridge: FunctionsBridge): Long
@@ -410,6 +330,8 @@ internal object FastPath {
     external fun eventHandler(bridge: HandlerBridge): Long
     external fun complete(callId: Long, reply: ByteArray, length: Int)
     external fun callOriginal(original: Long, op: Int, args: ByteArray, length: Int): ByteArray
+    external fun engineFunctions(handle: Long): Long
+    external fun engineApis(handle: Long): Long
     external fun releaseOriginal(original: Long)
     external fun releaseContext(handle: Long)
 }

@@ -2,6 +2,8 @@
 package dev.authcore
 
 import java.nio.ByteBuffer
+import java.util.concurrent.atomic.AtomicBoolean
+import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.atomic.AtomicReference
 import kotlin.coroutines.Continuation
 import kotlin.coroutines.EmptyCoroutineContext
@@ -355,27 +357,49 @@ internal class HandlerBridge(private val handler: EventHandler) : HookBridge() {
     }
 }
 
-/** The layer below a Kotlin override: owns a native pointer, released by the cleaner with this object. */
-internal abstract class NativeOriginal(protected val pointer: Long) {
-    @Suppress("unused")
+/**
+ * Native `Functions`/`Apis` called over JNI: the layer below a Kotlin override (its `original`), or the engine's
+ * final objects behind [AuthCore]. Owns a native pointer, released on [close] once the calls in flight are done
+ * (later calls throw [IllegalStateException]) or by the cleaner when collected.
+ */
+internal abstract class NativeOriginal(private val pointer: Long) : AutoCloseable {
     private val cleanable = UniffiLib.CLEANER.register(this, Release(pointer))
+    private val calls = AtomicLong(1)
+    private val closed = AtomicBoolean(false)
 
     protected suspend fun <T> call(op: Int, result: FfiConverter<T, *>?, args: Args.() -> Unit): T {
         val written = Args().apply(args)
         val reply = try {
-            FastPath.callOriginal(pointer, op, written.array(), written.length())
+            withPointer { FastPath.callOriginal(it, op, written.array(), written.length()) }
         } finally {
             written.releaseBorrowed()
         }
         return finish(reply, result)
     }
 
+    private inline fun <R> withPointer(block: (Long) -> R): R {
+        do {
+            val c = calls.get()
+            check(c != 0L) { "AuthCore is closed" }
+        } while (!calls.compareAndSet(c, c + 1))
+        try {
+            return block(pointer)
+        } finally {
+            if (calls.decrementAndGet() == 0L) cleanable.clean()
+        }
+    }
+
+    override fun close() {
+        if (closed.compareAndSet(false, true) && calls.decrementAndGet() == 0L) cleanable.clean()
+    }
+
+    /** Runs once: on [close] after the last call, or by the cleaner. Not a closure over `this`. */
     private class Release(private val pointer: Long) : Runnable {
         override fun run() = FastPath.releaseOriginal(pointer)
     }
 }
 
-/** `original` of a Kotlin recipe-functions override: every call goes to the layer below over JNI. */
+/** Recipe functions over JNI: an override's `original`, or the engine's final functions behind [AuthCore]. */
 internal class OriginalFunctions(pointer: Long) : NativeOriginal(pointer), Functions {
     override suspend fun signInUp(input: SignInUpInput, userContext: UserContext): SignInUpResult =
         call(HookOp.signInUp, FfiConverterTypeSignInUpResult) { put(FfiConverterTypeSignInUpInput, input).ctx(userContext) }
@@ -502,7 +526,7 @@ internal class OriginalFunctions(pointer: Long) : NativeOriginal(pointer), Funct
         }
 }
 
-/** `original` of a Kotlin API override. */
+/** API functions over JNI: an override's `original`, or the engine's final API functions behind [AuthCore]. */
 internal class OriginalApis(pointer: Long) : NativeOriginal(pointer), Apis {
     override suspend fun signInUpPost(input: SignInUpPostInput, userContext: UserContext): SignInUpPostResult =
         call(HookOp.signInUpPost, FfiConverterTypeSignInUpPostResult) { put(FfiConverterTypeSignInUpPostInput, input).ctx(userContext) }
