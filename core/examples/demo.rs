@@ -96,7 +96,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create_new_session("public", &recipe_user_id, &json!({"role": "demo"}), &ctx)
         .await?;
     let authcore::CreateNewSessionResult::Ok { access_token, .. } = created;
-    if let GetSessionResult::Ok { session } = auth.get_session(&access_token, &ctx).await? {
+    if let GetSessionResult::Ok { session } = auth
+        .get_session(&authcore::GetSessionInput::new(access_token.as_str(), None), &ctx)
+        .await? {
         println!(
             "{}",
             json!({"step": "session", "userId": session.user_id, "recipeUserId": session.recipe_user_id})

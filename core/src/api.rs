@@ -14,8 +14,8 @@ use crate::functions::{ManuallyCreateOrUpdateUserResult, RecipeFunctions, UserCo
 use crate::model::{
     email, ids, AccountInfo, EmailInput, RecipeId, SignInUpInput, ThirdPartyInfo, User,
 };
-use crate::policy::{self, NewAccountInfo, REASON_PRIMARY_USER_CONFLICT};
-use crate::recipes::sessions::{CreateNewSessionResult, GetSessionResult, Session};
+use crate::policy::{self, NewAccountInfo, SessionLinkCheck, REASON_PRIMARY_USER_CONFLICT};
+use crate::recipes::sessions::{CreateNewSessionResult, GetSessionInput, GetSessionResult, Session};
 use crate::recipes::tenants::{provider_available, THIRD_PARTY_FACTOR};
 use crate::redirect::{self, RedirectAction, RedirectContext, RedirectDecision};
 
@@ -46,9 +46,15 @@ pub struct SignInUpPostInput {
     /// Where the user wanted to go; validated before use (no open redirects).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_to_path: Option<String>,
-    /// The caller's current access token, if any: a valid session short-circuits to `SESSION_ALREADY_EXISTS`.
+    /// The caller's current access token, if any. It is used only for session linking (spec §4.8.6), and only
+    /// when `shouldTryLinkingWithSessionUser` is `true`: it never changes who signs in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_access_token: Option<String>,
+    /// `true`: link the signed-in account to the session's user (a valid session of this tenant is then
+    /// required, else `UNAUTHORISED`). Absent or `false`: an ordinary sign-in that ignores any session. Stricter
+    /// than supertokens-node, where an absent value also tries to link whenever a session exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub should_try_linking_with_session_user: Option<bool>,
 }
 
 fn public() -> String {
@@ -74,12 +80,6 @@ pub enum SignInUpPostResult {
     SignInUpNotAllowed { reason: String },
     #[serde(rename = "NO_EMAIL_GIVEN_BY_PROVIDER")]
     NoEmailGivenByProvider,
-    /// A valid session was presented: nothing was signed in; go where an existing session should go.
-    #[serde(rename = "SESSION_ALREADY_EXISTS")]
-    SessionAlreadyExists {
-        session: Session,
-        redirect: RedirectDecision,
-    },
 }
 
 /// The overridable API functions (spec §7.1 "apis").
@@ -105,6 +105,12 @@ pub trait ApiFunctions: Send + Sync {
 
 pub(crate) struct CoreApis {
     pub inner: Weak<Inner>,
+}
+
+fn unauthorised(message: &str) -> AuthError {
+    AuthError::Unauthorised {
+        message: message.to_string(),
+    }
 }
 
 fn not_allowed(code: &str, sentence: &str) -> SignInUpPostResult {
@@ -150,27 +156,15 @@ impl ApiFunctions for CoreApis {
             .upgrade()
             .ok_or_else(|| AuthError::internal("the engine was dropped"))?;
         let fns: &dyn RecipeFunctions = inner.fns();
+        // The tenant first: an unknown tenant is TENANT_NOT_FOUND whatever else the request holds.
         let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
-        if let Some(token) = &input.existing_access_token {
-            if let GetSessionResult::Ok { session } = fns.get_session(token, ctx).await? {
-                let context = RedirectContext {
-                    action: RedirectAction::SessionAlreadyExists,
-                    is_new_user: false,
-                    redirect_to_path: input.redirect_to_path.clone(),
-                    tenant_id: session.tenant_id.clone(),
-                    user_id: session.user_id.clone(),
-                };
-                let redirect = self.redirect(&inner, &context, ctx).await?;
-                return Ok(SignInUpPostResult::SessionAlreadyExists { session, redirect });
-            }
-        }
-        ids::validate_third_party_id(&input.third_party_id)?;
         let tenant =
             fns.get_tenant(&tenant_id, ctx)
                 .await?
                 .ok_or_else(|| AuthError::TenantNotFound {
                     tenant_id: tenant_id.clone(),
                 })?;
+        ids::validate_third_party_id(&input.third_party_id)?;
         if !provider_available(
             &tenant_id,
             &tenant.config,
@@ -182,6 +176,25 @@ impl ApiFunctions for CoreApis {
             });
         }
         ids::validate_third_party_user_id(&input.user_info.third_party_user_id)?;
+        // Session linking only when asked for explicitly: an existing session never changes who signs in, so a
+        // token planted in a victim's browser cannot capture the victim's next sign-in (login CSRF).
+        let link_session = if input.should_try_linking_with_session_user == Some(true) {
+            let token = input
+                .existing_access_token
+                .as_deref()
+                .ok_or_else(|| unauthorised("session linking needs a session"))?;
+            match fns
+                .get_session(&GetSessionInput::new(token, Some(&tenant_id)), ctx)
+                .await?
+            {
+                GetSessionResult::Ok { session } => Some(session),
+                GetSessionResult::Unauthorised => {
+                    return Err(unauthorised("no valid session of this tenant"))
+                }
+            }
+        } else {
+            None
+        };
         let provided = input
             .user_info
             .email
@@ -190,21 +203,11 @@ impl ApiFunctions for CoreApis {
         let email_input = match provided {
             Some(e) => e,
             None if !input.require_email => EmailInput {
-                id: format!(
-                    "{}.{}@stfakeemail.supertokens.com",
-                    input.user_info.third_party_user_id, input.third_party_id
-                ),
+                id: email::fake_email(&input.third_party_id, &input.user_info.third_party_user_id),
                 is_verified: true,
             },
             None => return Ok(SignInUpPostResult::NoEmailGivenByProvider),
         };
-        if !tenant.config.allows_third_party_first_factor() {
-            return Err(AuthError::FirstFactorNotAllowed {
-                message: format!(
-                    "'{THIRD_PARTY_FACTOR}' is not a first factor of tenant '{tenant_id}'"
-                ),
-            });
-        }
         let email_id = email::normalise_and_validate_email(&email_input.id)?;
         let tp = ThirdPartyInfo {
             id: input.third_party_id.clone(),
@@ -230,11 +233,46 @@ impl ApiFunctions for CoreApis {
             .await?
             .into_iter()
             .next();
+        let session_linking = match &link_session {
+            None => None,
+            Some(session) => match policy::check_session_linking(
+                fns,
+                &*inner,
+                session,
+                &new_info,
+                authenticating.as_ref(),
+                ctx,
+            )
+            .await?
+            {
+                SessionLinkCheck::FirstFactor => None,
+                SessionLinkCheck::Link(l) => Some(l),
+                SessionLinkCheck::Refused(code) => {
+                    return Ok(not_allowed(code, policy::ERR_SESSION_LINKING))
+                }
+            },
+        };
+        if session_linking.is_none() && !tenant.config.allows_third_party_first_factor() {
+            return Err(AuthError::FirstFactorNotAllowed {
+                message: format!(
+                    "'{THIRD_PARTY_FACTOR}' is not a first factor of tenant '{tenant_id}'"
+                ),
+            });
+        }
+        let session = session_linking.as_ref().map(|l| &l.session);
         let mut is_verified = email_input.is_verified;
         match &authenticating {
             None => {
-                if !policy::is_sign_up_allowed(fns, &tenant_id, &new_info, is_verified, None, ctx)
-                    .await?
+                if !policy::is_sign_up_allowed(
+                    fns,
+                    &*inner,
+                    &tenant_id,
+                    &new_info,
+                    is_verified,
+                    session,
+                    ctx,
+                )
+                .await?
                 {
                     return Ok(not_allowed("ERR_CODE_006", ERR_SECURITY));
                 }
@@ -260,11 +298,12 @@ impl ApiFunctions for CoreApis {
                 // sign-in, so it counts as `signInVerifiesLoginMethod`, as in supertokens-node.
                 if !policy::is_sign_in_allowed(
                     fns,
+                    &*inner,
                     &tenant_id,
                     &as_user,
                     &new_info,
                     is_verified,
-                    None,
+                    session,
                     ctx,
                 )
                 .await?
@@ -283,10 +322,10 @@ impl ApiFunctions for CoreApis {
                 is_verified,
             },
         };
-        let (created, user, recipe_user_id) = match fns
-            .manually_create_or_update_user(&recipe_input, ctx)
-            .await?
-        {
+        ctx.set_session_linking(session_linking);
+        let outcome = fns.manually_create_or_update_user(&recipe_input, ctx).await;
+        ctx.set_session_linking(None);
+        let (created, user, recipe_user_id) = match outcome? {
             ManuallyCreateOrUpdateUserResult::Ok {
                 created_new_recipe_user,
                 user,
@@ -305,7 +344,8 @@ impl ApiFunctions for CoreApis {
                 return Ok(SignInUpPostResult::SignInUpNotAllowed { reason })
             }
         };
-        // `signIn` is written in the session's transaction (after `session`), so it exists iff the session does.
+        // `signIn` is staged for the session's transaction (after `session`), so it is written iff the session
+        // is; if creating the session fails, it is dropped with it.
         let is_new_user = created && user.login_methods.len() == 1;
         let message = json!({
             "user": user,
@@ -320,12 +360,19 @@ impl ApiFunctions for CoreApis {
             Some(&user.id),
             message,
         ));
+        let created_session = fns
+            .create_new_session(&tenant_id, &recipe_user_id, &serde_json::json!({}), ctx)
+            .await;
         let CreateNewSessionResult::Ok {
             session,
             access_token,
-        } = fns
-            .create_new_session(&tenant_id, &recipe_user_id, &serde_json::json!({}), ctx)
-            .await?;
+        } = match created_session {
+            Ok(r) => r,
+            Err(e) => {
+                ctx.discard_staged();
+                return Err(e);
+            }
+        };
         let context = RedirectContext {
             action: RedirectAction::Success,
             is_new_user,

@@ -26,7 +26,7 @@ use crate::recipes::linking::{
     self, CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult,
 };
 use crate::recipes::sessions::{
-    self, CreateNewSessionResult, GetSessionResult, RevokeReason, Session,
+    self, CreateNewSessionResult, GetSessionInput, GetSessionResult, RevokeReason, Session,
 };
 use crate::recipes::tenants::{
     self, AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
@@ -53,6 +53,14 @@ pub struct AuthCoreConfig {
     pub events: EventsConfig,
     #[serde(default)]
     pub redirect: RedirectConfig,
+    /// The longest one crossing into host code (an override, a policy callback, an event handler) may take
+    /// before the call fails with `HOST_TIMEOUT`; `0` means no limit.
+    #[serde(default = "default_host_timeout")]
+    pub host_timeout_ms: u64,
+}
+
+fn default_host_timeout() -> u64 {
+    crate::host::DEFAULT_HOST_TIMEOUT_MS
 }
 
 fn default_session_lifetime() -> i64 {
@@ -67,6 +75,7 @@ impl Default for AuthCoreConfig {
             session_lifetime_ms: default_session_lifetime(),
             events: EventsConfig::default(),
             redirect: RedirectConfig::default(),
+            host_timeout_ms: default_host_timeout(),
         }
     }
 }
@@ -195,7 +204,7 @@ impl AuthCoreBuilder {
             let _ = cell.set((fns, apis));
             Inner {
                 store,
-                outbox: Outbox::new(self.config.events.clone(), handlers),
+                outbox: Outbox::new(self.config.events.clone(), handlers, self.config.host_timeout_ms),
                 functions_overridden,
                 config: self.config,
                 id_generator: self.id_generator,
@@ -317,12 +326,18 @@ impl Inner {
     /// Runs one built-in operation as part of the request's flow; the outermost one delivers the flow's
     /// events after its own work, whatever its result.
     pub async fn scoped<T>(
-        &self,
+        self: &Arc<Self>,
         ctx: &UserContext,
         op: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
         ctx.enter();
+        let mut guard = FlowGuard {
+            inner: self.clone(),
+            ctx: ctx.clone(),
+            armed: true,
+        };
         let result = op.await;
+        guard.armed = false;
         if ctx.leave() {
             self.finish_flow(ctx).await;
         }
@@ -343,6 +358,38 @@ impl Inner {
         }
         let events = ctx.take_pending();
         self.outbox.deliver(&*self.store, events).await;
+    }
+}
+
+impl policy::Currency for Inner {
+    fn is_current(&self, lm: &crate::model::LoginMethod) -> Result<bool> {
+        let Some(email) = lm.email.as_deref() else {
+            return Ok(lm.verified);
+        };
+        self.read(|tx| Ok(tx.s.is_verification_current(&lm.recipe_user_id, email)?))
+    }
+}
+
+/// Leaves the flow when a scoped operation is dropped before it finished (the caller cancelled it: a dropped
+/// future, a cancelled coroutine). Without it the depth counter would stay raised and the request's committed
+/// events would wait for the next open; when the cancelled call was the outermost one, its events are
+/// delivered on the runtime it ran on (or, with none, by `deliverPendingEvents` and at open).
+struct FlowGuard {
+    inner: Arc<Inner>,
+    ctx: UserContext,
+    armed: bool,
+}
+
+impl Drop for FlowGuard {
+    fn drop(&mut self) {
+        if !self.armed || !self.ctx.leave() {
+            return;
+        }
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let inner = self.inner.clone();
+            let ctx = self.ctx.clone();
+            handle.spawn(async move { inner.finish_flow(&ctx).await });
+        }
     }
 }
 
@@ -478,6 +525,8 @@ impl RecipeFunctions for CoreFunctions {
         let inner = self.inner()?;
         let fns = inner.fns();
         let valid = ValidSignInUp::parse(input)?;
+        let session_linking = ctx.take_session_linking();
+        let session = session_linking.as_ref().map(|l| &l.session);
         let tp_lookup = AccountInfo {
             third_party: Some(valid.third_party.clone()),
             ..AccountInfo::default()
@@ -485,7 +534,11 @@ impl RecipeFunctions for CoreFunctions {
         let existing = fns
             .list_users_by_account_info(&valid.tenant_id, &tp_lookup, false, ctx)
             .await?;
-        if existing.is_empty() && valid.is_verified && !inner.functions_overridden {
+        if existing.is_empty()
+            && valid.is_verified
+            && !inner.functions_overridden
+            && session_linking.is_none()
+        {
             if let Some(done) = self.fused_sign_up_and_link(&inner, &valid, ctx).await? {
                 return Ok(done);
             }
@@ -496,7 +549,7 @@ impl RecipeFunctions for CoreFunctions {
                 user,
                 &valid.email,
                 valid.is_verified,
-                None,
+                session,
                 ctx,
             )
             .await?
@@ -538,8 +591,34 @@ impl RecipeFunctions for CoreFunctions {
             }
         };
         let user = verify_if_linked_accounts_verified(fns, user, &recipe_user_id, ctx).await?;
+        if let Some(linking) = &session_linking {
+            return Ok(
+                match policy::link_to_session_user(fns, &*inner, user, &recipe_user_id, linking, ctx)
+                    .await?
+                {
+                    Ok(user) => {
+                        let reason = if linking.requires_verification {
+                            policy::LinkingReason::VerifiedEmailMatch
+                        } else {
+                            policy::LinkingReason::VerificationNotRequired
+                        };
+                        let explanation = policy::linking_explanation(reason, user.id.clone());
+                        ManuallyCreateOrUpdateUserResult::Ok {
+                            created_new_recipe_user: created,
+                            user,
+                            recipe_user_id,
+                            linking: explanation,
+                        }
+                    }
+                    Err(code) => ManuallyCreateOrUpdateUserResult::SignInUpNotAllowed {
+                        reason: format!("{} ({code})", policy::ERR_SESSION_LINKING),
+                    },
+                },
+            );
+        }
         let (user, linking) = policy::try_linking_by_account_info_or_create_primary_user(
             fns,
+            &*inner,
             &valid.tenant_id,
             user,
             &recipe_user_id,
@@ -765,7 +844,7 @@ impl RecipeFunctions for CoreFunctions {
             return Ok(VerifyEmailResult::Ok { user: Some(user) });
         };
         let (user, _) = policy::try_linking_by_account_info_or_create_primary_user(
-            fns, &tenant, user, rid, None, ctx,
+            fns, &*inner, &tenant, user, rid, None, ctx,
         )
         .await?;
         Ok(VerifyEmailResult::Ok { user: Some(user) })
@@ -864,6 +943,7 @@ impl RecipeFunctions for CoreFunctions {
         let inner = self.inner()?;
         let t = tenant_id(tenant_id_raw)?;
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
+        crate::json::check_depth("accessTokenPayload", access_token_payload)?;
         let lifetime = inner.config.session_lifetime_ms;
         inner.write(ctx, |tx| {
             sessions::create(tx, &t, rid, access_token_payload, lifetime).map(Step::Commit)
@@ -872,10 +952,18 @@ impl RecipeFunctions for CoreFunctions {
 
     async fn get_session(
         &self,
-        access_token: &str,
+        input: &GetSessionInput,
         _ctx: &UserContext,
     ) -> Result<GetSessionResult> {
-        self.inner()?.read(|tx| sessions::verify(tx, access_token))
+        let tenant = if input.any_tenant {
+            None
+        } else {
+            Some(tenant_id(
+                input.tenant_id.as_deref().unwrap_or(ids::PUBLIC_TENANT),
+            )?)
+        };
+        self.inner()?
+            .read(|tx| sessions::verify(tx, &input.access_token, tenant.as_deref()))
     }
 
     async fn revoke_session(&self, session_handle: &str, ctx: &UserContext) -> Result<bool> {
@@ -955,7 +1043,7 @@ impl CoreFunctions {
                 ctx,
             )
             .await?;
-        let Ok(reason) = policy::link_allowed(&s, true, primary, &new_info.account_info) else {
+        let Ok(reason) = policy::link_allowed(&s, inner, None, primary, &new_info.account_info)? else {
             return Ok(None);
         };
         let primary_id = primary.id.clone();

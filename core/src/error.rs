@@ -44,6 +44,17 @@ pub enum AuthError {
     /// An error raised by host code (an override or a policy callback) that the binding passes through.
     #[error("{message}")]
     Host { message: String },
+    /// Host code (an override, a policy callback or an event handler) did not answer within the configured
+    /// `hostTimeoutMs`; nothing it started inside the engine was left half-written.
+    #[error("host code did not answer within {timeout_ms} ms")]
+    HostTimeout { timeout_ms: u64 },
+    /// A session was asked for a user who is not in the session's tenant.
+    #[error("user {user_id} is not in tenant {tenant_id}")]
+    UserNotInTenant { user_id: String, tenant_id: String },
+    /// The operation needs a valid session of the request's tenant and got none (SuperTokens' `UNAUTHORISED`
+    /// session error).
+    #[error("unauthorised: {message}")]
+    Unauthorised { message: String },
 }
 
 impl AuthError {
@@ -65,6 +76,9 @@ impl AuthError {
             AuthError::Storage { .. } => "STORAGE_ERROR",
             AuthError::Internal { .. } => "INTERNAL_ERROR",
             AuthError::Host { .. } => "HOST_ERROR",
+            AuthError::HostTimeout { .. } => "HOST_TIMEOUT",
+            AuthError::UserNotInTenant { .. } => "USER_NOT_IN_TENANT",
+            AuthError::Unauthorised { .. } => "UNAUTHORISED",
         }
     }
 

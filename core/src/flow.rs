@@ -14,7 +14,7 @@ use crate::functions::*;
 use crate::model::{AccountInfo, LoginMethod, SignInUpInput, User};
 use crate::policy::{NewAccountInfo, ShouldAutomaticallyLink};
 use crate::recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
-use crate::recipes::sessions::{CreateNewSessionResult, GetSessionResult, Session};
+use crate::recipes::sessions::{CreateNewSessionResult, GetSessionInput, GetSessionResult, Session};
 use crate::recipes::tenants::{
     AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
     DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
@@ -287,8 +287,12 @@ impl RecipeFunctions for FlowFunctions {
         .await
     }
 
-    async fn get_session(&self, access_token: &str, ctx: &UserContext) -> Result<GetSessionResult> {
-        self.scoped(ctx, self.next.get_session(access_token, ctx))
+    async fn get_session(
+        &self,
+        input: &GetSessionInput,
+        ctx: &UserContext,
+    ) -> Result<GetSessionResult> {
+        self.scoped(ctx, self.next.get_session(input, ctx))
             .await
     }
 

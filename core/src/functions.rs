@@ -16,9 +16,9 @@ use serde_json::{Map, Value};
 use crate::error::Result;
 use crate::events::{Event, EventName, NewEvent};
 use crate::model::{AccountInfo, EmailInput, LoginMethod, SignInUpInput, User};
-use crate::policy::{LinkingExplanation, NewAccountInfo, ShouldAutomaticallyLink};
+use crate::policy::{LinkingExplanation, NewAccountInfo, SessionLinking, ShouldAutomaticallyLink};
 use crate::recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
-use crate::recipes::sessions::{CreateNewSessionResult, GetSessionResult, Session};
+use crate::recipes::sessions::{CreateNewSessionResult, GetSessionInput, GetSessionResult, Session};
 use crate::recipes::tenants::{
     AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
     DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
@@ -43,6 +43,9 @@ pub(crate) struct Flow {
     pending: Mutex<Vec<Event>>,
     /// To be written with the next transaction of this flow (e.g. `signIn` rides with the session's).
     staged: Mutex<Vec<NewEvent>>,
+    /// Set by `signInUpPOST` when the request links to its session's user (spec §4.8.6); taken by the
+    /// `manuallyCreateOrUpdateUser` of the same request instead of linking by account info.
+    session_linking: Mutex<Option<SessionLinking>>,
 }
 
 impl UserContext {
@@ -125,6 +128,24 @@ impl UserContext {
             .lock()
             .map(|mut s| std::mem::take(&mut *s))
             .unwrap_or_default()
+    }
+    pub(crate) fn set_session_linking(&self, linking: Option<SessionLinking>) {
+        if let Ok(mut l) = self.flow.session_linking.lock() {
+            *l = linking;
+        }
+    }
+    pub(crate) fn take_session_linking(&self) -> Option<SessionLinking> {
+        self.flow
+            .session_linking
+            .lock()
+            .ok()
+            .and_then(|mut l| l.take())
+    }
+    /// Drops what was staged for a transaction that will not come (its operation failed).
+    pub(crate) fn discard_staged(&self) {
+        if let Ok(mut s) = self.flow.staged.lock() {
+            s.clear();
+        }
     }
     pub(crate) fn restage(&self, events: Vec<NewEvent>) {
         if let Ok(mut s) = self.flow.staged.lock() {
@@ -406,8 +427,12 @@ pub trait RecipeFunctions: Send + Sync {
             .create_new_session(tenant_id, recipe_user_id, access_token_payload, ctx)
             .await
     }
-    async fn get_session(&self, access_token: &str, ctx: &UserContext) -> Result<GetSessionResult> {
-        self.original().get_session(access_token, ctx).await
+    async fn get_session(
+        &self,
+        input: &GetSessionInput,
+        ctx: &UserContext,
+    ) -> Result<GetSessionResult> {
+        self.original().get_session(input, ctx).await
     }
     /// Returns whether a session was revoked.
     async fn revoke_session(&self, session_handle: &str, ctx: &UserContext) -> Result<bool> {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 mod flow;
 pub mod functions;
+pub mod host;
 pub mod json;
 pub mod model;
 mod outbox;
@@ -27,7 +28,7 @@ pub use policy::{
     ShouldAutomaticallyLink,
 };
 pub use recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
-pub use recipes::sessions::{CreateNewSessionResult, GetSessionResult, Session};
+pub use recipes::sessions::{CreateNewSessionResult, GetSessionInput, GetSessionResult, Session};
 pub use recipes::tenants::{
     AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
     DisassociateUserFromTenantResult, ProviderConfig, Tenant, TenantConfig, TenantConfigInput,

@@ -39,14 +39,17 @@ struct AckQueue {
 pub(crate) struct Outbox {
     config: EventsConfig,
     handlers: Handlers,
+    /// Limit for one handler call (`host::guard`); a handler that times out counts as failed and is retried.
+    host_timeout_ms: u64,
     acks: Mutex<AckQueue>,
 }
 
 impl Outbox {
-    pub fn new(config: EventsConfig, handlers: Handlers) -> Self {
+    pub fn new(config: EventsConfig, handlers: Handlers, host_timeout_ms: u64) -> Self {
         Outbox {
             config,
             handlers,
+            host_timeout_ms,
             acks: Mutex::new(AckQueue::default()),
         }
     }
@@ -101,7 +104,8 @@ impl Outbox {
         for event in events {
             let mut failure: Option<String> = None;
             for handler in self.handlers.for_event(event.name) {
-                if let Err(e) = handler.handle(&event).await {
+                let handled = crate::host::guard(self.host_timeout_ms, handler.handle(&event)).await;
+                if let Err(e) = handled {
                     // The payload may hold personal data: log the id and the code only.
                     tracing::warn!(event_id = %event.id, event = event.name.as_str(), code = e.code(),
                         "event handler failed; the event stays pending and will be redelivered");

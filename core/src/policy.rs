@@ -6,9 +6,16 @@
 //! these flows too. Each store access is its own transaction; races are settled by the store's constraints and
 //! the bounded retries below, as in the SDK.
 //!
-//! Deliberate difference from supertokens-node (spec D8): when verification is required, automatic linking
-//! also needs the primary user's login method with the same email to be *verified*. The SDK's operator
-//! precedence lets an unverified claim on the primary side through; we do not.
+//! Deliberate differences from supertokens-node:
+//! - (spec D8) when verification is required, automatic linking also needs the primary user's login method with
+//!   the same email to be *verified*. The SDK's operator precedence lets an unverified claim on the primary side
+//!   through; we do not.
+//! - A verification counts for linking only while it is *current*: made since that login method last took that
+//!   email, or asserted by the provider in this sign-in. SuperTokens remembers a verification per (recipe user,
+//!   email) forever, so an address that changed hands could be linked into its old owner's account
+//!   (pre-hijacking by an unexpired email change). The `verified` flag users see keeps SuperTokens' meaning;
+//!   currency is read from the store ([`Currency`]), never from user objects a host override may have built.
+//! - Fake emails (providers without an email, `requireEmail: false`) never link anything.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{AuthError, Result};
 use crate::functions::{RecipeFunctions, UserContext};
-use crate::model::{AccountInfo, LoginMethod, RecipeId, User};
+use crate::model::{email, AccountInfo, LoginMethod, RecipeId, User};
 use crate::recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult};
 use crate::recipes::sessions::Session;
 
@@ -209,15 +216,36 @@ fn same_email_or_phone(lm: &LoginMethod, info: &AccountInfo) -> bool {
         || (info.phone_number.is_some() && lm.phone_number == info.phone_number)
 }
 
-fn verified_same_email_or_phone(user: &User, info: &AccountInfo) -> bool {
-    user.login_methods
-        .iter()
-        .any(|lm| lm.verified && same_email_or_phone(lm, info))
+/// Whether a login method's verification is current (see the module docs), answered from the store.
+pub(crate) trait Currency: Send + Sync {
+    /// `lm` is verified and that verification was made since it last took its email.
+    fn is_current(&self, lm: &LoginMethod) -> Result<bool>;
+}
+
+/// A login method whose verification counts for linking.
+fn currently_verified(cur: &dyn Currency, lm: &LoginMethod) -> Result<bool> {
+    Ok(lm.verified && cur.is_current(lm)?)
+}
+
+/// Some login method of `user` has this email (or phone) with a current verification.
+fn current_same_email_or_phone(
+    cur: &dyn Currency,
+    user: &User,
+    info: &AccountInfo,
+) -> Result<bool> {
+    for lm in &user.login_methods {
+        if same_email_or_phone(lm, info) && currently_verified(cur, lm)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// `isSignInUpAllowedHelper` (spec §4.8.3).
+#[allow(clippy::too_many_arguments)]
 async fn sign_in_up_allowed_helper(
     fns: &dyn RecipeFunctions,
+    cur: &dyn Currency,
     tenant_id: &str,
     new_info: &NewAccountInfo,
     is_verified: bool,
@@ -250,7 +278,7 @@ async fn sign_in_up_allowed_helper(
         }
         for u in users.iter().filter(|u| Some(u.id.as_str()) != session_user) {
             let lm = first_lm(u)?;
-            if !(lm.verified && same_email_or_phone(lm, &new_info.account_info)) {
+            if !(same_email_or_phone(lm, &new_info.account_info) && currently_verified(cur, lm)?) {
                 return Ok(false);
             }
         }
@@ -268,27 +296,27 @@ async fn sign_in_up_allowed_helper(
     if session_user == Some(primary.id.as_str()) {
         return Ok(true);
     }
-    Ok(verified_same_email_or_phone(
-        primary,
-        &new_info.account_info,
-    ))
+    current_same_email_or_phone(cur, primary, &new_info.account_info)
 }
 
 /// `isSignUpAllowed` (spec §4.8.3).
-pub async fn is_sign_up_allowed(
+pub(crate) async fn is_sign_up_allowed(
     fns: &dyn RecipeFunctions,
+    cur: &dyn Currency,
     tenant_id: &str,
     new_info: &NewAccountInfo,
     is_verified: bool,
     session: Option<&Session>,
     ctx: &UserContext,
 ) -> Result<bool> {
-    sign_in_up_allowed_helper(fns, tenant_id, new_info, is_verified, None, session, ctx).await
+    sign_in_up_allowed_helper(fns, cur, tenant_id, new_info, is_verified, None, session, ctx).await
 }
 
 /// `isSignInAllowed` (spec §4.8.3).
-pub async fn is_sign_in_allowed(
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn is_sign_in_allowed(
     fns: &dyn RecipeFunctions,
+    cur: &dyn Currency,
     tenant_id: &str,
     user: &User,
     new_info: &NewAccountInfo,
@@ -302,6 +330,7 @@ pub async fn is_sign_in_allowed(
     }
     sign_in_up_allowed_helper(
         fns,
+        cur,
         tenant_id,
         new_info,
         lm0.verified,
@@ -377,6 +406,7 @@ pub async fn is_email_change_allowed(
 /// `shouldBecomePrimaryUser` (spec §4.8.2).
 async fn should_become_primary(
     fns: &dyn RecipeFunctions,
+    cur: &dyn Currency,
     tenant_id: &str,
     lm: &LoginMethod,
     session: Option<&Session>,
@@ -393,7 +423,7 @@ async fn should_become_primary(
         .await?;
     Ok(if !s.should_automatically_link {
         (false, LinkingReason::AutomaticLinkingDisabled)
-    } else if s.should_require_verification && !lm.verified {
+    } else if s.should_require_verification && !currently_verified(cur, lm)? {
         (false, LinkingReason::EmailNotVerified)
     } else if s.should_require_verification {
         (true, LinkingReason::NoPrimaryUserWithSameAccountInfo)
@@ -403,26 +433,31 @@ async fn should_become_primary(
 }
 
 /// Whether a login method may be linked into `primary` under decision `s`: the reason it may, or why not.
-/// The one place these conditions live (spec §4.8.5 step 2, with the D8 fix).
+/// The one place these conditions live (spec §4.8.5 step 2, with the D8 fix and current verification).
+/// `lm` is the login method being linked; `None` means a sign-up whose email the provider asserted as
+/// verified in this very request (current by definition).
 pub(crate) fn link_allowed(
     s: &ShouldAutomaticallyLink,
-    lm_verified: bool,
+    cur: &dyn Currency,
+    lm: Option<&LoginMethod>,
     primary: &User,
     info: &AccountInfo,
-) -> std::result::Result<LinkingReason, LinkingReason> {
-    if !s.should_automatically_link {
-        return Err(LinkingReason::AutomaticLinkingDisabled);
+) -> Result<std::result::Result<LinkingReason, LinkingReason>> {
+    if !s.should_automatically_link || info.email.as_deref().is_some_and(email::is_fake_email) {
+        return Ok(Err(LinkingReason::AutomaticLinkingDisabled));
     }
     if !s.should_require_verification {
-        return Ok(LinkingReason::VerificationNotRequired);
+        return Ok(Ok(LinkingReason::VerificationNotRequired));
     }
-    if !lm_verified {
-        return Err(LinkingReason::EmailNotVerified);
+    if let Some(lm) = lm {
+        if !currently_verified(cur, lm)? {
+            return Ok(Err(LinkingReason::EmailNotVerified));
+        }
     }
-    if !verified_same_email_or_phone(primary, info) {
-        return Err(LinkingReason::PrimaryEmailNotVerified);
+    if !current_same_email_or_phone(cur, primary, info)? {
+        return Ok(Err(LinkingReason::PrimaryEmailNotVerified));
     }
-    Ok(LinkingReason::VerifiedEmailMatch)
+    Ok(Ok(LinkingReason::VerifiedEmailMatch))
 }
 
 pub(crate) fn linking_explanation(
@@ -442,8 +477,10 @@ enum LinkTry {
 }
 
 /// Link `lm` into `primary` if the policy allows (spec §4.8.5 step 2, with the D8 fix).
+#[allow(clippy::too_many_arguments)]
 async fn try_link_into(
     fns: &dyn RecipeFunctions,
+    cur: &dyn Currency,
     tenant_id: &str,
     input_user: &User,
     lm: &LoginMethod,
@@ -455,7 +492,7 @@ async fn try_link_into(
     let s = fns
         .should_do_automatic_account_linking(&info, Some(primary), session, tenant_id, ctx)
         .await?;
-    let reason = match link_allowed(&s, lm.verified, primary, &info.account_info) {
+    let reason = match link_allowed(&s, cur, Some(lm), primary, &info.account_info)? {
         Ok(reason) => reason,
         Err(refusal) => {
             return Ok(LinkTry::Done(
@@ -508,8 +545,9 @@ async fn try_link_into(
 }
 
 /// `tryLinkingByAccountInfoOrCreatePrimaryUser` (spec §4.8.5), returning the resulting user and why.
-pub async fn try_linking_by_account_info_or_create_primary_user(
+pub(crate) async fn try_linking_by_account_info_or_create_primary_user(
     fns: &dyn RecipeFunctions,
+    cur: &dyn Currency,
     tenant_id: &str,
     input_user: User,
     recipe_user_id: &str,
@@ -566,7 +604,7 @@ pub async fn try_linking_by_account_info_or_create_primary_user(
                     ),
                 ));
             }
-            match try_link_into(fns, tenant_id, &user, &lm, primary, session, ctx).await? {
+            match try_link_into(fns, cur, tenant_id, &user, &lm, primary, session, ctx).await? {
                 LinkTry::Done(u, e) => return Ok((u, e)),
                 LinkTry::Retry => {
                     conflicts += 1;
@@ -581,16 +619,17 @@ pub async fn try_linking_by_account_info_or_create_primary_user(
         {
             if oldest.id != user.id {
                 let oldest_lm = first_lm(oldest)?.clone();
-                let same_email = lm.email.is_some() && oldest_lm.email == lm.email;
+                let same_email = lm.email.as_deref().is_some_and(|e| !email::is_fake_email(e))
+                    && oldest_lm.email == lm.email;
                 let (eligible, _) =
-                    should_become_primary(fns, tenant_id, &oldest_lm, session, ctx).await?;
+                    should_become_primary(fns, cur, tenant_id, &oldest_lm, session, ctx).await?;
                 if eligible && same_email {
                     match fns
                         .create_primary_user(&oldest_lm.recipe_user_id, ctx)
                         .await?
                     {
                         CreatePrimaryUserResult::Ok { user: Some(p), .. } => {
-                            match try_link_into(fns, tenant_id, &user, &lm, &p, session, ctx)
+                            match try_link_into(fns, cur, tenant_id, &user, &lm, &p, session, ctx)
                                 .await?
                             {
                                 LinkTry::Done(u, e) => return Ok((u, e)),
@@ -608,7 +647,7 @@ pub async fn try_linking_by_account_info_or_create_primary_user(
                 }
             }
         }
-        let (eligible, reason) = should_become_primary(fns, tenant_id, &lm, session, ctx).await?;
+        let (eligible, reason) = should_become_primary(fns, cur, tenant_id, &lm, session, ctx).await?;
         if !eligible {
             return Ok((user, LinkingExplanation::not_linked(reason)));
         }
@@ -626,6 +665,169 @@ pub async fn try_linking_by_account_info_or_create_primary_user(
     Err(AuthError::internal(
         "ran out of retries while linking accounts",
     ))
+}
+
+/// The sentence of `ERR_CODE_020`–`023` (spec §4.8.7).
+pub(crate) const ERR_SESSION_LINKING: &str =
+    "Cannot sign in / up due to security reasons. Please contact support.";
+
+/// What `signInUpPOST` decided about linking to its session's user, handed to `manuallyCreateOrUpdateUser`.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionLinking {
+    pub session: Session,
+    pub session_user_id: String,
+    pub requires_verification: bool,
+}
+
+/// The outcome of `checkAuthTypeAndLinkingStatus` (spec §4.8.6).
+pub(crate) enum SessionLinkCheck {
+    /// The app does not link to this session user: an ordinary first-factor sign-in/up.
+    FirstFactor,
+    Link(SessionLinking),
+    /// Refused with this `ERR_CODE_02x`.
+    Refused(&'static str),
+}
+
+fn unauthorised(message: &str) -> AuthError {
+    AuthError::Unauthorised {
+        message: message.to_string(),
+    }
+}
+
+/// Loads the session user, makes it primary when the policy says so, and asks whether the new account should
+/// be linked to it (`checkAuthTypeAndLinkingStatus` + `tryAndMakeSessionUserIntoAPrimaryUser`).
+pub(crate) async fn check_session_linking(
+    fns: &dyn RecipeFunctions,
+    cur: &dyn Currency,
+    session: &Session,
+    new_info: &NewAccountInfo,
+    authenticating: Option<&User>,
+    ctx: &UserContext,
+) -> Result<SessionLinkCheck> {
+    let linking = |session_user_id: String, requires_verification: bool| {
+        SessionLinkCheck::Link(SessionLinking {
+            session: session.clone(),
+            session_user_id,
+            requires_verification,
+        })
+    };
+    if authenticating.is_some_and(|u| u.id == session.user_id) {
+        return Ok(linking(session.user_id.clone(), false));
+    }
+    let session_user = fns
+        .get_user(&session.user_id, ctx)
+        .await?
+        .ok_or_else(|| unauthorised("session user not found"))?;
+    let session_user = if session_user.is_primary_user {
+        session_user
+    } else {
+        let lm0 = first_lm(&session_user)?.clone();
+        let s = fns
+            .should_do_automatic_account_linking(
+                &NewAccountInfo::from(&lm0),
+                None,
+                Some(session),
+                &session.tenant_id,
+                ctx,
+            )
+            .await?;
+        if !s.should_automatically_link {
+            return Ok(SessionLinkCheck::FirstFactor);
+        }
+        if s.should_require_verification && !currently_verified(cur, &lm0)? {
+            // supertokens-node answers with an email-verification claim error here; the status says the same.
+            return Ok(SessionLinkCheck::Refused("ERR_CODE_020"));
+        }
+        match fns.create_primary_user(&lm0.recipe_user_id, ctx).await? {
+            CreatePrimaryUserResult::Ok { user, .. } => match user {
+                Some(u) => u,
+                None => fns
+                    .get_user(&session.user_id, ctx)
+                    .await?
+                    .ok_or_else(|| unauthorised("session user not found"))?,
+            },
+            CreatePrimaryUserResult::RecipeUserIdAlreadyLinkedWithPrimaryUserIdError { .. } => {
+                return Err(unauthorised("session user not found"))
+            }
+            CreatePrimaryUserResult::AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError {
+                ..
+            } => return Ok(SessionLinkCheck::Refused("ERR_CODE_023")),
+        }
+    };
+    let s = fns
+        .should_do_automatic_account_linking(
+            new_info,
+            Some(&session_user),
+            Some(session),
+            &session.tenant_id,
+            ctx,
+        )
+        .await?;
+    if !s.should_automatically_link {
+        return Ok(SessionLinkCheck::FirstFactor);
+    }
+    Ok(linking(session_user.id, s.should_require_verification))
+}
+
+/// Links the signed-in login method to the session user (`tryLinkingBySession`): the user's `Ok`, or the
+/// `ERR_CODE_02x` it was refused with.
+pub(crate) async fn link_to_session_user(
+    fns: &dyn RecipeFunctions,
+    cur: &dyn Currency,
+    input_user: User,
+    recipe_user_id: &str,
+    linking: &SessionLinking,
+    ctx: &UserContext,
+) -> Result<std::result::Result<User, &'static str>> {
+    if input_user.id == linking.session_user_id {
+        return Ok(Ok(input_user));
+    }
+    let auth_lm = input_user
+        .login_method(recipe_user_id)
+        .cloned()
+        .ok_or_else(|| AuthError::internal("recipe user missing from its own user"))?;
+    for _ in 0..MAX_CONFLICT_ATTEMPTS {
+        let session_user = fns
+            .get_user(&linking.session_user_id, ctx)
+            .await?
+            .ok_or_else(|| unauthorised("session user not found"))?;
+        let can_link = !linking.requires_verification
+            || currently_verified(cur, &auth_lm)?
+            || current_same_email_or_phone(cur, &session_user, &auth_lm.account_info())?;
+        if !can_link {
+            return Ok(Err("ERR_CODE_020"));
+        }
+        match fns
+            .link_accounts(recipe_user_id, &session_user.id, ctx)
+            .await?
+        {
+            LinkAccountsResult::Ok { user, .. } => {
+                let user = match user {
+                    Some(u) => u,
+                    None => fns
+                        .get_user(&session_user.id, ctx)
+                        .await?
+                        .ok_or_else(|| AuthError::internal("linked user vanished"))?,
+                };
+                return Ok(Ok(user));
+            }
+            LinkAccountsResult::RecipeUserIdAlreadyLinkedWithAnotherPrimaryUserIdError {
+                ..
+            } => return Ok(Err("ERR_CODE_021")),
+            LinkAccountsResult::AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError {
+                ..
+            } => return Ok(Err("ERR_CODE_022")),
+            // The session user stopped being primary (a concurrent unlink): make it primary again and retry.
+            LinkAccountsResult::InputUserIsNotAPrimaryUser => {
+                if let CreatePrimaryUserResult::AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError { .. } =
+                    fns.create_primary_user(&session_user.id, ctx).await?
+                {
+                    return Ok(Err("ERR_CODE_023"));
+                }
+            }
+        }
+    }
+    Ok(Err("ERR_CODE_021"))
 }
 
 #[cfg(test)]

@@ -349,6 +349,7 @@ async fn sign_in_event_carries_nextauth_fields() {
         require_email: true,
         redirect_to_path: None,
         existing_access_token: None,
+        should_try_linking_with_session_user: None,
     };
     auth.apis()
         .sign_in_up_post(&post, &UserContext::new())

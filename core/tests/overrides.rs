@@ -34,6 +34,7 @@ fn post(tp: &str, uid: &str, email: &str, verified: bool) -> SignInUpPostInput {
         require_email: true,
         redirect_to_path: None,
         existing_access_token: None,
+        should_try_linking_with_session_user: None,
     }
 }
 
@@ -391,15 +392,22 @@ async fn redirection_is_overridable_and_validated() {
         "an override cannot open-redirect"
     );
 
+    // An existing session never short-circuits a sign-in (login CSRF): the identity is authenticated and a
+    // new session is created for it; the redirect is still validated.
     input.redirect_to_path = Some("//evil.example.net".into());
-    input.existing_access_token = Some(access_token);
+    input.existing_access_token = Some(access_token.clone());
     let r = auth.apis().sign_in_up_post(&input, &ctx).await.expect("4");
-    let SignInUpPostResult::SessionAlreadyExists { redirect, session } = r else {
+    let SignInUpPostResult::Ok {
+        redirect,
+        access_token: fresh,
+        ..
+    } = r
+    else {
         panic!("4: {r:?}")
     };
-    assert_eq!(redirect.action, RedirectAction::SessionAlreadyExists);
+    assert_eq!(redirect.action, RedirectAction::Success);
     assert_eq!((redirect.url.as_str(), redirect.fell_back), ("/home", true));
-    assert!(!session.user_id.is_empty());
+    assert_ne!(fresh, access_token, "a new session for the signed-in identity");
 }
 
 /// Overrides nothing: its presence alone makes the engine take the ordinary (unfused) paths.

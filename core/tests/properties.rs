@@ -12,6 +12,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 const CODES: &[&str] = &[
+    "USER_NOT_IN_TENANT",
     "INVALID_INPUT",
     "EMPTY_FIELD",
     "FIELD_TOO_LONG",

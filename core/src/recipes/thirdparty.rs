@@ -98,7 +98,8 @@ pub(crate) fn sign_in_up(
     };
     let recipe_user_id = row.recipe_user_id.clone();
     let email_changes = row.email.as_deref() != Some(input.email.as_str());
-    let needs_verify = input.is_verified && (email_changes || !row.verified);
+    let needs_verify =
+        input.is_verified && (email_changes || !row.verified || !row.verification_current);
     if (email_changes || needs_verify) && !writable {
         return Ok(None);
     }
@@ -119,6 +120,7 @@ pub(crate) fn sign_in_up(
         if let Some(m) = group.member_mut(&recipe_user_id) {
             m.email = Some(input.email.clone());
             m.verified = verified;
+            m.verification_current = false;
         }
         if group.is_primary && reservations::sync_group(tx, &group)?.is_some() {
             return Ok(Some(Step::Rollback(
@@ -128,15 +130,22 @@ pub(crate) fn sign_in_up(
             )));
         }
     }
-    if input.is_verified && !group.member(&recipe_user_id).is_some_and(|m| m.verified) {
+    let (was_verified, was_current) = group
+        .member(&recipe_user_id)
+        .map_or((false, false), |m| (m.verified, m.verification_current));
+    if input.is_verified && !(was_verified && was_current) {
+        // The provider asserts the email now: the verification becomes current (a remembered one may be stale).
         tx.s.set_email_verified(&recipe_user_id, &input.email)?;
         if let Some(m) = group.member_mut(&recipe_user_id) {
             m.verified = true;
+            m.verification_current = true;
         }
-        changes.insert(
-            "emailVerified".into(),
-            json!({"email": input.email, "verified": true}),
-        );
+        if !was_verified {
+            changes.insert(
+                "emailVerified".into(),
+                json!({"email": input.email, "verified": true}),
+            );
+        }
     }
     let user = group.to_user();
     if !changes.is_empty() {
@@ -196,6 +205,7 @@ pub(crate) fn sign_up(
         time_joined: tx.now,
         tenant_ids: vec![input.tenant_id.clone()],
         verified: input.is_verified,
+        verification_current: input.is_verified,
     };
     let group = Group {
         id: recipe_user_id.clone(),

@@ -70,6 +70,8 @@ pub struct RecipeUserRow {
     /// Sorted ascending.
     pub tenant_ids: Vec<String>,
     pub verified: bool,
+    /// Whether that verification was made since this login method last took its email (see migration 5).
+    pub verification_current: bool,
 }
 
 /// What a new third-party recipe user is inserted with.
@@ -191,6 +193,8 @@ pub trait StoreTx {
     /// `Ok(true)` if a row was added.
     fn set_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool>;
     fn unset_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool>;
+    /// Whether `email` is this recipe user's current email and was verified since the user last took it.
+    fn is_verification_current(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool>;
 
     // --- tenants
     fn tenant(&mut self, tenant_id: &str) -> StoreResult<Option<TenantConfig>>;

@@ -196,7 +196,11 @@ pub async fn call_with(
                     .await?,
             )?
         }
-        "getSession" => to_value(&auth.get_session(s(args, "accessToken")?, &ctx).await?)?,
+        "getSession" => to_value(
+            &auth
+                .get_session(&parse::<authcore::GetSessionInput>("args", args.clone())?, &ctx)
+                .await?,
+        )?,
         "revokeSession" => {
             json!({"status": "OK", "wasRevoked": auth.revoke_session(s(args, "sessionHandle")?, &ctx).await?})
         }

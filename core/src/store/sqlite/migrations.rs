@@ -132,4 +132,15 @@ INSERT INTO event_outbox_state (id, delivered_through, indexed_through) VALUES (
 DROP INDEX recipe_users_third_party;
 "#,
     ),
+    (
+        5,
+        r#"
+-- Verification currency (README "Semantics": current verification for linking). email_gen counts the email
+-- changes of a recipe user; a verification remembers the generation it was made in. A verification is current
+-- when it was made since the login method last took that email (same generation). Rows that exist at upgrade
+-- time are taken as current for the email the user holds now (generation 0 on both sides).
+ALTER TABLE recipe_users ADD COLUMN email_gen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE verified_emails ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
+"#,
+    ),
 ];

@@ -234,7 +234,9 @@ impl Store for SqliteStore {
 const ROW_COLUMNS: &str = "r.recipe_user_id, r.primary_or_recipe_user_id, r.is_linked_or_primary, r.email, \
     r.phone_number, r.third_party_id, r.third_party_user_id, r.time_joined, \
     (SELECT group_concat(t.tenant_id, ',') FROM recipe_user_tenants t WHERE t.recipe_user_id = r.recipe_user_id), \
-    EXISTS(SELECT 1 FROM verified_emails v WHERE v.recipe_user_id = r.recipe_user_id AND v.email = r.email)";
+    EXISTS(SELECT 1 FROM verified_emails v WHERE v.recipe_user_id = r.recipe_user_id AND v.email = r.email), \
+    EXISTS(SELECT 1 FROM verified_emails v WHERE v.recipe_user_id = r.recipe_user_id AND v.email = r.email \
+        AND v.gen = r.email_gen)";
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecipeUserRow> {
     let tp_id: Option<String> = r.get(5)?;
@@ -257,6 +259,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecipeUserRow> {
         time_joined: r.get(7)?,
         tenant_ids,
         verified: r.get(9)?,
+        verification_current: r.get(10)?,
     })
 }
 
@@ -391,7 +394,9 @@ impl StoreTx for SqliteTx<'_> {
 
     fn set_email(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<()> {
         self.c()
-            .prepare_cached("UPDATE recipe_users SET email = ?2 WHERE recipe_user_id = ?1")
+            .prepare_cached(
+                "UPDATE recipe_users SET email = ?2, email_gen = email_gen + 1 WHERE recipe_user_id = ?1",
+            )
             .and_then(|mut s| s.execute(params![recipe_user_id, email]))
             .map_err(map_err)?;
         Ok(())
@@ -598,14 +603,37 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn set_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool> {
-        let n = self
-            .c()
+        let c = self.c();
+        let n = c
             .prepare_cached(
-                "INSERT OR IGNORE INTO verified_emails (recipe_user_id, email) VALUES (?1, ?2)",
+                "INSERT OR IGNORE INTO verified_emails (recipe_user_id, email, gen) \
+                 SELECT ?1, ?2, email_gen FROM recipe_users WHERE recipe_user_id = ?1",
             )
             .and_then(|mut s| s.execute(params![recipe_user_id, email]))
             .map_err(map_err)?;
+        if n == 0 {
+            // Already verified: a fresh verification makes it current again.
+            c.prepare_cached(
+                "UPDATE verified_emails SET gen = (SELECT email_gen FROM recipe_users WHERE recipe_user_id = ?1) \
+                 WHERE recipe_user_id = ?1 AND email = ?2",
+            )
+            .and_then(|mut s| s.execute(params![recipe_user_id, email]))
+            .map_err(map_err)?;
+        }
         Ok(n > 0)
+    }
+
+    fn is_verification_current(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool> {
+        let mut stmt = self
+            .c()
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM recipe_users r JOIN verified_emails v \
+                 ON v.recipe_user_id = r.recipe_user_id AND v.email = r.email AND v.gen = r.email_gen \
+                 WHERE r.recipe_user_id = ?1 AND r.email = ?2)",
+            )
+            .map_err(map_err)?;
+        stmt.query_row(params![recipe_user_id, email], |r| r.get(0))
+            .map_err(map_err)
     }
 
     fn unset_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool> {
