@@ -14,7 +14,7 @@ use crate::functions::{ManuallyCreateOrUpdateUserResult, RecipeFunctions, UserCo
 use crate::model::{
     email, ids, AccountInfo, EmailInput, RecipeId, SignInUpInput, ThirdPartyInfo, User,
 };
-use crate::policy::{self, NewAccountInfo, SessionLinkCheck, REASON_PRIMARY_USER_CONFLICT};
+use crate::policy::{self, Currency as _, NewAccountInfo, SessionLinkCheck, REASON_PRIMARY_USER_CONFLICT};
 use crate::recipes::sessions::{CreateNewSessionResult, GetSessionInput, GetSessionResult, Session};
 use crate::recipes::tenants::{provider_available, THIRD_PARTY_FACTOR};
 use crate::redirect::{self, RedirectAction, RedirectContext, RedirectDecision};
@@ -263,12 +263,26 @@ impl ApiFunctions for CoreApis {
         let mut is_verified = email_input.is_verified;
         match &authenticating {
             None => {
+                let verified_for_check = is_verified
+                    || match &session_linking {
+                        Some(l) => {
+                            policy::verified_in_session_user(
+                                fns,
+                                &*inner,
+                                l,
+                                &new_info.account_info,
+                                ctx,
+                            )
+                            .await?
+                        }
+                        None => false,
+                    };
                 if !policy::is_sign_up_allowed(
                     fns,
                     &*inner,
                     &tenant_id,
                     &new_info,
-                    is_verified,
+                    verified_for_check,
                     session,
                     ctx,
                 )
@@ -283,10 +297,13 @@ impl ApiFunctions for CoreApis {
                     .ok_or_else(|| {
                         AuthError::internal("authenticating user lacks its login method")
                     })?;
+                // A remembered verification stands in for the provider's only while it is current: one made
+                // under an earlier ownership of the address must not be re-asserted (README Semantics).
                 if !is_verified {
                     is_verified = fns
                         .is_email_verified(&lm.recipe_user_id, Some(&email_id), ctx)
-                        .await?;
+                        .await?
+                        && inner.is_current_email(&lm.recipe_user_id, &email_id)?;
                 }
                 // `isSignInAllowed` judges the login method being used, not the whole group.
                 let as_user = if user.is_primary_user {

@@ -362,11 +362,8 @@ impl Inner {
 }
 
 impl policy::Currency for Inner {
-    fn is_current(&self, lm: &crate::model::LoginMethod) -> Result<bool> {
-        let Some(email) = lm.email.as_deref() else {
-            return Ok(lm.verified);
-        };
-        self.read(|tx| Ok(tx.s.is_verification_current(&lm.recipe_user_id, email)?))
+    fn is_current_email(&self, recipe_user_id: &str, email: &str) -> Result<bool> {
+        self.read(|tx| Ok(tx.s.is_verification_current(recipe_user_id, email)?))
     }
 }
 

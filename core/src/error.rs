@@ -55,6 +55,8 @@ pub enum AuthError {
     /// session error).
     #[error("unauthorised: {message}")]
     Unauthorised { message: String },
+    #[error("the database schema is version {found}, newer than this library's {supported}")]
+    SchemaTooNew { found: i64, supported: i64 },
 }
 
 impl AuthError {
@@ -79,6 +81,7 @@ impl AuthError {
             AuthError::HostTimeout { .. } => "HOST_TIMEOUT",
             AuthError::UserNotInTenant { .. } => "USER_NOT_IN_TENANT",
             AuthError::Unauthorised { .. } => "UNAUTHORISED",
+            AuthError::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
         }
     }
 

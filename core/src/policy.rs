@@ -218,8 +218,30 @@ fn same_email_or_phone(lm: &LoginMethod, info: &AccountInfo) -> bool {
 
 /// Whether a login method's verification is current (see the module docs), answered from the store.
 pub(crate) trait Currency: Send + Sync {
+    /// `email` is this recipe user's email now, verified since the user last took it.
+    fn is_current_email(&self, recipe_user_id: &str, email: &str) -> Result<bool>;
     /// `lm` is verified and that verification was made since it last took its email.
-    fn is_current(&self, lm: &LoginMethod) -> Result<bool>;
+    fn is_current(&self, lm: &LoginMethod) -> Result<bool> {
+        match lm.email.as_deref() {
+            Some(email) => self.is_current_email(&lm.recipe_user_id, email),
+            None => Ok(lm.verified),
+        }
+    }
+}
+
+/// Whether the session user of a session linking holds `info`'s email with a current verification (the SDK's
+/// `verifiedInSessionUser`, which lets such a sign-up pass `isSignUpAllowed`).
+pub(crate) async fn verified_in_session_user(
+    fns: &dyn RecipeFunctions,
+    cur: &dyn Currency,
+    linking: &SessionLinking,
+    info: &AccountInfo,
+    ctx: &UserContext,
+) -> Result<bool> {
+    match fns.get_user(&linking.session_user_id, ctx).await? {
+        Some(u) => current_same_email_or_phone(cur, &u, info),
+        None => Ok(false),
+    }
 }
 
 /// A login method whose verification counts for linking.
