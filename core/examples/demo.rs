@@ -97,8 +97,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     let authcore::CreateNewSessionResult::Ok { access_token, .. } = created;
     if let GetSessionResult::Ok { session } = auth
-        .get_session(&authcore::GetSessionInput::new(access_token.as_str(), None), &ctx)
-        .await? {
+        .get_session(
+            &authcore::GetSessionInput::new(access_token.as_str(), None),
+            &ctx,
+        )
+        .await?
+    {
         println!(
             "{}",
             json!({"step": "session", "userId": session.user_id, "recipeUserId": session.recipe_user_id})

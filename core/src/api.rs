@@ -14,8 +14,12 @@ use crate::functions::{ManuallyCreateOrUpdateUserResult, RecipeFunctions, UserCo
 use crate::model::{
     email, ids, AccountInfo, EmailInput, RecipeId, SignInUpInput, ThirdPartyInfo, User,
 };
-use crate::policy::{self, Currency as _, NewAccountInfo, SessionLinkCheck, REASON_PRIMARY_USER_CONFLICT};
-use crate::recipes::sessions::{CreateNewSessionResult, GetSessionInput, GetSessionResult, Session};
+use crate::policy::{
+    self, Currency as _, NewAccountInfo, SessionLinkCheck, REASON_PRIMARY_USER_CONFLICT,
+};
+use crate::recipes::sessions::{
+    CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
+};
 use crate::recipes::tenants::{provider_available, THIRD_PARTY_FACTOR};
 use crate::redirect::{self, RedirectAction, RedirectContext, RedirectDecision};
 

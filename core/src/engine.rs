@@ -204,7 +204,11 @@ impl AuthCoreBuilder {
             let _ = cell.set((fns, apis));
             Inner {
                 store,
-                outbox: Outbox::new(self.config.events.clone(), handlers, self.config.host_timeout_ms),
+                outbox: Outbox::new(
+                    self.config.events.clone(),
+                    handlers,
+                    self.config.host_timeout_ms,
+                ),
                 functions_overridden,
                 config: self.config,
                 id_generator: self.id_generator,
@@ -590,8 +594,15 @@ impl RecipeFunctions for CoreFunctions {
         let user = verify_if_linked_accounts_verified(fns, user, &recipe_user_id, ctx).await?;
         if let Some(linking) = &session_linking {
             return Ok(
-                match policy::link_to_session_user(fns, &*inner, user, &recipe_user_id, linking, ctx)
-                    .await?
+                match policy::link_to_session_user(
+                    fns,
+                    &*inner,
+                    user,
+                    &recipe_user_id,
+                    linking,
+                    ctx,
+                )
+                .await?
                 {
                     Ok(user) => {
                         let reason = if linking.requires_verification {
@@ -1040,7 +1051,8 @@ impl CoreFunctions {
                 ctx,
             )
             .await?;
-        let Ok(reason) = policy::link_allowed(&s, inner, None, primary, &new_info.account_info)? else {
+        let Ok(reason) = policy::link_allowed(&s, inner, None, primary, &new_info.account_info)?
+        else {
             return Ok(None);
         };
         let primary_id = primary.id.clone();

@@ -14,7 +14,9 @@ use crate::functions::*;
 use crate::model::{AccountInfo, LoginMethod, SignInUpInput, User};
 use crate::policy::{NewAccountInfo, ShouldAutomaticallyLink};
 use crate::recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
-use crate::recipes::sessions::{CreateNewSessionResult, GetSessionInput, GetSessionResult, Session};
+use crate::recipes::sessions::{
+    CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
+};
 use crate::recipes::tenants::{
     AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
     DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
@@ -292,8 +294,7 @@ impl RecipeFunctions for FlowFunctions {
         input: &GetSessionInput,
         ctx: &UserContext,
     ) -> Result<GetSessionResult> {
-        self.scoped(ctx, self.next.get_session(input, ctx))
-            .await
+        self.scoped(ctx, self.next.get_session(input, ctx)).await
     }
 
     async fn revoke_session(&self, session_handle: &str, ctx: &UserContext) -> Result<bool> {

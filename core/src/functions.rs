@@ -18,7 +18,9 @@ use crate::events::{Event, EventName, NewEvent};
 use crate::model::{AccountInfo, EmailInput, LoginMethod, SignInUpInput, User};
 use crate::policy::{LinkingExplanation, NewAccountInfo, SessionLinking, ShouldAutomaticallyLink};
 use crate::recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
-use crate::recipes::sessions::{CreateNewSessionResult, GetSessionInput, GetSessionResult, Session};
+use crate::recipes::sessions::{
+    CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
+};
 use crate::recipes::tenants::{
     AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
     DisassociateUserFromTenantResult, Tenant, TenantConfigInput,

@@ -54,6 +54,9 @@ mod tests {
         }
         assert!(check_depth("x", &v).is_ok());
         let deeper = Value::Array(vec![v]);
-        assert_eq!(check_depth("x", &deeper).unwrap_err().code(), "INVALID_INPUT");
+        assert_eq!(
+            check_depth("x", &deeper).unwrap_err().code(),
+            "INVALID_INPUT"
+        );
     }
 }

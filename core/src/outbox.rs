@@ -104,7 +104,8 @@ impl Outbox {
         for event in events {
             let mut failure: Option<String> = None;
             for handler in self.handlers.for_event(event.name) {
-                let handled = crate::host::guard(self.host_timeout_ms, handler.handle(&event)).await;
+                let handled =
+                    crate::host::guard(self.host_timeout_ms, handler.handle(&event)).await;
                 if let Err(e) = handled {
                     // The payload may hold personal data: log the id and the code only.
                     tracing::warn!(event_id = %event.id, event = event.name.as_str(), code = e.code(),

@@ -331,7 +331,17 @@ pub(crate) async fn is_sign_up_allowed(
     session: Option<&Session>,
     ctx: &UserContext,
 ) -> Result<bool> {
-    sign_in_up_allowed_helper(fns, cur, tenant_id, new_info, is_verified, None, session, ctx).await
+    sign_in_up_allowed_helper(
+        fns,
+        cur,
+        tenant_id,
+        new_info,
+        is_verified,
+        None,
+        session,
+        ctx,
+    )
+    .await
 }
 
 /// `isSignInAllowed` (spec §4.8.3).
@@ -641,7 +651,10 @@ pub(crate) async fn try_linking_by_account_info_or_create_primary_user(
         {
             if oldest.id != user.id {
                 let oldest_lm = first_lm(oldest)?.clone();
-                let same_email = lm.email.as_deref().is_some_and(|e| !email::is_fake_email(e))
+                let same_email = lm
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| !email::is_fake_email(e))
                     && oldest_lm.email == lm.email;
                 let (eligible, _) =
                     should_become_primary(fns, cur, tenant_id, &oldest_lm, session, ctx).await?;
@@ -669,7 +682,8 @@ pub(crate) async fn try_linking_by_account_info_or_create_primary_user(
                 }
             }
         }
-        let (eligible, reason) = should_become_primary(fns, cur, tenant_id, &lm, session, ctx).await?;
+        let (eligible, reason) =
+            should_become_primary(fns, cur, tenant_id, &lm, session, ctx).await?;
         if !eligible {
             return Ok((user, LinkingExplanation::not_linked(reason)));
         }

@@ -40,21 +40,16 @@ impl RecipeFunctions for Hangs {
     }
 }
 
-fn recorder() -> (Arc<Mutex<Vec<String>>>, FnHandler<impl Fn(Event) -> futures_ready::Ready + Send + Sync>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
+type Seen = Arc<Mutex<Vec<String>>>;
+
+fn recorder() -> (Seen, Arc<dyn authcore::events::EventHandler>) {
+    let seen: Seen = Arc::new(Mutex::new(Vec::new()));
     let s = seen.clone();
     let handler = FnHandler(move |e: Event| {
         s.lock().expect("lock").push(e.name.as_str().to_string());
-        futures_ready::ready()
-    });
-    (seen, handler)
-}
-
-mod futures_ready {
-    pub type Ready = std::future::Ready<authcore::Result<()>>;
-    pub fn ready() -> Ready {
         std::future::ready(Ok(()))
-    }
+    });
+    (seen, Arc::new(handler))
 }
 
 fn linking_on() -> AuthCoreConfig {
@@ -72,7 +67,7 @@ async fn a_cancelled_call_still_delivers_what_it_committed() {
         .expect("db")
         .config(linking_on())
         .override_functions(|original| Arc::new(Hangs { original }))
-        .on_any_event(Arc::new(handler))
+        .on_any_event(handler)
         .build()
         .expect("build");
     let ctx = UserContext::new();
@@ -88,9 +83,21 @@ async fn a_cancelled_call_still_delivers_what_it_committed() {
     }
     assert_eq!(*seen.lock().expect("lock"), vec!["createUser"]);
     // The same request context is usable again: its next call delivers its own events when it returns.
-    let r = auth.sign_in_up(&sign_in("g2", "b@x.com"), &ctx).await.expect("sign-up");
-    assert!(matches!(r, SignInUpResult::Ok { created_new_user: true, .. }));
-    assert_eq!(*seen.lock().expect("lock"), vec!["createUser", "createUser"]);
+    let r = auth
+        .sign_in_up(&sign_in("g2", "b@x.com"), &ctx)
+        .await
+        .expect("sign-up");
+    assert!(matches!(
+        r,
+        SignInUpResult::Ok {
+            created_new_user: true,
+            ..
+        }
+    ));
+    assert_eq!(
+        *seen.lock().expect("lock"),
+        vec!["createUser", "createUser"]
+    );
 }
 
 #[tokio::test]
@@ -112,8 +119,10 @@ async fn a_handler_past_the_host_timeout_fails_alone_and_is_retried() {
             Ok(())
         }
     });
-    let mut config = AuthCoreConfig::default();
-    config.host_timeout_ms = 100;
+    let config = AuthCoreConfig {
+        host_timeout_ms: 100,
+        ..AuthCoreConfig::default()
+    };
     let auth = AuthCore::builder()
         .sqlite(dir.path().join("t.db"))
         .expect("db")
@@ -125,7 +134,11 @@ async fn a_handler_past_the_host_timeout_fails_alone_and_is_retried() {
     auth.sign_in_up(&sign_in("g1", "a@x.com"), &UserContext::new())
         .await
         .expect("the operation succeeds; only the delivery failed");
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     let user = auth
         .list_users_by_account_info(
             "public",

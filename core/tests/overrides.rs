@@ -407,7 +407,10 @@ async fn redirection_is_overridable_and_validated() {
     };
     assert_eq!(redirect.action, RedirectAction::Success);
     assert_eq!((redirect.url.as_str(), redirect.fell_back), ("/home", true));
-    assert_ne!(fresh, access_token, "a new session for the signed-in identity");
+    assert_ne!(
+        fresh, access_token,
+        "a new session for the signed-in identity"
+    );
 }
 
 /// Overrides nothing: its presence alone makes the engine take the ordinary (unfused) paths.

@@ -116,7 +116,10 @@ mod tests {
             assert!(is_fake_email(&e));
             assert!(seen.insert(e.clone()), "collision for ({tp}, {uid}): {e}");
         }
-        assert_eq!(fake_email("saml", "alice"), "alice.saml@stfakeemail.supertokens.com");
+        assert_eq!(
+            fake_email("saml", "alice"),
+            "alice.saml@stfakeemail.supertokens.com"
+        );
         let long = fake_email("saml", &"A".repeat(256));
         assert!(long.starts_with("~~") && long.chars().count() <= MAX_EMAIL_CHARS);
         assert_ne!(long, fake_email("saml", &"a".repeat(256)));

@@ -198,7 +198,10 @@ pub async fn call_with(
         }
         "getSession" => to_value(
             &auth
-                .get_session(&parse::<authcore::GetSessionInput>("args", args.clone())?, &ctx)
+                .get_session(
+                    &parse::<authcore::GetSessionInput>("args", args.clone())?,
+                    &ctx,
+                )
                 .await?,
         )?,
         "revokeSession" => {
