@@ -44,6 +44,9 @@ pub enum AuthError {
     /// An error raised by host code (an override or a policy callback) that the binding passes through.
     #[error("{message}")]
     Host { message: String },
+    /// The database was migrated by a newer version of the library; this one refuses to run on it.
+    #[error("the database schema is version {found}, newer than this library's {supported}")]
+    SchemaTooNew { found: i64, supported: i64 },
 }
 
 impl AuthError {
@@ -65,6 +68,7 @@ impl AuthError {
             AuthError::Storage { .. } => "STORAGE_ERROR",
             AuthError::Internal { .. } => "INTERNAL_ERROR",
             AuthError::Host { .. } => "HOST_ERROR",
+            AuthError::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
         }
     }
 
@@ -84,8 +88,19 @@ impl AuthError {
 
 impl From<crate::store::StoreError> for AuthError {
     fn from(e: crate::store::StoreError) -> Self {
-        AuthError::Storage {
-            message: e.to_string(),
+        use crate::store::StoreError;
+        match e {
+            StoreError::InvalidInput { field, message } => {
+                AuthError::InvalidInput { field, message }
+            }
+            StoreError::SchemaTooNew { found, supported } => {
+                AuthError::SchemaTooNew { found, supported }
+            }
+            StoreError::UniqueViolation(_) | StoreError::Busy(_) | StoreError::Other(_) => {
+                AuthError::Storage {
+                    message: e.to_string(),
+                }
+            }
         }
     }
 }

@@ -34,6 +34,12 @@ pub enum StoreError {
     /// The database is locked by another writer for longer than the busy timeout.
     #[error("database busy: {0}")]
     Busy(String),
+    /// The database (its path or its schema) cannot be used as given.
+    #[error("invalid input for field '{field}': {message}")]
+    InvalidInput { field: String, message: String },
+    /// The database was migrated by a newer library: running on it could corrupt what that version wrote.
+    #[error("the database schema is version {found}, newer than this library's {supported}")]
+    SchemaTooNew { found: i64, supported: i64 },
     #[error("{0}")]
     Other(String),
 }

@@ -28,6 +28,11 @@ pub struct SqliteOptions {
     pub busy_timeout: Duration,
     /// `synchronous=NORMAL` (default: durable across process crashes, WAL-safe) or `FULL` (also across power loss).
     pub synchronous_full: bool,
+    /// Accept a `file:` URI as the path (default false). A URI can carry parameters that change how the file is
+    /// opened (`mode=memory`, `vfs=`, `immutable=1`, `nolock=1`), so a path from configuration must not become
+    /// one by accident; a caller who wants URIs says so here. A URI's file is created by SQLite with its
+    /// default permissions, not the 0600 a plain path gets.
+    pub allow_uri: bool,
 }
 
 impl SqliteOptions {
@@ -37,9 +42,13 @@ impl SqliteOptions {
             max_idle_readers: 4,
             busy_timeout: Duration::from_secs(5),
             synchronous_full: false,
+            allow_uri: false,
         }
     }
 }
+
+/// The newest schema version this library knows.
+const LATEST_VERSION: i64 = migrations::LATEST;
 
 pub struct SqliteStore {
     options: SqliteOptions,
@@ -81,10 +90,12 @@ fn map_err(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies pending migrations.
+    /// Opens (creating if needed) the database file and applies pending migrations. A database whose schema
+    /// is newer than this library is refused ([`StoreError::SchemaTooNew`]), never run on.
     pub fn open(options: SqliteOptions) -> StoreResult<SqliteStore> {
+        Self::prepare_path(&options)?;
         let writer = Self::connect(&options, false)?;
-        Self::migrate(&writer)?;
+        Self::migrate(&writer, LATEST_VERSION)?;
         Ok(SqliteStore {
             options,
             writer: Mutex::new(writer),
@@ -92,13 +103,50 @@ impl SqliteStore {
         })
     }
 
+    /// Refuses a `file:` URI unless allowed, and creates a missing database file readable by its owner only:
+    /// it holds personal data and session hashes. SQLite creates `-wal` and `-shm` with the permissions of the
+    /// database file, so they inherit 0600 too. An existing file keeps the permissions it has.
+    fn prepare_path(options: &SqliteOptions) -> StoreResult<()> {
+        let raw = options.path.to_string_lossy();
+        let is_uri = raw.len() >= 5 && raw.as_bytes()[..5].eq_ignore_ascii_case(b"file:");
+        if is_uri {
+            if options.allow_uri {
+                return Ok(());
+            }
+            return Err(StoreError::InvalidInput {
+                field: "database".into(),
+                message: "a file: URI is accepted only with SqliteOptions::allow_uri".into(),
+            });
+        }
+        if options.path.exists() {
+            return Ok(());
+        }
+        let mut create = std::fs::OpenOptions::new();
+        create.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            create.mode(0o600);
+        }
+        match create.open(&options.path) {
+            Ok(_) => Ok(()),
+            // Another process created it first: it set the permissions.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(StoreError::Other(format!(
+                "cannot create the database file: {e}"
+            ))),
+        }
+    }
+
     fn connect(options: &SqliteOptions, read_only: bool) -> StoreResult<Connection> {
         // Readers open read-write with `query_only`: a SQLITE_OPEN_READ_ONLY connection cannot run WAL recovery
         // and fails with "attempt to write a readonly database" when another process left the WAL to recover.
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if options.allow_uri {
+            flags |= OpenFlags::SQLITE_OPEN_URI;
+        }
         let conn = Connection::open_with_flags(&options.path, flags).map_err(map_err)?;
         conn.busy_timeout(options.busy_timeout).map_err(map_err)?;
         if read_only {
@@ -121,12 +169,27 @@ impl SqliteStore {
         Ok(conn)
     }
 
-    fn migrate(conn: &Connection) -> StoreResult<()> {
+    /// Applies the migrations up to `last`, each in its own transaction, after checking that the file is not
+    /// from a newer library.
+    fn migrate(conn: &Connection, last: i64) -> StoreResult<()> {
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
         )
         .map_err(map_err)?;
-        for (version, sql) in migrations::MIGRATIONS {
+        let found: i64 = conn
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(map_err)?;
+        if found > LATEST_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: LATEST_VERSION,
+            });
+        }
+        for (version, sql) in migrations::MIGRATIONS.iter().filter(|(v, _)| *v <= last) {
             conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
             let applied: bool = conn
                 .query_row(
