@@ -107,8 +107,13 @@ pub struct EventRow {
     pub event_id: String,
     pub name: String,
     pub time: i64,
+    /// The envelope's `tenantId` (see [`crate::events::Event::tenant_id`]).
     pub tenant_id: Option<String>,
     pub user_id: Option<String>,
+    /// The tenants the audit index files the event under, so that `listEvents({tenantId})` finds it in each:
+    /// the request's tenant, or every tenant of the affected user for operations without a tenant argument.
+    /// Sorted; usually just `tenant_id`.
+    pub tenant_ids: Vec<String>,
     /// The JSON message.
     pub payload: String,
     pub delivered_at: Option<i64>,
@@ -243,7 +248,8 @@ pub trait StoreTx {
     ) -> StoreResult<Vec<EventRow>>;
     /// Brings the audit index (by user and by tenant) up to date.
     fn index_audit_log(&mut self) -> StoreResult<()>;
-    /// Events matching the filter in commit order (call [`StoreTx::index_audit_log`] first).
+    /// Events matching the filter in commit order (call [`StoreTx::index_audit_log`] first). A tenant filter
+    /// matches every event filed under that tenant ([`EventRow::tenant_ids`]).
     fn list_events(&mut self, filter: &EventFilter, limit: usize) -> StoreResult<Vec<EventRow>>;
     /// Retention: deletes delivered events older than `time`.
     fn delete_delivered_events_before(&mut self, time: i64) -> StoreResult<usize>;

@@ -5,6 +5,8 @@
 //! writer (WAL). Statements are cached per connection.
 
 mod migrations;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -819,7 +821,7 @@ impl StoreTx for SqliteTx<'_> {
         let c = self.c();
         c.prepare_cached(
             "INSERT INTO event_outbox (event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, \
-             last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             last_error, tenant_ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .and_then(|mut st| {
             st.execute(params![
@@ -831,7 +833,8 @@ impl StoreTx for SqliteTx<'_> {
                 e.payload,
                 e.delivered_at,
                 e.attempts,
-                e.last_error
+                e.last_error,
+                encode_tenant_ids(e)
             ])
         })
         .map_err(map_err)?;
@@ -911,7 +914,11 @@ impl StoreTx for SqliteTx<'_> {
                    WHERE user_id IS NOT NULL AND seq > (SELECT indexed_through FROM event_outbox_state); \
                  INSERT OR IGNORE INTO event_audit_index (key, seq) \
                    SELECT 't:' || tenant_id, seq FROM event_outbox \
-                   WHERE tenant_id IS NOT NULL AND seq > (SELECT indexed_through FROM event_outbox_state); \
+                   WHERE tenant_ids IS NULL AND tenant_id IS NOT NULL \
+                   AND seq > (SELECT indexed_through FROM event_outbox_state); \
+                 INSERT OR IGNORE INTO event_audit_index (key, seq) \
+                   SELECT 't:' || j.value, o.seq FROM event_outbox o, json_each(o.tenant_ids) j \
+                   WHERE o.tenant_ids IS NOT NULL AND o.seq > (SELECT indexed_through FROM event_outbox_state); \
                  UPDATE event_outbox_state SET indexed_through = \
                    COALESCE((SELECT MAX(seq) FROM event_outbox), indexed_through) WHERE id = 1;",
             )
@@ -931,9 +938,12 @@ impl StoreTx for SqliteTx<'_> {
         } else {
             "event_outbox"
         };
+        // The tenant is matched through the index: an event can be filed under several tenants.
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM {source} WHERE (?1 IS NULL OR user_id = ?1) \
-             AND (?2 IS NULL OR tenant_id = ?2) AND (?3 IS NULL OR time >= ?3) AND (?4 IS NULL OR time <= ?4) \
+            "SELECT {EVENT_COLUMNS} FROM {source} AS src WHERE (?1 IS NULL OR user_id = ?1) \
+             AND (?2 IS NULL OR EXISTS (SELECT 1 FROM event_audit_index x WHERE x.key = 't:' || ?2 \
+                  AND x.seq = src.seq)) \
+             AND (?3 IS NULL OR time >= ?3) AND (?4 IS NULL OR time <= ?4) \
              AND (?5 IS NULL OR seq > ?5) ORDER BY seq LIMIT ?6"
         );
         let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
@@ -970,15 +980,37 @@ impl StoreTx for SqliteTx<'_> {
 }
 
 const EVENT_COLUMNS: &str =
-    "seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error";
+    "seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error, tenant_ids";
+
+/// `tenant_ids` is stored only when it is not just `[tenant_id]` (the common case writes NULL).
+fn encode_tenant_ids(e: &EventRow) -> Option<String> {
+    let only_envelope = match (&e.tenant_id, e.tenant_ids.as_slice()) {
+        (Some(t), [one]) => t == one,
+        (None, []) => true,
+        _ => false,
+    };
+    if only_envelope {
+        None
+    } else {
+        serde_json::to_string(&e.tenant_ids).ok()
+    }
+}
 
 fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    let tenant_id: Option<String> = r.get(4)?;
+    let tenant_ids = match r.get::<_, Option<String>>(10)? {
+        None => tenant_id.iter().cloned().collect(),
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+    };
     Ok(EventRow {
         seq: r.get(0)?,
         event_id: r.get(1)?,
         name: r.get(2)?,
         time: r.get(3)?,
-        tenant_id: r.get(4)?,
+        tenant_id,
+        tenant_ids,
         user_id: r.get(5)?,
         payload: r.get(6)?,
         delivered_at: r.get(7)?,
