@@ -63,6 +63,10 @@ pub fn checks() -> Vec<Check> {
             "an event is listed under every tenant it is filed under",
             events_filed_under_several_tenants,
         ),
+        (
+            "expired sessions are deleted in bounded batches",
+            expired_sessions_purge,
+        ),
     ]
 }
 
@@ -628,5 +632,34 @@ fn events_filed_under_several_tenants(store: &dyn Store) {
         "the common case reads back"
     );
     assert!(all[2].tenant_ids.is_empty());
+    tx.commit().expect("commit");
+}
+
+fn expired_sessions_purge(store: &dyn Store) {
+    add_user(store, "u", "public", &tp("g", "1"), "a@x.com", 1);
+    let mut tx = store.write().expect("write");
+    for (i, expiry) in [5, 10, 10, 11, 50].iter().enumerate() {
+        tx.insert_session(&SessionRow {
+            session_handle: format!("h{i}"),
+            secret_hash: vec![1],
+            user_id: "u".into(),
+            recipe_user_id: "u".into(),
+            tenant_id: "public".into(),
+            access_token_payload: "{}".into(),
+            time_created: 1,
+            expiry: *expiry,
+        })
+        .expect("insert");
+    }
+    assert_eq!(
+        tx.delete_expired_sessions(10, 2).expect("purge"),
+        2,
+        "bounded"
+    );
+    assert_eq!(tx.delete_expired_sessions(10, 2).expect("purge"), 1);
+    assert_eq!(tx.delete_expired_sessions(10, 2).expect("purge"), 0);
+    assert!(tx.session("h3").expect("get").is_some(), "not yet expired");
+    assert!(tx.session("h4").expect("get").is_some());
+    assert!(tx.session("h0").expect("get").is_none());
     tx.commit().expect("commit");
 }

@@ -220,6 +220,8 @@ pub trait StoreTx {
     fn insert_session(&mut self, row: &SessionRow) -> StoreResult<()>;
     fn session(&mut self, session_handle: &str) -> StoreResult<Option<SessionRow>>;
     fn delete_session(&mut self, session_handle: &str) -> StoreResult<bool>;
+    /// Deletes up to `limit` sessions whose expiry is at or before `now`; returns how many.
+    fn delete_expired_sessions(&mut self, now: i64, limit: usize) -> StoreResult<usize>;
     fn sessions_in_tenant(&mut self, tenant_id: &str) -> StoreResult<Vec<String>>;
     /// Handles of the sessions whose recipe user id is one of `recipe_user_ids`, optionally in one tenant.
     fn session_handles_for(

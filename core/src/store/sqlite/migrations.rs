@@ -194,6 +194,8 @@ UPDATE event_outbox_state SET delivered_through = MIN(delivered_through,
     COALESCE((SELECT MIN(seq) - 1 FROM event_outbox WHERE delivered_at IS NULL AND attempts = 0), delivered_through));
 DELETE FROM event_audit_index;
 UPDATE event_outbox_state SET indexed_through = 0;
+-- Expired sessions are purged at open and a bounded batch per session creation; this finds them by a seek.
+CREATE INDEX sessions_expiry ON sessions (expiry);
 "#,
     ),
 ];

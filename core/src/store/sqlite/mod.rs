@@ -794,6 +794,17 @@ impl StoreTx for SqliteTx<'_> {
         Ok(n > 0)
     }
 
+    fn delete_expired_sessions(&mut self, now: i64, limit: usize) -> StoreResult<usize> {
+        // `sessions_expiry` turns both the search and the "nothing expired" case into one index seek.
+        self.c()
+            .prepare_cached(
+                "DELETE FROM sessions WHERE session_handle IN \
+                 (SELECT session_handle FROM sessions WHERE expiry <= ?1 ORDER BY expiry LIMIT ?2)",
+            )
+            .and_then(|mut s| s.execute(params![now, limit as i64]))
+            .map_err(map_err)
+    }
+
     fn sessions_in_tenant(&mut self, tenant_id: &str) -> StoreResult<Vec<String>> {
         self.strings(
             "SELECT session_handle FROM sessions WHERE tenant_id = ?1",
