@@ -105,10 +105,15 @@ impl AuthCoreBuilder {
         self.handlers.list.push((None, handler));
         self
     }
-    /// Builds the engine, applies event retention and redelivers what a previous run left pending.
+    /// Builds the engine, applies event retention, deletes expired sessions and redelivers what a previous run
+    /// left pending.
     pub async fn open(self) -> Result<AuthCore> {
         let auth = self.build()?;
         auth.inner.outbox.apply_retention(&*auth.inner.store)?;
+        let purged = sessions::purge_expired(&*auth.inner.store, now_ms())?;
+        if purged > 0 {
+            tracing::info!(purged, "deleted expired sessions at open");
+        }
         let report = auth
             .inner
             .outbox

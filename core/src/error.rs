@@ -55,6 +55,7 @@ pub enum AuthError {
     /// session error).
     #[error("unauthorised: {message}")]
     Unauthorised { message: String },
+    /// The database was migrated by a newer version of the library; this one refuses to run on it.
     #[error("the database schema is version {found}, newer than this library's {supported}")]
     SchemaTooNew { found: i64, supported: i64 },
 }
@@ -101,8 +102,19 @@ impl AuthError {
 
 impl From<crate::store::StoreError> for AuthError {
     fn from(e: crate::store::StoreError) -> Self {
-        AuthError::Storage {
-            message: e.to_string(),
+        use crate::store::StoreError;
+        match e {
+            StoreError::InvalidInput { field, message } => {
+                AuthError::InvalidInput { field, message }
+            }
+            StoreError::SchemaTooNew { found, supported } => {
+                AuthError::SchemaTooNew { found, supported }
+            }
+            StoreError::UniqueViolation(_) | StoreError::Busy(_) | StoreError::Other(_) => {
+                AuthError::Storage {
+                    message: e.to_string(),
+                }
+            }
         }
     }
 }

@@ -92,6 +92,12 @@ pub struct Event {
     pub id: String,
     pub name: EventName,
     pub time: i64,
+    /// The tenant of the request that caused the event, for operations that take one (signInUp, sessions,
+    /// tenant membership, …); for a session event, the session's tenant. Operations without a tenant argument
+    /// (deleteUser, linkAccounts, unlinkAccount, createPrimaryUser, verifyEmail, …) act in every tenant of the
+    /// user: their events carry the first (in id order) tenant of the login method they are about, and the
+    /// audit log files them under every tenant of the user's group at that moment, so `listEvents({tenantId})`
+    /// finds them in each.
     pub tenant_id: Option<String>,
     pub user_id: Option<String>,
     #[serde(flatten)]
@@ -139,6 +145,8 @@ pub(crate) struct NewEvent {
     pub tenant_id: Option<String>,
     pub user_id: Option<String>,
     pub message: Value,
+    /// The tenants the audit index files the event under (see [`EventRow::tenant_ids`]). Sorted.
+    pub tenant_ids: Vec<String>,
 }
 
 impl NewEvent {
@@ -153,6 +161,7 @@ impl NewEvent {
             tenant_id: tenant_id.map(str::to_string),
             user_id: user_id.map(str::to_string),
             message,
+            tenant_ids: tenant_id.map(str::to_string).into_iter().collect(),
         }
     }
 }

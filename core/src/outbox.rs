@@ -86,6 +86,7 @@ impl Outbox {
                 name: event.name.as_str().to_string(),
                 time: event.time,
                 tenant_id: event.tenant_id.clone(),
+                tenant_ids: ne.tenant_ids,
                 user_id: event.user_id.clone(),
                 payload,
                 delivered_at: None,

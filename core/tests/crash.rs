@@ -211,3 +211,187 @@ fn kill_9_during_sign_ups_loses_no_event() {
         );
     });
 }
+
+/// A sign-up whose handler never returns: the event is committed, never acknowledged.
+const STUCK_CHILD: &str = "AUTHCORE_STUCK_CHILD";
+
+/// Writes a marker and then hangs, so the parent can kill the process before the delivery is recorded.
+struct StuckHandler(std::path::PathBuf);
+
+#[async_trait::async_trait]
+impl EventHandler for StuckHandler {
+    async fn handle(&self, _e: &Event) -> Result<()> {
+        std::fs::write(&self.0, b"reached").map_err(|e| AuthError::Host {
+            message: e.to_string(),
+        })?;
+        std::future::pending::<()>().await;
+        Ok(())
+    }
+}
+
+fn sign_up(uid: &str) -> SignInUpInput {
+    SignInUpInput {
+        tenant_id: "public".into(),
+        third_party_id: "google".into(),
+        third_party_user_id: uid.into(),
+        email: EmailInput {
+            id: format!("{uid}@example.com"),
+            is_verified: true,
+        },
+    }
+}
+
+fn retention_one_day() -> AuthCoreConfig {
+    let mut config = AuthCoreConfig::default();
+    config.events.retention_days = 1;
+    config
+}
+
+#[test]
+fn stuck_child() {
+    let Ok(dir) = std::env::var(STUCK_CHILD) else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        // Retention at this open deletes every (backdated, delivered) event: the outbox is empty.
+        let auth = AuthCore::builder()
+            .sqlite(dir.join("db"))
+            .expect("db")
+            .config(retention_one_day())
+            .on_any_event(Arc::new(StuckHandler(dir.join("reached"))))
+            .open()
+            .await
+            .expect("open");
+        auth.sign_in_up(&sign_up("after"), &UserContext::new())
+            .await
+            .expect("sign up");
+    });
+}
+
+/// Issue #11: seq was a plain rowid, so once retention emptied the outbox it restarted below the delivery and
+/// index watermarks, and an event committed before a crash was then never redelivered nor indexed.
+#[test]
+fn an_event_after_retention_emptied_the_outbox_survives_kill_9() {
+    if std::env::var(STUCK_CHILD).is_ok() || std::env::var("AUTHCORE_CRASH_CHILD").is_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    rt.block_on(async {
+        let auth = AuthCore::builder()
+            .sqlite(&db)
+            .expect("db")
+            .open()
+            .await
+            .expect("open");
+        for i in 0..3 {
+            auth.sign_in_up(&sign_up(&format!("before{i}")), &UserContext::new())
+                .await
+                .expect("sign up");
+        }
+        // Index and acknowledge them: both watermarks pass seq 3.
+        let by_tenant = ListEventsInput {
+            tenant_id: Some("public".into()),
+            ..Default::default()
+        };
+        assert_eq!(auth.list_events(&by_tenant).expect("audit").events.len(), 3);
+        auth.shutdown().expect("flush acks");
+        assert!(auth
+            .list_events(&ListEventsInput::default())
+            .expect("audit")
+            .events
+            .iter()
+            .all(|e| e.delivered_at.is_some()));
+    });
+    {
+        let conn = rusqlite::Connection::open(&db).expect("sqlite");
+        conn.execute("UPDATE event_outbox SET time = 0", [])
+            .expect("backdate");
+    }
+
+    let exe = std::env::current_exe().expect("test binary");
+    let mut child = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "stuck_child",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(STUCK_CHILD, dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn child");
+    let start = Instant::now();
+    while !dir.path().join("reached").exists() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the child ended before it could be killed: {status}");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the child never signed up"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+
+    rt.block_on(async {
+        let got = Arc::new(Mutex::new(Vec::<Event>::new()));
+        let g = got.clone();
+        let auth = AuthCore::builder()
+            .sqlite(&db)
+            .expect("db")
+            .config(retention_one_day())
+            .on_any_event(Arc::new(events::FnHandler(move |e: Event| {
+                let g = g.clone();
+                async move {
+                    g.lock().expect("lock").push(e);
+                    Ok(())
+                }
+            })))
+            .open()
+            .await
+            .expect("reopen");
+        auth.shutdown().expect("flush acks");
+        let redelivered = got.lock().expect("lock").clone();
+        assert_eq!(
+            redelivered.len(),
+            1,
+            "the committed createUser is redelivered at open"
+        );
+        let event = &redelivered[0];
+        assert_eq!(event.name, events::EventName::CreateUser);
+        let user_id = event.user_id.clone().expect("user id");
+
+        let by_user = auth
+            .list_events(&ListEventsInput {
+                user_id: Some(user_id.clone()),
+                ..Default::default()
+            })
+            .expect("by user");
+        let by_tenant = auth
+            .list_events(&ListEventsInput {
+                tenant_id: Some("public".into()),
+                ..Default::default()
+            })
+            .expect("by tenant");
+        for (what, list) in [("user", &by_user), ("tenant", &by_tenant)] {
+            assert_eq!(list.events.len(), 1, "listed by {what}");
+            assert_eq!(list.events[0].event.id, event.id, "listed by {what}");
+            assert!(
+                list.events[0].delivered_at.is_some(),
+                "recorded as delivered"
+            );
+        }
+    });
+}

@@ -376,3 +376,204 @@ async fn sign_in_event_carries_nextauth_fields() {
     assert_eq!(v[0]["userId"], v[0]["user"]["id"]);
     assert!(v[0]["id"].as_str().is_some_and(|s| s.len() == 36) && v[0]["time"].as_i64().is_some());
 }
+
+/// Runs an audit query (which indexes the outbox) right before every `linkAccounts`: the moment when a
+/// request's `createUser`, the newest row, is about to be cancelled by the link.
+struct IndexBeforeLink {
+    original: Arc<dyn RecipeFunctions>,
+    indexer: AuthCore,
+}
+
+#[async_trait::async_trait]
+impl RecipeFunctions for IndexBeforeLink {
+    fn original(&self) -> &dyn RecipeFunctions {
+        &*self.original
+    }
+    async fn link_accounts(
+        &self,
+        recipe_user_id: &str,
+        primary_user_id: &str,
+        ctx: &UserContext,
+    ) -> Result<LinkAccountsResult> {
+        self.indexer.list_events(&ListEventsInput {
+            tenant_id: Some("public".into()),
+            ..Default::default()
+        })?;
+        self.original
+            .link_accounts(recipe_user_id, primary_user_id, ctx)
+            .await
+    }
+}
+
+/// Issue #11: the link event took the seq of the createUser it cancelled, a seq the audit index had already
+/// passed, so it was never indexed under the primary user.
+#[tokio::test]
+async fn the_link_event_never_reuses_the_seq_of_the_cancelled_create_user() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("a.db");
+    let indexer = AuthCore::open_sqlite(&path, AuthCoreConfig::default()).expect("indexer");
+    let mut config = AuthCoreConfig::default();
+    config.account_linking.should_automatically_link = true;
+    let auth = AuthCore::builder()
+        .sqlite(&path)
+        .expect("db")
+        .config(config)
+        .override_functions(move |original| Arc::new(IndexBeforeLink { original, indexer }))
+        .build()
+        .expect("build");
+    let ctx = UserContext::new();
+    let ManuallyCreateOrUpdateUserResult::Ok { user: primary, .. } = auth
+        .manually_create_or_update_user(&input("google", "g1", "a@x.com"), &ctx)
+        .await
+        .expect("primary")
+    else {
+        panic!("status")
+    };
+    assert!(primary.is_primary_user);
+    let ManuallyCreateOrUpdateUserResult::Ok {
+        user,
+        recipe_user_id,
+        ..
+    } = auth
+        .manually_create_or_update_user(&input("github", "h1", "a@x.com"), &UserContext::new())
+        .await
+        .expect("linked")
+    else {
+        panic!("status")
+    };
+    assert_eq!(user.id, primary.id, "signed up and linked in one request");
+
+    let names = |input: ListEventsInput| -> Vec<EventName> {
+        auth.list_events(&input)
+            .expect("audit")
+            .events
+            .iter()
+            .map(|e| e.event.name)
+            .collect()
+    };
+    let all = auth
+        .list_events(&ListEventsInput::default())
+        .expect("audit");
+    let mut ids: Vec<&str> = all.events.iter().map(|e| e.event.id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), all.events.len());
+    let by_primary = names(ListEventsInput {
+        user_id: Some(primary.id.clone()),
+        ..Default::default()
+    });
+    assert_eq!(
+        by_primary,
+        vec![
+            EventName::CreateUser,
+            EventName::UpdateUser,
+            EventName::LinkAccount
+        ],
+        "the link is indexed under the primary user"
+    );
+    assert!(
+        names(ListEventsInput {
+            user_id: Some(recipe_user_id),
+            ..Default::default()
+        })
+        .is_empty(),
+        "the cancelled createUser is gone"
+    );
+    assert_eq!(
+        names(ListEventsInput {
+            tenant_id: Some("public".into()),
+            ..Default::default()
+        }),
+        vec![
+            EventName::CreateUser,
+            EventName::UpdateUser,
+            EventName::LinkAccount
+        ]
+    );
+}
+
+/// Issue #11: events of operations without a tenant argument were filed under the alphabetically first
+/// tenant of the login method only.
+#[tokio::test]
+async fn events_are_listed_under_every_tenant_they_happened_in() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let auth =
+        AuthCore::open_sqlite(dir.path().join("a.db"), AuthCoreConfig::default()).expect("open");
+    let ctx = UserContext::new();
+    for t in ["acme", "zeta"] {
+        auth.create_or_update_tenant(t, &TenantConfigInput::default(), &ctx)
+            .await
+            .expect("tenant");
+    }
+    let in_acme = SignInUpInput {
+        tenant_id: "acme".into(),
+        ..input("google", "g1", "a@x.com")
+    };
+    let SignInUpResult::Ok { recipe_user_id, .. } =
+        auth.sign_in_up(&in_acme, &ctx).await.expect("sign up")
+    else {
+        panic!("status")
+    };
+    auth.associate_user_to_tenant("zeta", &recipe_user_id, &ctx)
+        .await
+        .expect("associate");
+    auth.create_new_session("zeta", &recipe_user_id, &serde_json::json!({}), &ctx)
+        .await
+        .expect("session");
+    auth.unverify_email(&recipe_user_id, None, &ctx)
+        .await
+        .expect("unverify");
+    auth.create_primary_user(&recipe_user_id, &ctx)
+        .await
+        .expect("primary");
+    auth.delete_user(&recipe_user_id, true, &ctx)
+        .await
+        .expect("delete");
+
+    let names = |tenant: &str, user: Option<&str>| -> Vec<EventName> {
+        auth.list_events(&ListEventsInput {
+            tenant_id: Some(tenant.into()),
+            user_id: user.map(str::to_string),
+            ..Default::default()
+        })
+        .expect("audit")
+        .events
+        .iter()
+        .map(|e| e.event.name)
+        .collect()
+    };
+    use EventName::*;
+    // Tenant operations are filed under their tenant only; the others under every tenant of the user.
+    assert_eq!(
+        names("acme", None),
+        vec![CreateUser, UpdateUser, UpdateUser, DeleteUser]
+    );
+    assert_eq!(
+        names("zeta", None),
+        vec![
+            AddUserToTenant,
+            Session,
+            UpdateUser,
+            UpdateUser,
+            SignOut,
+            DeleteUser
+        ]
+    );
+    assert_eq!(
+        names("zeta", Some(&recipe_user_id)),
+        names("zeta", None),
+        "user and tenant filters combine"
+    );
+    assert!(names("public", None).is_empty());
+    // The envelope keeps one tenant: the first of the login method's.
+    let deletion = auth
+        .list_events(&ListEventsInput {
+            tenant_id: Some("zeta".into()),
+            ..Default::default()
+        })
+        .expect("audit")
+        .events
+        .pop()
+        .expect("deleteUser");
+    assert_eq!(deletion.event.name, DeleteUser);
+    assert_eq!(deletion.event.tenant_id.as_deref(), Some("acme"));
+}

@@ -52,8 +52,9 @@ pub(crate) fn set_verified(
             let tenant = group.tenant_of(recipe_user_id);
             let changes = json!({"emailVerified": {"email": e, "verified": verified}});
             let message = json!({"user": user, "recipeUserId": recipe_user_id, "changes": changes});
-            tx.emit(
+            tx.emit_in_tenants(
                 EventName::UpdateUser,
+                group.tenant_ids(),
                 tenant.as_deref(),
                 Some(&user.id),
                 message,

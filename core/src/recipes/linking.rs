@@ -129,8 +129,9 @@ pub(crate) fn create_primary_user(
         let user = group.to_user();
         let tenant = group.tenant_of(recipe_user_id);
         let message = json!({"user": user, "recipeUserId": recipe_user_id, "changes": {"isPrimaryUser": true}});
-        tx.emit(
+        tx.emit_in_tenants(
             EventName::UpdateUser,
+            group.tenant_ids(),
             tenant.as_deref(),
             Some(recipe_user_id),
             message,
@@ -234,8 +235,9 @@ pub(crate) fn link_accounts(
             "email": lm.email,
         });
         let tenant = group.tenant_of(recipe_user_id);
-        tx.emit(
+        tx.emit_in_tenants(
             EventName::LinkAccount,
+            group.tenant_ids(),
             tenant.as_deref(),
             Some(&user.id),
             json!({"user": user, "account": account}),
@@ -267,6 +269,8 @@ pub(crate) fn unlink_account(
     sessions::revoke_for_recipe_users(tx, &ids, None, RevokeReason::AccountUnlinked)?;
     let deleted = group_id == recipe_user_id && group.members.len() > 1;
     let tenant = group.tenant_of(recipe_user_id);
+    // Filed under the tenants of the group as it was, the unlinked login method's included.
+    let filed_under = group.tenant_ids();
     if deleted {
         // The primary of a bigger group: keeping it as a standalone user would give two users one id, so its
         // login method is deleted and the group keeps the id (spec §4.4, D13).
@@ -287,8 +291,9 @@ pub(crate) fn unlink_account(
     reservations::sync(tx, &group_id, &reservations::desired(&remaining))?;
     let remaining_user = (!remaining.members.is_empty()).then(|| remaining.to_user());
     let message = json!({"user": remaining_user, "recipeUserId": recipe_user_id, "wasRecipeUserDeleted": deleted});
-    tx.emit(
+    tx.emit_in_tenants(
         EventName::UnlinkAccount,
+        filed_under,
         tenant.as_deref(),
         Some(&group_id),
         message,
@@ -330,8 +335,10 @@ pub(crate) fn delete_user(
     }
     let tenant = doomed.first().and_then(|id| group.tenant_of(id));
     let message = json!({"userId": group.id, "recipeUserIds": doomed});
-    tx.emit(
+    // Filed under every tenant of the group before the deletion.
+    tx.emit_in_tenants(
         EventName::DeleteUser,
+        group.tenant_ids(),
         tenant.as_deref(),
         Some(&group.id),
         message,

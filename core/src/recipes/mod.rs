@@ -37,6 +37,7 @@ impl<'a> Tx<'a> {
         }
     }
 
+    /// An event of an operation that runs in one tenant (`tenant_id`, the request's): filed under it alone.
     pub fn emit(
         &mut self,
         name: EventName,
@@ -46,6 +47,22 @@ impl<'a> Tx<'a> {
     ) {
         self.events
             .push(NewEvent::new(name, tenant_id, user_id, message));
+    }
+
+    /// An event of an operation without a tenant argument (deleteUser, linkAccounts, verifyEmail, …): it
+    /// happened in every tenant of the user it affects, so it is filed under all of them (`filed_under`, from
+    /// [`Group::tenant_ids`] at that moment); the envelope keeps `tenant_id` (see [`Group::tenant_of`]).
+    pub fn emit_in_tenants(
+        &mut self,
+        name: EventName,
+        filed_under: Vec<String>,
+        tenant_id: Option<&str>,
+        user_id: Option<&str>,
+        message: serde_json::Value,
+    ) {
+        let mut event = NewEvent::new(name, tenant_id, user_id, message);
+        event.tenant_ids = filed_under;
+        self.events.push(event);
     }
 }
 
@@ -120,10 +137,19 @@ impl Group {
             .find(|m| m.recipe_user_id == recipe_user_id)
     }
 
-    /// The first tenant of a member, for events about it.
+    /// The first tenant (in id order) of a member: the envelope `tenantId` of an event about it from an
+    /// operation without a tenant argument. Informational only: such an event is filed under every tenant of
+    /// the group ([`Group::tenant_ids`]), which is what `listEvents({tenantId})` searches.
     pub fn tenant_of(&self, recipe_user_id: &str) -> Option<String> {
         self.member(recipe_user_id)
             .and_then(|m| m.tenant_ids.first().cloned())
+    }
+
+    /// Every tenant of any member, sorted.
+    pub fn tenant_ids(&self) -> Vec<String> {
+        let set: std::collections::BTreeSet<&String> =
+            self.members.iter().flat_map(|m| &m.tenant_ids).collect();
+        set.into_iter().cloned().collect()
     }
 
     pub fn to_user(&self) -> User {

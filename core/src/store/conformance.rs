@@ -55,6 +55,18 @@ pub fn checks() -> Vec<Check> {
             "the outbox keeps order, pending, failures, audit lookups and retention",
             outbox,
         ),
+        (
+            "outbox seqs never go back, even after the table was emptied",
+            outbox_seq_never_goes_back,
+        ),
+        (
+            "an event is listed under every tenant it is filed under",
+            events_filed_under_several_tenants,
+        ),
+        (
+            "expired sessions are deleted in bounded batches",
+            expired_sessions_purge,
+        ),
     ]
 }
 
@@ -399,6 +411,7 @@ fn event(n: i64, user: &str, tenant: &str, time: i64) -> EventRow {
         name: "createUser".into(),
         time,
         tenant_id: Some(tenant.into()),
+        tenant_ids: vec![tenant.into()],
         user_id: Some(user.into()),
         payload: format!("{{\"n\":{n}}}"),
         delivered_at: None,
@@ -521,5 +534,132 @@ fn outbox(store: &dyn Store) {
         2
     );
     assert_eq!(by_user(&mut tx, "u1", None), vec![seqs[2], seqs[4]]);
+    tx.commit().expect("commit");
+}
+
+fn outbox_seq_never_goes_back(store: &dyn Store) {
+    let mut tx = store.write().expect("write");
+    let first: Vec<i64> = (0..3)
+        .map(|n| {
+            tx.insert_event(&event(n, "u1", "public", 100))
+                .expect("insert")
+        })
+        .collect();
+    tx.commit().expect("commit");
+    // The newest row cancelled (as a link cancels its createUser), then a new event in the same transaction.
+    let mut tx = store.write().expect("write");
+    assert!(tx.delete_undelivered_event(first[2]).expect("cancel"));
+    let after_cancel = tx
+        .insert_event(&event(3, "u2", "public", 100))
+        .expect("insert");
+    assert!(
+        after_cancel > first[2],
+        "a cancelled seq is not handed out again"
+    );
+    tx.mark_events_delivered(first[0], after_cancel, 200)
+        .expect("deliver");
+    tx.advance_delivery_watermark().expect("watermark");
+    tx.index_audit_log().expect("index");
+    // Retention empties the table: the next event still comes after everything the watermarks passed.
+    assert_eq!(
+        tx.delete_delivered_events_before(101).expect("retention"),
+        3
+    );
+    let next = tx
+        .insert_event(&event(4, "u3", "public", 300))
+        .expect("insert");
+    assert!(
+        next > after_cancel,
+        "seq went back from {after_cancel} to {next}"
+    );
+    assert_eq!(
+        tx.pending_events(0, i64::MAX, 10)
+            .expect("pending")
+            .iter()
+            .map(|e| e.seq)
+            .collect::<Vec<_>>(),
+        vec![next],
+        "the new event is pending"
+    );
+    tx.index_audit_log().expect("index");
+    let by_user = EventFilter {
+        user_id: Some("u3".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        tx.list_events(&by_user, 10).expect("list").len(),
+        1,
+        "indexed"
+    );
+    tx.commit().expect("commit");
+}
+
+fn events_filed_under_several_tenants(store: &dyn Store) {
+    let mut tx = store.write().expect("write");
+    let mut deletion = event(0, "u1", "acme", 100);
+    deletion.tenant_ids = vec!["acme".into(), "zeta".into()];
+    let seq = tx.insert_event(&deletion).expect("insert");
+    tx.insert_event(&event(1, "u1", "acme", 100))
+        .expect("insert");
+    let mut nowhere = event(2, "u2", "acme", 100);
+    nowhere.tenant_id = None;
+    nowhere.tenant_ids = Vec::new();
+    tx.insert_event(&nowhere).expect("insert");
+    tx.index_audit_log().expect("index");
+    let list = |tx: &mut Box<dyn super::StoreTx + '_>, tenant: &str, user: Option<&str>| {
+        let f = EventFilter {
+            tenant_id: Some(tenant.into()),
+            user_id: user.map(str::to_string),
+            ..Default::default()
+        };
+        tx.list_events(&f, 10).expect("list")
+    };
+    let zeta = list(&mut tx, "zeta", None);
+    assert_eq!(zeta.len(), 1);
+    assert_eq!(
+        (zeta[0].seq, zeta[0].tenant_id.as_deref()),
+        (seq, Some("acme")),
+        "the envelope tenant stays"
+    );
+    assert_eq!(zeta[0].tenant_ids, vec!["acme", "zeta"]);
+    assert_eq!(list(&mut tx, "zeta", Some("u1")).len(), 1);
+    assert_eq!(list(&mut tx, "acme", None).len(), 2);
+    assert_eq!(list(&mut tx, "acme", Some("u1")).len(), 2);
+    let all = tx.list_events(&EventFilter::default(), 10).expect("list");
+    assert_eq!(
+        all[1].tenant_ids,
+        vec!["acme"],
+        "the common case reads back"
+    );
+    assert!(all[2].tenant_ids.is_empty());
+    tx.commit().expect("commit");
+}
+
+fn expired_sessions_purge(store: &dyn Store) {
+    add_user(store, "u", "public", &tp("g", "1"), "a@x.com", 1);
+    let mut tx = store.write().expect("write");
+    for (i, expiry) in [5, 10, 10, 11, 50].iter().enumerate() {
+        tx.insert_session(&SessionRow {
+            session_handle: format!("h{i}"),
+            secret_hash: vec![1],
+            user_id: "u".into(),
+            recipe_user_id: "u".into(),
+            tenant_id: "public".into(),
+            access_token_payload: "{}".into(),
+            time_created: 1,
+            expiry: *expiry,
+        })
+        .expect("insert");
+    }
+    assert_eq!(
+        tx.delete_expired_sessions(10, 2).expect("purge"),
+        2,
+        "bounded"
+    );
+    assert_eq!(tx.delete_expired_sessions(10, 2).expect("purge"), 1);
+    assert_eq!(tx.delete_expired_sessions(10, 2).expect("purge"), 0);
+    assert!(tx.session("h3").expect("get").is_some(), "not yet expired");
+    assert!(tx.session("h4").expect("get").is_some());
+    assert!(tx.session("h0").expect("get").is_none());
     tx.commit().expect("commit");
 }

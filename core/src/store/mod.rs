@@ -34,6 +34,12 @@ pub enum StoreError {
     /// The database is locked by another writer for longer than the busy timeout.
     #[error("database busy: {0}")]
     Busy(String),
+    /// The database (its path or its schema) cannot be used as given.
+    #[error("invalid input for field '{field}': {message}")]
+    InvalidInput { field: String, message: String },
+    /// The database was migrated by a newer library: running on it could corrupt what that version wrote.
+    #[error("the database schema is version {found}, newer than this library's {supported}")]
+    SchemaTooNew { found: i64, supported: i64 },
     #[error("{0}")]
     Other(String),
 }
@@ -103,8 +109,13 @@ pub struct EventRow {
     pub event_id: String,
     pub name: String,
     pub time: i64,
+    /// The envelope's `tenantId` (see [`crate::events::Event::tenant_id`]).
     pub tenant_id: Option<String>,
     pub user_id: Option<String>,
+    /// The tenants the audit index files the event under, so that `listEvents({tenantId})` finds it in each:
+    /// the request's tenant, or every tenant of the affected user for operations without a tenant argument.
+    /// Sorted; usually just `tenant_id`.
+    pub tenant_ids: Vec<String>,
     /// The JSON message.
     pub payload: String,
     pub delivered_at: Option<i64>,
@@ -213,6 +224,8 @@ pub trait StoreTx {
     fn insert_session(&mut self, row: &SessionRow) -> StoreResult<()>;
     fn session(&mut self, session_handle: &str) -> StoreResult<Option<SessionRow>>;
     fn delete_session(&mut self, session_handle: &str) -> StoreResult<bool>;
+    /// Deletes up to `limit` sessions whose expiry is at or before `now`; returns how many.
+    fn delete_expired_sessions(&mut self, now: i64, limit: usize) -> StoreResult<usize>;
     fn sessions_in_tenant(&mut self, tenant_id: &str) -> StoreResult<Vec<String>>;
     /// Handles of the sessions whose recipe user id is one of `recipe_user_ids`, optionally in one tenant.
     fn session_handles_for(
@@ -241,7 +254,8 @@ pub trait StoreTx {
     ) -> StoreResult<Vec<EventRow>>;
     /// Brings the audit index (by user and by tenant) up to date.
     fn index_audit_log(&mut self) -> StoreResult<()>;
-    /// Events matching the filter in commit order (call [`StoreTx::index_audit_log`] first).
+    /// Events matching the filter in commit order (call [`StoreTx::index_audit_log`] first). A tenant filter
+    /// matches every event filed under that tenant ([`EventRow::tenant_ids`]).
     fn list_events(&mut self, filter: &EventFilter, limit: usize) -> StoreResult<Vec<EventRow>>;
     /// Retention: deletes delivered events older than `time`.
     fn delete_delivered_events_before(&mut self, time: i64) -> StoreResult<usize>;

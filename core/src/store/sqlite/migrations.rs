@@ -1,5 +1,19 @@
 //! Versioned schema. Each entry runs once, in order, inside one transaction; the applied version is stored in
-//! `schema_migrations`. Never edit a shipped entry: append a new one.
+//! `schema_migrations`. Never edit a shipped entry: append a new one. (The one exception so far fixed data loss
+//! in entry 3 without changing the schema it produces.)
+
+/// The highest version in [`MIGRATIONS`], derived so that appending an entry is the whole change.
+pub(super) const LATEST: i64 = {
+    let mut i = 0;
+    let mut max = 0;
+    while i < MIGRATIONS.len() {
+        if MIGRATIONS[i].0 > max {
+            max = MIGRATIONS[i].0;
+        }
+        i += 1;
+    }
+    max
+};
 
 pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (
@@ -103,7 +117,9 @@ CREATE INDEX event_outbox_time ON event_outbox (time);
 -- per commit, so the hot path writes the outbox table only. Audit lookups by user and tenant use
 -- event_audit_index, filled lazily (before an audit query, at open and on shutdown); pending deliveries are
 -- found from a watermark; failed ones through a partial index that ordinary inserts never touch.
-DROP TABLE event_outbox;
+-- Every row is carried over, seq included (a plain DROP lost the undelivered events of a version-2 database:
+-- the one edit made to this shipped entry, for that data loss; the resulting schema is unchanged).
+ALTER TABLE event_outbox RENAME TO event_outbox_v2;
 CREATE TABLE event_outbox (
     seq INTEGER PRIMARY KEY,
     event_id TEXT NOT NULL,
@@ -116,6 +132,11 @@ CREATE TABLE event_outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT
 );
+INSERT INTO event_outbox (seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts,
+    last_error)
+  SELECT seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error
+  FROM event_outbox_v2 ORDER BY seq;
+DROP TABLE event_outbox_v2;
 CREATE INDEX event_outbox_failed ON event_outbox (seq) WHERE attempts > 0 AND delivered_at IS NULL;
 CREATE TABLE event_audit_index (
     key TEXT NOT NULL,
@@ -130,6 +151,51 @@ CREATE TABLE event_outbox_state (
 INSERT INTO event_outbox_state (id, delivered_through, indexed_through) VALUES (1, 0, 0);
 -- Never queried: third-party lookups go through recipe_user_tenants' U1 index.
 DROP INDEX recipe_users_third_party;
+"#,
+    ),
+    (
+        4,
+        r#"
+-- seq never goes back: with a plain rowid, retention emptying the table (or deleting the newest row, as a
+-- cancelled createUser does) made SQLite hand out seqs again that the delivery and index watermarks had already
+-- passed, so those events were never delivered after a crash nor indexed. AUTOINCREMENT keeps a high-water
+-- mark in sqlite_sequence. The table is rebuilt carrying over every row, delivered or not, with its seq.
+-- tenant_ids: the tenants the audit index files the event under, as a JSON array, when that is not just
+-- tenant_id (operations without a tenant argument are filed under every tenant of the affected user). NULL
+-- means [tenant_id], so the hot path writes nothing more for the common case, and old rows keep their meaning.
+ALTER TABLE event_outbox RENAME TO event_outbox_v3;
+CREATE TABLE event_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    tenant_id TEXT,
+    user_id TEXT,
+    payload TEXT NOT NULL,
+    delivered_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    tenant_ids TEXT
+);
+INSERT INTO event_outbox (seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts,
+    last_error)
+  SELECT seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error
+  FROM event_outbox_v3 ORDER BY seq;
+DROP TABLE event_outbox_v3;
+CREATE INDEX event_outbox_failed ON event_outbox (seq) WHERE attempts > 0 AND delivered_at IS NULL;
+-- The high-water mark starts above every seq a watermark has seen, even of rows retention already removed.
+DELETE FROM sqlite_sequence WHERE name = 'event_outbox';
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT 'event_outbox', MAX(delivered_through, indexed_through, COALESCE((SELECT MAX(seq) FROM event_outbox), 0))
+  FROM event_outbox_state;
+-- Repair a database that already reused seqs: undelivered, never-attempted rows at or below the delivery
+-- watermark become pending again, and the audit index is rebuilt (lazily, from seq 0) without stale entries.
+UPDATE event_outbox_state SET delivered_through = MIN(delivered_through,
+    COALESCE((SELECT MIN(seq) - 1 FROM event_outbox WHERE delivered_at IS NULL AND attempts = 0), delivered_through));
+DELETE FROM event_audit_index;
+UPDATE event_outbox_state SET indexed_through = 0;
+-- Expired sessions are purged at open and a bounded batch per session creation; this finds them by a seek.
+CREATE INDEX sessions_expiry ON sessions (expiry);
 "#,
     ),
     (

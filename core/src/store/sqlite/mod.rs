@@ -5,6 +5,8 @@
 //! writer (WAL). Statements are cached per connection.
 
 mod migrations;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -28,6 +30,11 @@ pub struct SqliteOptions {
     pub busy_timeout: Duration,
     /// `synchronous=NORMAL` (default: durable across process crashes, WAL-safe) or `FULL` (also across power loss).
     pub synchronous_full: bool,
+    /// Accept a `file:` URI as the path (default false). A URI can carry parameters that change how the file is
+    /// opened (`mode=memory`, `vfs=`, `immutable=1`, `nolock=1`), so a path from configuration must not become
+    /// one by accident; a caller who wants URIs says so here. A URI's file is created by SQLite with its
+    /// default permissions, not the 0600 a plain path gets.
+    pub allow_uri: bool,
 }
 
 impl SqliteOptions {
@@ -37,9 +44,13 @@ impl SqliteOptions {
             max_idle_readers: 4,
             busy_timeout: Duration::from_secs(5),
             synchronous_full: false,
+            allow_uri: false,
         }
     }
 }
+
+/// The newest schema version this library knows.
+const LATEST_VERSION: i64 = migrations::LATEST;
 
 pub struct SqliteStore {
     options: SqliteOptions,
@@ -81,10 +92,12 @@ fn map_err(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies pending migrations.
+    /// Opens (creating if needed) the database file and applies pending migrations. A database whose schema
+    /// is newer than this library is refused ([`StoreError::SchemaTooNew`]), never run on.
     pub fn open(options: SqliteOptions) -> StoreResult<SqliteStore> {
+        Self::prepare_path(&options)?;
         let writer = Self::connect(&options, false)?;
-        Self::migrate(&writer)?;
+        Self::migrate(&writer, LATEST_VERSION)?;
         Ok(SqliteStore {
             options,
             writer: Mutex::new(writer),
@@ -92,13 +105,50 @@ impl SqliteStore {
         })
     }
 
+    /// Refuses a `file:` URI unless allowed, and creates a missing database file readable by its owner only:
+    /// it holds personal data and session hashes. SQLite creates `-wal` and `-shm` with the permissions of the
+    /// database file, so they inherit 0600 too. An existing file keeps the permissions it has.
+    fn prepare_path(options: &SqliteOptions) -> StoreResult<()> {
+        let raw = options.path.to_string_lossy();
+        let is_uri = raw.len() >= 5 && raw.as_bytes()[..5].eq_ignore_ascii_case(b"file:");
+        if is_uri {
+            if options.allow_uri {
+                return Ok(());
+            }
+            return Err(StoreError::InvalidInput {
+                field: "database".into(),
+                message: "a file: URI is accepted only with SqliteOptions::allow_uri".into(),
+            });
+        }
+        if options.path.exists() {
+            return Ok(());
+        }
+        let mut create = std::fs::OpenOptions::new();
+        create.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            create.mode(0o600);
+        }
+        match create.open(&options.path) {
+            Ok(_) => Ok(()),
+            // Another process created it first: it set the permissions.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(StoreError::Other(format!(
+                "cannot create the database file: {e}"
+            ))),
+        }
+    }
+
     fn connect(options: &SqliteOptions, read_only: bool) -> StoreResult<Connection> {
         // Readers open read-write with `query_only`: a SQLITE_OPEN_READ_ONLY connection cannot run WAL recovery
         // and fails with "attempt to write a readonly database" when another process left the WAL to recover.
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if options.allow_uri {
+            flags |= OpenFlags::SQLITE_OPEN_URI;
+        }
         let conn = Connection::open_with_flags(&options.path, flags).map_err(map_err)?;
         conn.busy_timeout(options.busy_timeout).map_err(map_err)?;
         if read_only {
@@ -121,12 +171,27 @@ impl SqliteStore {
         Ok(conn)
     }
 
-    fn migrate(conn: &Connection) -> StoreResult<()> {
+    /// Applies the migrations up to `last`, each in its own transaction, after checking that the file is not
+    /// from a newer library.
+    fn migrate(conn: &Connection, last: i64) -> StoreResult<()> {
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
         )
         .map_err(map_err)?;
-        for (version, sql) in migrations::MIGRATIONS {
+        let found: i64 = conn
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(map_err)?;
+        if found > LATEST_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: LATEST_VERSION,
+            });
+        }
+        for (version, sql) in migrations::MIGRATIONS.iter().filter(|(v, _)| *v <= last) {
             conn.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
             let applied: bool = conn
                 .query_row(
@@ -757,6 +822,17 @@ impl StoreTx for SqliteTx<'_> {
         Ok(n > 0)
     }
 
+    fn delete_expired_sessions(&mut self, now: i64, limit: usize) -> StoreResult<usize> {
+        // `sessions_expiry` turns both the search and the "nothing expired" case into one index seek.
+        self.c()
+            .prepare_cached(
+                "DELETE FROM sessions WHERE session_handle IN \
+                 (SELECT session_handle FROM sessions WHERE expiry <= ?1 ORDER BY expiry LIMIT ?2)",
+            )
+            .and_then(|mut s| s.execute(params![now, limit as i64]))
+            .map_err(map_err)
+    }
+
     fn sessions_in_tenant(&mut self, tenant_id: &str) -> StoreResult<Vec<String>> {
         self.strings(
             "SELECT session_handle FROM sessions WHERE tenant_id = ?1",
@@ -784,7 +860,7 @@ impl StoreTx for SqliteTx<'_> {
         let c = self.c();
         c.prepare_cached(
             "INSERT INTO event_outbox (event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, \
-             last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             last_error, tenant_ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .and_then(|mut st| {
             st.execute(params![
@@ -796,7 +872,8 @@ impl StoreTx for SqliteTx<'_> {
                 e.payload,
                 e.delivered_at,
                 e.attempts,
-                e.last_error
+                e.last_error,
+                encode_tenant_ids(e)
             ])
         })
         .map_err(map_err)?;
@@ -876,7 +953,11 @@ impl StoreTx for SqliteTx<'_> {
                    WHERE user_id IS NOT NULL AND seq > (SELECT indexed_through FROM event_outbox_state); \
                  INSERT OR IGNORE INTO event_audit_index (key, seq) \
                    SELECT 't:' || tenant_id, seq FROM event_outbox \
-                   WHERE tenant_id IS NOT NULL AND seq > (SELECT indexed_through FROM event_outbox_state); \
+                   WHERE tenant_ids IS NULL AND tenant_id IS NOT NULL \
+                   AND seq > (SELECT indexed_through FROM event_outbox_state); \
+                 INSERT OR IGNORE INTO event_audit_index (key, seq) \
+                   SELECT 't:' || j.value, o.seq FROM event_outbox o, json_each(o.tenant_ids) j \
+                   WHERE o.tenant_ids IS NOT NULL AND o.seq > (SELECT indexed_through FROM event_outbox_state); \
                  UPDATE event_outbox_state SET indexed_through = \
                    COALESCE((SELECT MAX(seq) FROM event_outbox), indexed_through) WHERE id = 1;",
             )
@@ -896,9 +977,12 @@ impl StoreTx for SqliteTx<'_> {
         } else {
             "event_outbox"
         };
+        // The tenant is matched through the index: an event can be filed under several tenants.
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM {source} WHERE (?1 IS NULL OR user_id = ?1) \
-             AND (?2 IS NULL OR tenant_id = ?2) AND (?3 IS NULL OR time >= ?3) AND (?4 IS NULL OR time <= ?4) \
+            "SELECT {EVENT_COLUMNS} FROM {source} AS src WHERE (?1 IS NULL OR user_id = ?1) \
+             AND (?2 IS NULL OR EXISTS (SELECT 1 FROM event_audit_index x WHERE x.key = 't:' || ?2 \
+                  AND x.seq = src.seq)) \
+             AND (?3 IS NULL OR time >= ?3) AND (?4 IS NULL OR time <= ?4) \
              AND (?5 IS NULL OR seq > ?5) ORDER BY seq LIMIT ?6"
         );
         let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
@@ -935,15 +1019,37 @@ impl StoreTx for SqliteTx<'_> {
 }
 
 const EVENT_COLUMNS: &str =
-    "seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error";
+    "seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error, tenant_ids";
+
+/// `tenant_ids` is stored only when it is not just `[tenant_id]` (the common case writes NULL).
+fn encode_tenant_ids(e: &EventRow) -> Option<String> {
+    let only_envelope = match (&e.tenant_id, e.tenant_ids.as_slice()) {
+        (Some(t), [one]) => t == one,
+        (None, []) => true,
+        _ => false,
+    };
+    if only_envelope {
+        None
+    } else {
+        serde_json::to_string(&e.tenant_ids).ok()
+    }
+}
 
 fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    let tenant_id: Option<String> = r.get(4)?;
+    let tenant_ids = match r.get::<_, Option<String>>(10)? {
+        None => tenant_id.iter().cloned().collect(),
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+    };
     Ok(EventRow {
         seq: r.get(0)?,
         event_id: r.get(1)?,
         name: r.get(2)?,
         time: r.get(3)?,
-        tenant_id: r.get(4)?,
+        tenant_id,
+        tenant_ids,
         user_id: r.get(5)?,
         payload: r.get(6)?,
         delivered_at: r.get(7)?,
