@@ -168,8 +168,11 @@ export interface SignInUpPOSTInput extends WithUserContext {
   requireEmail?: boolean
   /** Where the user wanted to go; validated before use (no open redirects). */
   redirectToPath?: string
-  /** The caller's current access token, if any: a valid session short-circuits to `SESSION_ALREADY_EXISTS`. */
+  /** The caller's current access token, if any; used only for session linking, never to skip a sign-in. */
   existingAccessToken?: string
+  /** `true`: link the signed-in account to the session's user (a valid session of this tenant is required,
+   * else `UNAUTHORISED`). Absent or `false`: an ordinary sign-in that ignores any session. */
+  shouldTryLinkingWithSessionUser?: boolean
 }
 
 export type RedirectAction = 'SUCCESS' | 'SESSION_ALREADY_EXISTS'
@@ -213,7 +216,6 @@ export type SignInUpPOSTResult =
     }
   | { status: 'SIGN_IN_UP_NOT_ALLOWED'; reason: string }
   | { status: 'NO_EMAIL_GIVEN_BY_PROVIDER' }
-  | { status: 'SESSION_ALREADY_EXISTS'; session: Session; redirect: RedirectDecision }
 
 export interface ShouldDoAutomaticAccountLinkingInput extends WithUserContext {
   newAccountInfo: NewAccountInfo
@@ -335,6 +337,10 @@ export type CreateNewSessionResult = { status: 'OK'; session: Session; accessTok
 
 export interface GetSessionInput extends WithUserContext {
   accessToken: string
+  /** The tenant the session must belong to. Default "public". */
+  tenantId?: string
+  /** Accept a session of any tenant (asked for explicitly). Default false. */
+  anyTenant?: boolean
 }
 
 export type GetSessionResult = { status: 'OK'; session: Session } | { status: 'UNAUTHORISED' }
@@ -463,6 +469,9 @@ export interface AuthCoreOptions {
   providers?: ProviderConfig[]
   accountLinking?: StaticAccountLinking | CallbackAccountLinking
   sessionLifetimeMs?: number
+  /** Longest one call into an override, policy callback or event handler may take, else `HOST_TIMEOUT`.
+   * Default 30000; 0: no limit. */
+  hostTimeoutMs?: number
   redirect?: RedirectConfig
   /** The core's event settings (`events` is the handlers map). */
   eventsConfig?: EventsConfig
@@ -547,6 +556,10 @@ export type AuthErrorCode =
   | 'STORAGE_ERROR'
   | 'INTERNAL_ERROR'
   | 'HOST_ERROR'
+  | 'HOST_TIMEOUT'
+  | 'USER_NOT_IN_TENANT'
+  | 'UNAUTHORISED'
+  | 'SCHEMA_TOO_NEW'
 
 /** An error of the engine (misuse or infrastructure); domain outcomes are result statuses instead. */
 export declare class AuthError extends Error {

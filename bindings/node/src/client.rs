@@ -201,7 +201,7 @@ impl NativeEngine {
             .ok_or_else(|| AuthError::Internal {
                 message: "the engine is already open".into(),
             })?;
-        let host = Arc::new(HostBridge::new(tsfn));
+        let host = Arc::new(HostBridge::new(tsfn, config.host_timeout_ms));
         let mut builder = AuthCore::builder().sqlite(&options.sqlite)?.config(config);
         let mut fn_slots = Vec::new();
         for (i, names) in options.function_layers.iter().enumerate() {

@@ -72,6 +72,14 @@ fn details(e: &AuthError) -> Value {
         AuthError::Storage { .. } => json!({}),
         AuthError::Internal { .. } => json!({}),
         AuthError::Host { .. } => json!({}),
+        AuthError::HostTimeout { timeout_ms } => json!({"timeoutMs": timeout_ms}),
+        AuthError::UserNotInTenant { user_id, tenant_id } => {
+            json!({"userId": user_id, "tenantId": tenant_id})
+        }
+        AuthError::Unauthorised { message } => json!({"reason": message}),
+        AuthError::SchemaTooNew { found, supported } => {
+            json!({"found": found, "supported": supported})
+        }
     }
 }
 

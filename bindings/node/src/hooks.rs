@@ -20,7 +20,7 @@ use authcore::redirect::RedirectContext;
 use authcore::{
     AccountInfo, ApiFunctions, AssociateUserToTenantResult, AuthError, CreateNewSessionResult,
     CreateOrUpdateTenantResult, CreatePrimaryUserResult, DeleteTenantResult,
-    DisassociateUserFromTenantResult, GetSessionResult, GetUsersInput, GetUsersResult,
+    DisassociateUserFromTenantResult, GetSessionInput, GetSessionResult, GetUsersInput, GetUsersResult,
     LinkAccountsResult, LoginMethod, ManuallyCreateOrUpdateUserInput,
     ManuallyCreateOrUpdateUserResult, NewAccountInfo, RecipeFunctions, Result, Session,
     ShouldAutomaticallyLink, SignInUpInput, SignInUpPostInput, SignInUpPostResult, SignInUpResult,
@@ -131,11 +131,13 @@ pub fn context_id(ctx: &UserContext) -> u32 {
 
 pub struct HostBridge {
     tsfn: HostFn,
+    /// `hostTimeoutMs`: the longest one call into JS may take (`authcore::host::guard`).
+    timeout_ms: u64,
 }
 
 impl HostBridge {
-    pub fn new(tsfn: HostFn) -> Self {
-        HostBridge { tsfn }
+    pub fn new(tsfn: HostFn, timeout_ms: u64) -> Self {
+        HostBridge { tsfn, timeout_ms }
     }
 
     /// Calls the JS override `kind/layer/op` with `input` (JSON text) and awaits its Promise, without blocking
@@ -158,8 +160,11 @@ impl HostBridge {
             input,
             context_id: context_id(ctx),
         };
-        let promise = self.tsfn.call_async_catch(call).await.map_err(failed)?;
-        let answer = promise.await.map_err(failed)?;
+        let answer = authcore::host::guard(self.timeout_ms, async {
+            let promise = self.tsfn.call_async_catch(call).await.map_err(failed)?;
+            promise.await.map_err(failed)
+        })
+        .await?;
         if answer.ok {
             return Ok(answer.value);
         }
@@ -643,18 +648,15 @@ impl RecipeFunctions for JsFunctions {
         self.js(FnOp::CreateNewSession, &args, ctx).await
     }
 
-    async fn get_session(&self, access_token: &str, ctx: &UserContext) -> Result<GetSessionResult> {
+    async fn get_session(
+        &self,
+        input: &GetSessionInput,
+        ctx: &UserContext,
+    ) -> Result<GetSessionResult> {
         if !self.replaced(FnOp::GetSession) {
-            return self.original.get_session(access_token, ctx).await;
+            return self.original.get_session(input, ctx).await;
         }
-        self.js(
-            FnOp::GetSession,
-            &AccessTokenArgs {
-                access_token: owned(access_token),
-            },
-            ctx,
-        )
-        .await
+        self.js(FnOp::GetSession, input, ctx).await
     }
 
     async fn revoke_session(&self, session_handle: &str, ctx: &UserContext) -> Result<bool> {

@@ -252,12 +252,6 @@ pub struct CreateNewSessionArgs {
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AccessTokenArgs {
-    pub access_token: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct SessionHandleArgs {
     pub session_handle: String,
 }
@@ -509,8 +503,8 @@ pub async fn call_fn(
             )
         }
         FnOp::GetSession => {
-            let a: AccessTokenArgs = args(n, input)?;
-            to_json(&fns.get_session(&a.access_token, ctx).await?)
+            let a: authcore::GetSessionInput = args(n, input)?;
+            to_json(&fns.get_session(&a, ctx).await?)
         }
         FnOp::RevokeSession => {
             let a: SessionHandleArgs = args(n, input)?;
