@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use authcore::{
-    AuthCoreBuilder, AuthCoreConfig, AuthError, GetUsersInput, SignInUpInput, SignInUpPostInput,
+    AuthCoreBuilder, AuthCoreConfig, AuthError, GetSessionInput, GetUsersInput, SignInUpInput, SignInUpPostInput,
     VerifyEmailInput,
 };
 use pyo3::prelude::*;

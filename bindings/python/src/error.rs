@@ -70,6 +70,15 @@ pyo3::create_exception!(
 pyo3::create_exception!(authcore, StorageError, PyAuthError, "STORAGE_ERROR");
 pyo3::create_exception!(authcore, InternalError, PyAuthError, "INTERNAL_ERROR");
 pyo3::create_exception!(authcore, HostError, PyAuthError, "HOST_ERROR");
+pyo3::create_exception!(authcore, HostTimeoutError, PyAuthError, "HOST_TIMEOUT");
+pyo3::create_exception!(
+    authcore,
+    UserNotInTenantError,
+    PyAuthError,
+    "USER_NOT_IN_TENANT"
+);
+pyo3::create_exception!(authcore, UnauthorisedError, PyAuthError, "UNAUTHORISED");
+pyo3::create_exception!(authcore, SchemaTooNewError, PyAuthError, "SCHEMA_TOO_NEW");
 
 /// Registers the exception classes and their class-level `code`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -147,6 +156,26 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
             "INTERNAL_ERROR",
         ),
         ("HostError", py.get_type::<HostError>(), "HOST_ERROR"),
+        (
+            "HostTimeoutError",
+            py.get_type::<HostTimeoutError>(),
+            "HOST_TIMEOUT",
+        ),
+        (
+            "UserNotInTenantError",
+            py.get_type::<UserNotInTenantError>(),
+            "USER_NOT_IN_TENANT",
+        ),
+        (
+            "UnauthorisedError",
+            py.get_type::<UnauthorisedError>(),
+            "UNAUTHORISED",
+        ),
+        (
+            "SchemaTooNewError",
+            py.get_type::<SchemaTooNewError>(),
+            "SCHEMA_TOO_NEW",
+        ),
     ];
     for (name, class, code) in classes {
         class.setattr("code", code)?;
@@ -273,6 +302,25 @@ pub fn to_pyerr(py: Python<'_>, e: AuthError) -> PyErr {
         AuthError::Storage { message: _ } => (StorageError::new_err(message), vec![]),
         AuthError::Internal { message: _ } => (InternalError::new_err(message), vec![]),
         AuthError::Host { message: _ } => (HostError::new_err(message), vec![]),
+        AuthError::HostTimeout { timeout_ms } => (
+            HostTimeoutError::new_err(message),
+            vec![(
+                "timeout_ms",
+                timeout_ms
+                    .into_pyobject(py)
+                    .map(|v| v.into_any().unbind())
+                    .unwrap_or_else(|_| py.None()),
+            )],
+        ),
+        AuthError::UserNotInTenant { user_id, tenant_id } => (
+            UserNotInTenantError::new_err(message),
+            vec![
+                ("user_id", str_obj(py, user_id)),
+                ("tenant_id", str_obj(py, tenant_id)),
+            ],
+        ),
+        AuthError::Unauthorised { message: _ } => (UnauthorisedError::new_err(message), vec![]),
+        AuthError::SchemaTooNew { .. } => (SchemaTooNewError::new_err(message), vec![]),
     };
     let value = err.value(py);
     let _ = value.setattr("code", code);

@@ -13,7 +13,7 @@ use authcore::redirect::RedirectContext;
 use authcore::{
     AccountInfo, ApiFunctions, AssociateUserToTenantResult, AuthError, CreateNewSessionResult,
     CreateOrUpdateTenantResult, CreatePrimaryUserResult, DeleteTenantResult,
-    DisassociateUserFromTenantResult, GetSessionResult, GetUsersInput, GetUsersResult,
+    DisassociateUserFromTenantResult, GetSessionInput, GetSessionResult, GetUsersInput, GetUsersResult,
     LinkAccountsResult, LoginMethod, ManuallyCreateOrUpdateUserInput,
     ManuallyCreateOrUpdateUserResult, NewAccountInfo, RecipeFunctions, Result, Session,
     ShouldAutomaticallyLink, SignInUpInput, SignInUpPostInput, SignInUpPostResult, SignInUpResult,
@@ -501,13 +501,17 @@ impl RecipeFunctions for PyFunctions {
         )
     }
 
-    async fn get_session(&self, access_token: &str, ctx: &UserContext) -> Result<GetSessionResult> {
+    async fn get_session(
+        &self,
+        input: &GetSessionInput,
+        ctx: &UserContext,
+    ) -> Result<GetSessionResult> {
         route!(
             self,
             GetSession,
-            Call::GetSession(access_token.to_string()),
+            Call::GetSession(input.clone()),
             ctx,
-            self.original.get_session(access_token, ctx)
+            self.original.get_session(input, ctx)
         )
     }
 

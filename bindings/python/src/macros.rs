@@ -154,7 +154,15 @@ macro_rules! with_recipe_ops {
                 recipe_user_id,
                 access_token_payload: payload(access_token_payload)?,
             };
-            fn get_session(access_token: String) => Call::GetSession(access_token);
+            fn get_session(
+                access_token: String,
+                tenant_id: Option<String> = None,
+                any_tenant: bool = false,
+            ) => Call::GetSession(GetSessionInput {
+                access_token,
+                tenant_id,
+                any_tenant,
+            });
             /// Returns whether a session was revoked.
             fn revoke_session(session_handle: String) => Call::RevokeSession(session_handle);
             /// Returns the revoked session handles.
@@ -184,6 +192,7 @@ macro_rules! with_api_ops {
                 require_email: bool = true,
                 redirect_to_path: Option<String> = None,
                 existing_access_token: Option<String> = None,
+                should_try_linking_with_session_user: Option<bool> = None,
             ) => Call::SignInUpPost(SignInUpPostInput {
                 tenant_id: tenant_or_public(tenant_id),
                 third_party_id,
@@ -191,6 +200,7 @@ macro_rules! with_api_ops {
                 require_email,
                 redirect_to_path,
                 existing_access_token,
+                should_try_linking_with_session_user,
             });
             /// Where to send the user (None: the default path); validated by the core afterwards.
             fn get_redirection_url(context: &Bound<'_, PyAny>) =>

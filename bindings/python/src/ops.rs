@@ -6,7 +6,7 @@ use authcore::events::ListEventsInput;
 use authcore::json::to_value;
 use authcore::redirect::RedirectContext;
 use authcore::{
-    AccountInfo, ApiFunctions, AuthError, GetUsersInput, LoginMethod, NewAccountInfo,
+    AccountInfo, ApiFunctions, AuthError, GetSessionInput, GetUsersInput, LoginMethod, NewAccountInfo,
     RecipeFunctions, Result, Session, SignInUpInput, SignInUpPostInput, TenantConfigInput,
     TimeJoinedOrder, User, UserContext, VerifyEmailInput,
 };
@@ -166,7 +166,7 @@ pub enum Call {
         recipe_user_id: String,
         access_token_payload: Value,
     },
-    GetSession(String),
+    GetSession(GetSessionInput),
     RevokeSession(String),
     RevokeAllSessionsForUser(String, bool),
     GetAllSessionHandlesForUser(String, bool),
@@ -470,7 +470,11 @@ impl Call {
                     value_to_py(py, access_token_payload)?,
                 )?;
             }
-            Call::GetSession(t) => d.set_item("access_token", t)?,
+            Call::GetSession(i) => {
+                d.set_item("access_token", &i.access_token)?;
+                d.set_item("tenant_id", &i.tenant_id)?;
+                d.set_item("any_tenant", i.any_tenant)?;
+            }
             Call::RevokeSession(h) => d.set_item("session_handle", h)?,
             Call::RevokeAllSessionsForUser(id, linked) => {
                 d.set_item("user_id", id)?;
@@ -487,6 +491,10 @@ impl Call {
                 d.set_item("require_email", i.require_email)?;
                 d.set_item("redirect_to_path", &i.redirect_to_path)?;
                 d.set_item("existing_access_token", &i.existing_access_token)?;
+                d.set_item(
+                    "should_try_linking_with_session_user",
+                    i.should_try_linking_with_session_user,
+                )?;
             }
             Call::GetRedirectionUrl(c) => d.set_item("context", rec(c)?)?,
         }

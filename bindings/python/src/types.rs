@@ -61,7 +61,25 @@ pub fn snake(key: &str) -> String {
 const FREE_FORM: [&str; 2] = ["accessTokenPayload", "access_token_payload"];
 
 /// A Python object as JSON: None, bool, int, float, str, list/tuple, dict with str keys, `Record`.
+/// Nesting deeper than the core's `MAX_JSON_DEPTH` (a cyclic dict included) is `INVALID_INPUT`, the same limit
+/// as in every binding, instead of a stack overflow.
 pub fn py_to_value(obj: &Bound<'_, PyAny>, keys: Keys) -> PyResult<Value> {
+    py_to_value_at(obj, keys, 1)
+}
+
+fn py_to_value_at(obj: &Bound<'_, PyAny>, keys: Keys, depth: usize) -> PyResult<Value> {
+    if depth > authcore::json::MAX_JSON_DEPTH {
+        return Err(crate::error::to_pyerr(
+            obj.py(),
+            crate::error::invalid(
+                "input",
+                format!(
+                    "nested deeper than {} levels (or cyclic)",
+                    authcore::json::MAX_JSON_DEPTH
+                ),
+            ),
+        ));
+    }
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -99,21 +117,21 @@ pub fn py_to_value(obj: &Bound<'_, PyAny>, keys: Keys) -> PyResult<Value> {
             let free = FREE_FORM.contains(&k.as_str());
             let key = if keys == Keys::Camel { camel(&k) } else { k };
             let inner = if free { Keys::Verbatim } else { keys };
-            map.insert(key, py_to_value(&v, inner)?);
+            map.insert(key, py_to_value_at(&v, inner, depth + 1)?);
         }
         return Ok(Value::Object(map));
     }
     if let Ok(l) = obj.cast::<PyList>() {
         return l
             .iter()
-            .map(|v| py_to_value(&v, keys))
+            .map(|v| py_to_value_at(&v, keys, depth + 1))
             .collect::<PyResult<_>>()
             .map(Value::Array);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
         return t
             .iter()
-            .map(|v| py_to_value(&v, keys))
+            .map(|v| py_to_value_at(&v, keys, depth + 1))
             .collect::<PyResult<_>>()
             .map(Value::Array);
     }

@@ -1,0 +1,45 @@
+"""Cyclic or absurdly deep arguments are a typed INVALID_INPUT (the core's 64-level limit), not a crash of the
+interpreter (issue #11)."""
+
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+
+import authcore
+
+
+def _deep(depth: int) -> Dict[str, Any]:
+    d: Dict[str, Any] = {}
+    for _ in range(depth):
+        d = {"d": d}
+    return d
+
+
+def test_cyclic_and_deep_payloads_are_invalid_input(tmp_path: Path) -> None:
+    with authcore.AuthCore.open(database={"sqlite": str(tmp_path / "a.db")}) as auth:
+        r = auth.sign_in_up(
+            tenant_id="public",
+            third_party_id="google",
+            third_party_user_id="g1",
+            email={"id": "a@example.com", "is_verified": True},
+        )
+        cyclic: Dict[str, Any] = {"a": 1}
+        cyclic["self"] = cyclic
+        for bad in (cyclic, _deep(65), _deep(10_000)):
+            with pytest.raises(authcore.InvalidInputError) as e:
+                auth.create_new_session(
+                    tenant_id="public", recipe_user_id=r.recipe_user_id, access_token_payload=bad
+                )
+            assert e.value.code == "INVALID_INPUT"
+        ok = auth.create_new_session(
+            tenant_id="public", recipe_user_id=r.recipe_user_id, access_token_payload=_deep(60)
+        )
+        assert ok.status == "OK"
+
+
+def test_new_error_classes_carry_their_codes() -> None:
+    assert authcore.HostTimeoutError.code == "HOST_TIMEOUT"
+    assert authcore.UserNotInTenantError.code == "USER_NOT_IN_TENANT"
+    assert authcore.UnauthorisedError.code == "UNAUTHORISED"
+    assert authcore.SchemaTooNewError.code == "SCHEMA_TOO_NEW"
