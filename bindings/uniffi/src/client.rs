@@ -468,14 +468,16 @@ impl AuthCore {
             .await
     }
 
-    #[uniffi::method(default(user_context = None))]
+    #[uniffi::method(default(tenant_id = None, any_tenant = false, user_context = None))]
     pub async fn get_session(
         &self,
         access_token: String,
+        tenant_id: Option<String>,
+        any_tenant: bool,
         user_context: Option<Arc<UserContext>>,
     ) -> R<GetSessionResult> {
         self.functions
-            .get_session(access_token, uc(user_context))
+            .get_session(access_token, tenant_id, any_tenant, uc(user_context))
             .await
     }
 

@@ -94,6 +94,33 @@ pub enum AuthError {
         reason: String,
         detail: String,
     },
+    /// Host code did not answer within `hostTimeoutMs`.
+    #[error("{code}: {reason}")]
+    HostTimeout {
+        code: String,
+        reason: String,
+        timeout_ms: u64,
+    },
+    #[error("{code}: {reason}")]
+    UserNotInTenant {
+        code: String,
+        reason: String,
+        user_id: String,
+        tenant_id: String,
+    },
+    #[error("{code}: {reason}")]
+    Unauthorised {
+        code: String,
+        reason: String,
+        detail: String,
+    },
+    #[error("{code}: {reason}")]
+    SchemaTooNew {
+        code: String,
+        reason: String,
+        found: i64,
+        supported: i64,
+    },
 }
 
 #[uniffi::export]
@@ -121,7 +148,11 @@ impl AuthError {
             | AuthError::InvalidPaginationToken { code, .. }
             | AuthError::Storage { code, .. }
             | AuthError::Internal { code, .. }
-            | AuthError::Host { code, .. } => code,
+            | AuthError::Host { code, .. }
+            | AuthError::HostTimeout { code, .. }
+            | AuthError::UserNotInTenant { code, .. }
+            | AuthError::Unauthorised { code, .. }
+            | AuthError::SchemaTooNew { code, .. } => code,
         }
     }
 
@@ -218,6 +249,30 @@ impl From<authcore::AuthError> for AuthError {
                 reason,
                 detail: message,
             },
+            authcore::AuthError::HostTimeout { timeout_ms } => AuthError::HostTimeout {
+                code,
+                reason,
+                timeout_ms,
+            },
+            authcore::AuthError::UserNotInTenant { user_id, tenant_id } => {
+                AuthError::UserNotInTenant {
+                    code,
+                    reason,
+                    user_id,
+                    tenant_id,
+                }
+            }
+            authcore::AuthError::Unauthorised { message } => AuthError::Unauthorised {
+                code,
+                reason,
+                detail: message,
+            },
+            authcore::AuthError::SchemaTooNew { found, supported } => AuthError::SchemaTooNew {
+                code,
+                reason,
+                found,
+                supported,
+            },
         }
     }
 }
@@ -263,6 +318,18 @@ impl From<AuthError> for authcore::AuthError {
             AuthError::Storage { detail, .. } => authcore::AuthError::Storage { message: detail },
             AuthError::Internal { detail, .. } => authcore::AuthError::Internal { message: detail },
             AuthError::Host { detail, .. } => authcore::AuthError::Host { message: detail },
+            AuthError::HostTimeout { timeout_ms, .. } => {
+                authcore::AuthError::HostTimeout { timeout_ms }
+            }
+            AuthError::UserNotInTenant {
+                user_id, tenant_id, ..
+            } => authcore::AuthError::UserNotInTenant { user_id, tenant_id },
+            AuthError::Unauthorised { detail, .. } => {
+                authcore::AuthError::Unauthorised { message: detail }
+            }
+            AuthError::SchemaTooNew {
+                found, supported, ..
+            } => authcore::AuthError::SchemaTooNew { found, supported },
         }
     }
 }
@@ -321,6 +388,18 @@ mod tests {
             },
             C::Host {
                 message: "m".into(),
+            },
+            C::HostTimeout { timeout_ms: 5 },
+            C::UserNotInTenant {
+                user_id: "u".into(),
+                tenant_id: "t".into(),
+            },
+            C::Unauthorised {
+                message: "m".into(),
+            },
+            C::SchemaTooNew {
+                found: 9,
+                supported: 5,
             },
         ]
     }

@@ -157,9 +157,12 @@ pub trait Functions: Send + Sync {
         access_token_payload_json: String,
         user_context: Arc<UserContext>,
     ) -> R<CreateNewSessionResult>;
+    /// `tenant_id`: the tenant the session must belong to (`None`: public) unless `any_tenant`.
     async fn get_session(
         &self,
         access_token: String,
+        tenant_id: Option<String>,
+        any_tenant: bool,
         user_context: Arc<UserContext>,
     ) -> R<GetSessionResult>;
     /// Whether a session was revoked.
@@ -527,11 +530,18 @@ impl Functions for OriginalFunctions {
     async fn get_session(
         &self,
         access_token: String,
+        tenant_id: Option<String>,
+        any_tenant: bool,
         user_context: Arc<UserContext>,
     ) -> R<GetSessionResult> {
+        let input = authcore::GetSessionInput {
+            access_token,
+            tenant_id,
+            any_tenant,
+        };
         Ok(self
             .f()
-            .get_session(&access_token, ctx(&user_context))
+            .get_session(&input, ctx(&user_context))
             .await?
             .into())
     }
@@ -952,12 +962,17 @@ impl RecipeFunctions for HostFunctions {
     }
     async fn get_session(
         &self,
-        access_token: &str,
+        input: &authcore::GetSessionInput,
         c: &authcore::UserContext,
     ) -> CoreR<authcore::GetSessionResult> {
         Ok(self
             .host
-            .get_session(access_token.to_string(), host_ctx(c))
+            .get_session(
+                input.access_token.clone(),
+                input.tenant_id.clone(),
+                input.any_tenant,
+                host_ctx(c),
+            )
             .await?
             .try_into()?)
     }

@@ -413,7 +413,8 @@ hooks! {
         "createNewSession" => value fn create_new_session(
             tenant_id: String, recipe_user_id: String, access_token_payload_json: String, user_context: Uc)
             -> CreateNewSessionResult;
-        "getSession" => value fn get_session(access_token: String, user_context: Uc) -> GetSessionResult;
+        "getSession" => value fn get_session(
+            access_token: String, tenant_id: Option<String>, any_tenant: bool, user_context: Uc) -> GetSessionResult;
         "revokeSession" => value fn revoke_session(session_handle: String, user_context: Uc) -> bool;
         "revokeAllSessionsForUser" => value fn revoke_all_sessions_for_user(
             user_id: String, revoke_sessions_for_linked_accounts: bool, user_context: Uc) -> Vec<String>;

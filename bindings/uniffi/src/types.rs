@@ -1435,9 +1435,12 @@ pub struct SignInUpPostInput {
     /// Where the user wanted to go; validated before use.
     #[uniffi(default = None)]
     pub redirect_to_path: Option<String>,
-    /// The caller's current access token: a valid session short-circuits to `SessionAlreadyExists`.
+    /// The caller's current access token; used only for session linking, never to skip a sign-in.
     #[uniffi(default = None)]
     pub existing_access_token: Option<String>,
+    /// `true`: link the signed-in account to the session's user (a valid session of this tenant is required).
+    #[uniffi(default = None)]
+    pub should_try_linking_with_session_user: Option<bool>,
 }
 
 impl From<authcore::SignInUpPostInput> for SignInUpPostInput {
@@ -1449,6 +1452,7 @@ impl From<authcore::SignInUpPostInput> for SignInUpPostInput {
             require_email,
             redirect_to_path,
             existing_access_token,
+            should_try_linking_with_session_user,
         } = i;
         SignInUpPostInput {
             tenant_id,
@@ -1457,6 +1461,7 @@ impl From<authcore::SignInUpPostInput> for SignInUpPostInput {
             require_email,
             redirect_to_path,
             existing_access_token,
+            should_try_linking_with_session_user,
         }
     }
 }
@@ -1470,6 +1475,7 @@ impl From<SignInUpPostInput> for authcore::SignInUpPostInput {
             require_email,
             redirect_to_path,
             existing_access_token,
+            should_try_linking_with_session_user,
         } = i;
         authcore::SignInUpPostInput {
             tenant_id,
@@ -1478,6 +1484,7 @@ impl From<SignInUpPostInput> for authcore::SignInUpPostInput {
             require_email,
             redirect_to_path,
             existing_access_token,
+            should_try_linking_with_session_user,
         }
     }
 }
@@ -1618,11 +1625,6 @@ pub enum SignInUpPostResult {
         reason: String,
     },
     NoEmailGivenByProvider,
-    /// A valid session was presented: nothing was signed in.
-    SessionAlreadyExists {
-        session: Session,
-        redirect: RedirectDecision,
-    },
 }
 
 impl From<authcore::SignInUpPostResult> for SignInUpPostResult {
@@ -1644,12 +1646,6 @@ impl From<authcore::SignInUpPostResult> for SignInUpPostResult {
             },
             C::SignInUpNotAllowed { reason } => SignInUpPostResult::SignInUpNotAllowed { reason },
             C::NoEmailGivenByProvider => SignInUpPostResult::NoEmailGivenByProvider,
-            C::SessionAlreadyExists { session, redirect } => {
-                SignInUpPostResult::SessionAlreadyExists {
-                    session: session.into(),
-                    redirect: redirect.into(),
-                }
-            }
         }
     }
 }
@@ -1674,12 +1670,6 @@ impl TryFrom<SignInUpPostResult> for authcore::SignInUpPostResult {
             },
             SignInUpPostResult::SignInUpNotAllowed { reason } => C::SignInUpNotAllowed { reason },
             SignInUpPostResult::NoEmailGivenByProvider => C::NoEmailGivenByProvider,
-            SignInUpPostResult::SessionAlreadyExists { session, redirect } => {
-                C::SessionAlreadyExists {
-                    session: session.try_into()?,
-                    redirect: redirect.into(),
-                }
-            }
         })
     }
 }
@@ -2036,6 +2026,9 @@ pub struct AuthCoreConfig {
     pub events: EventsConfig,
     #[uniffi(default)]
     pub redirect: RedirectConfig,
+    /// Longest one call into Kotlin/Swift host code may take, else `HostTimeout`; 0: no limit.
+    #[uniffi(default = 30000)]
+    pub host_timeout_ms: u64,
 }
 
 impl Default for AuthCoreConfig {
@@ -2046,6 +2039,7 @@ impl Default for AuthCoreConfig {
             session_lifetime_ms: 30 * 24 * 3600 * 1000,
             events: EventsConfig::default(),
             redirect: RedirectConfig::default(),
+            host_timeout_ms: authcore::host::DEFAULT_HOST_TIMEOUT_MS,
         }
     }
 }
@@ -2058,6 +2052,7 @@ impl From<AuthCoreConfig> for authcore::AuthCoreConfig {
             session_lifetime_ms,
             events,
             redirect,
+            host_timeout_ms,
         } = c;
         authcore::AuthCoreConfig {
             providers: providers.map(|p| p.into_iter().map(Into::into).collect()),
@@ -2065,6 +2060,7 @@ impl From<AuthCoreConfig> for authcore::AuthCoreConfig {
             session_lifetime_ms,
             events: events.into(),
             redirect: redirect.into(),
+            host_timeout_ms,
         }
     }
 }

@@ -1179,7 +1179,7 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
     
     func getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedAccounts: Bool, userContext: UserContext?) async throws  -> [String]
     
-    func getSession(accessToken: String, userContext: UserContext?) async throws  -> GetSessionResult
+    func getSession(accessToken: String, tenantId: String?, anyTenant: Bool, userContext: UserContext?) async throws  -> GetSessionResult
     
     func getTenant(tenantId: String, userContext: UserContext?) async throws  -> Tenant?
     
@@ -1509,12 +1509,12 @@ open func getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedA
         )
 }
     
-open func getSession(accessToken: String, userContext: UserContext? = nil)async throws  -> GetSessionResult  {
+open func getSession(accessToken: String, tenantId: String? = nil, anyTenant: Bool = false, userContext: UserContext? = nil)async throws  -> GetSessionResult  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_authcore_uniffi_fn_method_authcore_get_session(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(accessToken),FfiConverterOptionTypeUserContext.lower(userContext)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(accessToken),FfiConverterOptionString.lower(tenantId),FfiConverterBool.lower(anyTenant),FfiConverterOptionTypeUserContext.lower(userContext)
                 )
             },
             pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
@@ -2139,7 +2139,10 @@ public protocol Functions: AnyObject, Sendable {
      */
     func createNewSession(tenantId: String, recipeUserId: String, accessTokenPayloadJson: String, userContext: UserContext) async throws  -> CreateNewSessionResult
     
-    func getSession(accessToken: String, userContext: UserContext) async throws  -> GetSessionResult
+    /**
+     * `tenant_id`: the tenant the session must belong to (`None`: public) unless `any_tenant`.
+     */
+    func getSession(accessToken: String, tenantId: String?, anyTenant: Bool, userContext: UserContext) async throws  -> GetSessionResult
     
     /**
      * Whether a session was revoked.
@@ -2591,12 +2594,15 @@ open func createNewSession(tenantId: String, recipeUserId: String, accessTokenPa
         )
 }
     
-open func getSession(accessToken: String, userContext: UserContext)async throws  -> GetSessionResult  {
+    /**
+     * `tenant_id`: the tenant the session must belong to (`None`: public) unless `any_tenant`.
+     */
+open func getSession(accessToken: String, tenantId: String?, anyTenant: Bool, userContext: UserContext)async throws  -> GetSessionResult  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_authcore_uniffi_fn_method_functions_get_session(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(accessToken),FfiConverterTypeUserContext_lower(userContext)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(accessToken),FfiConverterOptionString.lower(tenantId),FfiConverterBool.lower(anyTenant),FfiConverterTypeUserContext_lower(userContext)
                 )
             },
             pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
@@ -3751,6 +3757,8 @@ fileprivate struct UniffiCallbackInterfaceFunctions {
         getSession: { (
             uniffiHandle: UInt64,
             accessToken: RustBuffer,
+            tenantId: RustBuffer,
+            anyTenant: Int8,
             userContext: UInt64,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
             uniffiCallbackData: UInt64,
@@ -3763,6 +3771,8 @@ fileprivate struct UniffiCallbackInterfaceFunctions {
                 }
                 return try await uniffiObj.getSession(
                      accessToken: try FfiConverterString.lift(accessToken),
+                     tenantId: try FfiConverterOptionString.lift(tenantId),
+                     anyTenant: try FfiConverterBool.lift(anyTenant),
                      userContext: try FfiConverterTypeUserContext_lift(userContext)
                 )
             }
@@ -4719,6 +4729,10 @@ public struct AuthCoreConfig: Equatable, Hashable {
     public var sessionLifetimeMs: Int64
     public var events: EventsConfig
     public var redirect: RedirectConfig
+    /**
+     * Longest one call into Kotlin/Swift host code may take, else `HostTimeout`; 0: no limit.
+     */
+    public var hostTimeoutMs: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4728,12 +4742,16 @@ public struct AuthCoreConfig: Equatable, Hashable {
          */providers: [ProviderConfig]? = nil, accountLinking: AccountLinkingConfig = AccountLinkingConfig(), 
         /**
          * Default 30 days.
-         */sessionLifetimeMs: Int64 = Int64(2592000000), events: EventsConfig = EventsConfig(), redirect: RedirectConfig = RedirectConfig()) {
+         */sessionLifetimeMs: Int64 = Int64(2592000000), events: EventsConfig = EventsConfig(), redirect: RedirectConfig = RedirectConfig(), 
+        /**
+         * Longest one call into Kotlin/Swift host code may take, else `HostTimeout`; 0: no limit.
+         */hostTimeoutMs: UInt64 = UInt64(30000)) {
         self.providers = providers
         self.accountLinking = accountLinking
         self.sessionLifetimeMs = sessionLifetimeMs
         self.events = events
         self.redirect = redirect
+        self.hostTimeoutMs = hostTimeoutMs
     }
 
     
@@ -4756,7 +4774,8 @@ public struct FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer {
                 accountLinking: FfiConverterTypeAccountLinkingConfig.read(from: &buf), 
                 sessionLifetimeMs: FfiConverterInt64.read(from: &buf), 
                 events: FfiConverterTypeEventsConfig.read(from: &buf), 
-                redirect: FfiConverterTypeRedirectConfig.read(from: &buf)
+                redirect: FfiConverterTypeRedirectConfig.read(from: &buf), 
+                hostTimeoutMs: FfiConverterUInt64.read(from: &buf)
         )
     }
 
@@ -4766,6 +4785,7 @@ public struct FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.sessionLifetimeMs, into: &buf)
         FfiConverterTypeEventsConfig.write(value.events, into: &buf)
         FfiConverterTypeRedirectConfig.write(value.redirect, into: &buf)
+        FfiConverterUInt64.write(value.hostTimeoutMs, into: &buf)
     }
 }
 
@@ -6257,9 +6277,13 @@ public struct SignInUpPostInput: Equatable, Hashable {
      */
     public var redirectToPath: String?
     /**
-     * The caller's current access token: a valid session short-circuits to `SessionAlreadyExists`.
+     * The caller's current access token; used only for session linking, never to skip a sign-in.
      */
     public var existingAccessToken: String?
+    /**
+     * `true`: link the signed-in account to the session's user (a valid session of this tenant is required).
+     */
+    public var shouldTryLinkingWithSessionUser: Bool?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -6271,14 +6295,18 @@ public struct SignInUpPostInput: Equatable, Hashable {
          * Where the user wanted to go; validated before use.
          */redirectToPath: String? = nil, 
         /**
-         * The caller's current access token: a valid session short-circuits to `SessionAlreadyExists`.
-         */existingAccessToken: String? = nil) {
+         * The caller's current access token; used only for session linking, never to skip a sign-in.
+         */existingAccessToken: String? = nil, 
+        /**
+         * `true`: link the signed-in account to the session's user (a valid session of this tenant is required).
+         */shouldTryLinkingWithSessionUser: Bool? = nil) {
         self.tenantId = tenantId
         self.thirdPartyId = thirdPartyId
         self.userInfo = userInfo
         self.requireEmail = requireEmail
         self.redirectToPath = redirectToPath
         self.existingAccessToken = existingAccessToken
+        self.shouldTryLinkingWithSessionUser = shouldTryLinkingWithSessionUser
     }
 
     
@@ -6302,7 +6330,8 @@ public struct FfiConverterTypeSignInUpPostInput: FfiConverterRustBuffer {
                 userInfo: FfiConverterTypeProviderUserInfo.read(from: &buf), 
                 requireEmail: FfiConverterBool.read(from: &buf), 
                 redirectToPath: FfiConverterOptionString.read(from: &buf), 
-                existingAccessToken: FfiConverterOptionString.read(from: &buf)
+                existingAccessToken: FfiConverterOptionString.read(from: &buf), 
+                shouldTryLinkingWithSessionUser: FfiConverterOptionBool.read(from: &buf)
         )
     }
 
@@ -6313,6 +6342,7 @@ public struct FfiConverterTypeSignInUpPostInput: FfiConverterRustBuffer {
         FfiConverterBool.write(value.requireEmail, into: &buf)
         FfiConverterOptionString.write(value.redirectToPath, into: &buf)
         FfiConverterOptionString.write(value.existingAccessToken, into: &buf)
+        FfiConverterOptionBool.write(value.shouldTryLinkingWithSessionUser, into: &buf)
     }
 }
 
@@ -6852,6 +6882,17 @@ enum AuthError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case Host(code: String, reason: String, detail: String
     )
+    /**
+     * Host code did not answer within `hostTimeoutMs`.
+     */
+    case HostTimeout(code: String, reason: String, timeoutMs: UInt64
+    )
+    case UserNotInTenant(code: String, reason: String, userId: String, tenantId: String
+    )
+    case Unauthorised(code: String, reason: String, detail: String
+    )
+    case SchemaTooNew(code: String, reason: String, found: Int64, supported: Int64
+    )
 
     
     /**
@@ -6968,6 +7009,28 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
+        case 16: return .HostTimeout(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            timeoutMs: try FfiConverterUInt64.read(from: &buf)
+            )
+        case 17: return .UserNotInTenant(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            userId: try FfiConverterString.read(from: &buf), 
+            tenantId: try FfiConverterString.read(from: &buf)
+            )
+        case 18: return .Unauthorised(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 19: return .SchemaTooNew(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            found: try FfiConverterInt64.read(from: &buf), 
+            supported: try FfiConverterInt64.read(from: &buf)
+            )
 
          default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7083,6 +7146,36 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .HostTimeout(code,reason,timeoutMs):
+            writeInt(&buf, Int32(16))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterUInt64.write(timeoutMs, into: &buf)
+            
+        
+        case let .UserNotInTenant(code,reason,userId,tenantId):
+            writeInt(&buf, Int32(17))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(userId, into: &buf)
+            FfiConverterString.write(tenantId, into: &buf)
+            
+        
+        case let .Unauthorised(code,reason,detail):
+            writeInt(&buf, Int32(18))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .SchemaTooNew(code,reason,found,supported):
+            writeInt(&buf, Int32(19))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterInt64.write(found, into: &buf)
+            FfiConverterInt64.write(supported, into: &buf)
             
         }
     }
@@ -8228,11 +8321,6 @@ public enum SignInUpPostResult: Equatable, Hashable {
     case signInUpNotAllowed(reason: String
     )
     case noEmailGivenByProvider
-    /**
-     * A valid session was presented: nothing was signed in.
-     */
-    case sessionAlreadyExists(session: Session, redirect: RedirectDecision
-    )
 
 
 
@@ -8262,9 +8350,6 @@ public struct FfiConverterTypeSignInUpPostResult: FfiConverterRustBuffer {
         
         case 3: return .noEmailGivenByProvider
         
-        case 4: return .sessionAlreadyExists(session: try FfiConverterTypeSession.read(from: &buf), redirect: try FfiConverterTypeRedirectDecision.read(from: &buf)
-        )
-        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -8290,12 +8375,6 @@ public struct FfiConverterTypeSignInUpPostResult: FfiConverterRustBuffer {
         case .noEmailGivenByProvider:
             writeInt(&buf, Int32(3))
         
-        
-        case let .sessionAlreadyExists(session,redirect):
-            writeInt(&buf, Int32(4))
-            FfiConverterTypeSession.write(session, into: &buf)
-            FfiConverterTypeRedirectDecision.write(redirect, into: &buf)
-            
         }
     }
 }
@@ -9540,7 +9619,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user() != 11208) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_get_session() != 7976) {
+    if (uniffi_authcore_uniffi_checksum_method_authcore_get_session() != 19366) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_get_tenant() != 42995) {
@@ -9705,7 +9784,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authcore_uniffi_checksum_method_functions_create_new_session() != 10704) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_functions_get_session() != 34978) {
+    if (uniffi_authcore_uniffi_checksum_method_functions_get_session() != 14471) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_functions_revoke_session() != 4796) {

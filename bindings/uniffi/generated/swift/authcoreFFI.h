@@ -408,7 +408,7 @@ typedef void (*UniffiCallbackInterfaceFunctionsMethod22)(uint64_t, RustBuffer, R
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD23
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD23
-typedef void (*UniffiCallbackInterfaceFunctionsMethod23)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
+typedef void (*UniffiCallbackInterfaceFunctionsMethod23)(uint64_t, RustBuffer, RustBuffer, int8_t, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
     );
 
 #endif
@@ -591,7 +591,7 @@ uint64_t uniffi_authcore_uniffi_fn_method_authcore_get_all_session_handles_for_u
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_GET_SESSION
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_GET_SESSION
-uint64_t uniffi_authcore_uniffi_fn_method_authcore_get_session(uint64_t ptr, RustBuffer access_token, RustBuffer user_context
+uint64_t uniffi_authcore_uniffi_fn_method_authcore_get_session(uint64_t ptr, RustBuffer access_token, RustBuffer tenant_id, int8_t any_tenant, RustBuffer user_context
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_GET_TENANT
@@ -947,7 +947,7 @@ uint64_t uniffi_authcore_uniffi_fn_method_functions_create_new_session(uint64_t 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_SESSION
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_SESSION
-uint64_t uniffi_authcore_uniffi_fn_method_functions_get_session(uint64_t ptr, RustBuffer access_token, uint64_t user_context
+uint64_t uniffi_authcore_uniffi_fn_method_functions_get_session(uint64_t ptr, RustBuffer access_token, RustBuffer tenant_id, int8_t any_tenant, uint64_t user_context
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_REVOKE_SESSION

@@ -739,7 +739,7 @@ internal interface UniffiCallbackInterfaceFunctionsMethod22 : com.sun.jna.Callba
     fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`accessTokenPayloadJson`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod23 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`accessToken`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+    fun callback(`uniffiHandle`: Long,`accessToken`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`anyTenant`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod24 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`sessionHandle`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteI8,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
@@ -1173,7 +1173,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_get_all_session_handles_for_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`fetchSessionsForAllLinkedAccounts`: Byte,`userContext`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_get_session(`ptr`: Long,`accessToken`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
+    external fun uniffi_authcore_uniffi_fn_method_authcore_get_session(`ptr`: Long,`accessToken`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`anyTenant`: Byte,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_get_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -1315,7 +1315,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_functions_create_new_session(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`accessTokenPayloadJson`: RustBuffer.ByValue,`userContext`: Long,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_get_session(`ptr`: Long,`accessToken`: RustBuffer.ByValue,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_method_functions_get_session(`ptr`: Long,`accessToken`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`anyTenant`: Byte,`userContext`: Long,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_functions_revoke_session(`ptr`: Long,`sessionHandle`: RustBuffer.ByValue,`userContext`: Long,
     ): Long
@@ -1516,7 +1516,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user() and 0xFFFF) != 11208) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_session() and 0xFFFF) != 7976) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_session() and 0xFFFF) != 19366) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_tenant() and 0xFFFF) != 42995) {
@@ -1681,7 +1681,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_functions_create_new_session() and 0xFFFF) != 10704) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_session() and 0xFFFF) != 34978) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_session() and 0xFFFF) != 14471) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_functions_revoke_session() and 0xFFFF) != 4796) {
@@ -3469,7 +3469,10 @@ public interface Functions {
      */
     suspend fun `createNewSession`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `accessTokenPayloadJson`: kotlin.String, `userContext`: UserContext): CreateNewSessionResult
     
-    suspend fun `getSession`(`accessToken`: kotlin.String, `userContext`: UserContext): GetSessionResult
+    /**
+     * `tenant_id`: the tenant the session must belong to (`None`: public) unless `any_tenant`.
+     */
+    suspend fun `getSession`(`accessToken`: kotlin.String, `tenantId`: kotlin.String?, `anyTenant`: kotlin.Boolean, `userContext`: UserContext): GetSessionResult
     
     /**
      * Whether a session was revoked.
@@ -4151,15 +4154,20 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
     }
 
     
+    /**
+     * `tenant_id`: the tenant the session must belong to (`None`: public) unless `any_tenant`.
+     */
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getSession`(`accessToken`: kotlin.String, `userContext`: UserContext) : GetSessionResult {
+    override suspend fun `getSession`(`accessToken`: kotlin.String, `tenantId`: kotlin.String?, `anyTenant`: kotlin.Boolean, `userContext`: UserContext) : GetSessionResult {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_authcore_uniffi_fn_method_functions_get_session(
                 uniffiHandle,
                 
         FfiConverterString.lower(`accessToken`),
+        FfiConverterOptionalString.lower(`tenantId`),
+        FfiConverterBoolean.lower(`anyTenant`),
         FfiConverterTypeUserContext.lower(`userContext`),
             )
         },
@@ -5083,11 +5091,13 @@ internal object uniffiCallbackInterfaceFunctions {
         }
     }
     internal object `getSession`: UniffiCallbackInterfaceFunctionsMethod23 {
-        override fun callback(`uniffiHandle`: Long,`accessToken`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+        override fun callback(`uniffiHandle`: Long,`accessToken`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`anyTenant`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
                 uniffiObj.`getSession`(
                     FfiConverterString.lift(`accessToken`),
+                    FfiConverterOptionalString.lift(`tenantId`),
+                    FfiConverterBoolean.lift(`anyTenant`),
                     FfiConverterTypeUserContext.lift(`userContext`),
                 )
             }
@@ -5779,7 +5789,7 @@ public interface NativeAuthCoreInterface {
     
     suspend fun `getAllSessionHandlesForUser`(`userId`: kotlin.String, `fetchSessionsForAllLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null): List<kotlin.String>
     
-    suspend fun `getSession`(`accessToken`: kotlin.String, `userContext`: UserContext? = null): GetSessionResult
+    suspend fun `getSession`(`accessToken`: kotlin.String, `tenantId`: kotlin.String? = null, `anyTenant`: kotlin.Boolean = false, `userContext`: UserContext? = null): GetSessionResult
     
     suspend fun `getTenant`(`tenantId`: kotlin.String, `userContext`: UserContext? = null): Tenant?
     
@@ -6235,13 +6245,15 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getSession`(`accessToken`: kotlin.String, `userContext`: UserContext?) : GetSessionResult {
+    override suspend fun `getSession`(`accessToken`: kotlin.String, `tenantId`: kotlin.String?, `anyTenant`: kotlin.Boolean, `userContext`: UserContext?) : GetSessionResult {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_session(
                 uniffiHandle,
                 
         FfiConverterString.lower(`accessToken`),
+        FfiConverterOptionalString.lower(`tenantId`),
+        FfiConverterBoolean.lower(`anyTenant`),
         FfiConverterOptionalTypeUserContext.lower(`userContext`),
             )
         },
@@ -7347,6 +7359,11 @@ data class AuthCoreConfig (
     var `events`: EventsConfig = EventsConfig() 
     , 
     var `redirect`: RedirectConfig = RedirectConfig() 
+    , 
+    /**
+     * Longest one call into Kotlin/Swift host code may take, else `HostTimeout`; 0: no limit.
+     */
+    var `hostTimeoutMs`: kotlin.ULong = 30000uL 
     
 ){
     
@@ -7368,6 +7385,7 @@ public object FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer<AuthCoreCon
             FfiConverterLong.read(buf),
             FfiConverterTypeEventsConfig.read(buf),
             FfiConverterTypeRedirectConfig.read(buf),
+            FfiConverterULong.read(buf),
         )
     }
 
@@ -7376,7 +7394,8 @@ public object FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer<AuthCoreCon
             FfiConverterTypeAccountLinkingConfig.allocationSize(value.`accountLinking`) +
             FfiConverterLong.allocationSize(value.`sessionLifetimeMs`) +
             FfiConverterTypeEventsConfig.allocationSize(value.`events`) +
-            FfiConverterTypeRedirectConfig.allocationSize(value.`redirect`)
+            FfiConverterTypeRedirectConfig.allocationSize(value.`redirect`) +
+            FfiConverterULong.allocationSize(value.`hostTimeoutMs`)
     )
 
     override fun write(value: AuthCoreConfig, buf: ByteBuffer) {
@@ -7385,6 +7404,7 @@ public object FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer<AuthCoreCon
             FfiConverterLong.write(value.`sessionLifetimeMs`, buf)
             FfiConverterTypeEventsConfig.write(value.`events`, buf)
             FfiConverterTypeRedirectConfig.write(value.`redirect`, buf)
+            FfiConverterULong.write(value.`hostTimeoutMs`, buf)
     }
 }
 
@@ -8532,9 +8552,14 @@ data class SignInUpPostInput (
     var `redirectToPath`: kotlin.String? = null 
     , 
     /**
-     * The caller's current access token: a valid session short-circuits to `SessionAlreadyExists`.
+     * The caller's current access token; used only for session linking, never to skip a sign-in.
      */
     var `existingAccessToken`: kotlin.String? = null 
+    , 
+    /**
+     * `true`: link the signed-in account to the session's user (a valid session of this tenant is required).
+     */
+    var `shouldTryLinkingWithSessionUser`: kotlin.Boolean? = null 
     
 ){
     
@@ -8557,6 +8582,7 @@ public object FfiConverterTypeSignInUpPostInput: FfiConverterRustBuffer<SignInUp
             FfiConverterBoolean.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
         )
     }
 
@@ -8566,7 +8592,8 @@ public object FfiConverterTypeSignInUpPostInput: FfiConverterRustBuffer<SignInUp
             FfiConverterTypeProviderUserInfo.allocationSize(value.`userInfo`) +
             FfiConverterBoolean.allocationSize(value.`requireEmail`) +
             FfiConverterOptionalString.allocationSize(value.`redirectToPath`) +
-            FfiConverterOptionalString.allocationSize(value.`existingAccessToken`)
+            FfiConverterOptionalString.allocationSize(value.`existingAccessToken`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`shouldTryLinkingWithSessionUser`)
     )
 
     override fun write(value: SignInUpPostInput, buf: ByteBuffer) {
@@ -8576,6 +8603,7 @@ public object FfiConverterTypeSignInUpPostInput: FfiConverterRustBuffer<SignInUp
             FfiConverterBoolean.write(value.`requireEmail`, buf)
             FfiConverterOptionalString.write(value.`redirectToPath`, buf)
             FfiConverterOptionalString.write(value.`existingAccessToken`, buf)
+            FfiConverterOptionalBoolean.write(value.`shouldTryLinkingWithSessionUser`, buf)
     }
 }
 
@@ -9179,6 +9207,61 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
+    /**
+     * Host code did not answer within `hostTimeoutMs`.
+     */
+    class HostTimeout(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `timeoutMs`: kotlin.ULong
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, timeoutMs=${ `timeoutMs` }"
+    }
+    
+    class UserNotInTenant(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `userId`: kotlin.String, 
+        
+        val `tenantId`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, userId=${ `userId` }, tenantId=${ `tenantId` }"
+    }
+    
+    class Unauthorised(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `detail`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
+    }
+    
+    class SchemaTooNew(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `found`: kotlin.Long, 
+        
+        val `supported`: kotlin.Long
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, found=${ `found` }, supported=${ `supported` }"
+    }
+    
 
     
         /**
@@ -9285,6 +9368,28 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
+                )
+            16 -> AuthException.HostTimeout(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            17 -> AuthException.UserNotInTenant(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            18 -> AuthException.Unauthorised(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            19 -> AuthException.SchemaTooNew(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
@@ -9397,6 +9502,36 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 + FfiConverterString.allocationSize(value.`reason`)
                 + FfiConverterString.allocationSize(value.`detail`)
             )
+            is AuthException.HostTimeout -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterULong.allocationSize(value.`timeoutMs`)
+            )
+            is AuthException.UserNotInTenant -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`userId`)
+                + FfiConverterString.allocationSize(value.`tenantId`)
+            )
+            is AuthException.Unauthorised -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`detail`)
+            )
+            is AuthException.SchemaTooNew -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterLong.allocationSize(value.`found`)
+                + FfiConverterLong.allocationSize(value.`supported`)
+            )
         }
     }
 
@@ -9505,6 +9640,36 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is AuthException.HostTimeout -> {
+                buf.putInt(16)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterULong.write(value.`timeoutMs`, buf)
+                Unit
+            }
+            is AuthException.UserNotInTenant -> {
+                buf.putInt(17)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`userId`, buf)
+                FfiConverterString.write(value.`tenantId`, buf)
+                Unit
+            }
+            is AuthException.Unauthorised -> {
+                buf.putInt(18)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is AuthException.SchemaTooNew -> {
+                buf.putInt(19)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterLong.write(value.`found`, buf)
+                FfiConverterLong.write(value.`supported`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -10525,19 +10690,6 @@ sealed class SignInUpPostResult {
     object NoEmailGivenByProvider : SignInUpPostResult()
     
     
-    /**
-     * A valid session was presented: nothing was signed in.
-     */
-    data class SessionAlreadyExists(
-        val `session`: dev.authcore.Session, 
-        val `redirect`: dev.authcore.RedirectDecision) : SignInUpPostResult()
-        
-    {
-        
-
-        companion object
-    }
-    
 
     
 
@@ -10565,10 +10717,6 @@ public object FfiConverterTypeSignInUpPostResult : FfiConverterRustBuffer<SignIn
                 FfiConverterString.read(buf),
                 )
             3 -> SignInUpPostResult.NoEmailGivenByProvider
-            4 -> SignInUpPostResult.SessionAlreadyExists(
-                FfiConverterTypeSession.read(buf),
-                FfiConverterTypeRedirectDecision.read(buf),
-                )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -10598,14 +10746,6 @@ public object FfiConverterTypeSignInUpPostResult : FfiConverterRustBuffer<SignIn
                 4UL
             )
         }
-        is SignInUpPostResult.SessionAlreadyExists -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterTypeSession.allocationSize(value.`session`)
-                + FfiConverterTypeRedirectDecision.allocationSize(value.`redirect`)
-            )
-        }
     }
 
     override fun write(value: SignInUpPostResult, buf: ByteBuffer) {
@@ -10626,12 +10766,6 @@ public object FfiConverterTypeSignInUpPostResult : FfiConverterRustBuffer<SignIn
             }
             is SignInUpPostResult.NoEmailGivenByProvider -> {
                 buf.putInt(3)
-                Unit
-            }
-            is SignInUpPostResult.SessionAlreadyExists -> {
-                buf.putInt(4)
-                FfiConverterTypeSession.write(value.`session`, buf)
-                FfiConverterTypeRedirectDecision.write(value.`redirect`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

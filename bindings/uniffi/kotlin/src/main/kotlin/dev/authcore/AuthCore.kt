@@ -113,8 +113,12 @@ class AuthCore private constructor(
         userContext: UserContext? = null,
     ): CreateNewSessionResult = functions.createNewSession(tenantId, recipeUserId, accessTokenPayloadJson, userContext ?: NewRequest)
 
-    suspend fun getSession(accessToken: String, userContext: UserContext? = null): GetSessionResult =
-        functions.getSession(accessToken, userContext ?: NewRequest)
+    suspend fun getSession(
+        accessToken: String,
+        tenantId: String? = null,
+        anyTenant: Boolean = false,
+        userContext: UserContext? = null,
+    ): GetSessionResult = functions.getSession(accessToken, tenantId, anyTenant, userContext ?: NewRequest)
 
     suspend fun revokeSession(sessionHandle: String, userContext: UserContext? = null): Boolean =
         functions.revokeSession(sessionHandle, userContext ?: NewRequest)

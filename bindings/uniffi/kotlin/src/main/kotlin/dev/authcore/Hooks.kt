@@ -294,8 +294,10 @@ internal class FunctionsBridge(private val layer: FunctionsOverride) : HookBridg
             }
             HookOp.getSession -> {
                 val token = str(a)
+                val tenantId = FfiConverterOptionalString.read(a)
+                val anyTenant = bool(a)
                 val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeGetSessionResult, f().getSession(token, ctx)) }
+                run(callId) { ok(FfiConverterTypeGetSessionResult, f().getSession(token, tenantId, anyTenant, ctx)) }
             }
             HookOp.revokeSession -> {
                 val handle = str(a)
@@ -505,8 +507,10 @@ internal class OriginalFunctions(pointer: Long) : NativeOriginal(pointer), Funct
             str(tenantId).str(recipeUserId).str(accessTokenPayloadJson).ctx(userContext)
         }
 
-    override suspend fun getSession(accessToken: String, userContext: UserContext): GetSessionResult =
-        call(HookOp.getSession, FfiConverterTypeGetSessionResult) { str(accessToken).ctx(userContext) }
+    override suspend fun getSession(accessToken: String, tenantId: String?, anyTenant: Boolean, userContext: UserContext): GetSessionResult =
+        call(HookOp.getSession, FfiConverterTypeGetSessionResult) {
+            str(accessToken).put(FfiConverterOptionalString, tenantId).bool(anyTenant).ctx(userContext)
+        }
 
     override suspend fun revokeSession(sessionHandle: String, userContext: UserContext): Boolean =
         call(HookOp.revokeSession, FfiConverterBoolean) { str(sessionHandle).ctx(userContext) }

@@ -65,7 +65,6 @@ class ReadmeExampleTest {
                 is SignInUpPostResult.Ok -> log.add("signed in ${r.user.id} (primary: ${r.user.isPrimaryUser}), go to ${r.redirect.url}")
                 is SignInUpPostResult.SignInUpNotAllowed -> log.add("refused: ${r.reason}")
                 is SignInUpPostResult.NoEmailGivenByProvider -> log.add("ask for an email")
-                is SignInUpPostResult.SessionAlreadyExists -> log.add("already signed in")
             }
             try {
                 auth.getUser("")

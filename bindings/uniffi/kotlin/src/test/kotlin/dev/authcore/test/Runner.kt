@@ -284,7 +284,9 @@ object Runner {
                 val payload = if (args.containsKey("accessTokenPayload")) args["accessTokenPayload"] else emptyMap<String, Any?>()
                 Convert.toJson(auth.createNewSession(s(args, "tenantId"), s(args, "recipeUserId"), Json.write(payload), ctx))
             }
-            "getSession" -> Convert.toJson(auth.getSession(s(args, "accessToken"), ctx))
+            "getSession" -> Convert.toJson(
+                auth.getSession(s(args, "accessToken"), optS(args, "tenantId"), b(args, "anyTenant", false), ctx),
+            )
             "revokeSession" -> ok("wasRevoked" to auth.revokeSession(s(args, "sessionHandle"), ctx))
             "revokeAllSessionsForUser" -> ok(
                 "revokedSessionHandles" to auth.revokeAllSessionsForUser(
