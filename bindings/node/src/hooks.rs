@@ -20,8 +20,8 @@ use authcore::redirect::RedirectContext;
 use authcore::{
     AccountInfo, ApiFunctions, AssociateUserToTenantResult, AuthError, CreateNewSessionResult,
     CreateOrUpdateTenantResult, CreatePrimaryUserResult, DeleteTenantResult,
-    DisassociateUserFromTenantResult, GetSessionInput, GetSessionResult, GetUsersInput, GetUsersResult,
-    LinkAccountsResult, LoginMethod, ManuallyCreateOrUpdateUserInput,
+    DisassociateUserFromTenantResult, GetSessionInput, GetSessionResult, GetUsersInput,
+    GetUsersResult, LinkAccountsResult, LoginMethod, ManuallyCreateOrUpdateUserInput,
     ManuallyCreateOrUpdateUserResult, NewAccountInfo, RecipeFunctions, Result, Session,
     ShouldAutomaticallyLink, SignInUpInput, SignInUpPostInput, SignInUpPostResult, SignInUpResult,
     Tenant, TenantConfigInput, UnlinkAccountResult, User, UserContext, VerifyEmailInput,

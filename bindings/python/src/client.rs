@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use authcore::{
-    AuthCoreBuilder, AuthCoreConfig, AuthError, GetSessionInput, GetUsersInput, SignInUpInput, SignInUpPostInput,
-    VerifyEmailInput,
+    AuthCoreBuilder, AuthCoreConfig, AuthError, GetSessionInput, GetUsersInput, SignInUpInput,
+    SignInUpPostInput, VerifyEmailInput,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};

@@ -6,9 +6,9 @@ use authcore::events::ListEventsInput;
 use authcore::json::to_value;
 use authcore::redirect::RedirectContext;
 use authcore::{
-    AccountInfo, ApiFunctions, AuthError, GetSessionInput, GetUsersInput, LoginMethod, NewAccountInfo,
-    RecipeFunctions, Result, Session, SignInUpInput, SignInUpPostInput, TenantConfigInput,
-    TimeJoinedOrder, User, UserContext, VerifyEmailInput,
+    AccountInfo, ApiFunctions, AuthError, GetSessionInput, GetUsersInput, LoginMethod,
+    NewAccountInfo, RecipeFunctions, Result, Session, SignInUpInput, SignInUpPostInput,
+    TenantConfigInput, TimeJoinedOrder, User, UserContext, VerifyEmailInput,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;

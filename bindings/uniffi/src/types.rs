@@ -1613,6 +1613,7 @@ impl From<RedirectDecision> for cr::RedirectDecision {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[allow(clippy::large_enum_variant)]
 pub enum SignInUpPostResult {
     Ok {
         created_new_recipe_user: bool,
