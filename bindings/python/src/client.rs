@@ -103,7 +103,7 @@ fn prepare(
     let mut builder = py
         .detach(|| authcore::AuthCore::builder().sqlite(&path))
         .map_err(|e| to_pyerr(py, e))?
-        .config(config);
+        .config(config.clone());
     let failure: Arc<Mutex<Option<PyErr>>> = Arc::default();
     let mut hosted = false;
     let layers: Vec<Bound<'_, PyOverride>> = match overrides {
@@ -128,6 +128,7 @@ fn prepare(
                 .collect::<PyResult<_>>()?,
         },
     };
+    let timeout_ms = config.host_timeout_ms;
     for layer in layers {
         let layer = layer.get();
         if let Some(f) = &layer.functions {
@@ -135,7 +136,7 @@ fn prepare(
             let factory = f.clone_ref(py);
             let failure = failure.clone();
             builder = builder.override_functions(move |original| {
-                functions_layer(&factory, &original).unwrap_or_else(|e| {
+                functions_layer(&factory, &original, timeout_ms).unwrap_or_else(|e| {
                     failure
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
@@ -149,7 +150,7 @@ fn prepare(
             let factory = f.clone_ref(py);
             let failure = failure.clone();
             builder = builder.override_apis(move |original| {
-                apis_layer(&factory, &original).unwrap_or_else(|e| {
+                apis_layer(&factory, &original, timeout_ms).unwrap_or_else(|e| {
                     failure
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())

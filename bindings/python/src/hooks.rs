@@ -36,6 +36,7 @@ async fn call_host<T: DeserializeOwned>(
     host: &Py<PyAny>,
     call: Call,
     ctx: &UserContext,
+    timeout_ms: u64,
 ) -> Result<T> {
     let op = call.op();
     let returned = Python::attach(|py| -> PyResult<Py<PyAny>> {
@@ -48,7 +49,11 @@ async fn call_host<T: DeserializeOwned>(
             .unbind())
     })
     .map_err(host_error)?;
-    let value = runtime::resolve(returned).await.map_err(host_error)?;
+    // `hostTimeoutMs` bounds awaiting a coroutine; a synchronous Python function that blocks cannot be cut short.
+    let value = authcore::host::guard(timeout_ms, async {
+        runtime::resolve(returned).await.map_err(host_error)
+    })
+    .await?;
     let json = Python::attach(move |py| py_to_value(&value.into_bound(py), Keys::Camel))
         .map_err(host_error)?;
     authcore::json::parse(op.name(), json)
@@ -70,12 +75,15 @@ pub struct PyFunctions {
     original: Arc<dyn RecipeFunctions>,
     host: Py<PyAny>,
     defined: u64,
+    /// `hostTimeoutMs` of the engine.
+    timeout_ms: u64,
 }
 
 /// Applies a `functions` factory to the layer below; the factory's own exception is returned as is.
 pub fn functions_layer(
     factory: &Py<PyAny>,
     original: &Arc<dyn RecipeFunctions>,
+    timeout_ms: u64,
 ) -> PyResult<Arc<dyn RecipeFunctions>> {
     Python::attach(|py| {
         let handle = Py::new(
@@ -98,6 +106,7 @@ pub fn functions_layer(
             original: original.clone(),
             host: host.unbind(),
             defined,
+            timeout_ms,
         }) as Arc<dyn RecipeFunctions>)
     })
 }
@@ -106,6 +115,7 @@ pub fn functions_layer(
 pub fn apis_layer(
     factory: &Py<PyAny>,
     original: &Arc<dyn ApiFunctions>,
+    timeout_ms: u64,
 ) -> PyResult<Arc<dyn ApiFunctions>> {
     Python::attach(|py| {
         let handle = Py::new(
@@ -128,6 +138,7 @@ pub fn apis_layer(
             original: original.clone(),
             host: host.unbind(),
             defined,
+            timeout_ms,
         }) as Arc<dyn ApiFunctions>)
     })
 }
@@ -138,7 +149,7 @@ macro_rules! route {
         if $self.defined & Op::$op.bit() == 0 {
             $original.await
         } else {
-            call_host(&$self.host, $call, $ctx).await
+            call_host(&$self.host, $call, $ctx, $self.timeout_ms).await
         }
     };
 }
@@ -575,6 +586,8 @@ pub struct PyApis {
     original: Arc<dyn ApiFunctions>,
     host: Py<PyAny>,
     defined: u64,
+    /// `hostTimeoutMs` of the engine.
+    timeout_ms: u64,
 }
 
 #[async_trait]

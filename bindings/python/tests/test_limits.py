@@ -43,3 +43,41 @@ def test_new_error_classes_carry_their_codes() -> None:
     assert authcore.UserNotInTenantError.code == "USER_NOT_IN_TENANT"
     assert authcore.UnauthorisedError.code == "UNAUTHORISED"
     assert authcore.SchemaTooNewError.code == "SCHEMA_TOO_NEW"
+
+
+def test_an_override_that_never_answers_gives_host_timeout(tmp_path: Path) -> None:
+    import asyncio
+    import time
+
+    class Hangs:
+        def __init__(self, original: authcore.RecipeFunctions) -> None:
+            self.original = original
+
+        async def get_user(self, **kw: Any) -> Any:
+            if kw.get("user_id") == "hang":
+                await asyncio.Event().wait()
+            return await self.original.get_user(**kw)
+
+    async def main() -> None:
+        auth = await authcore.AsyncAuthCore.open(
+            database={"sqlite": str(tmp_path / "t.db")},
+            config={"hostTimeoutMs": 200},
+            override=authcore.Override(functions=Hangs),
+        )
+        async with auth:
+            started = time.monotonic()
+            with pytest.raises(authcore.HostTimeoutError) as e:
+                await auth.get_user(user_id="hang")
+            assert e.value.code == "HOST_TIMEOUT"
+            assert 0.15 <= time.monotonic() - started < 5
+            r = await auth.sign_in_up(
+                tenant_id="public",
+                third_party_id="google",
+                third_party_user_id="g1",
+                email={"id": "a@example.com", "is_verified": True},
+            )
+            assert r.status == "OK"
+            found = await auth.get_user(user_id=r.user.id)
+            assert found is not None and found.id == r.user.id
+
+    asyncio.run(main())
