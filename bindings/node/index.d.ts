@@ -175,7 +175,7 @@ export interface SignInUpPOSTInput extends WithUserContext {
   shouldTryLinkingWithSessionUser?: boolean
 }
 
-export type RedirectAction = 'SUCCESS' | 'SESSION_ALREADY_EXISTS'
+export type RedirectAction = 'SUCCESS'
 
 /** What `getRedirectionURL` is asked about. */
 export interface RedirectContext {

@@ -111,12 +111,6 @@ pub(crate) struct CoreApis {
     pub inner: Weak<Inner>,
 }
 
-fn unauthorised(message: &str) -> AuthError {
-    AuthError::Unauthorised {
-        message: message.to_string(),
-    }
-}
-
 fn not_allowed(code: &str, sentence: &str) -> SignInUpPostResult {
     SignInUpPostResult::SignInUpNotAllowed {
         reason: format!("{sentence} ({code})"),
@@ -186,14 +180,14 @@ impl ApiFunctions for CoreApis {
             let token = input
                 .existing_access_token
                 .as_deref()
-                .ok_or_else(|| unauthorised("session linking needs a session"))?;
+                .ok_or_else(|| AuthError::unauthorised("session linking needs a session"))?;
             match fns
                 .get_session(&GetSessionInput::new(token, Some(&tenant_id)), ctx)
                 .await?
             {
                 GetSessionResult::Ok { session } => Some(session),
                 GetSessionResult::Unauthorised => {
-                    return Err(unauthorised("no valid session of this tenant"))
+                    return Err(AuthError::unauthorised("no valid session of this tenant"))
                 }
             }
         } else {
@@ -343,9 +337,9 @@ impl ApiFunctions for CoreApis {
                 is_verified,
             },
         };
-        ctx.set_session_linking(session_linking);
+        let lease = ctx.lend_session_linking(session_linking);
         let outcome = fns.manually_create_or_update_user(&recipe_input, ctx).await;
-        ctx.set_session_linking(None);
+        drop(lease);
         let (created, user, recipe_user_id) = match outcome? {
             ManuallyCreateOrUpdateUserResult::Ok {
                 created_new_recipe_user,

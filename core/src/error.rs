@@ -93,6 +93,12 @@ impl AuthError {
         }
     }
 
+    pub(crate) fn unauthorised(message: impl Into<String>) -> Self {
+        AuthError::Unauthorised {
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn internal(message: impl Into<String>) -> Self {
         AuthError::Internal {
             message: message.into(),

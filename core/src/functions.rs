@@ -131,10 +131,16 @@ impl UserContext {
             .map(|mut s| std::mem::take(&mut *s))
             .unwrap_or_default()
     }
-    pub(crate) fn set_session_linking(&self, linking: Option<SessionLinking>) {
+    /// Puts `linking` on the flow until the returned lease is dropped, even when the call it is for is
+    /// cancelled: a leftover would make a later sign-in of the same request link to the session user.
+    pub(crate) fn lend_session_linking(
+        &self,
+        linking: Option<SessionLinking>,
+    ) -> SessionLinkingLease {
         if let Ok(mut l) = self.flow.session_linking.lock() {
             *l = linking;
         }
+        SessionLinkingLease(self.flow.clone())
     }
     pub(crate) fn take_session_linking(&self) -> Option<SessionLinking> {
         self.flow
@@ -153,6 +159,17 @@ impl UserContext {
         if let Ok(mut s) = self.flow.staged.lock() {
             let later = std::mem::replace(&mut *s, events);
             s.extend(later);
+        }
+    }
+}
+
+/// Clears the flow's session-linking slot when dropped (see [`UserContext::lend_session_linking`]).
+pub(crate) struct SessionLinkingLease(Arc<Flow>);
+
+impl Drop for SessionLinkingLease {
+    fn drop(&mut self) {
+        if let Ok(mut l) = self.0.session_linking.lock() {
+            *l = None;
         }
     }
 }

@@ -199,6 +199,28 @@ fn first_lm(user: &User) -> Result<&LoginMethod> {
         .ok_or_else(|| AuthError::internal("user without login methods"))
 }
 
+/// The user an operation returned, or (when it returned none) `id` read back through the final functions.
+async fn user_or_fetch(
+    fns: &dyn RecipeFunctions,
+    returned: Option<User>,
+    id: &str,
+    ctx: &UserContext,
+    missing: impl FnOnce() -> AuthError,
+) -> Result<User> {
+    match returned {
+        Some(u) => Ok(u),
+        None => fns.get_user(id, ctx).await?.ok_or_else(missing),
+    }
+}
+
+fn session_user_not_found() -> AuthError {
+    AuthError::unauthorised("session user not found")
+}
+
+fn vanished() -> AuthError {
+    AuthError::internal("linked user vanished")
+}
+
 /// The single primary user among `users`, if any (two would break U3).
 pub(crate) fn single_primary(users: &[User]) -> Result<Option<&User>> {
     let mut primaries = users.iter().filter(|u| u.is_primary_user);
@@ -538,13 +560,7 @@ async fn try_link_into(
         .await?
     {
         LinkAccountsResult::Ok { user, .. } => {
-            let user = match user {
-                Some(u) => u,
-                None => fns
-                    .get_user(&primary.id, ctx)
-                    .await?
-                    .ok_or_else(|| AuthError::internal("linked user vanished"))?,
-            };
+            let user = user_or_fetch(fns, user, &primary.id, ctx, vanished).await?;
             let id = user.id.clone();
             Ok(LinkTry::Done(
                 user,
@@ -557,13 +573,7 @@ async fn try_link_into(
             ..
         } => {
             // A concurrent request linked it first: that is the answer.
-            let user = match user {
-                Some(u) => u,
-                None => fns
-                    .get_user(&primary_user_id, ctx)
-                    .await?
-                    .ok_or_else(|| AuthError::internal("user vanished"))?,
-            };
+            let user = user_or_fetch(fns, user, &primary_user_id, ctx, vanished).await?;
             Ok(LinkTry::Done(
                 user,
                 LinkingExplanation::new(LinkingOutcome::Linked, reason, Some(primary_user_id)),
@@ -724,12 +734,6 @@ pub(crate) enum SessionLinkCheck {
     Refused(&'static str),
 }
 
-fn unauthorised(message: &str) -> AuthError {
-    AuthError::Unauthorised {
-        message: message.to_string(),
-    }
-}
-
 /// Loads the session user, makes it primary when the policy says so, and asks whether the new account should
 /// be linked to it (`checkAuthTypeAndLinkingStatus` + `tryAndMakeSessionUserIntoAPrimaryUser`).
 pub(crate) async fn check_session_linking(
@@ -750,10 +754,8 @@ pub(crate) async fn check_session_linking(
     if authenticating.is_some_and(|u| u.id == session.user_id) {
         return Ok(linking(session.user_id.clone(), false));
     }
-    let session_user = fns
-        .get_user(&session.user_id, ctx)
-        .await?
-        .ok_or_else(|| unauthorised("session user not found"))?;
+    let session_user =
+        user_or_fetch(fns, None, &session.user_id, ctx, session_user_not_found).await?;
     let session_user = if session_user.is_primary_user {
         session_user
     } else {
@@ -775,15 +777,11 @@ pub(crate) async fn check_session_linking(
             return Ok(SessionLinkCheck::Refused("ERR_CODE_020"));
         }
         match fns.create_primary_user(&lm0.recipe_user_id, ctx).await? {
-            CreatePrimaryUserResult::Ok { user, .. } => match user {
-                Some(u) => u,
-                None => fns
-                    .get_user(&session.user_id, ctx)
-                    .await?
-                    .ok_or_else(|| unauthorised("session user not found"))?,
-            },
+            CreatePrimaryUserResult::Ok { user, .. } => {
+                user_or_fetch(fns, user, &session.user_id, ctx, session_user_not_found).await?
+            }
             CreatePrimaryUserResult::RecipeUserIdAlreadyLinkedWithPrimaryUserIdError { .. } => {
-                return Err(unauthorised("session user not found"))
+                return Err(session_user_not_found())
             }
             CreatePrimaryUserResult::AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError {
                 ..
@@ -823,10 +821,14 @@ pub(crate) async fn link_to_session_user(
         .cloned()
         .ok_or_else(|| AuthError::internal("recipe user missing from its own user"))?;
     for _ in 0..MAX_CONFLICT_ATTEMPTS {
-        let session_user = fns
-            .get_user(&linking.session_user_id, ctx)
-            .await?
-            .ok_or_else(|| unauthorised("session user not found"))?;
+        let session_user = user_or_fetch(
+            fns,
+            None,
+            &linking.session_user_id,
+            ctx,
+            session_user_not_found,
+        )
+        .await?;
         let can_link = !linking.requires_verification
             || currently_verified(cur, &auth_lm)?
             || current_same_email_or_phone(cur, &session_user, &auth_lm.account_info())?;
@@ -838,14 +840,9 @@ pub(crate) async fn link_to_session_user(
             .await?
         {
             LinkAccountsResult::Ok { user, .. } => {
-                let user = match user {
-                    Some(u) => u,
-                    None => fns
-                        .get_user(&session_user.id, ctx)
-                        .await?
-                        .ok_or_else(|| AuthError::internal("linked user vanished"))?,
-                };
-                return Ok(Ok(user));
+                return Ok(Ok(
+                    user_or_fetch(fns, user, &session_user.id, ctx, vanished).await?
+                ));
             }
             LinkAccountsResult::RecipeUserIdAlreadyLinkedWithAnotherPrimaryUserIdError {
                 ..

@@ -36,7 +36,6 @@ impl Default for RedirectConfig {
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RedirectAction {
     Success,
-    SessionAlreadyExists,
 }
 
 /// What `getRedirectionURL` is asked about.

@@ -53,16 +53,21 @@ fn log_handler(path: std::path::PathBuf, fail_some: bool) -> Arc<dyn EventHandle
     })
 }
 
-#[test]
-fn crash_child() {
-    let Ok(dir) = std::env::var("AUTHCORE_CRASH_CHILD") else {
-        return;
-    };
-    let dir = std::path::PathBuf::from(dir);
+/// In a child process started by a test (the variable names its folder): the folder and a runtime.
+fn child_of(var: &str) -> Option<(std::path::PathBuf, tokio::runtime::Runtime)> {
+    let dir = std::path::PathBuf::from(std::env::var(var).ok()?);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("rt");
+    Some((dir, rt))
+}
+
+#[test]
+fn crash_child() {
+    let Some((dir, rt)) = child_of("AUTHCORE_CRASH_CHILD") else {
+        return;
+    };
     rt.block_on(async {
         let auth = AuthCore::builder()
             .sqlite(dir.join("crash.db"))
@@ -249,14 +254,9 @@ fn retention_one_day() -> AuthCoreConfig {
 
 #[test]
 fn stuck_child() {
-    let Ok(dir) = std::env::var(STUCK_CHILD) else {
+    let Some((dir, rt)) = child_of(STUCK_CHILD) else {
         return;
     };
-    let dir = std::path::PathBuf::from(dir);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
     rt.block_on(async {
         // Retention at this open deletes every (backdated, delivered) event: the outbox is empty.
         let auth = AuthCore::builder()

@@ -157,3 +157,92 @@ async fn a_handler_past_the_host_timeout_fails_alone_and_is_retried() {
     assert_eq!((report.delivered, report.failed), (1, 0));
     assert_eq!(*calls.lock().expect("lock"), 2);
 }
+
+/// `manuallyCreateOrUpdateUser` waits forever while the request's context says so, without calling `original`.
+struct HangsWhenAsked {
+    original: Arc<dyn RecipeFunctions>,
+}
+
+#[async_trait]
+impl RecipeFunctions for HangsWhenAsked {
+    fn original(&self) -> &dyn RecipeFunctions {
+        &*self.original
+    }
+    async fn manually_create_or_update_user(
+        &self,
+        input: &ManuallyCreateOrUpdateUserInput,
+        ctx: &UserContext,
+    ) -> Result<ManuallyCreateOrUpdateUserResult> {
+        if ctx.get("hang") == Some(serde_json::Value::Bool(true)) {
+            std::future::pending::<()>().await;
+        }
+        self.original
+            .manually_create_or_update_user(input, ctx)
+            .await
+    }
+}
+
+fn post(uid: &str, email: &str) -> SignInUpPostInput {
+    SignInUpPostInput {
+        tenant_id: "public".into(),
+        third_party_id: "google".into(),
+        user_info: ProviderUserInfo {
+            third_party_user_id: uid.into(),
+            email: Some(EmailInput {
+                id: email.into(),
+                is_verified: true,
+            }),
+        },
+        require_email: true,
+        redirect_to_path: None,
+        existing_access_token: None,
+        should_try_linking_with_session_user: None,
+    }
+}
+
+#[tokio::test]
+async fn a_cancelled_session_linking_sign_in_leaves_no_linking_behind() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let auth = AuthCore::builder()
+        .sqlite(dir.path().join("l.db"))
+        .expect("db")
+        .config(linking_on())
+        .override_functions(|original| Arc::new(HangsWhenAsked { original }))
+        .build()
+        .expect("build");
+    let SignInUpPostResult::Ok {
+        user: owner,
+        access_token,
+        ..
+    } = auth
+        .apis()
+        .sign_in_up_post(&post("owner", "owner@x.com"), &UserContext::new())
+        .await
+        .expect("owner")
+    else {
+        panic!("owner sign-up")
+    };
+    // A session-linking sign-in is cancelled while the request's manuallyCreateOrUpdateUser waits.
+    let ctx = UserContext::new();
+    ctx.set("hang", serde_json::Value::Bool(true));
+    let mut linking = post("g2", "second@x.com");
+    linking.existing_access_token = Some(access_token);
+    linking.should_try_linking_with_session_user = Some(true);
+    let call = auth.apis().sign_in_up_post(&linking, &ctx);
+    assert!(tokio::time::timeout(Duration::from_millis(100), call)
+        .await
+        .is_err());
+    // A later sign-in of the same request is an ordinary one: nothing links it to the session user.
+    ctx.set("hang", serde_json::Value::Bool(false));
+    let r = auth
+        .manually_create_or_update_user(&sign_in("g3", "third@x.com"), &ctx)
+        .await
+        .expect("sign-up");
+    let ManuallyCreateOrUpdateUserResult::Ok { user, .. } = r else {
+        panic!("{r:?}")
+    };
+    assert_ne!(
+        user.id, owner.id,
+        "linked to the cancelled request's session user"
+    );
+}

@@ -100,10 +100,11 @@ fn prepare(
         _ => AuthCoreConfig::default(),
     };
     let path = sqlite_path(database)?;
+    let timeout_ms = config.host_timeout_ms;
     let mut builder = py
         .detach(|| authcore::AuthCore::builder().sqlite(&path))
         .map_err(|e| to_pyerr(py, e))?
-        .config(config.clone());
+        .config(config);
     let failure: Arc<Mutex<Option<PyErr>>> = Arc::default();
     let mut hosted = false;
     let layers: Vec<Bound<'_, PyOverride>> = match overrides {
@@ -128,7 +129,6 @@ fn prepare(
                 .collect::<PyResult<_>>()?,
         },
     };
-    let timeout_ms = config.host_timeout_ms;
     for layer in layers {
         let layer = layer.get();
         if let Some(f) = &layer.functions {

@@ -1492,14 +1492,12 @@ impl From<SignInUpPostInput> for authcore::SignInUpPostInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum RedirectAction {
     Success,
-    SessionAlreadyExists,
 }
 
 impl From<cr::RedirectAction> for RedirectAction {
     fn from(a: cr::RedirectAction) -> Self {
         match a {
             cr::RedirectAction::Success => RedirectAction::Success,
-            cr::RedirectAction::SessionAlreadyExists => RedirectAction::SessionAlreadyExists,
         }
     }
 }
@@ -1508,7 +1506,6 @@ impl From<RedirectAction> for cr::RedirectAction {
     fn from(a: RedirectAction) -> Self {
         match a {
             RedirectAction::Success => cr::RedirectAction::Success,
-            RedirectAction::SessionAlreadyExists => cr::RedirectAction::SessionAlreadyExists,
         }
     }
 }

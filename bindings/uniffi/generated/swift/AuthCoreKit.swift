@@ -8251,7 +8251,6 @@ public func FfiConverterTypeRecipeId_lower(_ value: RecipeId) -> RustBuffer {
 public enum RedirectAction: Equatable, Hashable {
     
     case success
-    case sessionAlreadyExists
 
 
 
@@ -8275,8 +8274,6 @@ public struct FfiConverterTypeRedirectAction: FfiConverterRustBuffer {
         
         case 1: return .success
         
-        case 2: return .sessionAlreadyExists
-        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -8287,10 +8284,6 @@ public struct FfiConverterTypeRedirectAction: FfiConverterRustBuffer {
         
         case .success:
             writeInt(&buf, Int32(1))
-        
-        
-        case .sessionAlreadyExists:
-            writeInt(&buf, Int32(2))
         
         }
     }

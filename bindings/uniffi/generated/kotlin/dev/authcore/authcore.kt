@@ -10632,8 +10632,7 @@ public object FfiConverterTypeRecipeId: FfiConverterRustBuffer<RecipeId> {
 
 enum class RedirectAction {
     
-    SUCCESS,
-    SESSION_ALREADY_EXISTS;
+    SUCCESS;
 
     
 
