@@ -10,6 +10,7 @@ pub mod functions;
 pub mod host;
 pub mod json;
 pub mod model;
+pub mod ops;
 mod outbox;
 pub mod policy;
 pub mod recipes;

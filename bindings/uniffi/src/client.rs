@@ -156,6 +156,7 @@ impl AuthCore {
             apis,
             handlers,
         } = hooks;
+        let timeout_ms = config.host_timeout_ms;
         let mut builder = authcore::AuthCore::builder()
             .sqlite(&path)?
             .config(config.into());
@@ -165,7 +166,11 @@ impl AuthCore {
                 let original: Arc<dyn Functions> =
                     Arc::new(OriginalFunctions::new(FnTarget::Layer(below.clone())));
                 match layer.apply(original) {
-                    Ok(host) => Arc::new(HostFunctions { host, below }),
+                    Ok(host) => Arc::new(HostFunctions {
+                        host,
+                        below,
+                        timeout_ms,
+                    }),
                     Err(e) => {
                         if let Ok(mut f) = failure.lock() {
                             f.get_or_insert(e);
@@ -181,7 +186,11 @@ impl AuthCore {
                 let original: Arc<dyn Apis> =
                     Arc::new(OriginalApis::new(ApiTarget::Layer(below.clone())));
                 match layer.apply(original) {
-                    Ok(host) => Arc::new(HostApis { host, below }),
+                    Ok(host) => Arc::new(HostApis {
+                        host,
+                        below,
+                        timeout_ms,
+                    }),
                     Err(e) => {
                         if let Ok(mut f) = failure.lock() {
                             f.get_or_insert(e);

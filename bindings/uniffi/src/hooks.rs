@@ -642,6 +642,14 @@ impl Apis for OriginalApis {
 pub(crate) struct HostFunctions {
     pub host: Arc<dyn Functions>,
     pub below: Arc<dyn RecipeFunctions>,
+    /// The engine's `hostTimeoutMs`: a host method that does not answer in time fails with `HOST_TIMEOUT`.
+    pub timeout_ms: u64,
+}
+
+impl HostFunctions {
+    async fn timed<T>(&self, call: impl std::future::Future<Output = R<T>>) -> CoreR<T> {
+        authcore::host::guard(self.timeout_ms, async { Ok(call.await?) }).await
+    }
 }
 
 /// The host's view of the request's context: a new handle on the same core context.
@@ -661,8 +669,7 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::SignInUpResult> {
         Ok(self
-            .host
-            .sign_in_up(input.clone().into(), host_ctx(c))
+            .timed(self.host.sign_in_up(input.clone().into(), host_ctx(c)))
             .await?
             .into())
     }
@@ -672,8 +679,10 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::ManuallyCreateOrUpdateUserResult> {
         Ok(self
-            .host
-            .manually_create_or_update_user(input.clone().into(), host_ctx(c))
+            .timed(
+                self.host
+                    .manually_create_or_update_user(input.clone().into(), host_ctx(c)),
+            )
             .await?
             .into())
     }
@@ -686,14 +695,13 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::ShouldAutomaticallyLink> {
         Ok(self
-            .host
-            .should_do_automatic_account_linking(
+            .timed(self.host.should_do_automatic_account_linking(
                 new_account_info.clone().into(),
                 user.cloned().map(Into::into),
                 session.cloned().map(Into::into),
                 tenant_id.to_string(),
                 host_ctx(c),
-            )
+            ))
             .await?
             .into())
     }
@@ -704,8 +712,11 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<()> {
         Ok(self
-            .host
-            .on_account_linked(user.clone().into(), new_account.clone().into(), host_ctx(c))
+            .timed(self.host.on_account_linked(
+                user.clone().into(),
+                new_account.clone().into(),
+                host_ctx(c),
+            ))
             .await?)
     }
     async fn create_primary_user(
@@ -714,8 +725,10 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::CreatePrimaryUserResult> {
         Ok(self
-            .host
-            .create_primary_user(recipe_user_id.to_string(), host_ctx(c))
+            .timed(
+                self.host
+                    .create_primary_user(recipe_user_id.to_string(), host_ctx(c)),
+            )
             .await?
             .into())
     }
@@ -725,8 +738,10 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::CreatePrimaryUserResult> {
         Ok(self
-            .host
-            .can_create_primary_user(recipe_user_id.to_string(), host_ctx(c))
+            .timed(
+                self.host
+                    .can_create_primary_user(recipe_user_id.to_string(), host_ctx(c)),
+            )
             .await?
             .into())
     }
@@ -737,12 +752,11 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::LinkAccountsResult> {
         Ok(self
-            .host
-            .link_accounts(
+            .timed(self.host.link_accounts(
                 recipe_user_id.to_string(),
                 primary_user_id.to_string(),
                 host_ctx(c),
-            )
+            ))
             .await?
             .into())
     }
@@ -753,12 +767,11 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::LinkAccountsResult> {
         Ok(self
-            .host
-            .can_link_accounts(
+            .timed(self.host.can_link_accounts(
                 recipe_user_id.to_string(),
                 primary_user_id.to_string(),
                 host_ctx(c),
-            )
+            ))
             .await?
             .into())
     }
@@ -768,8 +781,10 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::UnlinkAccountResult> {
         Ok(self
-            .host
-            .unlink_account(recipe_user_id.to_string(), host_ctx(c))
+            .timed(
+                self.host
+                    .unlink_account(recipe_user_id.to_string(), host_ctx(c)),
+            )
             .await?
             .into())
     }
@@ -780,8 +795,11 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<()> {
         Ok(self
-            .host
-            .delete_user(user_id.to_string(), remove_all_linked_accounts, host_ctx(c))
+            .timed(self.host.delete_user(
+                user_id.to_string(),
+                remove_all_linked_accounts,
+                host_ctx(c),
+            ))
             .await?)
     }
     async fn get_user(
@@ -790,8 +808,7 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<Option<authcore::User>> {
         Ok(self
-            .host
-            .get_user(user_id.to_string(), host_ctx(c))
+            .timed(self.host.get_user(user_id.to_string(), host_ctx(c)))
             .await?
             .map(Into::into))
     }
@@ -803,13 +820,12 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<Vec<authcore::User>> {
         Ok(self
-            .host
-            .list_users_by_account_info(
+            .timed(self.host.list_users_by_account_info(
                 tenant_id.to_string(),
                 account_info.clone().into(),
                 do_union_of_account_info,
                 host_ctx(c),
-            )
+            ))
             .await?
             .into_iter()
             .map(Into::into)
@@ -821,8 +837,7 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::GetUsersResult> {
         Ok(self
-            .host
-            .get_users(input.clone().into(), host_ctx(c))
+            .timed(self.host.get_users(input.clone().into(), host_ctx(c)))
             .await?
             .into())
     }
@@ -833,12 +848,11 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<bool> {
         Ok(self
-            .host
-            .is_email_verified(
+            .timed(self.host.is_email_verified(
                 recipe_user_id.to_string(),
                 email.map(str::to_string),
                 host_ctx(c),
-            )
+            ))
             .await?)
     }
     async fn verify_email(
@@ -847,8 +861,7 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::VerifyEmailResult> {
         Ok(self
-            .host
-            .verify_email(input.clone().into(), host_ctx(c))
+            .timed(self.host.verify_email(input.clone().into(), host_ctx(c)))
             .await?
             .into())
     }
@@ -859,12 +872,11 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<()> {
         Ok(self
-            .host
-            .unverify_email(
+            .timed(self.host.unverify_email(
                 recipe_user_id.to_string(),
                 email.map(str::to_string),
                 host_ctx(c),
-            )
+            ))
             .await?)
     }
     async fn create_or_update_tenant(
@@ -874,8 +886,11 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::CreateOrUpdateTenantResult> {
         Ok(self
-            .host
-            .create_or_update_tenant(tenant_id.to_string(), config.clone().into(), host_ctx(c))
+            .timed(self.host.create_or_update_tenant(
+                tenant_id.to_string(),
+                config.clone().into(),
+                host_ctx(c),
+            ))
             .await?
             .into())
     }
@@ -885,8 +900,7 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::DeleteTenantResult> {
         Ok(self
-            .host
-            .delete_tenant(tenant_id.to_string(), host_ctx(c))
+            .timed(self.host.delete_tenant(tenant_id.to_string(), host_ctx(c)))
             .await?
             .into())
     }
@@ -896,15 +910,13 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<Option<authcore::Tenant>> {
         Ok(self
-            .host
-            .get_tenant(tenant_id.to_string(), host_ctx(c))
+            .timed(self.host.get_tenant(tenant_id.to_string(), host_ctx(c)))
             .await?
             .map(Into::into))
     }
     async fn list_all_tenants(&self, c: &authcore::UserContext) -> CoreR<Vec<authcore::Tenant>> {
         Ok(self
-            .host
-            .list_all_tenants(host_ctx(c))
+            .timed(self.host.list_all_tenants(host_ctx(c)))
             .await?
             .into_iter()
             .map(Into::into)
@@ -917,12 +929,11 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::AssociateUserToTenantResult> {
         Ok(self
-            .host
-            .associate_user_to_tenant(
+            .timed(self.host.associate_user_to_tenant(
                 tenant_id.to_string(),
                 recipe_user_id.to_string(),
                 host_ctx(c),
-            )
+            ))
             .await?
             .into())
     }
@@ -933,12 +944,11 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::DisassociateUserFromTenantResult> {
         Ok(self
-            .host
-            .disassociate_user_from_tenant(
+            .timed(self.host.disassociate_user_from_tenant(
                 tenant_id.to_string(),
                 recipe_user_id.to_string(),
                 host_ctx(c),
-            )
+            ))
             .await?
             .into())
     }
@@ -950,13 +960,12 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::CreateNewSessionResult> {
         Ok(self
-            .host
-            .create_new_session(
+            .timed(self.host.create_new_session(
                 tenant_id.to_string(),
                 recipe_user_id.to_string(),
                 access_token_payload.to_string(),
                 host_ctx(c),
-            )
+            ))
             .await?
             .try_into()?)
     }
@@ -966,20 +975,21 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::GetSessionResult> {
         Ok(self
-            .host
-            .get_session(
+            .timed(self.host.get_session(
                 input.access_token.clone(),
                 input.tenant_id.clone(),
                 input.any_tenant,
                 host_ctx(c),
-            )
+            ))
             .await?
             .try_into()?)
     }
     async fn revoke_session(&self, session_handle: &str, c: &authcore::UserContext) -> CoreR<bool> {
         Ok(self
-            .host
-            .revoke_session(session_handle.to_string(), host_ctx(c))
+            .timed(
+                self.host
+                    .revoke_session(session_handle.to_string(), host_ctx(c)),
+            )
             .await?)
     }
     async fn revoke_all_sessions_for_user(
@@ -989,12 +999,11 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<Vec<String>> {
         Ok(self
-            .host
-            .revoke_all_sessions_for_user(
+            .timed(self.host.revoke_all_sessions_for_user(
                 user_id.to_string(),
                 revoke_sessions_for_linked_accounts,
                 host_ctx(c),
-            )
+            ))
             .await?)
     }
     async fn get_all_session_handles_for_user(
@@ -1004,12 +1013,11 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<Vec<String>> {
         Ok(self
-            .host
-            .get_all_session_handles_for_user(
+            .timed(self.host.get_all_session_handles_for_user(
                 user_id.to_string(),
                 fetch_sessions_for_all_linked_accounts,
                 host_ctx(c),
-            )
+            ))
             .await?)
     }
 }
@@ -1018,6 +1026,13 @@ impl RecipeFunctions for HostFunctions {
 pub(crate) struct HostApis {
     pub host: Arc<dyn Apis>,
     pub below: Arc<dyn ApiFunctions>,
+    pub timeout_ms: u64,
+}
+
+impl HostApis {
+    async fn timed<T>(&self, call: impl std::future::Future<Output = R<T>>) -> CoreR<T> {
+        authcore::host::guard(self.timeout_ms, async { Ok(call.await?) }).await
+    }
 }
 
 #[async_trait]
@@ -1032,8 +1047,7 @@ impl ApiFunctions for HostApis {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::SignInUpPostResult> {
         Ok(self
-            .host
-            .sign_in_up_post(input.clone().into(), host_ctx(c))
+            .timed(self.host.sign_in_up_post(input.clone().into(), host_ctx(c)))
             .await?
             .try_into()?)
     }
@@ -1044,8 +1058,10 @@ impl ApiFunctions for HostApis {
         c: &authcore::UserContext,
     ) -> CoreR<Option<String>> {
         Ok(self
-            .host
-            .get_redirection_url(context.clone().into(), host_ctx(c))
+            .timed(
+                self.host
+                    .get_redirection_url(context.clone().into(), host_ctx(c)),
+            )
             .await?)
     }
 }

@@ -6,11 +6,10 @@ use std::sync::Arc;
 use authcore::json::{parse, to_value};
 use authcore::redirect::RedirectContext;
 use authcore::{
-    AccountInfo, ApiFunctions, AuthCore, AuthCoreConfig, AuthError, CreateNewSessionResult,
-    CreatePrimaryUserResult, GetUsersInput, LinkAccountsResult, ManuallyCreateOrUpdateUserResult,
-    NewAccountInfo, RecipeFunctions, Session, ShouldAutomaticallyLink, SignInUpInput,
-    SignInUpPostInput, SignInUpPostResult, SignInUpResult, TenantConfigInput, User, UserContext,
-    VerifyEmailInput,
+    ApiFunctions, AuthCore, AuthCoreConfig, AuthError, CreateNewSessionResult,
+    CreatePrimaryUserResult, LinkAccountsResult, ManuallyCreateOrUpdateUserResult, NewAccountInfo,
+    RecipeFunctions, Session, ShouldAutomaticallyLink, SignInUpInput, SignInUpPostInput,
+    SignInUpPostResult, SignInUpResult, User, UserContext,
 };
 use serde_json::{json, Value};
 
@@ -69,175 +68,12 @@ pub async fn call_with(
         m.remove("userContext");
     }
     Ok(match op {
-        "signInUp" => to_value(
-            &auth
-                .sign_in_up(&parse::<SignInUpInput>("input", input)?, &ctx)
-                .await?,
-        )?,
-        "manuallyCreateOrUpdateUser" => to_value(
-            &auth
-                .manually_create_or_update_user(&parse::<SignInUpInput>("input", input)?, &ctx)
-                .await?,
-        )?,
-        "signInUpPOST" => to_value(
-            &auth
-                .apis()
-                .sign_in_up_post(&parse::<SignInUpPostInput>("input", input)?, &ctx)
-                .await?,
-        )?,
-        "createPrimaryUser" => to_value(
-            &auth
-                .create_primary_user(s(args, "recipeUserId")?, &ctx)
-                .await?,
-        )?,
-        "canCreatePrimaryUser" => to_value(
-            &auth
-                .can_create_primary_user(s(args, "recipeUserId")?, &ctx)
-                .await?,
-        )?,
-        "linkAccounts" => to_value(
-            &auth
-                .link_accounts(s(args, "recipeUserId")?, s(args, "primaryUserId")?, &ctx)
-                .await?,
-        )?,
-        "canLinkAccounts" => to_value(
-            &auth
-                .can_link_accounts(s(args, "recipeUserId")?, s(args, "primaryUserId")?, &ctx)
-                .await?,
-        )?,
-        "unlinkAccount" => to_value(&auth.unlink_account(s(args, "recipeUserId")?, &ctx).await?)?,
-        "deleteUser" => {
-            auth.delete_user(
-                s(args, "userId")?,
-                b(args, "removeAllLinkedAccounts", true),
-                &ctx,
-            )
-            .await?;
-            json!({"status": "OK"})
-        }
-        "getUser" => {
-            json!({"status": "OK", "user": to_value(&auth.get_user(s(args, "userId")?, &ctx).await?)?})
-        }
-        "listUsersByAccountInfo" => {
-            let info: AccountInfo = parse(
-                "accountInfo",
-                args.get("accountInfo").cloned().unwrap_or(Value::Null),
-            )?;
-            let users = auth
-                .list_users_by_account_info(
-                    s(args, "tenantId")?,
-                    &info,
-                    b(args, "doUnionOfAccountInfo", false),
-                    &ctx,
-                )
-                .await?;
-            json!({"status": "OK", "users": to_value(&users)?})
-        }
-        "getUsers" => {
-            let r = auth
-                .get_users(&parse::<GetUsersInput>("input", input)?, &ctx)
-                .await?;
-            let mut v = to_value(&r)?;
-            v["status"] = json!("OK");
-            v
-        }
-        "createOrUpdateTenant" => {
-            let config: TenantConfigInput =
-                parse("config", args.get("config").cloned().unwrap_or(json!({})))?;
-            to_value(
-                &auth
-                    .create_or_update_tenant(s(args, "tenantId")?, &config, &ctx)
-                    .await?,
-            )?
-        }
-        "getTenant" => {
-            json!({"status": "OK", "tenant": to_value(&auth.get_tenant(s(args, "tenantId")?, &ctx).await?)?})
-        }
-        "listAllTenants" => {
-            json!({"status": "OK", "tenants": to_value(&auth.list_all_tenants(&ctx).await?)?})
-        }
-        "deleteTenant" => to_value(&auth.delete_tenant(s(args, "tenantId")?, &ctx).await?)?,
-        "associateUserToTenant" => to_value(
-            &auth
-                .associate_user_to_tenant(s(args, "tenantId")?, s(args, "recipeUserId")?, &ctx)
-                .await?,
-        )?,
-        "disassociateUserFromTenant" => to_value(
-            &auth
-                .disassociate_user_from_tenant(s(args, "tenantId")?, s(args, "recipeUserId")?, &ctx)
-                .await?,
-        )?,
-        "isEmailVerified" => {
-            let v = auth
-                .is_email_verified(s(args, "recipeUserId")?, opt_s(args, "email"), &ctx)
-                .await?;
-            json!({"status": "OK", "isVerified": v})
-        }
-        "verifyEmail" => to_value(
-            &auth
-                .verify_email(&parse::<VerifyEmailInput>("input", input)?, &ctx)
-                .await?,
-        )?,
-        "unverifyEmail" => {
-            auth.unverify_email(s(args, "recipeUserId")?, opt_s(args, "email"), &ctx)
-                .await?;
-            json!({"status": "OK"})
-        }
-        "createNewSession" => {
-            let payload = args.get("accessTokenPayload").cloned().unwrap_or(json!({}));
-            to_value(
-                &auth
-                    .create_new_session(
-                        s(args, "tenantId")?,
-                        s(args, "recipeUserId")?,
-                        &payload,
-                        &ctx,
-                    )
-                    .await?,
-            )?
-        }
-        "getSession" => to_value(
-            &auth
-                .get_session(
-                    &parse::<authcore::GetSessionInput>("args", args.clone())?,
-                    &ctx,
-                )
-                .await?,
-        )?,
-        "revokeSession" => {
-            json!({"status": "OK", "wasRevoked": auth.revoke_session(s(args, "sessionHandle")?, &ctx).await?})
-        }
-        "revokeAllSessionsForUser" => {
-            let r = auth
-                .revoke_all_sessions_for_user(
-                    s(args, "userId")?,
-                    b(args, "revokeSessionsForLinkedAccounts", true),
-                    &ctx,
-                )
-                .await?;
-            json!({"status": "OK", "revokedSessionHandles": r})
-        }
-        "getAllSessionHandlesForUser" => {
-            let r = auth
-                .get_all_session_handles_for_user(
-                    s(args, "userId")?,
-                    b(args, "fetchSessionsForAllLinkedAccounts", true),
-                    &ctx,
-                )
-                .await?;
-            json!({"status": "OK", "sessionHandles": r})
-        }
         "sleep" => {
             let ms = args.get("ms").and_then(|v| v.as_u64()).unwrap_or(0);
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             json!({"status": "OK"})
         }
-        other => {
-            return Err(AuthError::InvalidInput {
-                field: "op".into(),
-                message: format!("unknown op {other}"),
-            })
-        }
+        other => return auth.call(other, input, &ctx).await,
     })
 }
 

@@ -58,9 +58,11 @@ class OverrideTest {
         apis: List<ApisOverride> = emptyList(),
         handlers: List<EventSubscription> = emptyList(),
         alv: Boolean = true,
+        hostTimeoutMs: ULong = 30_000uL,
     ): AuthCore {
         val config = AuthCoreConfig(
             accountLinking = AccountLinkingConfig(shouldAutomaticallyLink = alv, shouldRequireVerification = true),
+            hostTimeoutMs = hostTimeoutMs,
         )
         val path = dir.resolve("auth-${opened.size}.db").toString()
         return AuthCore.open(path, config, Hooks(functions, apis, handlers)).also { opened.add(it) }
@@ -288,5 +290,41 @@ class OverrideTest {
             }.awaitAll()
             assertEquals(100, results.count { it is SignInUpResult.Ok })
         }
+    }
+
+    @Test
+    fun `an override that never answers fails with HostTimeout and leaves nothing behind`(): Unit = runBlocking {
+        val stuck = functions { original ->
+            object : Functions by original {
+                override suspend fun getUser(userId: String, userContext: UserContext): User? {
+                    delay(Long.MAX_VALUE)
+                    return null
+                }
+            }
+        }
+        val auth = open(functions = listOf(stuck), alv = false, hostTimeoutMs = 200uL)
+        val created = auth.signInUp(input("t1")) as SignInUpResult.Ok
+        // Without the limit the call would wait for ever: withTimeout turns that into a failure, not a hang.
+        val e = assertThrows<AuthException.HostTimeout> { withTimeout(20_000) { auth.getUser(created.user.id) } }
+        assertEquals("HOST_TIMEOUT", e.code)
+        // No lock is held and nothing is half-written: the engine goes on serving calls that do not wait.
+        val again = auth.signInUp(input("t1")) as SignInUpResult.Ok
+        assertEquals(created.user.id, again.user.id)
+        assertFalse(again.createdNewUser)
+    }
+
+    @Test
+    fun `an access-token payload nested deeper than 64 levels is InvalidInput`(): Unit = runBlocking {
+        val auth = open(alv = false)
+        val user = (auth.signInUp(input("d1")) as SignInUpResult.Ok).user
+        for (depth in listOf(65, 10_000)) {
+            val payload = "[".repeat(depth) + "]".repeat(depth)
+            val e = assertThrows<AuthException.InvalidInput> {
+                auth.createNewSession("public", user.id, payload)
+            }
+            assertEquals("INVALID_INPUT", e.code)
+        }
+        val ok = "[".repeat(63) + "]".repeat(63)
+        assertTrue(auth.createNewSession("public", user.id, "{\"a\":$ok}") is dev.authcore.CreateNewSessionResult.Ok)
     }
 }
