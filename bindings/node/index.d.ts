@@ -535,9 +535,9 @@ export declare class AuthCore implements RecipeFunctions, APIFunctions {
   /** The audit log, oldest first. */
   listEvents(input?: ListEventsInput): Promise<ListEventsResult>
 
-  /** Records pending delivery acknowledgements and closes the engine: later calls fail (INTERNAL_ERROR); calls
-   *  already running finish. */
-  shutdown(): Promise<void>
+  /** Closes the engine: new calls fail with `SHUT_DOWN` at once, calls already running finish, pending events
+   *  are delivered (the result counts that last delivery). */
+  shutdown(): Promise<DeliveryReport>
 }
 
 export type AuthErrorCode =
@@ -560,6 +560,7 @@ export type AuthErrorCode =
   | 'USER_NOT_IN_TENANT'
   | 'UNAUTHORISED'
   | 'SCHEMA_TOO_NEW'
+  | 'SHUT_DOWN'
 
 /** An error of the engine (misuse or infrastructure); domain outcomes are result statuses instead. */
 export declare class AuthError extends Error {

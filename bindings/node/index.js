@@ -394,11 +394,12 @@ class AuthCore {
     throw this.#host.raise(envelope.error)
   }
 
-  /** Records pending delivery acknowledgements and closes the engine: later calls fail with INTERNAL_ERROR;
-   *  calls already running finish. */
+  /** Closes the engine: new calls fail with SHUT_DOWN at once, calls already running finish, pending events are
+   *  delivered; resolves to `{delivered, failed}` of that last delivery. */
   async shutdown() {
-    const envelope = this.#native.shutdown()
+    const envelope = await this.#native.shutdown()
     if (!envelope.ok) throw this.#host.raise(envelope.error)
+    return envelope.value ?? { delivered: 0, failed: 0 }
   }
 }
 

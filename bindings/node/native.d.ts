@@ -34,8 +34,12 @@ export declare class NativeEngine {
   listEvents(input: any): Promise<NativeEnvelope>
   /** The `original` of override layer `index` of `kind` ("functions" or "apis"). */
   layer(kind: 'functions' | 'apis', index: number): NativeLayer
-  /** Records pending delivery acknowledgements and drops the engine: new calls fail; calls in flight finish. */
-  shutdown(): NativeEnvelope
+  /**
+   * Closes the engine (the core's `shutdown`): new calls fail with `SHUT_DOWN` at once, calls already
+   * running finish (and may still call their JS overrides), pending events are delivered, then the engine
+   * and the bridge to JS are dropped.
+   */
+  shutdown(): Promise<NativeEnvelope>
 }
 
 /** What the JS `original` object of one override layer calls: the layer below it, held weakly. */

@@ -1,5 +1,6 @@
 //! The `AuthCore` handle, its builder and configuration, and the built-in implementation of the functions.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -218,6 +219,7 @@ impl AuthCoreBuilder {
                 config: self.config,
                 id_generator: self.id_generator,
                 layers: cell,
+                lifecycle: Lifecycle::default(),
             }
         });
         Ok(AuthCore { inner })
@@ -233,6 +235,15 @@ pub(crate) struct Inner {
     functions_overridden: bool,
     id_generator: Arc<dyn IdGenerator>,
     layers: OnceLock<(Arc<dyn RecipeFunctions>, Arc<dyn ApiFunctions>)>,
+    lifecycle: Lifecycle,
+}
+
+/// Whether the engine still takes calls, and how many requests are inside it: `shutdown` refuses new requests,
+/// waits for those inside, then delivers what is pending.
+#[derive(Default)]
+struct Lifecycle {
+    shut: std::sync::atomic::AtomicBool,
+    active: std::sync::atomic::AtomicUsize,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -339,7 +350,15 @@ impl Inner {
         ctx: &UserContext,
         op: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
-        ctx.enter();
+        if ctx.enter() {
+            // A new request: refused once the engine is shut down. Calls an override makes from inside a
+            // request that was already running still go through, so that request can finish.
+            if self.lifecycle.shut.load(Ordering::SeqCst) {
+                ctx.leave();
+                return Err(AuthError::ShutDown);
+            }
+            self.lifecycle.active.fetch_add(1, Ordering::SeqCst);
+        }
         let mut guard = FlowGuard {
             inner: self.clone(),
             ctx: ctx.clone(),
@@ -349,8 +368,16 @@ impl Inner {
         guard.armed = false;
         if ctx.leave() {
             self.finish_flow(ctx).await;
+            self.lifecycle.active.fetch_sub(1, Ordering::SeqCst);
         }
         result
+    }
+
+    pub(crate) fn ensure_open(&self) -> Result<()> {
+        if self.lifecycle.shut.load(Ordering::SeqCst) {
+            return Err(AuthError::ShutDown);
+        }
+        Ok(())
     }
 
     async fn finish_flow(&self, ctx: &UserContext) {
@@ -394,7 +421,12 @@ impl Drop for FlowGuard {
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             let inner = self.inner.clone();
             let ctx = self.ctx.clone();
-            handle.spawn(async move { inner.finish_flow(&ctx).await });
+            handle.spawn(async move {
+                inner.finish_flow(&ctx).await;
+                inner.lifecycle.active.fetch_sub(1, Ordering::SeqCst);
+            });
+        } else {
+            self.inner.lifecycle.active.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }
@@ -448,6 +480,7 @@ impl AuthCore {
     /// Redelivers events whose delivery failed, or that a crashed run left pending (events younger than 10 s
     /// that never failed are left to the request that is still delivering them).
     pub async fn deliver_pending_events(&self) -> Result<DeliveryReport> {
+        self.inner.ensure_open()?;
         self.inner
             .outbox
             .deliver_pending(&*self.inner.store, false)
@@ -456,12 +489,32 @@ impl AuthCore {
 
     /// The audit log: past events by user, tenant and time, oldest first, with cursor pagination.
     pub fn list_events(&self, input: &ListEventsInput) -> Result<ListEventsResult> {
+        self.inner.ensure_open()?;
         self.inner.outbox.list(&*self.inner.store, input)
     }
 
-    /// Records pending delivery acknowledgements. Call before the process exits.
-    pub fn shutdown(&self) -> Result<()> {
-        self.inner.outbox.flush(&*self.inner.store)
+    /// Closes the engine; call it before the process exits. New requests fail with `SHUT_DOWN` from the first
+    /// moment; requests already inside finish (waiting at most `hostTimeoutMs`, or 30 s when that is 0); then
+    /// every event still pending (a failed delivery, one a crash left) is delivered and the acknowledgements
+    /// are recorded. From then on every call, in every binding, is `SHUT_DOWN`. A second call does nothing.
+    pub async fn shutdown(&self) -> Result<DeliveryReport> {
+        let inner = &self.inner;
+        if inner.lifecycle.shut.swap(true, Ordering::SeqCst) {
+            return Ok(DeliveryReport::default());
+        }
+        let limit = match inner.config.host_timeout_ms {
+            0 => crate::host::DEFAULT_HOST_TIMEOUT_MS,
+            ms => ms,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(limit);
+        while inner.lifecycle.active.load(Ordering::SeqCst) > 0
+            && std::time::Instant::now() < deadline
+        {
+            futures_timer::Delay::new(std::time::Duration::from_millis(2)).await;
+        }
+        let report = inner.outbox.deliver_pending(&*inner.store, true).await?;
+        inner.outbox.flush(&*inner.store)?;
+        Ok(report)
     }
 }
 

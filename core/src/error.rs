@@ -58,6 +58,9 @@ pub enum AuthError {
     /// The database was migrated by a newer version of the library; this one refuses to run on it.
     #[error("the database schema is version {found}, newer than this library's {supported}")]
     SchemaTooNew { found: i64, supported: i64 },
+    /// The engine was shut down (`shutdown()`); it answers nothing after that.
+    #[error("the engine was shut down")]
+    ShutDown,
 }
 
 impl AuthError {
@@ -83,6 +86,7 @@ impl AuthError {
             AuthError::UserNotInTenant { .. } => "USER_NOT_IN_TENANT",
             AuthError::Unauthorised { .. } => "UNAUTHORISED",
             AuthError::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
+            AuthError::ShutDown => "SHUT_DOWN",
         }
     }
 

@@ -82,8 +82,9 @@ impl UserContext {
         Arc::ptr_eq(&self.map, &other.map)
     }
 
-    pub(crate) fn enter(&self) {
-        self.flow.depth.fetch_add(1, Ordering::SeqCst);
+    /// Returns true when this is the request's outermost operation.
+    pub(crate) fn enter(&self) -> bool {
+        self.flow.depth.fetch_add(1, Ordering::SeqCst) == 0
     }
     /// Returns true when the outermost operation just left.
     pub(crate) fn leave(&self) -> bool {

@@ -149,7 +149,6 @@ fn kill_9_during_sign_ups_loses_no_event() {
             .open()
             .await
             .expect("reopen");
-        auth.shutdown().expect("flush acks");
 
         let users = {
             let mut all = Vec::new();
@@ -304,7 +303,6 @@ fn an_event_after_retention_emptied_the_outbox_survives_kill_9() {
             ..Default::default()
         };
         assert_eq!(auth.list_events(&by_tenant).expect("audit").events.len(), 3);
-        auth.shutdown().expect("flush acks");
         assert!(auth
             .list_events(&ListEventsInput::default())
             .expect("audit")
@@ -362,7 +360,6 @@ fn an_event_after_retention_emptied_the_outbox_survives_kill_9() {
             .open()
             .await
             .expect("reopen");
-        auth.shutdown().expect("flush acks");
         let redelivered = got.lock().expect("lock").clone();
         assert_eq!(
             redelivered.len(),

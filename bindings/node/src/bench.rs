@@ -123,5 +123,9 @@ pub fn bench_direct_run(
 /// Records pending delivery acknowledgements of the direct engine.
 #[napi(js_name = "__benchDirectShutdown", skip_typescript)]
 pub fn bench_direct_shutdown(bench: &External<BenchDirect>) -> napi::Result<()> {
-    bench.core.shutdown().map_err(napi_err)
+    bench
+        .rt
+        .block_on(bench.core.shutdown())
+        .map(|_| ())
+        .map_err(napi_err)
 }

@@ -161,18 +161,21 @@ impl NativeEngine {
         .ok_or_else(|| napi::Error::new(Status::InvalidArg, format!("no {kind} layer {index}")))
     }
 
-    /// Records pending delivery acknowledgements and drops the engine: new calls fail; calls in flight finish.
+    /// Closes the engine (the core's `shutdown`): new calls fail with `SHUT_DOWN` at once, calls already
+    /// running finish (and may still call their JS overrides), pending events are delivered, then the engine
+    /// and the bridge to JS are dropped.
     #[napi]
-    pub fn shutdown(&self) -> NativeEnvelope {
+    pub async fn shutdown(&self) -> NativeEnvelope {
         self.closed.store(true, Ordering::SeqCst);
         let core = self.core.write().ok().and_then(|mut c| c.take());
+        let result = match core {
+            Some(core) => core.shutdown().await.and_then(|report| to_value(&report)),
+            None => Ok(Value::Null),
+        };
         if let Ok(mut host) = self.host.lock() {
             host.take();
         }
-        envelope(match core {
-            Some(core) => core.shutdown().map(|_| Value::Null),
-            None => Ok(Value::Null),
-        })
+        envelope(result)
     }
 }
 

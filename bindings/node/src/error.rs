@@ -80,6 +80,7 @@ fn details(e: &AuthError) -> Value {
         AuthError::SchemaTooNew { found, supported } => {
             json!({"found": found, "supported": supported})
         }
+        AuthError::ShutDown => json!({}),
     }
 }
 
@@ -153,9 +154,7 @@ impl ToNapiValue for NativeOutcome {
 
 /// The binding's own misuse errors, expressed with the core's codes.
 pub fn shut_down() -> AuthError {
-    AuthError::Internal {
-        message: "the engine was shut down".into(),
-    }
+    AuthError::ShutDown
 }
 
 pub fn not_open() -> AuthError {

@@ -350,7 +350,10 @@ test('options are validated', async () => {
     await assert.rejects(auth.signInUp('nope'), (e) => e instanceof AuthError && e.code === 'INVALID_INPUT')
     await assert.rejects(auth.signInUp({ thirdPartyId: 'google' }), (e) => e instanceof AuthError && e.code === 'INVALID_INPUT')
     await auth.shutdown()
-    await assert.rejects(auth.getUser({ userId: 'x' }), (e) => e instanceof AuthError && e.code === 'INTERNAL_ERROR')
+    await assert.rejects(auth.getUser({ userId: 'x' }), (e) => e instanceof AuthError && e.code === 'SHUT_DOWN')
+    await assert.rejects(auth.listEvents(), (e) => e instanceof AuthError && e.code === 'SHUT_DOWN')
+    await assert.rejects(auth.deliverPendingEvents(), (e) => e instanceof AuthError && e.code === 'SHUT_DOWN')
+    await auth.shutdown() // a second shutdown does nothing
   } finally {
     fs.rmSync(db.dir, { recursive: true, force: true })
   }

@@ -233,10 +233,13 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAuthCore, call_sync, {
         })
     }
 
-    /// Records pending event acknowledgements. The client stays usable.
+    /// Closes the engine: new calls raise `ShutDownError` at once, calls already running finish, pending events
+    /// are delivered. A second call does nothing.
     fn shutdown(&self, py: Python<'_>) -> PyResult<()> {
-        let core = &self.core;
-        py.detach(|| core.shutdown()).map_err(|e| to_pyerr(py, e))
+        let core = self.core.clone();
+        runtime::block(py, async move { core.shutdown().await })?
+            .map(|_| ())
+            .map_err(|e| to_pyerr(py, e))
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -362,11 +365,12 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAsyncAuthCore, call_async, {
         Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
     }
 
-    /// Records pending event acknowledgements (awaitable). The client stays usable.
+    /// Closes the engine (awaitable): new calls raise `ShutDownError` at once, calls already running finish,
+    /// pending events are delivered.
     fn shutdown(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let core = self.core.clone();
         let fut = async move {
-            let r = core.shutdown();
+            let r = core.shutdown().await.map(|_| ());
             Python::attach(|py| r.map_err(|e| to_pyerr(py, e)))
         };
         Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
@@ -380,7 +384,7 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAsyncAuthCore, call_async, {
     fn __aexit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         let core = self.core.clone();
         let fut = async move {
-            let r = core.shutdown();
+            let r = core.shutdown().await;
             Python::attach(|py| r.map(|_| false).map_err(|e| to_pyerr(py, e)))
         };
         Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())

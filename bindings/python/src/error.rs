@@ -79,6 +79,7 @@ pyo3::create_exception!(
 );
 pyo3::create_exception!(authcore, UnauthorisedError, PyAuthError, "UNAUTHORISED");
 pyo3::create_exception!(authcore, SchemaTooNewError, PyAuthError, "SCHEMA_TOO_NEW");
+pyo3::create_exception!(authcore, ShutDownError, PyAuthError, "SHUT_DOWN");
 
 /// Registers the exception classes and their class-level `code`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -176,6 +177,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
             py.get_type::<SchemaTooNewError>(),
             "SCHEMA_TOO_NEW",
         ),
+        ("ShutDownError", py.get_type::<ShutDownError>(), "SHUT_DOWN"),
     ];
     for (name, class, code) in classes {
         class.setattr("code", code)?;
@@ -321,6 +323,7 @@ pub fn to_pyerr(py: Python<'_>, e: AuthError) -> PyErr {
         ),
         AuthError::Unauthorised { message: _ } => (UnauthorisedError::new_err(message), vec![]),
         AuthError::SchemaTooNew { .. } => (SchemaTooNewError::new_err(message), vec![]),
+        AuthError::ShutDown => (ShutDownError::new_err(message), vec![]),
     };
     let value = err.value(py);
     let _ = value.setattr("code", code);

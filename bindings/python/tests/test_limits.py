@@ -1,6 +1,7 @@
 """Cyclic or absurdly deep arguments are a typed INVALID_INPUT (the core's 64-level limit), not a crash of the
 interpreter (issue #11)."""
 
+import asyncio
 from pathlib import Path
 from typing import Any, Dict
 
@@ -79,5 +80,40 @@ def test_an_override_that_never_answers_gives_host_timeout(tmp_path: Path) -> No
             assert r.status == "OK"
             found = await auth.get_user(user_id=r.user.id)
             assert found is not None and found.id == r.user.id
+
+    asyncio.run(main())
+
+
+def test_after_shutdown_every_call_raises_shut_down(tmp_path: Path) -> None:
+    auth = authcore.AuthCore.open(database={"sqlite": str(tmp_path / "a.db")})
+    r = auth.sign_in_up(
+        tenant_id="public",
+        third_party_id="google",
+        third_party_user_id="s1",
+        email={"id": "s@example.com", "is_verified": True},
+    )
+    auth.shutdown()
+    calls = [
+        lambda: auth.get_user(user_id=r.user.id),
+        lambda: auth.list_all_tenants(),
+        lambda: auth.create_new_session(tenant_id="public", recipe_user_id=r.recipe_user_id),
+        lambda: auth.list_events(),
+        lambda: auth.deliver_pending_events(),
+    ]
+    for call in calls:
+        with pytest.raises(authcore.ShutDownError) as e:
+            call()
+        assert e.value.code == "SHUT_DOWN"
+    auth.shutdown()  # a second shutdown does nothing
+
+
+def test_async_client_after_shutdown_raises_shut_down(tmp_path: Path) -> None:
+    async def main() -> None:
+        auth = await authcore.AsyncAuthCore.open(database={"sqlite": str(tmp_path / "a.db")})
+        await auth.shutdown()
+        with pytest.raises(authcore.ShutDownError):
+            await auth.get_user(user_id="x")
+        with pytest.raises(authcore.ShutDownError):
+            await auth.list_events()
 
     asyncio.run(main())

@@ -544,8 +544,9 @@ impl AuthCore {
         Ok(self.core.list_events(&input.into())?.into())
     }
 
-    /// Records pending delivery acknowledgements. Call before the process exits.
-    pub fn shutdown(&self) -> R<()> {
-        Ok(self.core.shutdown()?)
+    /// Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
+    /// already running finish, pending events are delivered (the result counts that last delivery).
+    pub async fn shutdown(&self) -> R<DeliveryReport> {
+        Ok(self.core.shutdown().await?.into())
     }
 }

@@ -121,6 +121,9 @@ pub enum AuthError {
         found: i64,
         supported: i64,
     },
+    /// The engine was shut down (`shutdown()`); it answers nothing after that.
+    #[error("{code}: {reason}")]
+    ShutDown { code: String, reason: String },
 }
 
 #[uniffi::export]
@@ -152,7 +155,8 @@ impl AuthError {
             | AuthError::HostTimeout { code, .. }
             | AuthError::UserNotInTenant { code, .. }
             | AuthError::Unauthorised { code, .. }
-            | AuthError::SchemaTooNew { code, .. } => code,
+            | AuthError::SchemaTooNew { code, .. }
+            | AuthError::ShutDown { code, .. } => code,
         }
     }
 
@@ -273,6 +277,7 @@ impl From<authcore::AuthError> for AuthError {
                 found,
                 supported,
             },
+            authcore::AuthError::ShutDown => AuthError::ShutDown { code, reason },
         }
     }
 }
@@ -330,6 +335,7 @@ impl From<AuthError> for authcore::AuthError {
             AuthError::SchemaTooNew {
                 found, supported, ..
             } => authcore::AuthError::SchemaTooNew { found, supported },
+            AuthError::ShutDown { .. } => authcore::AuthError::ShutDown,
         }
     }
 }
@@ -401,6 +407,7 @@ mod tests {
                 found: 9,
                 supported: 5,
             },
+            C::ShutDown,
         ]
     }
 

@@ -360,7 +360,7 @@ fn template() -> &'static PathBuf {
                 .await
                 .expect("tenant set-up");
             }
-            auth.shutdown().expect("shutdown");
+            auth.shutdown().await.expect("shutdown");
         });
         path
     })
@@ -417,7 +417,7 @@ async fn run(u: &mut Unstructured<'_>, path: &std::path::Path) -> ArbResult<()> 
         }
     }
     check_invariants(&auth).await;
-    auth.shutdown().expect("shutdown");
+    auth.shutdown().await.expect("shutdown");
     Ok(())
 }
 

@@ -43,6 +43,7 @@ __all__ = [
     "UserNotInTenantError",
     "UnauthorisedError",
     "SchemaTooNewError",
+    "ShutDownError",
     "__version__",
     "_bench_direct",
 ]
@@ -372,6 +373,9 @@ class UserNotInTenantError(AuthError):
 
 class UnauthorisedError(AuthError): ...
 class SchemaTooNewError(AuthError): ...
+
+class ShutDownError(AuthError):
+    """The engine was shut down (``shutdown()``); it answers nothing after that."""
 
 class HostError(AuthError):
     """A host exception that could not be passed through unchanged (normally the original is re-raised)."""

@@ -1210,9 +1210,10 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
     func revokeSession(sessionHandle: String, userContext: UserContext?) async throws  -> Bool
     
     /**
-     * Records pending delivery acknowledgements. Call before the process exits.
+     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
+     * already running finish, pending events are delivered (the result counts that last delivery).
      */
-    func shutdown() throws 
+    func shutdown() async throws  -> DeliveryReport
     
     func signInUp(input: SignInUpInput, userContext: UserContext?) async throws  -> SignInUpResult
     
@@ -1702,14 +1703,23 @@ open func revokeSession(sessionHandle: String, userContext: UserContext? = nil)a
 }
     
     /**
-     * Records pending delivery acknowledgements. Call before the process exits.
+     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
+     * already running finish, pending events are delivered (the result counts that last delivery).
      */
-open func shutdown()throws   {try rustCallWithError(FfiConverterTypeAuthError_lift) {
-        uniffiCallStatus in
-    uniffi_authcore_uniffi_fn_method_authcore_shutdown(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
+open func shutdown()async throws  -> DeliveryReport  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_method_authcore_shutdown(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeDeliveryReport_lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
 }
     
 open func signInUp(input: SignInUpInput, userContext: UserContext? = nil)async throws  -> SignInUpResult  {
@@ -6893,6 +6903,11 @@ enum AuthError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     )
     case SchemaTooNew(code: String, reason: String, found: Int64, supported: Int64
     )
+    /**
+     * The engine was shut down (`shutdown()`); it answers nothing after that.
+     */
+    case ShutDown(code: String, reason: String
+    )
 
     
     /**
@@ -7030,6 +7045,10 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf), 
             found: try FfiConverterInt64.read(from: &buf), 
             supported: try FfiConverterInt64.read(from: &buf)
+            )
+        case 20: return .ShutDown(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -7176,6 +7195,12 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             FfiConverterInt64.write(found, into: &buf)
             FfiConverterInt64.write(supported, into: &buf)
+            
+        
+        case let .ShutDown(code,reason):
+            writeInt(&buf, Int32(20))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
             
         }
     }
@@ -9648,7 +9673,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authcore_uniffi_checksum_method_authcore_revoke_session() != 46048) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_shutdown() != 13146) {
+    if (uniffi_authcore_uniffi_checksum_method_authcore_shutdown() != 58884) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up() != 55205) {

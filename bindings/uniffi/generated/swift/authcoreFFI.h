@@ -651,7 +651,7 @@ uint64_t uniffi_authcore_uniffi_fn_method_authcore_revoke_session(uint64_t ptr, 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_SHUTDOWN
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_SHUTDOWN
-void uniffi_authcore_uniffi_fn_method_authcore_shutdown(uint64_t ptr, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_authcore_uniffi_fn_method_authcore_shutdown(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_SIGN_IN_UP

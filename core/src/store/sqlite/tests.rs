@@ -55,7 +55,6 @@ async fn undelivered_events_of_a_version_2_database_are_delivered_after_the_upgr
         .open()
         .await
         .expect("open");
-    auth.shutdown().expect("flush");
     assert_eq!(
         *got.lock().expect("lock"),
         vec!["e1", "e2"],

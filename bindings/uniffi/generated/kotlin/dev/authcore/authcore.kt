@@ -1197,8 +1197,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_revoke_session(`ptr`: Long,`sessionHandle`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_shutdown(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
+    external fun uniffi_authcore_uniffi_fn_method_authcore_shutdown(`ptr`: Long,
+    ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_sign_in_up(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_sign_in_up_post(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
@@ -1552,7 +1552,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_revoke_session() and 0xFFFF) != 46048) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_shutdown() and 0xFFFF) != 13146) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_shutdown() and 0xFFFF) != 58884) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up() and 0xFFFF) != 55205) {
@@ -5820,9 +5820,10 @@ public interface NativeAuthCoreInterface {
     suspend fun `revokeSession`(`sessionHandle`: kotlin.String, `userContext`: UserContext? = null): kotlin.Boolean
     
     /**
-     * Records pending delivery acknowledgements. Call before the process exits.
+     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
+     * already running finish, pending events are delivered (the result counts that last delivery).
      */
-    fun `shutdown`()
+    suspend fun `shutdown`(): DeliveryReport
     
     suspend fun `signInUp`(`input`: SignInUpInput, `userContext`: UserContext? = null): SignInUpResult
     
@@ -6524,19 +6525,28 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
 
     
     /**
-     * Records pending delivery acknowledgements. Call before the process exits.
+     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
+     * already running finish, pending events are delivered (the result counts that last delivery).
      */
-    @Throws(AuthException::class)override fun `shutdown`()
-        = 
-    callWithHandle {
-    uniffiRustCallWithError(AuthException) { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_shutdown(
-        it,
-        _status)
-}
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `shutdown`() : DeliveryReport {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_shutdown(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeDeliveryReport.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
     }
-    
-    
 
     
     @Throws(AuthException::class)
@@ -9262,6 +9272,19 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, found=${ `found` }, supported=${ `supported` }"
     }
     
+    /**
+     * The engine was shut down (`shutdown()`); it answers nothing after that.
+     */
+    class ShutDown(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }"
+    }
+    
 
     
         /**
@@ -9390,6 +9413,10 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 FfiConverterString.read(buf),
                 FfiConverterLong.read(buf),
                 FfiConverterLong.read(buf),
+                )
+            20 -> AuthException.ShutDown(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
         }
@@ -9532,6 +9559,12 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 + FfiConverterLong.allocationSize(value.`found`)
                 + FfiConverterLong.allocationSize(value.`supported`)
             )
+            is AuthException.ShutDown -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
         }
     }
 
@@ -9670,6 +9703,12 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 FfiConverterString.write(value.`reason`, buf)
                 FfiConverterLong.write(value.`found`, buf)
                 FfiConverterLong.write(value.`supported`, buf)
+                Unit
+            }
+            is AuthException.ShutDown -> {
+                buf.putInt(20)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

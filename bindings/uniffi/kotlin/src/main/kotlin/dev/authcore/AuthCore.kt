@@ -141,8 +141,11 @@ class AuthCore private constructor(
     /** The audit log: past events by user, tenant and time, oldest first. */
     fun listEvents(input: ListEventsInput = ListEventsInput()): ListEventsResult = native.listEvents(input)
 
-    /** Records pending delivery acknowledgements. Call before the process exits. */
-    fun shutdown() = native.shutdown()
+    /**
+     * Closes the engine; call it before the process exits. New calls throw [AuthException.ShutDown] at once,
+     * calls already running finish, pending events are delivered (the result counts that last delivery).
+     */
+    suspend fun shutdown(): DeliveryReport = native.shutdown()
 
     /**
      * Releases the engine once the calls in flight are done. Later calls throw [IllegalStateException], also

@@ -327,4 +327,24 @@ class OverrideTest {
         val ok = "[".repeat(63) + "]".repeat(63)
         assertTrue(auth.createNewSession("public", user.id, "{\"a\":$ok}") is dev.authcore.CreateNewSessionResult.Ok)
     }
+
+    @Test
+    fun `after shutdown every call throws ShutDown`(): Unit = runBlocking {
+        val auth = open(alv = false)
+        val user = (auth.signInUp(input("s1")) as SignInUpResult.Ok).user
+        auth.shutdown()
+        val calls: List<suspend () -> Any?> = listOf(
+            { auth.getUser(user.id) },
+            { auth.signInUp(input("s2")) },
+            { auth.listAllTenants() },
+            { auth.createNewSession("public", user.id) },
+            { auth.listEvents() },
+            { auth.deliverPendingEvents() },
+        )
+        for (call in calls) {
+            val e = assertThrows<AuthException.ShutDown> { call() }
+            assertEquals("SHUT_DOWN", e.code)
+        }
+        auth.shutdown() // a second shutdown does nothing
+    }
 }
