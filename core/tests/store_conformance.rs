@@ -6,20 +6,29 @@ use authcore::store::sqlite::{SqliteOptions, SqliteStore};
 use authcore::store::{conformance, Store};
 use authcore::{AuthCore, AuthError};
 
+/// A fresh SQLite store in its own directory under cargo's per-target scratch folder (the store outlives the
+/// factory, so the directory is kept; `cargo clean` removes it).
+fn fresh_sqlite() -> Arc<dyn Store> {
+    let dir = tempfile::Builder::new()
+        .prefix("conformance")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("tempdir")
+        .keep();
+    Arc::new(SqliteStore::open(SqliteOptions::new(dir.join("s.db"))).expect("open"))
+}
+
+// One #[test] per conformance check.
+authcore::store_conformance_tests!(fresh_sqlite);
+
 #[test]
-fn sqlite_store_conforms() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let counter = std::sync::atomic::AtomicUsize::new(0);
-    let make = || -> Arc<dyn Store> {
-        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Arc::new(
-            SqliteStore::open(SqliteOptions::new(dir.path().join(format!("s{n}.db"))))
-                .expect("open"),
-        )
-    };
-    conformance::run_all(&make);
+fn the_generated_tests_cover_every_check() {
+    let opened = std::sync::atomic::AtomicUsize::new(0);
+    conformance::run_all(&|| {
+        opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        fresh_sqlite()
+    });
     assert_eq!(
-        counter.load(std::sync::atomic::Ordering::SeqCst),
+        opened.load(std::sync::atomic::Ordering::SeqCst),
         conformance::checks().len()
     );
 }

@@ -14,77 +14,104 @@ use crate::recipes::tenants::TenantConfig;
 /// A named check.
 pub type Check = (&'static str, fn(&dyn Store));
 
-/// Every check, in order.
+/// The list of checks, once: [`checks`] and [`store_conformance_tests!`](crate::store_conformance_tests) are
+/// derived from it. The check functions are private and used only through this list, so a check written but
+/// not listed is dead code, which the lints refuse.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! for_each_conformance_check {
+    ($m:path, $($pass:tt)*) => {
+        $m! { ($($pass)*)
+            public_tenant_exists "public tenant exists after open",
+            commit_and_rollback "commit persists, drop rolls back",
+            u1_violation_is_typed "U1 is a typed unique violation and the tx stays usable",
+            duplicate_user_id "duplicate user id is a typed violation",
+            reservations_are_exclusive "reservations are exclusive and typed",
+            third_party_tuples_do_not_collide "third-party reservations are tuples (D5)",
+            group_id_survives "groups survive deletion of the primary's own row",
+            tenant_delete_cascades "tenant deletion cascades memberships and reservations, keeps users",
+            lookups_are_per_tenant "lookups are per tenant",
+            listing_pages "listing pages in a stable order",
+            sessions_round_trip "sessions round-trip and delete",
+            verification_keys "email verification keyed by (user, email)",
+            read_isolation "a read transaction does not see uncommitted writes",
+            outbox "the outbox keeps order, pending, failures, audit lookups and retention",
+            outbox_seq_never_goes_back "outbox seqs never go back, even after the table was emptied",
+            events_filed_under_several_tenants "an event is listed under every tenant it is filed under",
+            expired_sessions_purge "expired sessions are deleted in bounded batches",
+        }
+    };
+}
+
+/// One `#[test]` per conformance check, each on a fresh store from `$make` (an expression of type
+/// `impl Fn() -> Arc<dyn Store>`), named after its check: a failing check shows as its own test. Use it in a
+/// test crate of any store: `authcore::store_conformance_tests!(|| my_fresh_store());`.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        $crate::for_each_conformance_check!($crate::__conformance_tests, $make);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_tests {
+    (($make:expr) $($check:ident $name:literal,)*) => {
+        $(
+            #[test]
+            fn $check() {
+                let make = $make;
+                $crate::store::conformance::run_one(stringify!($check), &make);
+            }
+        )*
+    };
+}
+
+macro_rules! checks_table {
+    (() $($check:ident $name:literal,)*) => {
+        /// Every check, in order, as (function name, description, function).
+        fn table() -> Vec<(&'static str, &'static str, fn(&dyn Store))> {
+            vec![$((stringify!($check), $name, $check as fn(&dyn Store))),*]
+        }
+    };
+}
+
+crate::for_each_conformance_check!(checks_table,);
+
+/// Every check, in order, by description.
 pub fn checks() -> Vec<Check> {
-    vec![
-        ("public tenant exists after open", public_tenant_exists),
-        ("commit persists, drop rolls back", commit_and_rollback),
-        (
-            "U1 is a typed unique violation and the tx stays usable",
-            u1_violation_is_typed,
-        ),
-        ("duplicate user id is a typed violation", duplicate_user_id),
-        (
-            "reservations are exclusive and typed",
-            reservations_are_exclusive,
-        ),
-        (
-            "third-party reservations are tuples (D5)",
-            third_party_tuples_do_not_collide,
-        ),
-        (
-            "groups survive deletion of the primary's own row",
-            group_id_survives,
-        ),
-        (
-            "tenant deletion cascades memberships and reservations, keeps users",
-            tenant_delete_cascades,
-        ),
-        ("lookups are per tenant", lookups_are_per_tenant),
-        ("listing pages in a stable order", listing_pages),
-        ("sessions round-trip and delete", sessions_round_trip),
-        (
-            "email verification keyed by (user, email)",
-            verification_keys,
-        ),
-        (
-            "a read transaction does not see uncommitted writes",
-            read_isolation,
-        ),
-        (
-            "the outbox keeps order, pending, failures, audit lookups and retention",
-            outbox,
-        ),
-        (
-            "outbox seqs never go back, even after the table was emptied",
-            outbox_seq_never_goes_back,
-        ),
-        (
-            "an event is listed under every tenant it is filed under",
-            events_filed_under_several_tenants,
-        ),
-        (
-            "expired sessions are deleted in bounded batches",
-            expired_sessions_purge,
-        ),
-    ]
+    table().into_iter().map(|(_, name, f)| (name, f)).collect()
+}
+
+fn run_check(name: &str, check: fn(&dyn Store), store: &dyn Store) {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(store)));
+    if let Err(e) = result {
+        let msg = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
+        panic!(
+            "store conformance check '{name}' failed: {}",
+            msg.unwrap_or_default()
+        );
+    }
+}
+
+/// Runs the check whose function is named `check` on a fresh store from `make` (what
+/// `store_conformance_tests!` calls).
+pub fn run_one(check: &str, make: &dyn Fn() -> Arc<dyn Store>) {
+    let Some((_, name, f)) = table().into_iter().find(|(id, _, _)| *id == check) else {
+        panic!("no store conformance check named {check}");
+    };
+    let store = make();
+    run_check(name, f, &*store);
 }
 
 /// Runs every check on a fresh store from `make`.
 pub fn run_all(make: &dyn Fn() -> Arc<dyn Store>) {
-    for (name, check) in checks() {
+    for (_, name, check) in table() {
         let store = make();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&*store)));
-        if let Err(e) = result {
-            let msg = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()));
-            panic!(
-                "store conformance check '{name}' failed: {}",
-                msg.unwrap_or_default()
-            );
-        }
+        run_check(name, check, &*store);
     }
 }
 

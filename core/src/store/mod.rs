@@ -24,7 +24,6 @@ pub enum Constraint {
     Reservation,
     /// A session handle collision.
     SessionHandle,
-    Tenant,
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]

@@ -62,33 +62,40 @@ fn other(e: impl std::fmt::Display) -> StoreError {
     StoreError::Other(e.to_string())
 }
 
+/// Maps an error of a statement that cannot violate a constraint the engine handles. A constraint failure
+/// here (a NOT NULL, a CHECK, a foreign key) is a defect, reported as such, never retried.
 fn map_err(e: rusqlite::Error) -> StoreError {
-    if let rusqlite::Error::SqliteFailure(code, msg) = &e {
-        match code.code {
-            ErrorCode::ConstraintViolation => {
-                let m = msg.as_deref().unwrap_or("");
-                let which = if m.contains("recipe_user_tenants") {
-                    Constraint::ThirdPartyInTenant
-                } else if m.contains("primary_user_reservations") {
-                    Constraint::Reservation
-                } else if m.contains("recipe_users") {
-                    Constraint::UserId
-                } else if m.contains("sessions") {
-                    Constraint::SessionHandle
-                } else if m.contains("tenants") {
-                    Constraint::Tenant
-                } else {
-                    return StoreError::Other(e.to_string());
-                };
-                return StoreError::UniqueViolation(which);
-            }
-            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-                return StoreError::Busy(e.to_string())
-            }
-            _ => {}
+    if let rusqlite::Error::SqliteFailure(code, _) = &e {
+        if matches!(
+            code.code,
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked
+        ) {
+            return StoreError::Busy(e.to_string());
         }
     }
     StoreError::Other(e.to_string())
+}
+
+/// The extended result codes of the two kinds of uniqueness SQLite reports: a `PRIMARY KEY` and a `UNIQUE`
+/// constraint or index.
+const PRIMARY_KEY: i32 = rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY;
+const UNIQUE: i32 = rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE;
+
+/// The mapping for a statement that may violate the given uniqueness constraints: `(extended code,
+/// constraint)` pairs. The statement and SQLite's extended result code identify the constraint (each insert
+/// below has at most one constraint of each kind), so the error message is never read.
+fn unique_on(constraints: &'static [(i32, Constraint)]) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| {
+        if let rusqlite::Error::SqliteFailure(code, _) = &e {
+            if let Some((_, which)) = constraints
+                .iter()
+                .find(|(extended, _)| *extended == code.extended_code)
+            {
+                return StoreError::UniqueViolation(*which);
+            }
+        }
+        map_err(e)
+    }
 }
 
 impl SqliteStore {
@@ -447,13 +454,18 @@ impl StoreTx for SqliteTx<'_> {
         .and_then(|mut s| {
             s.execute(params![u.recipe_user_id, u.email, u.third_party.id, u.third_party.user_id, u.time_joined])
         })
-        .map_err(map_err)?;
+        // `recipe_user_id TEXT NOT NULL UNIQUE`
+        .map_err(unique_on(&[(UNIQUE, Constraint::UserId)]))?;
         c.prepare_cached(
             "INSERT INTO recipe_user_tenants (recipe_user_id, tenant_id, third_party_id, third_party_user_id) \
              VALUES (?1, ?2, ?3, ?4)",
         )
         .and_then(|mut s| s.execute(params![u.recipe_user_id, u.tenant_id, u.third_party.id, u.third_party.user_id]))
-        .map_err(map_err)?;
+        // PRIMARY KEY (recipe_user_id, tenant_id); UNIQUE INDEX recipe_user_tenants_u1 (U1)
+        .map_err(unique_on(&[
+            (PRIMARY_KEY, Constraint::UserId),
+            (UNIQUE, Constraint::ThirdPartyInTenant),
+        ]))?;
         Ok(())
     }
 
@@ -501,7 +513,8 @@ impl StoreTx for SqliteTx<'_> {
                  ON CONFLICT (recipe_user_id, tenant_id) DO NOTHING",
             )
             .and_then(|mut s| s.execute(params![recipe_user_id, tenant_id]))
-            .map_err(map_err)?;
+            // The primary key is handled by ON CONFLICT; what remains is U1.
+            .map_err(unique_on(&[(UNIQUE, Constraint::ThirdPartyInTenant)]))?;
         Ok(n > 0)
     }
 
@@ -642,7 +655,8 @@ impl StoreTx for SqliteTx<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )
             .and_then(|mut s| s.execute(params![res.tenant_id, kind, v, v2, group_id]))
-            .map_err(map_err)?;
+            // PRIMARY KEY (tenant_id, kind, value, value2): U3
+            .map_err(unique_on(&[(PRIMARY_KEY, Constraint::Reservation)]))?;
         Ok(())
     }
 
@@ -654,7 +668,8 @@ impl StoreTx for SqliteTx<'_> {
                  WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3 AND value2 = ?4 AND primary_user_id = ?5",
             )
             .and_then(|mut s| s.execute(params![res.tenant_id, kind, v, v2, group_id]))
-            .map_err(map_err)?;
+            // PRIMARY KEY (tenant_id, kind, value, value2): U3
+            .map_err(unique_on(&[(PRIMARY_KEY, Constraint::Reservation)]))?;
         Ok(())
     }
 
@@ -785,7 +800,8 @@ impl StoreTx for SqliteTx<'_> {
                     s.expiry
                 ])
             })
-            .map_err(map_err)?;
+            // `session_handle TEXT PRIMARY KEY`
+            .map_err(unique_on(&[(PRIMARY_KEY, Constraint::SessionHandle)]))?;
         Ok(())
     }
 
@@ -1056,4 +1072,52 @@ fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
         attempts: r.get(8)?,
         last_error: r.get(9)?,
     })
+}
+
+#[cfg(test)]
+mod classify_tests {
+    use super::*;
+
+    fn failure(extended: i32, message: &str) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(extended), Some(message.into()))
+    }
+
+    /// A NOT NULL failure whose message names `sessions.` used to be retried as a handle collision.
+    #[test]
+    fn constraints_are_classified_by_extended_code_never_by_message() {
+        let sessions = unique_on(&[(PRIMARY_KEY, Constraint::SessionHandle)]);
+        let not_null = failure(
+            rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL,
+            "NOT NULL constraint failed: sessions.session_handle",
+        );
+        assert!(matches!(sessions(not_null), StoreError::Other(_)));
+        let fk = failure(
+            rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY,
+            "FOREIGN KEY constraint failed",
+        );
+        assert!(matches!(sessions(fk), StoreError::Other(_)));
+        assert_eq!(
+            sessions(failure(PRIMARY_KEY, "anything at all")),
+            StoreError::UniqueViolation(Constraint::SessionHandle)
+        );
+        let tenants = unique_on(&[
+            (PRIMARY_KEY, Constraint::UserId),
+            (UNIQUE, Constraint::ThirdPartyInTenant),
+        ]);
+        assert_eq!(
+            tenants(failure(
+                UNIQUE,
+                "UNIQUE constraint failed: primary_user_reservations.x"
+            )),
+            StoreError::UniqueViolation(Constraint::ThirdPartyInTenant)
+        );
+        assert_eq!(
+            tenants(failure(PRIMARY_KEY, "")),
+            StoreError::UniqueViolation(Constraint::UserId)
+        );
+        assert!(matches!(
+            map_err(failure(rusqlite::ffi::SQLITE_BUSY, "database is locked")),
+            StoreError::Busy(_)
+        ));
+    }
 }
