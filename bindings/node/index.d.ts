@@ -574,3 +574,21 @@ export declare class AuthError extends Error {
 export declare const RECIPE_FUNCTIONS: readonly (keyof RecipeFunctions)[]
 export declare const API_FUNCTIONS: readonly (keyof APIFunctions)[]
 export declare const EVENT_NAMES: readonly EventName[]
+
+/** One operation of the core's declaration (`authcore::ops`). */
+export interface DeclaredOperation {
+  readonly name: string
+  readonly kind: 'recipe' | 'api' | 'engine'
+  /** The argument type: a declared struct, or an input type taken whole. */
+  readonly input: string
+  /** The declared arguments (Rust names and types, defaults as written); empty when the input is taken whole. */
+  readonly args: readonly { readonly name: string; readonly ty: string; readonly default: string | null }[]
+  readonly result: string
+  /** How the result looks in its JSON form: 'direct', 'ok', 'flat' or the key it sits under. */
+  readonly envelope: string
+  readonly doc: string
+}
+/** Every public operation, as the core declares it. */
+export declare const OPERATIONS: readonly DeclaredOperation[]
+/** A result in its operation's JSON form (`{status: 'OK', ...}`), by the declared envelope. */
+export declare function jsonForm(op: string, value: unknown): unknown

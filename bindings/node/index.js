@@ -9,7 +9,10 @@
 // * errors: core errors become `AuthError` (`.code` = the core's stable code), and an error thrown by an
 //   override reaches the caller as the very object that was thrown.
 
-const { NativeEngine, operationNames } = require('./native.js')
+const { NativeEngine, operationNames, declaredOperations, jsonForm } = require('./native.js')
+
+/** The core's declaration of every public operation (`authcore::ops`): `{name, kind, args, result, envelope}`. */
+const OPERATIONS = Object.freeze(declaredOperations().map((op) => Object.freeze(op)))
 
 /** What the native `call` takes as `op`: the operation's index in the native list. */
 const OP_INDEX = new Map(operationNames().map((name, i) => [name, i]))
@@ -338,6 +341,20 @@ class AuthCore {
     return this.#host.invoke(this.#target, op, input)
   }
 
+  // Every declared operation without a hand-written method below gets one, derived from the core's
+  // declaration: `auth.getUserCount({tenantId, includeAllTenants, userContext})`.
+  static {
+    for (const name of OP_INDEX.keys()) {
+      if (!Object.prototype.hasOwnProperty.call(AuthCore.prototype, name)) {
+        Object.defineProperty(AuthCore.prototype, name, {
+          value: function (input) { return this.#call(name, input) },
+          writable: true,
+          configurable: true,
+        })
+      }
+    }
+  }
+
   // Third party sign-in/up
   signInUp(input) { return this.#call('signInUp', input) }
   manuallyCreateOrUpdateUser(input) { return this.#call('manuallyCreateOrUpdateUser', input) }
@@ -405,4 +422,4 @@ class AuthCore {
 
 const OPEN = Symbol('AuthCore.open')
 
-module.exports = { AuthCore, AuthError, RECIPE_FUNCTIONS, API_FUNCTIONS, EVENT_NAMES }
+module.exports = { AuthCore, AuthError, RECIPE_FUNCTIONS, API_FUNCTIONS, EVENT_NAMES, OPERATIONS, jsonForm }

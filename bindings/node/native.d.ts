@@ -54,6 +54,12 @@ export declare class NativeLayer {
 /** The API function names the native layer knows. */
 export declare function apiFunctionNames(): Array<string>
 
+/**
+ * The core's declaration of every public operation (`authcore::ops::OPERATIONS`): name, kind, arguments with
+ * their defaults, result type and JSON envelope.
+ */
+export declare function declaredOperations(): Array<{ name: string; kind: 'recipe' | 'api' | 'engine'; input: string; args: Array<{ name: string; ty: string; default: string | null }>; result: string; envelope: string; doc: string }>
+
 /** The event catalogue. */
 export declare function eventNames(): Array<string>
 
@@ -77,6 +83,9 @@ export interface HostCall {
   input: string
   contextId: number
 }
+
+/** A result of `op` in the operation's JSON form (`{status: 'OK', ...}`), by the core's declared envelope. */
+export declare function jsonForm(op: string, value?: any | undefined | null): any
 
 /** What every native call resolves to. */
 export interface NativeEnvelope {

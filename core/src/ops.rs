@@ -274,10 +274,10 @@ macro_rules! arg_infos {
     };
 }
 
-/// The JSON form of a result under its declared envelope.
-fn envelope<T: Serialize>(how: &str, value: &T) -> Result<Value> {
-    let v = json::to_value(value)?;
-    Ok(match how {
+/// A raw result in its operation's JSON form, by the declared envelope: as it is (`direct`), `{"status":"OK"}`
+/// (`ok`), its fields beside `"status":"OK"` (`flat`), or under its key beside `"status":"OK"`.
+pub fn json_form(op: &OperationInfo, v: Value) -> Value {
+    match op.envelope {
         "direct" => v,
         "ok" => json!({"status": "OK"}),
         "flat" => {
@@ -289,7 +289,7 @@ fn envelope<T: Serialize>(how: &str, value: &T) -> Result<Value> {
             Value::Object(out)
         }
         key => json!({"status": "OK", key: v}),
-    })
+    }
 }
 
 macro_rules! derive_from_declaration {
@@ -313,22 +313,40 @@ macro_rules! derive_from_declaration {
 
         impl AuthCore {
             /// Calls the operation named `op` with its arguments as a JSON object, through every override, and
-            /// returns its result in JSON form. A malformed argument is `INVALID_INPUT` naming it; an unknown
-            /// name is `INVALID_INPUT` on `op`.
-            pub async fn call(&self, op: &str, args: Value, ctx: &UserContext) -> Result<Value> {
+            /// returns its result serialised as it is (`getUser`: the user or `null`). A malformed argument is
+            /// `INVALID_INPUT` naming it; an unknown name is `INVALID_INPUT` on `op`. Bindings call this for
+            /// operations they have no hand-written method for.
+            pub async fn call_raw(&self, op: &str, args: Value, ctx: &UserContext) -> Result<Value> {
                 match op {
                     $($wire => {
                         let $a: $Args = json::parse("args", args)?;
                         let $auth = self;
                         let $ctx = ctx;
                         let result: $ret = $body;
-                        envelope(stringify!($env), &result)
+                        json::to_value(&result)
                     })*
                     other => Err(AuthError::invalid("op", format!("no operation named {other:?}"))),
                 }
             }
         }
     };
+}
+
+impl AuthCore {
+    /// [`call_raw`](AuthCore::call_raw), with the result in the operation's JSON form (see [`json_form`]):
+    /// what the scenarios assert.
+    pub async fn call(&self, op: &str, args: Value, ctx: &UserContext) -> Result<Value> {
+        let raw = self.call_raw(op, args, ctx).await?;
+        Ok(match operation(op) {
+            Some(info) => json_form(info, raw),
+            None => raw,
+        })
+    }
+}
+
+/// The declared operation named `name`.
+pub fn operation(name: &str) -> Option<&'static OperationInfo> {
+    OPERATIONS.iter().find(|o| o.name == name)
 }
 
 for_each_operation!(derive_from_declaration);

@@ -100,6 +100,18 @@ impl NativeEngine {
             match Op::from_index(op) {
                 Some(Op::Fn(f)) => call_fn(core.functions(), f, &input, &lease.ctx).await,
                 Some(Op::Api(a)) => call_api(core.apis(), a, &input, &lease.ctx).await,
+                Some(Op::Declared(name)) => {
+                    let args = serde_json::from_str(&input).map_err(|e| {
+                        authcore::AuthError::InvalidInput {
+                            field: name.to_string(),
+                            message: e.to_string(),
+                        }
+                    })?;
+                    let raw = core.call_raw(name, args, &lease.ctx).await?;
+                    serde_json::to_string(&raw).map_err(|e| authcore::AuthError::Internal {
+                        message: e.to_string(),
+                    })
+                }
                 None => Err(unknown_op(op)),
             }
         };

@@ -141,16 +141,52 @@ impl ApiOp {
 pub enum Op {
     Fn(FnOp),
     Api(ApiOp),
+    /// An operation of the core's declaration (`authcore::ops`) that the lists above do not name: dispatched
+    /// by name through `AuthCore::call_raw`, so a newly declared operation reaches JS with no change here.
+    Declared(&'static str),
+}
+
+/// The declared operations the hand-written lists do not cover, in declaration order.
+fn declared_only() -> impl Iterator<Item = &'static str> {
+    authcore::ops::OPERATIONS
+        .iter()
+        .map(|op| op.name)
+        .filter(|name| FnOp::from_name(name).is_none() && ApiOp::from_name(name).is_none())
 }
 
 impl Op {
     pub fn from_index(index: u32) -> Option<Op> {
         let i = index as usize;
-        FnOp::ALL.get(i).map(|&f| Op::Fn(f)).or_else(|| {
-            i.checked_sub(FnOp::ALL.len())
-                .and_then(|j| ApiOp::ALL.get(j))
-                .map(|&a| Op::Api(a))
-        })
+        let apis = FnOp::ALL.len();
+        let declared = apis + ApiOp::ALL.len();
+        if let Some(&f) = FnOp::ALL.get(i) {
+            Some(Op::Fn(f))
+        } else if let Some(&a) = i.checked_sub(apis).and_then(|j| ApiOp::ALL.get(j)) {
+            Some(Op::Api(a))
+        } else {
+            declared_only()
+                .nth(i.checked_sub(declared)?)
+                .map(Op::Declared)
+        }
+    }
+}
+
+/// The core's declaration of every public operation (`authcore::ops::OPERATIONS`): name, kind, arguments with
+/// their defaults, result type and JSON envelope.
+#[napi(
+    ts_return_type = "Array<{ name: string; kind: 'recipe' | 'api' | 'engine'; input: string; args: Array<{ name: string; ty: string; default: string | null }>; result: string; envelope: string; doc: string }>"
+)]
+pub fn declared_operations() -> Value {
+    serde_json::to_value(authcore::ops::OPERATIONS).unwrap_or(Value::Null)
+}
+
+/// A result of `op` in the operation's JSON form (`{status: 'OK', ...}`), by the core's declared envelope.
+#[napi]
+pub fn json_form(op: String, value: Option<Value>) -> Value {
+    let raw = from_js(value.unwrap_or(Value::Null));
+    match authcore::ops::operation(&op) {
+        Some(info) => authcore::ops::json_form(info, raw),
+        None => raw,
     }
 }
 
@@ -161,6 +197,7 @@ pub fn operation_names() -> Vec<String> {
         .iter()
         .map(|op| op.name())
         .chain(ApiOp::ALL.iter().map(|op| op.name()))
+        .chain(declared_only())
         .map(str::to_string)
         .collect()
 }
@@ -636,6 +673,7 @@ mod tests {
             match op {
                 Op::Fn(f) => assert_eq!(f.name(), name),
                 Op::Api(a) => assert_eq!(a.name(), name),
+                Op::Declared(d) => assert_eq!(d, name),
             }
         }
         assert_eq!(Op::from_index(operation_names().len() as u32), None);

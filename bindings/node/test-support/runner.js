@@ -5,7 +5,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 
-const { AuthCore, AuthError } = require('..')
+const { AuthCore, AuthError, jsonForm } = require('..')
 const { eq, matches, resolve } = require('./matcher')
 
 const SCENARIOS_DIR = path.join(__dirname, '..', '..', '..', 'tests', 'scenarios')
@@ -122,7 +122,9 @@ async function call(auth, op, args, recordings = new Map()) {
       await new Promise((r) => setTimeout(r, Number(args.ms) || 0))
       return ok({})
     default:
-      throw new AuthError('INVALID_INPUT', `unknown op ${op}`, { field: 'op' })
+      // Any other declared operation: its derived method, its result in the declared JSON form.
+      if (typeof auth[op] !== 'function') throw new AuthError('INVALID_INPUT', `unknown op ${op}`, { field: 'op' })
+      return jsonForm(op, await auth[op](args))
   }
 }
 

@@ -10,7 +10,7 @@ use authcore::{
     SignInUpPostInput, VerifyEmailInput,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyCFunction, PyDict, PyTuple};
 use serde_json::Value;
 
 use crate::context;
@@ -197,6 +197,40 @@ pub struct PyAuthCore {
     hosted: bool,
 }
 
+/// The declared operation whose snake_case name is `name` (`get_user_count`), else `AttributeError`.
+fn declared_op(name: &str) -> PyResult<&'static str> {
+    authcore::ops::OPERATIONS
+        .iter()
+        .find(|op| crate::types::snake(op.name) == name)
+        .map(|op| op.name)
+        .ok_or_else(|| {
+            pyo3::exceptions::PyAttributeError::new_err(format!(
+                "'AuthCore' object has no attribute '{name}'"
+            ))
+        })
+}
+
+/// A declared operation's keyword arguments as its camelCase JSON object, and the `user_context` among them.
+fn declared_args<'py>(
+    py: Python<'py>,
+    op: &str,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Value, Option<Bound<'py, PyAny>>)> {
+    if !args.is_empty() {
+        return Err(to_pyerr(py, invalid(op, "takes keyword arguments only")));
+    }
+    let kwargs = match kwargs {
+        Some(k) => k.copy()?,
+        None => PyDict::new(py),
+    };
+    let user_context = kwargs.get_item("user_context")?.filter(|v| !v.is_none());
+    if kwargs.contains("user_context")? {
+        kwargs.del_item("user_context")?;
+    }
+    Ok((py_to_value(kwargs.as_any(), Keys::Camel)?, user_context))
+}
+
 impl PyAuthCore {
     fn call_sync(
         &self,
@@ -250,6 +284,32 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAuthCore, call_sync, {
     fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
         self.shutdown(py)?;
         Ok(false)
+    }
+
+    /// Any declared operation without a method of its own (`authcore::ops`), by its snake_case name:
+    /// `auth.get_user_count(tenant_id="t1")`. Keyword arguments only; the result is the core's JSON as Python
+    /// values.
+    fn __getattr__(slf: Bound<'_, Self>, name: &str) -> PyResult<Py<PyAny>> {
+        let op = declared_op(name)?;
+        let this = slf.clone().unbind();
+        let f = PyCFunction::new_closure(
+            slf.py(),
+            None,
+            None,
+            move |args: &Bound<'_, PyTuple>,
+                  kwargs: Option<&Bound<'_, PyDict>>|
+                  -> PyResult<Py<PyAny>> {
+                let py = args.py();
+                let (input, user_context) = declared_args(py, op, args, kwargs)?;
+                let me = this.borrow(py);
+                let (ctx, lease) = context::enter(py, user_context.as_ref(), me.hosted)?;
+                let core = me.core.clone();
+                let r = runtime::block(py, async move { core.call_raw(op, input, &ctx).await })?;
+                drop(lease);
+                finish(py, r)
+            },
+        )?;
+        Ok(f.into_any().unbind())
     }
 
     /// The audit log, oldest first: `events` (each with `deliveredAt`, `attempts`, `lastError`) and
@@ -388,6 +448,36 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAsyncAuthCore, call_async, {
             Python::attach(|py| r.map(|_| false).map_err(|e| to_pyerr(py, e)))
         };
         Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
+    }
+
+    /// Any declared operation without a method of its own, by its snake_case name (awaitable); see
+    /// `AuthCore.__getattr__`.
+    fn __getattr__(slf: Bound<'_, Self>, name: &str) -> PyResult<Py<PyAny>> {
+        let op = declared_op(name)?;
+        let this = slf.clone().unbind();
+        let f = PyCFunction::new_closure(
+            slf.py(),
+            None,
+            None,
+            move |args: &Bound<'_, PyTuple>,
+                  kwargs: Option<&Bound<'_, PyDict>>|
+                  -> PyResult<Py<PyAny>> {
+                let py = args.py();
+                let (input, user_context) = declared_args(py, op, args, kwargs)?;
+                let me = this.borrow(py);
+                let (ctx, lease) = context::enter(py, user_context.as_ref(), me.hosted)?;
+                let core = me.core.clone();
+                let fut = async move {
+                    let r = core.call_raw(op, input, &ctx).await;
+                    Python::attach(|py| {
+                        drop(lease);
+                        finish(py, r)
+                    })
+                };
+                Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
+            },
+        )?;
+        Ok(f.into_any().unbind())
     }
 
     /// The audit log (awaitable); see `AuthCore.list_events`.

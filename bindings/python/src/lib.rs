@@ -31,5 +31,21 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     m.add_function(wrap_pyfunction!(bench::_bench_direct, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    let declared = serde_json::to_value(authcore::ops::OPERATIONS)
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+    m.add("OPERATIONS", types::value_to_py(m.py(), &declared)?)?;
+    m.add_function(wrap_pyfunction!(json_form, m)?)?;
     Ok(())
+}
+
+/// A result of operation `op` (its camelCase name) in the operation's JSON form (`{"status": "OK", ...}`),
+/// by the core's declared envelope.
+#[pyfunction]
+fn json_form(py: Python<'_>, op: &str, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let raw = types::py_to_value(value, types::Keys::Verbatim)?;
+    let out = match authcore::ops::operation(op) {
+        Some(info) => authcore::ops::json_form(info, raw),
+        None => raw,
+    };
+    types::value_to_py(py, &out)
 }

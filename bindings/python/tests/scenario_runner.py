@@ -268,7 +268,10 @@ def run_sync(scenario: Dict[str, Any], db: Path) -> None:
                 time.sleep(args.get("ms", 0) / 1000)
                 return _ok()
             if op not in WRAP:
-                raise UnknownOp(f"unknown op {op}")
+                # Any other declared operation: its derived method, its result in the declared JSON form.
+                if not any(o["name"] == op for o in authcore.OPERATIONS):
+                    raise UnknownOp(f"unknown op {op}")
+                return authcore.json_form(op, getattr(auth, snake(op))(**kwargs_of(args)))
             return WRAP[op](getattr(auth, snake(op))(**kwargs_of(args)))
 
         for t in (scenario.get("config") or {}).get("tenants", []):
@@ -311,7 +314,9 @@ async def run_async(scenario: Dict[str, Any], db: Path) -> None:
                 await asyncio.sleep(args.get("ms", 0) / 1000)
                 return _ok()
             if op not in WRAP:
-                raise UnknownOp(f"unknown op {op}")
+                if not any(o["name"] == op for o in authcore.OPERATIONS):
+                    raise UnknownOp(f"unknown op {op}")
+                return authcore.json_form(op, await getattr(auth, snake(op))(**kwargs_of(args)))
             return WRAP[op](await getattr(auth, snake(op))(**kwargs_of(args)))
 
         for t in (scenario.get("config") or {}).get("tenants", []):

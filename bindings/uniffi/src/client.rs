@@ -458,6 +458,28 @@ impl AuthCore {
             .await
     }
 
+    /// Any declared operation by its name (`authcore::ops`: `"getUserCount"`), its arguments as a JSON object
+    /// in text; the result is the core's JSON as text (`getUser`: the user or `null`). This is how an operation
+    /// the typed methods do not list yet is reached.
+    #[uniffi::method(default(args_json = "{}", user_context = None))]
+    pub async fn call(
+        &self,
+        op: String,
+        args_json: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> R<String> {
+        let args =
+            serde_json::from_str(&args_json).map_err(|e| authcore::AuthError::InvalidInput {
+                field: op.clone(),
+                message: e.to_string(),
+            })?;
+        let raw = self
+            .core
+            .call_raw(&op, args, &uc(user_context).inner)
+            .await?;
+        Ok(raw.to_string())
+    }
+
     /// `access_token_payload_json`: a JSON object as text.
     #[uniffi::method(default(access_token_payload_json = "{}", user_context = None))]
     pub async fn create_new_session(
@@ -549,4 +571,27 @@ impl AuthCore {
     pub async fn shutdown(&self) -> R<DeliveryReport> {
         Ok(self.core.shutdown().await?.into())
     }
+}
+
+/// The core's declaration of every public operation (`authcore::ops::OPERATIONS`) as JSON text: name, kind,
+/// arguments with their defaults, result type and JSON envelope.
+#[uniffi::export]
+pub fn declared_operations() -> String {
+    serde_json::to_string(authcore::ops::OPERATIONS).unwrap_or_else(|_| "[]".into())
+}
+
+/// A raw result of `op` (JSON text, as `AuthCore.call` returns it) in the operation's JSON form
+/// (`{"status":"OK",...}`), by the core's declared envelope.
+#[uniffi::export]
+pub fn json_form(op: String, raw_json: String) -> R<String> {
+    let raw: serde_json::Value =
+        serde_json::from_str(&raw_json).map_err(|e| authcore::AuthError::InvalidInput {
+            field: "rawJson".into(),
+            message: e.to_string(),
+        })?;
+    Ok(match authcore::ops::operation(&op) {
+        Some(info) => authcore::ops::json_form(info, raw),
+        None => raw,
+    }
+    .to_string())
 }

@@ -33,6 +33,7 @@ from ._native import (
     InvalidInputError,
     InvalidPaginationTokenError,
     InvalidTenantIdError,
+    OPERATIONS,
     Override,
     ProviderNotFoundError,
     RecipeFunctions,
@@ -42,6 +43,7 @@ from ._native import (
     UnknownUserIdError,
     UserContext,
     __version__,
+    json_form,
 )
 from ._types import (
     AccountInfoInput,
@@ -55,6 +57,8 @@ from ._types import (
 )
 
 __all__ = [
+    "OPERATIONS",
+    "json_form",
     "AccountInfoInput",
     "Database",
     "EmailInput",

@@ -44,9 +44,18 @@ __all__ = [
     "UnauthorisedError",
     "SchemaTooNewError",
     "ShutDownError",
+    "OPERATIONS",
+    "json_form",
     "__version__",
     "_bench_direct",
 ]
+
+OPERATIONS: list[dict[str, Any]]
+"""The core's declaration of every public operation: name, kind, args (with defaults), result, envelope."""
+
+def json_form(op: str, value: Any) -> Any:
+    """A result of operation ``op`` (camelCase name) in its JSON form (``{"status": "OK", ...}``)."""
+    ...
 
 def _bench_direct(database: str | os.PathLike[str], op: str, n: int, prefix: str | None = None) -> float:
     """Internal (scripts/bench-python): runs `op` n times on the core from Rust; returns seconds."""
@@ -189,6 +198,9 @@ class AuthCore:
     def shutdown(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *_args: object) -> bool: ...
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        """A declared operation without a method of its own, by snake_case name (keyword arguments)."""
+        ...
     def list_events(
         self,
         *,
@@ -265,6 +277,9 @@ class AsyncAuthCore:
     def shutdown(self) -> Awaitable[None]: ...
     def __aenter__(self) -> Awaitable[Self]: ...
     def __aexit__(self, *_args: object) -> Awaitable[bool]: ...
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        """A declared operation without a method of its own, by snake_case name (awaitable)."""
+        ...
     def list_events(
         self,
         *,

@@ -1148,6 +1148,13 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
     
     func associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext?) async throws  -> AssociateUserToTenantResult
     
+    /**
+     * Any declared operation by its name (`authcore::ops`: `"getUserCount"`), its arguments as a JSON object
+     * in text; the result is the core's JSON as text (`getUser`: the user or `null`). This is how an operation
+     * the typed methods do not list yet is reached.
+     */
+    func call(op: String, argsJson: String, userContext: UserContext?) async throws  -> String
+    
     func canCreatePrimaryUser(recipeUserId: String, userContext: UserContext?) async throws  -> CreatePrimaryUserResult
     
     func canLinkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext?) async throws  -> LinkAccountsResult
@@ -1328,6 +1335,27 @@ open func associateUserToTenant(tenantId: String, recipeUserId: String, userCont
             completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeAssociateUserToTenantResult_lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
+}
+    
+    /**
+     * Any declared operation by its name (`authcore::ops`: `"getUserCount"`), its arguments as a JSON object
+     * in text; the result is the core's JSON as text (`getUser`: the user or `null`). This is how an operation
+     * the typed methods do not list yet is reached.
+     */
+open func call(op: String, argsJson: String = "{}", userContext: UserContext? = nil)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_method_authcore_call(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(op),FfiConverterString.lower(argsJson),FfiConverterOptionTypeUserContext.lower(userContext)
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
             errorHandler: FfiConverterTypeAuthError_lift
         )
 }
@@ -9518,6 +9546,30 @@ public func benchDirectGetUserNs(auth: AuthCore, userId: String, iterations: UIn
 })
 }
 /**
+ * The core's declaration of every public operation (`authcore::ops::OPERATIONS`) as JSON text: name, kind,
+ * arguments with their defaults, result type and JSON envelope.
+ */
+public func declaredOperations() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authcore_uniffi_fn_func_declared_operations(uniffiCallStatus
+    )
+})
+}
+/**
+ * A raw result of `op` (JSON text, as `AuthCore.call` returns it) in the operation's JSON form
+ * (`{"status":"OK",...}`), by the core's declared envelope.
+ */
+public func jsonForm(op: String, rawJson: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeAuthError_lift) {
+        uniffiCallStatus in
+    uniffi_authcore_uniffi_fn_func_json_form(
+        FfiConverterString.lower(op),
+        FfiConverterString.lower(rawJson),uniffiCallStatus
+    )
+})
+}
+/**
  * Finishes a call the JNI path parked because it waited on host code (internal to the Kotlin facade).
  */
 public func fastPathResume(token: UInt64)async  -> Data  {
@@ -9586,6 +9638,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns() != 22078) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authcore_uniffi_checksum_func_declared_operations() != 13284) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_func_json_form() != 995) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authcore_uniffi_checksum_func_fast_path_resume() != 37232) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9602,6 +9660,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant() != 38695) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_call() != 39163) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_can_create_primary_user() != 57954) {

@@ -534,6 +534,11 @@ uint64_t uniffi_authcore_uniffi_fn_method_authcore_apis(uint64_t ptr, RustCallSt
 uint64_t uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(uint64_t ptr, RustBuffer tenant_id, RustBuffer recipe_user_id, RustBuffer user_context
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_CALL
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_CALL
+uint64_t uniffi_authcore_uniffi_fn_method_authcore_call(uint64_t ptr, RustBuffer op, RustBuffer args_json, RustBuffer user_context
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_CAN_CREATE_PRIMARY_USER
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_CAN_CREATE_PRIMARY_USER
 uint64_t uniffi_authcore_uniffi_fn_method_authcore_can_create_primary_user(uint64_t ptr, RustBuffer recipe_user_id, RustBuffer user_context
@@ -995,6 +1000,17 @@ RustBuffer uniffi_authcore_uniffi_fn_method_autherror_code(RustBuffer ptr, RustC
 double uniffi_authcore_uniffi_fn_func_bench_direct_get_user_ns(uint64_t auth, RustBuffer user_id, uint32_t iterations, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_DECLARED_OPERATIONS
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_DECLARED_OPERATIONS
+RustBuffer uniffi_authcore_uniffi_fn_func_declared_operations(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_JSON_FORM
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_JSON_FORM
+RustBuffer uniffi_authcore_uniffi_fn_func_json_form(RustBuffer op, RustBuffer raw_json, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_RESUME
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_RESUME
 uint64_t uniffi_authcore_uniffi_fn_func_fast_path_resume(uint64_t token
@@ -1283,6 +1299,18 @@ uint16_t uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_DECLARED_OPERATIONS
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_DECLARED_OPERATIONS
+uint16_t uniffi_authcore_uniffi_checksum_func_declared_operations(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_JSON_FORM
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_JSON_FORM
+uint16_t uniffi_authcore_uniffi_checksum_func_json_form(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_RESUME
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_RESUME
 uint16_t uniffi_authcore_uniffi_checksum_func_fast_path_resume(void
@@ -1316,6 +1344,12 @@ uint16_t uniffi_authcore_uniffi_checksum_method_authcore_apis(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_ASSOCIATE_USER_TO_TENANT
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_ASSOCIATE_USER_TO_TENANT
 uint16_t uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_CALL
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_CALL
+uint16_t uniffi_authcore_uniffi_checksum_method_authcore_call(void
     
 );
 #endif

@@ -956,6 +956,10 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns(
     ): Int
+    external fun uniffi_authcore_uniffi_checksum_func_declared_operations(
+    ): Int
+    external fun uniffi_authcore_uniffi_checksum_func_json_form(
+    ): Int
     external fun uniffi_authcore_uniffi_checksum_func_fast_path_resume(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_func_fast_path_in_flight(
@@ -967,6 +971,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_authcore_uniffi_checksum_method_authcore_apis(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant(
+    ): Int
+    external fun uniffi_authcore_uniffi_checksum_method_authcore_call(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_can_create_primary_user(
     ): Int
@@ -1150,6 +1156,8 @@ internal object UniffiLib {
     external fun uniffi_authcore_uniffi_fn_method_authcore_apis(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_authcore_uniffi_fn_method_authcore_call(`ptr`: Long,`op`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_can_create_primary_user(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -1335,6 +1343,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_authcore_uniffi_fn_func_bench_direct_get_user_ns(`auth`: Long,`userId`: RustBuffer.ByValue,`iterations`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): Double
+    external fun uniffi_authcore_uniffi_fn_func_declared_operations(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_authcore_uniffi_fn_func_json_form(`op`: RustBuffer.ByValue,`rawJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_authcore_uniffi_fn_func_fast_path_resume(`token`: Long,
     ): Long
     external fun uniffi_authcore_uniffi_fn_func_fast_path_in_flight(uniffi_out_err: UniffiRustCallStatus, 
@@ -1465,6 +1477,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns() and 0xFFFF) != 22078) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_authcore_uniffi_checksum_func_declared_operations() and 0xFFFF) != 13284) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_func_json_form() and 0xFFFF) != 995) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_authcore_uniffi_checksum_func_fast_path_resume() and 0xFFFF) != 37232) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1481,6 +1499,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant() and 0xFFFF) != 38695) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_call() and 0xFFFF) != 39163) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_can_create_primary_user() and 0xFFFF) != 57954) {
@@ -5758,6 +5779,13 @@ public interface NativeAuthCoreInterface {
     
     suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext? = null): AssociateUserToTenantResult
     
+    /**
+     * Any declared operation by its name (`authcore::ops`: `"getUserCount"`), its arguments as a JSON object
+     * in text; the result is the core's JSON as text (`getUser`: the user or `null`). This is how an operation
+     * the typed methods do not list yet is reached.
+     */
+    suspend fun `call`(`op`: kotlin.String, `argsJson`: kotlin.String = "{}", `userContext`: UserContext? = null): kotlin.String
+    
     suspend fun `canCreatePrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext? = null): CreatePrimaryUserResult
     
     suspend fun `canLinkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext? = null): LinkAccountsResult
@@ -5980,6 +6008,35 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeAssociateUserToTenantResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Any declared operation by its name (`authcore::ops`: `"getUserCount"`), its arguments as a JSON object
+     * in text; the result is the core's JSON as text (`getUser`: the user or `null`). This is how an operation
+     * the typed methods do not list yet is reached.
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `call`(`op`: kotlin.String, `argsJson`: kotlin.String, `userContext`: UserContext?) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_call(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`op`),
+        FfiConverterString.lower(`argsJson`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
         // Error FFI converter
         AuthException.ErrorHandler,
     )
@@ -11941,6 +11998,37 @@ public object FfiConverterMapStringTypeLinkingRule: FfiConverterRustBuffer<Map<k
         FfiConverterTypeNativeAuthCore.lower(`auth`),
         FfiConverterString.lower(`userId`),
         FfiConverterUInt.lower(`iterations`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The core's declaration of every public operation (`authcore::ops::OPERATIONS`) as JSON text: name, kind,
+         * arguments with their defaults, result type and JSON envelope.
+         */ fun `declaredOperations`(): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_func_declared_operations(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
+         * A raw result of `op` (JSON text, as `AuthCore.call` returns it) in the operation's JSON form
+         * (`{"status":"OK",...}`), by the core's declared envelope.
+         */
+    @Throws(AuthException::class) fun `jsonForm`(`op`: kotlin.String, `rawJson`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCallWithError(AuthException) { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_func_json_form(
+    
+        
+        FfiConverterString.lower(`op`),
+        FfiConverterString.lower(`rawJson`),_status)
 }
     )
     }

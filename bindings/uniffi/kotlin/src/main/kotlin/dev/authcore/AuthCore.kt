@@ -135,6 +135,14 @@ class AuthCore private constructor(
         userContext: UserContext? = null,
     ): List<String> = functions.getAllSessionHandlesForUser(userId, fetchSessionsForAllLinkedAccounts, userContext ?: NewRequest)
 
+    /**
+     * Any declared operation by name (`"getUserCount"`), its arguments as a JSON object in text; returns the
+     * core's JSON result as text. [declaredOperations] lists the operations; [jsonForm] gives a result's
+     * `{"status":"OK",...}` form.
+     */
+    suspend fun call(op: String, argsJson: String = "{}", userContext: UserContext? = null): String =
+        native.call(op, argsJson, userContext)
+
     /** Redelivers events whose delivery failed or that a crashed run left pending. */
     suspend fun deliverPendingEvents(): DeliveryReport = native.deliverPendingEvents()
 

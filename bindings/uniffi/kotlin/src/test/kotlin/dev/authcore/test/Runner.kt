@@ -302,7 +302,8 @@ object Runner {
                 delay((args["ms"] as? Long) ?: 0L)
                 ok()
             }
-            else -> throw InputError("op: unknown op $op")
+            // Any other declared operation: the generic call, its result in the declared JSON form.
+            else -> Json.parse(dev.authcore.jsonForm(op, auth.call(op, Json.write(input), ctx)))
         }
     }
 
