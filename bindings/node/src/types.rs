@@ -680,6 +680,26 @@ mod tests {
     }
 
     #[test]
+    fn the_declaration_and_its_json_form_reach_js() {
+        let declared = declared_operations();
+        let names: Vec<&str> = declared
+            .as_array()
+            .expect("an array")
+            .iter()
+            .filter_map(|op| op["name"].as_str())
+            .collect();
+        assert!(names.contains(&"getUser") && names.contains(&"listEvents"));
+        assert_eq!(
+            json_form("getUser".into(), None),
+            json!({"status": "OK", "user": null})
+        );
+        assert_eq!(
+            json_form("deleteUser".into(), Some(Value::Null)),
+            json!({"status": "OK"})
+        );
+    }
+
+    #[test]
     fn integral_js_numbers_become_integers() {
         let v = from_js(json!({"t": 1732423423000.0, "f": 1.5, "a": [2.0, -3.0]}));
         assert_eq!(v, json!({"t": 1732423423000i64, "f": 1.5, "a": [2, -3]}));
