@@ -487,6 +487,24 @@ impl AuthCore {
             .await
     }
 
+    /// How many users there are in `tenant_id` (default `public`), or in the whole app with
+    /// `include_all_tenants` (SuperTokens' `GET /<tenantId>/users/count?includeAllTenants`). A user is a primary
+    /// user with its linked accounts, or a recipe user linked to nobody; one with login methods in several
+    /// tenants counts once. The tenant must exist even when all tenants are counted, as the core's path does.
+    pub fn get_user_count(
+        &self,
+        tenant_id: Option<&str>,
+        include_all_tenants: bool,
+    ) -> Result<u64> {
+        self.inner.ensure_open()?;
+        let tenant = ids::normalise_tenant_id(tenant_id.unwrap_or(ids::PUBLIC_TENANT))?;
+        self.inner.read(|tx| {
+            crate::recipes::require_tenant(tx, &tenant)?;
+            let scope = (!include_all_tenants).then_some(tenant.as_str());
+            Ok(tx.s.count_groups(scope)?)
+        })
+    }
+
     /// The audit log: past events by user, tenant and time, oldest first, with cursor pagination.
     pub fn list_events(&self, input: &ListEventsInput) -> Result<ListEventsResult> {
         self.inner.ensure_open()?;

@@ -39,6 +39,7 @@ macro_rules! for_each_conformance_check {
             outbox_seq_never_goes_back "outbox seqs never go back, even after the table was emptied",
             events_filed_under_several_tenants "an event is listed under every tenant it is filed under",
             expired_sessions_purge "expired sessions are deleted in bounded batches",
+            counting_groups "users are counted as groups, per tenant and across tenants",
         }
     };
 }
@@ -689,4 +690,30 @@ fn expired_sessions_purge(store: &dyn Store) {
     assert!(tx.session("h4").expect("get").is_some());
     assert!(tx.session("h0").expect("get").is_none());
     tx.commit().expect("commit");
+}
+
+fn counting_groups(store: &dyn Store) {
+    add_tenant(store, "t1");
+    add_user(store, "a", "public", &tp("g", "a"), "a@x.com", 1);
+    add_user(store, "b", "public", &tp("g", "b"), "b@x.com", 2);
+    add_user(store, "c", "t1", &tp("g", "c"), "c@x.com", 3);
+    let mut tx = store.write().expect("write");
+    // b joins a's group, and a is also in t1: still one user there.
+    tx.set_group("a", "a", true).expect("primary");
+    tx.set_group("b", "a", true).expect("link");
+    tx.add_user_to_tenant("a", "t1").expect("associate");
+    tx.commit().expect("commit");
+    let mut tx = store.read().expect("read");
+    assert_eq!(tx.count_groups(None).expect("all"), 2, "groups a and c");
+    assert_eq!(
+        tx.count_groups(Some("public")).expect("public"),
+        1,
+        "group a"
+    );
+    assert_eq!(
+        tx.count_groups(Some("t1")).expect("t1"),
+        2,
+        "a (through a) and c"
+    );
+    assert_eq!(tx.count_groups(Some("t9")).expect("unknown"), 0);
 }

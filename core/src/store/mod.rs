@@ -182,6 +182,8 @@ pub trait StoreTx {
         tenant_id: &str,
         tp: &ThirdPartyInfo,
     ) -> StoreResult<Vec<String>>;
+    /// How many users (groups) there are, or how many have a login method in `tenant_id`.
+    fn count_groups(&mut self, tenant_id: Option<&str>) -> StoreResult<u64>;
     /// One page of groups ordered by (group timeJoined, group id), optionally restricted to a tenant.
     fn list_groups(
         &mut self,

@@ -563,6 +563,22 @@ impl StoreTx for SqliteTx<'_> {
         )
     }
 
+    fn count_groups(&mut self, tenant_id: Option<&str>) -> StoreResult<u64> {
+        let sql = match tenant_id {
+            Some(_) => {
+                "SELECT COUNT(DISTINCT r.primary_or_recipe_user_id) FROM recipe_users r \
+                 JOIN recipe_user_tenants t ON t.recipe_user_id = r.recipe_user_id WHERE t.tenant_id = ?1"
+            }
+            None => "SELECT COUNT(DISTINCT primary_or_recipe_user_id) FROM recipe_users WHERE ?1 IS NULL",
+        };
+        let n: i64 = self
+            .c()
+            .prepare_cached(sql)
+            .and_then(|mut s| s.query_row(params![tenant_id], |r| r.get(0)))
+            .map_err(map_err)?;
+        Ok(n.max(0) as u64)
+    }
+
     fn list_groups(
         &mut self,
         tenant_id: Option<&str>,
