@@ -26,4 +26,5 @@ export PATH="$VIRTUAL_ENV/bin:$PATH"
 echo "== pip install maturin pytest mypy"
 python -m pip install -q --disable-pip-version-check "maturin>=1.16,<2" "pytest>=7" "mypy>=1.10"
 echo "== maturin develop --release"
-maturin develop --release
+# AUTHCORE_FEATURES=bench adds the benchmark aids (scripts/bench-python); tests build without them.
+maturin develop --release ${AUTHCORE_FEATURES:+--features "$AUTHCORE_FEATURES"}

@@ -358,3 +358,34 @@ test('options are validated', async () => {
     fs.rmSync(db.dir, { recursive: true, force: true })
   }
 })
+
+test('an override that replaces only createPrimaryUser makes no host crossing on getUser', async () => {
+  // Every crossing into the layer reads the replacement's method off the object the override returned; a Proxy
+  // counts those reads. The layer is built (and its methods compared with original's) before counting starts.
+  const reads = []
+  let counting = false
+  let primaries = 0
+  await withAuth(
+    {
+      override: {
+        functions: (original) =>
+          new Proxy(
+            { ...original, createPrimaryUser: async (input) => { primaries += 1; return original.createPrimaryUser(input) } },
+            { get: (target, key, receiver) => { if (counting && typeof key === 'string') reads.push(key); return Reflect.get(target, key, receiver) } },
+          ),
+      },
+    },
+    async (auth) => {
+      const r = await auth.signInUp(tp('google', 'g1', 'a@x.com', true))
+      counting = true
+      for (let i = 0; i < 100; i++) {
+        const user = await auth.getUser({ userId: r.user.id })
+        assert.equal(user.id, r.user.id)
+      }
+      assert.deepEqual(reads, [], 'getUser never crossed into the JS layer')
+      await auth.createPrimaryUser({ recipeUserId: r.recipeUserId })
+      assert.deepEqual(reads, ['createPrimaryUser'], 'the replaced method does cross (the counter can count)')
+      assert.equal(primaries, 1)
+    },
+  )
+})

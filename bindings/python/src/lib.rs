@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod macros;
+#[cfg(feature = "bench")]
 mod bench;
 mod client;
 mod context;
@@ -29,6 +30,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<hooks::PyRecipeFunctions>()?;
     m.add_class::<hooks::PyApiFunctions>()?;
     error::register(m)?;
+    #[cfg(feature = "bench")]
     m.add_function(wrap_pyfunction!(bench::_bench_direct, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     let declared = serde_json::to_value(authcore::ops::OPERATIONS)

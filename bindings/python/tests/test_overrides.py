@@ -476,3 +476,42 @@ def test_mixed_def_and_async_def_layers_nest(mode: str, tmp_path: Path) -> None:
 
     assert run(mode, tmp_path / "a.db", body if mode == "sync" else abody, override=layers) is None
     assert order == ["outer", "def", "inner"]
+
+
+class CountingPrimary:
+    """Replaces only create_primary_user; every attribute read after ``counting`` is set is recorded, so a
+    crossing into this layer for any method shows up."""
+
+    def __init__(self, original: authcore.RecipeFunctions) -> None:
+        object.__setattr__(self, "_original", original)
+        object.__setattr__(self, "reads", [])
+        object.__setattr__(self, "counting", False)
+
+    def __getattribute__(self, name: str) -> Any:
+        if object.__getattribute__(self, "counting") and not name.startswith("_"):
+            object.__getattribute__(self, "reads").append(name)
+        return object.__getattribute__(self, name)
+
+    def create_primary_user(self, *, user_context: UserContext, **kw: Any) -> Any:
+        return object.__getattribute__(self, "_original").create_primary_user(user_context=user_context, **kw)
+
+
+def test_an_override_of_create_primary_user_alone_makes_no_host_crossing_on_get_user(tmp_path: Path) -> None:
+    layers: List[CountingPrimary] = []
+
+    def make(original: authcore.RecipeFunctions) -> CountingPrimary:
+        layers.append(CountingPrimary(original))
+        return layers[-1]
+
+    with AuthCore.open(database={"sqlite": str(tmp_path / "a.db")}, override=Override(functions=make)) as auth:
+        r = auth.sign_in_up(
+            tenant_id="public", third_party_id="google", third_party_user_id="g1", email=email("a@x.com")
+        )
+        layer = layers[0]
+        object.__setattr__(layer, "counting", True)
+        for _ in range(100):
+            assert auth.get_user(user_id=r.user.id).id == r.user.id
+        reads: List[str] = object.__getattribute__(layer, "reads")
+        assert reads == [], "get_user never crossed into the Python layer"
+        auth.create_primary_user(recipe_user_id=r.recipe_user_id)
+        assert "create_primary_user" in reads, "the replaced method does cross (the counter can count)"

@@ -344,6 +344,10 @@ macro_rules! hooks {
             impl $trait for $host {
                 $(
                     async fn $method(&self, $($arg: <$aty as Wire>::Value),*) -> R<$ret> {
+                        if let Some(below) = self.skip($op) {
+                            // The Kotlin layer does not replace this method: no upcall.
+                            return below.$method($($arg),*).await;
+                        }
                         let mut args = Vec::with_capacity(128);
                         $(<$aty as Wire>::put($arg, &mut args);)*
                         let reply = call_host(&self.bridge, $op, args).await?;
@@ -457,14 +461,41 @@ pub fn fast_path_in_flight() -> u64 {
 // ---------------------------------------------------------------------------------------------------------
 // The Rust side of Kotlin layers.
 
-/// A Kotlin override of the recipe functions, as the engine calls it.
+/// A Kotlin override of the recipe functions, as the engine calls it. `replaced` holds the hook operations the
+/// Kotlin object declares itself (read from its Kotlin metadata, which tells a written `override` from one that
+/// `by original` delegation generated); every other method goes straight to `below`, with no upcall. `None`:
+/// unknown (a Java class), so every method crosses.
 struct JvmFunctions {
     bridge: Arc<Bridge>,
+    below: Arc<dyn Functions>,
+    replaced: Option<Vec<i32>>,
 }
 
-/// A Kotlin override of the API functions.
+/// A Kotlin override of the API functions (see [`JvmFunctions`]).
 struct JvmApis {
     bridge: Arc<Bridge>,
+    below: Arc<dyn Apis>,
+    replaced: Option<Vec<i32>>,
+}
+
+/// Whether a layer that replaces `replaced` leaves `op` to the layer below.
+fn leaves_to_below(replaced: &Option<Vec<i32>>, op: &str) -> bool {
+    match (replaced, op_index(op)) {
+        (Some(ops), Ok(index)) => !ops.contains(&index),
+        _ => false,
+    }
+}
+
+impl JvmFunctions {
+    fn skip(&self, op: &str) -> Option<&Arc<dyn Functions>> {
+        leaves_to_below(&self.replaced, op).then_some(&self.below)
+    }
+}
+
+impl JvmApis {
+    fn skip(&self, op: &str) -> Option<&Arc<dyn Apis>> {
+        leaves_to_below(&self.replaced, op).then_some(&self.below)
+    }
 }
 
 /// A Kotlin event handler.
@@ -488,14 +519,32 @@ enum Original {
 }
 
 /// Builds a Kotlin layer: hands the bridge its `original` (a boxed [`Original`], owned by the Kotlin object
-/// from then on) and lets it call the user's `apply`.
-fn apply_layer(bridge: &Bridge, op: &str, original: Original) -> R<()> {
+/// from then on) and lets it call the user's `apply`. The reply is `OK`, then optionally the count and indexes
+/// (big-endian i32s) of the hook operations the layer replaces; without them every operation crosses.
+fn apply_layer(bridge: &Bridge, op: &str, original: Original) -> R<Option<Vec<i32>>> {
     let pointer = Box::into_raw(Box::new(original)) as u64;
     let index = op_index(op)?;
     let reply = bridge
         .call(index, &pointer.to_be_bytes(), 0)
         .map_err(|e| AuthError::host(format!("Kotlin hook {op}: {e}")))?;
-    decode_unit(reply)
+    match reply.split_first() {
+        Some((&OK, [])) => Ok(None),
+        Some((&OK, rest)) => {
+            let ints: Vec<i32> = rest
+                .chunks_exact(4)
+                .map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            match ints.split_first() {
+                Some((&n, ops)) if n as usize == ops.len() && rest.len() % 4 == 0 => {
+                    Ok(Some(ops.to_vec()))
+                }
+                _ => Err(AuthError::host(format!(
+                    "Kotlin hook {op}: malformed list of replaced operations"
+                ))),
+            }
+        }
+        _ => Err(reply_error(&reply)),
+    }
 }
 
 struct JvmFunctionsOverride {
@@ -504,13 +553,15 @@ struct JvmFunctionsOverride {
 
 impl FunctionsOverride for JvmFunctionsOverride {
     fn apply(&self, original: Arc<dyn Functions>) -> R<Arc<dyn Functions>> {
-        apply_layer(
+        let replaced = apply_layer(
             &self.bridge,
             "functionsApply",
-            Original::Functions(original),
+            Original::Functions(original.clone()),
         )?;
         Ok(Arc::new(JvmFunctions {
             bridge: self.bridge.clone(),
+            below: original,
+            replaced,
         }))
     }
 }
@@ -521,9 +572,11 @@ struct JvmApisOverride {
 
 impl ApisOverride for JvmApisOverride {
     fn apply(&self, original: Arc<dyn Apis>) -> R<Arc<dyn Apis>> {
-        apply_layer(&self.bridge, "apisApply", Original::Apis(original))?;
+        let replaced = apply_layer(&self.bridge, "apisApply", Original::Apis(original.clone()))?;
         Ok(Arc::new(JvmApis {
             bridge: self.bridge.clone(),
+            below: original,
+            replaced,
         }))
     }
 }

@@ -47,7 +47,6 @@ __all__ = [
     "OPERATIONS",
     "json_form",
     "__version__",
-    "_bench_direct",
 ]
 
 OPERATIONS: list[dict[str, Any]]
@@ -55,10 +54,6 @@ OPERATIONS: list[dict[str, Any]]
 
 def json_form(op: str, value: Any) -> Any:
     """A result of operation ``op`` (camelCase name) in its JSON form (``{"status": "OK", ...}``)."""
-    ...
-
-def _bench_direct(database: str | os.PathLike[str], op: str, n: int, prefix: str | None = None) -> float:
-    """Internal (scripts/bench-python): runs `op` n times on the core from Rust; returns seconds."""
     ...
 
 # --- results ----------------------------------------------------------------------------------------------

@@ -347,4 +347,46 @@ class OverrideTest {
         }
         auth.shutdown() // a second shutdown does nothing
     }
+
+    /** A `Functions` that records each method called on it, then calls `target` (a Java proxy: no Kotlin metadata). */
+    private fun counting(target: Functions, seen: MutableList<String>): Functions =
+        java.lang.reflect.Proxy.newProxyInstance(Functions::class.java.classLoader, arrayOf(Functions::class.java)) { _, m, args ->
+            seen.add(m.name)
+            try {
+                m.invoke(target, *(args ?: emptyArray()))
+            } catch (e: java.lang.reflect.InvocationTargetException) {
+                throw e.targetException
+            }
+        } as Functions
+
+    @Test
+    fun `an override of createPrimaryUser alone makes no host crossing on getUser`(): Unit = runBlocking {
+        val crossings = Collections.synchronizedList(ArrayList<String>())
+        val layer = functions { original ->
+            // Every crossing for a method this object does not write goes through `by`'s forwarder to the
+            // counting delegate, so it is recorded.
+            object : Functions by counting(original, crossings) {
+                override suspend fun createPrimaryUser(recipeUserId: String, userContext: UserContext): CreatePrimaryUserResult {
+                    crossings.add("createPrimaryUser (written)")
+                    return original.createPrimaryUser(recipeUserId, userContext)
+                }
+            }
+        }
+        val auth = open(functions = listOf(layer), alv = false)
+        val user = (auth.signInUp(input("x1")) as SignInUpResult.Ok).user
+        crossings.clear()
+        repeat(100) { assertEquals(user.id, auth.getUser(user.id)?.id) }
+        assertEquals(emptyList<String>(), crossings.toList(), "getUser never crossed into Kotlin")
+        auth.createPrimaryUser(user.id)
+        assertEquals(listOf("createPrimaryUser (written)"), crossings.toList())
+
+        // A layer without Kotlin metadata (here a Java proxy) cannot say what it replaces: everything crosses.
+        val javaCrossings = Collections.synchronizedList(ArrayList<String>())
+        val javaLayer = functions { original -> counting(original, javaCrossings) }
+        val other = open(functions = listOf(javaLayer), alv = false)
+        val u = (other.signInUp(input("x2")) as SignInUpResult.Ok).user
+        javaCrossings.clear()
+        other.getUser(u.id)
+        assertEquals(listOf("getUser"), javaCrossings.toList())
+    }
 }
