@@ -139,6 +139,8 @@ pub struct AuthCore {
 }
 
 impl AuthCore {
+    /// The engine itself (the JNI paths and the benchmark reach it through the uniffi handle).
+    #[cfg(feature = "jvm")]
     pub(crate) fn core(&self) -> &authcore::AuthCore {
         &self.core
     }

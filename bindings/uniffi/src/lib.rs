@@ -9,17 +9,23 @@
 //! * `jvm_hooks`: Kotlin overrides and handlers over JNI upcalls (the facade's hooks).
 //! * `bench`: the Rust half of `scripts/bench-kotlin` (same call, no FFI).
 //!
+//! The `jvm_*` modules exist with the `jvm` feature only (the JVM and Android builds; the generated Kotlin
+//! comes from such a build), so the Swift API never shows them; `bench` only with the `bench` feature.
+//!
 //! No async runtime is needed: the core's futures do no I/O of their own (SQLite calls are synchronous), so
 //! they run on whatever thread the host polls them from (a Kotlin coroutine dispatcher, a Swift task).
 
 uniffi::setup_scaffolding!("authcore");
 
+#[cfg(feature = "bench")]
 mod bench;
 pub mod client;
 pub mod error;
 pub mod events;
 pub mod hooks;
+#[cfg(feature = "jvm")]
 mod jvm_fast_path;
+#[cfg(feature = "jvm")]
 mod jvm_hooks;
 pub mod types;
 

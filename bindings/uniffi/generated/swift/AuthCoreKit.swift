@@ -519,22 +519,6 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
-    typealias FfiType = Double
-    typealias SwiftType = Double
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
-        return try lift(readDouble(&buf))
-    }
-
-    public static func write(_ value: Double, into buf: inout [UInt8]) {
-        writeDouble(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -599,24 +583,6 @@ fileprivate struct FfiConverterString: FfiConverter {
         let len = Int32(value.utf8.count)
         writeInt(&buf, len)
         writeBytes(&buf, value.utf8)
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterData: FfiConverterRustBuffer {
-    typealias SwiftType = Data
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
-        let len: Int32 = try readInt(&buf)
-        return Data(try readBytes(&buf, count: Int(len)))
-    }
-
-    public static func write(_ value: Data, into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        writeBytes(&buf, value)
     }
 }
 
@@ -9532,20 +9498,6 @@ public func uniffiForeignFutureHandleCountAuthcore() -> Int {
     UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.count
 }
 /**
- * Calls the core's `getUser(userId)` `iterations` times directly in Rust (no FFI) and returns the mean
- * nanoseconds per call.
- */
-public func benchDirectGetUserNs(auth: AuthCore, userId: String, iterations: UInt32)throws  -> Double  {
-    return try  FfiConverterDouble.lift(try rustCallWithError(FfiConverterTypeAuthError_lift) {
-        uniffiCallStatus in
-    uniffi_authcore_uniffi_fn_func_bench_direct_get_user_ns(
-        FfiConverterTypeAuthCore_lower(auth),
-        FfiConverterString.lower(userId),
-        FfiConverterUInt32.lower(iterations),uniffiCallStatus
-    )
-})
-}
-/**
  * The core's declaration of every public operation (`authcore::ops::OPERATIONS`) as JSON text: name, kind,
  * arguments with their defaults, result type and JSON envelope.
  */
@@ -9566,45 +9518,6 @@ public func jsonForm(op: String, rawJson: String)throws  -> String  {
     uniffi_authcore_uniffi_fn_func_json_form(
         FfiConverterString.lower(op),
         FfiConverterString.lower(rawJson),uniffiCallStatus
-    )
-})
-}
-/**
- * Finishes a call the JNI path parked because it waited on host code (internal to the Kotlin facade).
- */
-public func fastPathResume(token: UInt64)async  -> Data  {
-    return
-        try!  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_func_fast_path_resume(FfiConverterUInt64.lower(token)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterData.lift,
-            errorHandler: nil
-            
-        )
-}
-/**
- * How many calls are in flight on the JNI paths: parked engine calls plus upcalls waiting for a suspended
- * Kotlin hook (internal; the facade's tests check that nothing is left behind).
- */
-public func fastPathInFlight() -> UInt64  {
-    return try!  FfiConverterUInt64.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_authcore_uniffi_fn_func_fast_path_in_flight(uniffiCallStatus
-    )
-})
-}
-/**
- * The hook operation names, in index order (internal to the Kotlin facade, which resolves them once).
- */
-public func jvmHookOps() -> [String]  {
-    return try!  FfiConverterSequenceString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_authcore_uniffi_fn_func_jvm_hook_ops(uniffiCallStatus
     )
 })
 }
@@ -9635,22 +9548,10 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns() != 22078) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_authcore_uniffi_checksum_func_declared_operations() != 13284) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_func_json_form() != 995) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_func_fast_path_resume() != 37232) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_func_fast_path_in_flight() != 48104) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_func_jvm_hook_ops() != 62125) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_func_event_name_string() != 19608) {

@@ -995,11 +995,6 @@ uint64_t uniffi_authcore_uniffi_fn_method_functionsoverride_apply(uint64_t ptr, 
 RustBuffer uniffi_authcore_uniffi_fn_method_autherror_code(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_BENCH_DIRECT_GET_USER_NS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_BENCH_DIRECT_GET_USER_NS
-double uniffi_authcore_uniffi_fn_func_bench_direct_get_user_ns(uint64_t auth, RustBuffer user_id, uint32_t iterations, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_DECLARED_OPERATIONS
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_DECLARED_OPERATIONS
 RustBuffer uniffi_authcore_uniffi_fn_func_declared_operations(RustCallStatus *_Nonnull out_status
@@ -1009,23 +1004,6 @@ RustBuffer uniffi_authcore_uniffi_fn_func_declared_operations(RustCallStatus *_N
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_JSON_FORM
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_JSON_FORM
 RustBuffer uniffi_authcore_uniffi_fn_func_json_form(RustBuffer op, RustBuffer raw_json, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_RESUME
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_RESUME
-uint64_t uniffi_authcore_uniffi_fn_func_fast_path_resume(uint64_t token
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_IN_FLIGHT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_FAST_PATH_IN_FLIGHT
-uint64_t uniffi_authcore_uniffi_fn_func_fast_path_in_flight(RustCallStatus *_Nonnull out_status
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_JVM_HOOK_OPS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_JVM_HOOK_OPS
-RustBuffer uniffi_authcore_uniffi_fn_func_jvm_hook_ops(RustCallStatus *_Nonnull out_status
-    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FUNC_EVENT_NAME_STRING
@@ -1293,12 +1271,6 @@ void ffi_authcore_uniffi_rust_future_free_void(uint64_t handle
 void ffi_authcore_uniffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_BENCH_DIRECT_GET_USER_NS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_BENCH_DIRECT_GET_USER_NS
-uint16_t uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_DECLARED_OPERATIONS
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_DECLARED_OPERATIONS
 uint16_t uniffi_authcore_uniffi_checksum_func_declared_operations(void
@@ -1308,24 +1280,6 @@ uint16_t uniffi_authcore_uniffi_checksum_func_declared_operations(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_JSON_FORM
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_JSON_FORM
 uint16_t uniffi_authcore_uniffi_checksum_func_json_form(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_RESUME
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_RESUME
-uint16_t uniffi_authcore_uniffi_checksum_func_fast_path_resume(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_IN_FLIGHT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_FAST_PATH_IN_FLIGHT
-uint16_t uniffi_authcore_uniffi_checksum_func_fast_path_in_flight(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_JVM_HOOK_OPS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_FUNC_JVM_HOOK_OPS
-uint16_t uniffi_authcore_uniffi_checksum_func_jvm_hook_ops(void
     
 );
 #endif

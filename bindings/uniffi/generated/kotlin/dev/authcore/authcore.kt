@@ -954,8 +954,6 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
-    external fun uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns(
-    ): Int
     external fun uniffi_authcore_uniffi_checksum_func_declared_operations(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_func_json_form(
@@ -1341,8 +1339,6 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_autherror_code(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_authcore_uniffi_fn_func_bench_direct_get_user_ns(`auth`: Long,`userId`: RustBuffer.ByValue,`iterations`: Int,uniffi_out_err: UniffiRustCallStatus, 
-    ): Double
     external fun uniffi_authcore_uniffi_fn_func_declared_operations(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_authcore_uniffi_fn_func_json_form(`op`: RustBuffer.ByValue,`rawJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1474,9 +1470,6 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_authcore_uniffi_checksum_func_bench_direct_get_user_ns() and 0xFFFF) != 22078) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_authcore_uniffi_checksum_func_declared_operations() and 0xFFFF) != 13284) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -2109,29 +2102,6 @@ public object FfiConverterLong: FfiConverter<Long, Long> {
 
     override fun write(value: Long, buf: ByteBuffer) {
         buf.putLong(value)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterDouble: FfiConverter<Double, Double> {
-    override fun lift(value: Double): Double {
-        return value
-    }
-
-    override fun read(buf: ByteBuffer): Double {
-        return buf.getDouble()
-    }
-
-    override fun lower(value: Double): Double {
-        return value
-    }
-
-    override fun allocationSize(value: Double) = 8UL
-
-    override fun write(value: Double, buf: ByteBuffer) {
-        buf.putDouble(value)
     }
 }
 
@@ -11984,24 +11954,6 @@ public object FfiConverterMapStringTypeLinkingRule: FfiConverterRustBuffer<Map<k
 
 
 
-
-        /**
-         * Calls the core's `getUser(userId)` `iterations` times directly in Rust (no FFI) and returns the mean
-         * nanoseconds per call.
-         */
-    @Throws(AuthException::class) fun `benchDirectGetUserNs`(`auth`: NativeAuthCore, `userId`: kotlin.String, `iterations`: kotlin.UInt): kotlin.Double {
-            return FfiConverterDouble.lift(
-    uniffiRustCallWithError(AuthException) { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_func_bench_direct_get_user_ns(
-    
-        
-        FfiConverterTypeNativeAuthCore.lower(`auth`),
-        FfiConverterString.lower(`userId`),
-        FfiConverterUInt.lower(`iterations`),_status)
-}
-    )
-    }
-    
 
         /**
          * The core's declaration of every public operation (`authcore::ops::OPERATIONS`) as JSON text: name, kind,
