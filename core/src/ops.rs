@@ -190,12 +190,12 @@ pub struct OperationInfo {
     pub doc: &'static str,
 }
 
-/// `remove_all_linked_accounts` → `removeAllLinkedAccounts`.
+/// `remove_all_linked_accounts` → `removeAllLinkedAccounts`; a leading `_` stays.
 pub fn camel_case(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());
     let mut upper = false;
-    for c in snake.chars() {
-        if c == '_' {
+    for (i, c) in snake.chars().enumerate() {
+        if c == '_' && i > 0 {
             upper = true;
         } else if upper {
             out.extend(c.to_uppercase());

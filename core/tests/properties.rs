@@ -276,7 +276,7 @@ proptest! {
                         assert_eq!(snapshot(&auth).await, before, "failed op changed state: {op:?}");
                     }
                 }
-                common::invariants::check_u3_u5(&auth).await;
+                common::invariants::check_invariants(&auth).await;
             }
         });
     }

@@ -139,7 +139,7 @@ fn racing_create_primary_and_link_never_share_an_email_between_primaries() {
         .filter(|ok| *ok)
         .count();
     assert!(successes >= 1, "someone must win");
-    rt0.block_on(common::invariants::check_u3_u5(&engines[0]));
+    rt0.block_on(common::invariants::check_invariants(&engines[0]));
     // Exactly one primary group holds the shared email; every winner joined that group.
     let users = rt0.block_on(common::invariants::all_users(&engines[0]));
     let holders: Vec<_> = users
@@ -187,7 +187,7 @@ fn concurrent_automatic_linking_keeps_u3() {
         h.join().expect("thread").expect("no error");
     }
     let rt0 = rt();
-    rt0.block_on(common::invariants::check_u3_u5(&auth));
+    rt0.block_on(common::invariants::check_invariants(&auth));
     let users = rt0.block_on(common::invariants::all_users(&auth));
     assert_eq!(
         users.len(),

@@ -18,7 +18,7 @@ use crate::error::{invalid, to_pyerr};
 use crate::hooks::{apis_layer, finish, functions_layer, payload};
 use crate::ops::{list_events_input, tenant_or_public, Call, Target};
 use crate::runtime;
-use crate::types::{parse_arg, parse_opt, py_to_value, result_to_py, Keys};
+use crate::types::{camel, parse_arg, parse_opt, py_to_value, result_to_py, Keys};
 
 /// Override layers: `Override(functions=lambda original: Mine(original), apis=...)`. Pass one or a list
 /// (later layers wrap earlier ones).
@@ -85,6 +85,55 @@ fn sqlite_path(database: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
     database.extract::<PathBuf>()
 }
 
+/// The engine configuration as the core reads it: Python's snake_case keys (`account_linking`,
+/// `host_timeout_ms`) become camelCase, camelCase keys stay, and the keys of `account_linking.tenants` and
+/// `account_linking.providers` are tenant and provider ids, kept exactly as written.
+fn config_keys(v: Value) -> Value {
+    fn all(v: Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                Value::Object(m.into_iter().map(|(k, v)| (camel(&k), all(v))).collect())
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(all).collect()),
+            other => other,
+        }
+    }
+    fn by_id(v: Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                Value::Object(m.into_iter().map(|(id, rule)| (id, all(rule))).collect())
+            }
+            other => all(other),
+        }
+    }
+    let Value::Object(top) = v else { return v };
+    Value::Object(
+        top.into_iter()
+            .map(|(k, v)| {
+                let k = camel(&k);
+                let v = match (k.as_str(), v) {
+                    ("accountLinking", Value::Object(linking)) => Value::Object(
+                        linking
+                            .into_iter()
+                            .map(|(k, v)| {
+                                let k = camel(&k);
+                                let v = if k == "tenants" || k == "providers" {
+                                    by_id(v)
+                                } else {
+                                    all(v)
+                                };
+                                (k, v)
+                            })
+                            .collect(),
+                    ),
+                    (_, v) => all(v),
+                };
+                (k, v)
+            })
+            .collect(),
+    )
+}
+
 fn prepare(
     py: Python<'_>,
     database: &Bound<'_, PyAny>,
@@ -94,7 +143,7 @@ fn prepare(
 ) -> PyResult<Prepared> {
     let config: AuthCoreConfig = match config {
         Some(c) if !c.is_none() => {
-            let v = py_to_value(c, Keys::Verbatim)?;
+            let v = config_keys(py_to_value(c, Keys::Verbatim)?);
             authcore::json::parse("config", v).map_err(|e| to_pyerr(py, e))?
         }
         _ => AuthCoreConfig::default(),
@@ -231,6 +280,44 @@ fn declared_args<'py>(
     Ok((py_to_value(kwargs.as_any(), Keys::Camel)?, user_context))
 }
 
+/// A Python callable for declared operation `op`: it takes keyword arguments and answers the result, or (with
+/// `asynchronous`) an awaitable of it.
+fn declared_method(
+    py: Python<'_>,
+    op: &'static str,
+    core: authcore::AuthCore,
+    hosted: bool,
+    asynchronous: bool,
+) -> PyResult<Py<PyAny>> {
+    let f = PyCFunction::new_closure(
+        py,
+        None,
+        None,
+        move |args: &Bound<'_, PyTuple>,
+              kwargs: Option<&Bound<'_, PyDict>>|
+              -> PyResult<Py<PyAny>> {
+            let py = args.py();
+            let (input, user_context) = declared_args(py, op, args, kwargs)?;
+            let (ctx, lease) = context::enter(py, user_context.as_ref(), hosted)?;
+            let core = core.clone();
+            if asynchronous {
+                let fut = async move {
+                    let r = core.call_raw(op, input, &ctx).await;
+                    Python::attach(|py| {
+                        drop(lease);
+                        finish(py, r)
+                    })
+                };
+                return Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind());
+            }
+            let r = runtime::block(py, async move { core.call_raw(op, input, &ctx).await })?;
+            drop(lease);
+            finish(py, r)
+        },
+    )?;
+    Ok(f.into_any().unbind())
+}
+
 impl PyAuthCore {
     fn call_sync(
         &self,
@@ -289,27 +376,14 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAuthCore, call_sync, {
     /// Any declared operation without a method of its own (`authcore::ops`), by its snake_case name:
     /// `auth.get_user_count(tenant_id="t1")`. Keyword arguments only; the result is the core's JSON as Python
     /// values.
-    fn __getattr__(slf: Bound<'_, Self>, name: &str) -> PyResult<Py<PyAny>> {
-        let op = declared_op(name)?;
-        let this = slf.clone().unbind();
-        let f = PyCFunction::new_closure(
-            slf.py(),
-            None,
-            None,
-            move |args: &Bound<'_, PyTuple>,
-                  kwargs: Option<&Bound<'_, PyDict>>|
-                  -> PyResult<Py<PyAny>> {
-                let py = args.py();
-                let (input, user_context) = declared_args(py, op, args, kwargs)?;
-                let me = this.borrow(py);
-                let (ctx, lease) = context::enter(py, user_context.as_ref(), me.hosted)?;
-                let core = me.core.clone();
-                let r = runtime::block(py, async move { core.call_raw(op, input, &ctx).await })?;
-                drop(lease);
-                finish(py, r)
-            },
-        )?;
-        Ok(f.into_any().unbind())
+    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        declared_method(
+            py,
+            declared_op(name)?,
+            self.core.clone(),
+            self.hosted,
+            false,
+        )
     }
 
     /// The audit log, oldest first: `events` (each with `deliveredAt`, `attempts`, `lastError`) and
@@ -452,32 +526,8 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAsyncAuthCore, call_async, {
 
     /// Any declared operation without a method of its own, by its snake_case name (awaitable); see
     /// `AuthCore.__getattr__`.
-    fn __getattr__(slf: Bound<'_, Self>, name: &str) -> PyResult<Py<PyAny>> {
-        let op = declared_op(name)?;
-        let this = slf.clone().unbind();
-        let f = PyCFunction::new_closure(
-            slf.py(),
-            None,
-            None,
-            move |args: &Bound<'_, PyTuple>,
-                  kwargs: Option<&Bound<'_, PyDict>>|
-                  -> PyResult<Py<PyAny>> {
-                let py = args.py();
-                let (input, user_context) = declared_args(py, op, args, kwargs)?;
-                let me = this.borrow(py);
-                let (ctx, lease) = context::enter(py, user_context.as_ref(), me.hosted)?;
-                let core = me.core.clone();
-                let fut = async move {
-                    let r = core.call_raw(op, input, &ctx).await;
-                    Python::attach(|py| {
-                        drop(lease);
-                        finish(py, r)
-                    })
-                };
-                Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
-            },
-        )?;
-        Ok(f.into_any().unbind())
+    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        declared_method(py, declared_op(name)?, self.core.clone(), self.hosted, true)
     }
 
     /// The audit log (awaitable); see `AuthCore.list_events`.

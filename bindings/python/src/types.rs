@@ -24,24 +24,12 @@ pub enum Keys {
     Camel,
 }
 
-/// `is_verified` -> `isVerified`; a key without `_` is returned as is.
+/// `is_verified` -> `isVerified` (the core's rule); a key without `_` is returned as is.
 pub fn camel(key: &str) -> String {
     if !key.contains('_') {
         return key.to_string();
     }
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for (i, c) in key.chars().enumerate() {
-        if c == '_' && i > 0 {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    authcore::ops::camel_case(key)
 }
 
 /// `isVerified` -> `is_verified`.

@@ -180,3 +180,37 @@ def test_async_with_await_open(tmp_path: Path) -> None:
             return [t.tenant_id for t in r] == ["public"]
 
     assert asyncio.run(main())
+
+
+def test_config_takes_snake_case_keys_and_keeps_ids_as_written(tmp_path: Path) -> None:
+    config: authcore.AuthCoreConfig = {
+        "account_linking": {
+            "should_automatically_link": True,
+            "should_require_verification": True,
+            "providers": {"my_idp": {"should_automatically_link": False}},
+        },
+        "host_timeout_ms": 5000,
+        "redirect": {"default_path": "/home"},
+    }
+    with AuthCore.open(database={"sqlite": str(tmp_path / "a.db")}, config=config) as auth:
+        seen = auth.config.to_dict()
+        assert seen["accountLinking"]["shouldAutomaticallyLink"] is True
+        assert seen["accountLinking"]["providers"] == {"my_idp": {"shouldAutomaticallyLink": False}}
+        assert seen["hostTimeoutMs"] == 5000
+        assert seen["redirect"]["defaultPath"] == "/home"
+        # The policy is in force: two verified sign-ups with one email end in one user; the provider the rule
+        # names (kept as "my_idp", not camelCased) is not linked.
+        mail = {"id": "a@example.com", "is_verified": True}
+        a = auth.manually_create_or_update_user(
+            tenant_id="public", third_party_id="google", third_party_user_id="g1", email=mail
+        )
+        b = auth.manually_create_or_update_user(
+            tenant_id="public", third_party_id="github", third_party_user_id="h1", email=mail
+        )
+        assert b.user.id == a.user.id
+        c = auth.manually_create_or_update_user(
+            tenant_id="public", third_party_id="my_idp", third_party_user_id="m1", email=mail
+        )
+        assert c.user.id != a.user.id
+    with pytest.raises(authcore.InvalidInputError):
+        AuthCore.open(database={"sqlite": str(tmp_path / "b.db")}, config={"account_linkin": {}})

@@ -6,15 +6,18 @@
 //! primary group per (tenant, email)) and U5 (each recipe user in exactly one group).
 #![no_main]
 
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use arbitrary::{Result as ArbResult, Unstructured};
 use authcore::ops::{camel_case, OPERATIONS};
-use authcore::{AuthCore, AuthCoreConfig, GetUsersInput, UserContext};
+use authcore::{AuthCore, AuthCoreConfig, UserContext};
 use libfuzzer_sys::fuzz_target;
+
+/// The same invariant checks as the race and property tests.
+#[path = "../../tests/common/invariants.rs"]
+mod invariants;
 use serde_json::{json, Map, Value};
 
 const MAX_STEPS: usize = 16;
@@ -281,67 +284,6 @@ fn config(u: &mut Unstructured<'_>) -> ArbResult<AuthCoreConfig> {
     Ok(config)
 }
 
-async fn check_invariants(auth: &AuthCore) {
-    let ctx = UserContext::new();
-    let mut users = Vec::new();
-    let mut token = None;
-    loop {
-        let page = auth
-            .get_users(
-                &GetUsersInput {
-                    limit: Some(500),
-                    pagination_token: token,
-                    ..Default::default()
-                },
-                &ctx,
-            )
-            .await
-            .expect("listing users never fails");
-        users.extend(page.users);
-        match page.next_pagination_token {
-            Some(t) => token = Some(t),
-            None => break,
-        }
-    }
-    let mut group_of: HashMap<&str, &str> = HashMap::new();
-    let mut identity: HashSet<(String, String, String)> = HashSet::new();
-    let mut primary_for: HashMap<(String, String), &str> = HashMap::new();
-    for user in &users {
-        for lm in &user.login_methods {
-            if let Some(prev) = group_of.insert(&lm.recipe_user_id, &user.id) {
-                panic!(
-                    "U5: recipe user {} is in groups {prev} and {}",
-                    lm.recipe_user_id, user.id
-                );
-            }
-            if let Some(tp) = &lm.third_party {
-                for t in &lm.tenant_ids {
-                    let key = (t.clone(), tp.id.clone(), tp.user_id.clone());
-                    assert!(
-                        identity.insert(key.clone()),
-                        "U1: two recipe users for {key:?}"
-                    );
-                }
-            }
-        }
-        if !user.is_primary_user {
-            assert_eq!(
-                user.login_methods.len(),
-                1,
-                "a non-primary user has one login method"
-            );
-            continue;
-        }
-        for t in &user.tenant_ids {
-            for e in &user.emails {
-                if let Some(prev) = primary_for.insert((t.clone(), e.clone()), &user.id) {
-                    panic!("U3: ({t}, {e}) is held by primaries {prev} and {}", user.id);
-                }
-            }
-        }
-    }
-}
-
 /// A migrated database with tenants `t1` and `t2`, made once per process and copied for every run: opening
 /// and migrating a new file per run would cost more than the run.
 fn template() -> &'static PathBuf {
@@ -416,7 +358,7 @@ async fn run(u: &mut Unstructured<'_>, path: &std::path::Path) -> ArbResult<()> 
             Err(e) => assert_ne!(e.code(), "INTERNAL_ERROR", "{} {args} gave {e}", op.name),
         }
     }
-    check_invariants(&auth).await;
+    invariants::check_invariants(&auth).await;
     auth.shutdown().await.expect("shutdown");
     Ok(())
 }

@@ -1,6 +1,7 @@
-//! Whole-database invariant checks used by race and property tests.
+//! Whole-database invariant checks used by the race and property tests and by the `operations` fuzz target
+//! (which includes this file).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use authcore::{AuthCore, GetUsersInput, User, UserContext};
 
@@ -29,12 +30,14 @@ pub async fn all_users(auth: &AuthCore) -> Vec<User> {
     }
 }
 
+/// U1: one recipe user per (tenant, provider, provider user id).
 /// U3: no two primary groups both present in a tenant and holding one email (in any tenant).
 /// U5: each recipe user appears in exactly one group.
-pub async fn check_u3_u5(auth: &AuthCore) {
+pub async fn check_invariants(auth: &AuthCore) {
     let users = all_users(auth).await;
     let mut holder: HashMap<(String, String), String> = HashMap::new();
     let mut seen: HashMap<String, String> = HashMap::new();
+    let mut identities: HashSet<(String, String, String)> = HashSet::new();
     for u in &users {
         for lm in &u.login_methods {
             if let Some(prev) = seen.insert(lm.recipe_user_id.clone(), u.id.clone()) {
@@ -42,6 +45,15 @@ pub async fn check_u3_u5(auth: &AuthCore) {
                     "recipe user {} in groups {prev} and {}",
                     lm.recipe_user_id, u.id
                 );
+            }
+            if let Some(tp) = &lm.third_party {
+                for t in &lm.tenant_ids {
+                    let key = (t.clone(), tp.id.clone(), tp.user_id.clone());
+                    assert!(
+                        identities.insert(key.clone()),
+                        "U1 broken: two recipe users for {key:?}"
+                    );
+                }
             }
         }
         if !u.is_primary_user {

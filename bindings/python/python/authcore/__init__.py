@@ -47,6 +47,12 @@ from ._native import (
 )
 from ._types import (
     AccountInfoInput,
+    AccountLinkingConfig,
+    AuthCoreConfig,
+    EventsConfig,
+    LinkingRule,
+    ProviderConfig,
+    RedirectConfig,
     Database,
     EmailInput,
     EventHandler,
@@ -57,6 +63,12 @@ from ._types import (
 )
 
 __all__ = [
+    "AccountLinkingConfig",
+    "AuthCoreConfig",
+    "EventsConfig",
+    "LinkingRule",
+    "ProviderConfig",
+    "RedirectConfig",
     "OPERATIONS",
     "json_form",
     "AccountInfoInput",

@@ -7,6 +7,7 @@ from typing_extensions import Self
 
 from ._types import (
     AccountInfoInput,
+    AuthCoreConfig,
     Database,
     EmailInput,
     EventHandler,
@@ -182,7 +183,7 @@ class AuthCore:
     def open(
         *,
         database: Database,
-        config: Mapping[str, Any] | None = None,
+        config: AuthCoreConfig | Mapping[str, Any] | None = None,
         override: Override | Sequence[Override] | None = None,
         events: Mapping[str, EventHandler | list[EventHandler]] | None = None,
     ) -> AuthCore:
@@ -265,7 +266,7 @@ class AsyncAuthCore:
     def open(
         *,
         database: Database,
-        config: Mapping[str, Any] | None = None,
+        config: AuthCoreConfig | Mapping[str, Any] | None = None,
         override: Override | Sequence[Override] | None = None,
         events: Mapping[str, EventHandler | list[EventHandler]] | None = None,
     ) -> Awaitable[AsyncAuthCore]: ...

@@ -48,6 +48,55 @@ class TenantConfigInput(TypedDict, total=False):
     providers: List[TenantProviderInput]
 
 
+class LinkingRule(TypedDict, total=False):
+    """A per-tenant or per-provider override of the automatic-linking policy."""
+
+    should_automatically_link: bool
+    should_require_verification: bool
+
+
+class AccountLinkingConfig(TypedDict, total=False):
+    """``account_linking=``: the built-in ``shouldDoAutomaticAccountLinking`` (off by default; when on,
+    verification is required unless switched off). ``tenants`` and ``providers`` are keyed by id."""
+
+    should_automatically_link: bool
+    should_require_verification: bool
+    tenants: Dict[str, LinkingRule]
+    providers: Dict[str, LinkingRule]
+
+
+class _ProviderRequired(TypedDict):
+    third_party_id: str
+
+
+class ProviderConfig(_ProviderRequired, total=False):
+    """One static provider (``providers=[...]``)."""
+
+    include_in_non_public_tenants_by_default: bool
+
+
+class EventsConfig(TypedDict, total=False):
+    enabled: bool
+    retention_days: int
+
+
+class RedirectConfig(TypedDict, total=False):
+    allowed_origins: List[str]
+    default_path: str
+
+
+class AuthCoreConfig(TypedDict, total=False):
+    """``config=`` of ``AuthCore.open``: snake_case keys (camelCase ones are accepted too). Unknown keys are
+    ``InvalidInputError``."""
+
+    providers: List[ProviderConfig]
+    account_linking: AccountLinkingConfig
+    session_lifetime_ms: int
+    events: EventsConfig
+    redirect: RedirectConfig
+    host_timeout_ms: int
+
+
 #: An event handler, ``def`` or ``async def``: called with the event as a dict (``id``, ``name``, ``time``,
 #: ``tenantId``, ``userId`` and the message fields, camelCase as the core serialises it).
 EventHandler = Callable[[Dict[str, Any]], Union[None, Awaitable[None]]]
@@ -57,6 +106,12 @@ Database = Union[Mapping[str, Union[str, "os.PathLike[str]"]], str, "os.PathLike
 
 __all__ = [
     "AccountInfoInput",
+    "AccountLinkingConfig",
+    "AuthCoreConfig",
+    "EventsConfig",
+    "LinkingRule",
+    "ProviderConfig",
+    "RedirectConfig",
     "Database",
     "EmailInput",
     "EventHandler",
