@@ -5,7 +5,40 @@
 //! (bad input, unknown ids where the CDI answers 400) and infrastructure failure. Every variant maps to one
 //! SCREAMING_SNAKE code that bindings expose as `.code`; the codes are part of the public contract.
 
+use std::any::Any;
+use std::sync::Arc;
+
 use thiserror::Error;
+
+/// An opaque value a binding attaches to a host error and takes back where the error leaves the engine.
+/// Compared by identity: two payloads are equal when they are the same attachment.
+#[derive(Clone)]
+pub struct HostPayload(Arc<dyn Any + Send + Sync>);
+
+impl HostPayload {
+    pub fn new(value: impl Any + Send + Sync) -> Self {
+        HostPayload(Arc::new(value))
+    }
+
+    /// The attached value, if it is a `T` (a binding reads back only its own kind of payload).
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref::<T>()
+    }
+}
+
+impl std::fmt::Debug for HostPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HostPayload(..)")
+    }
+}
+
+impl PartialEq for HostPayload {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for HostPayload {}
 
 /// Result alias used across the crate.
 pub type Result<T, E = AuthError> = std::result::Result<T, E>;
@@ -41,9 +74,14 @@ pub enum AuthError {
     Storage { message: String },
     #[error("internal error: {message}")]
     Internal { message: String },
-    /// An error raised by host code (an override or a policy callback) that the binding passes through.
+    /// An error raised by host code (an override, a policy callback or an event handler). `payload` is what the
+    /// binding attached (the host's own exception object, or its handle on it) so that the caller gets that very
+    /// object back; the core never looks inside it.
     #[error("{message}")]
-    Host { message: String },
+    Host {
+        message: String,
+        payload: Option<HostPayload>,
+    },
     /// Host code (an override, a policy callback or an event handler) did not answer within the configured
     /// `hostTimeoutMs`; nothing it started inside the engine was left half-written.
     #[error("host code did not answer within {timeout_ms} ms")]
@@ -90,6 +128,30 @@ impl AuthError {
         }
     }
 
+    /// A host error with only a message (a failure of the host machinery, a handler's error text).
+    pub fn host(message: impl Into<String>) -> Self {
+        AuthError::Host {
+            message: message.into(),
+            payload: None,
+        }
+    }
+
+    /// A host error carrying the host's own exception (see [`HostPayload`]).
+    pub fn host_with(message: impl Into<String>, payload: HostPayload) -> Self {
+        AuthError::Host {
+            message: message.into(),
+            payload: Some(payload),
+        }
+    }
+
+    /// The payload of a host error, if any.
+    pub fn host_payload(&self) -> Option<&HostPayload> {
+        match self {
+            AuthError::Host { payload, .. } => payload.as_ref(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
         AuthError::InvalidInput {
             field: field.to_string(),
@@ -126,5 +188,26 @@ impl From<crate::store::StoreError> for AuthError {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_payload_travels_opaque_and_the_message_stays_clean() {
+        struct HostException(u32);
+        let e = AuthError::host_with("ValueError: boom", HostPayload::new(HostException(7)));
+        assert_eq!(e.code(), "HOST_ERROR");
+        assert_eq!(e.to_string(), "ValueError: boom");
+        let copy = e.clone();
+        let payload = copy.host_payload().expect("payload");
+        assert_eq!(payload.downcast_ref::<HostException>().map(|h| h.0), Some(7));
+        assert!(payload.downcast_ref::<String>().is_none());
+        assert_eq!(e, copy, "a clone carries the same attachment");
+        let other = AuthError::host_with("ValueError: boom", HostPayload::new(HostException(7)));
+        assert_ne!(e, other, "payloads compare by identity");
+        assert!(AuthError::host("x").host_payload().is_none());
     }
 }

@@ -24,20 +24,14 @@ struct LogHandler {
 impl EventHandler for LogHandler {
     async fn handle(&self, e: &Event) -> Result<()> {
         if self.fail_some && e.id.starts_with('0') {
-            return Err(AuthError::Host {
-                message: "injected failure".into(),
-            });
+            return Err(AuthError::host("injected failure"));
         }
         let line = json!({"id": e.id, "name": e.name, "userId": e.user_id, "message": e.message})
             .to_string();
         // One unbuffered write per line: a kill can cut at most the line being written.
-        let mut file = self.file.lock().map_err(|_| AuthError::Host {
-            message: "poisoned".into(),
-        })?;
+        let mut file = self.file.lock().map_err(|_| AuthError::host("poisoned"))?;
         file.write_all(format!("{line}\n").as_bytes())
-            .map_err(|e| AuthError::Host {
-                message: e.to_string(),
-            })
+            .map_err(|e| AuthError::host(e.to_string()))
     }
 }
 
@@ -225,9 +219,7 @@ struct StuckHandler(std::path::PathBuf);
 #[async_trait::async_trait]
 impl EventHandler for StuckHandler {
     async fn handle(&self, _e: &Event) -> Result<()> {
-        std::fs::write(&self.0, b"reached").map_err(|e| AuthError::Host {
-            message: e.to_string(),
-        })?;
+        std::fs::write(&self.0, b"reached").map_err(|e| AuthError::host(e.to_string()))?;
         std::future::pending::<()>().await;
         Ok(())
     }

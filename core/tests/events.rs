@@ -107,9 +107,7 @@ async fn a_failing_handler_never_undoes_the_operation_and_is_retried() {
             c.lock().expect("lock").push(e.id.clone());
             if f.load(Ordering::SeqCst) > 0 {
                 f.fetch_sub(1, Ordering::SeqCst);
-                return Err(AuthError::Host {
-                    message: "webhook down".into(),
-                });
+                return Err(AuthError::host("webhook down"));
             }
             Ok(())
         }
@@ -159,11 +157,7 @@ async fn pending_events_are_redelivered_at_open() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("a.db");
     {
-        let failing = FnHandler(|_e: Event| async {
-            Err(AuthError::Host {
-                message: "down".into(),
-            })
-        });
+        let failing = FnHandler(|_e: Event| async { Err(AuthError::host("down")) });
         let auth = AuthCore::builder()
             .sqlite(&path)
             .expect("db")

@@ -51,9 +51,7 @@ async fn shutdown_lets_requests_inside_finish_delivers_pending_events_then_refus
         let d = d.clone();
         async move {
             if first {
-                return Err(AuthError::Host {
-                    message: "down".into(),
-                });
+                return Err(AuthError::host("down"));
             }
             d.lock().expect("lock").push(e.name.as_str().to_string());
             Ok(())

@@ -4,8 +4,8 @@
 //! ([`NativeOutcome`]), the other methods with an envelope, `{ok: true, value}` or `{ok: false, error: {code,
 //! message, details, hostErrorId?}}`; the JS layer (`index.js`, `raise`) turns the error into an `AuthError` or
 //! rethrows the original host error. An error thrown by a JS override travels
-//! through the core as `AuthError::Host` whose message carries the id under which the JS layer stashed the
-//! original object (see [`host_error`]).
+//! through the core as `AuthError::Host` whose payload is the id under which the JS layer stashed the original
+//! object (see [`host_error`]); no marker is written into the message.
 
 use authcore::AuthError;
 use napi::bindgen_prelude::ToNapiValue;
@@ -33,25 +33,16 @@ pub struct NativeEnvelope {
     pub error: Option<NativeError>,
 }
 
-const HOST_ERROR_PREFIX: &str = "authcore-node-host-error:";
+/// The payload a JS error carries through the core: the id the JS layer stashed the thrown value under.
+struct JsErrorId(u32);
 
 /// The core error for a JS error the JS layer stashed as `id` (0: not stashed, e.g. an event handler's).
 pub fn host_error(id: u32, message: &str) -> AuthError {
-    let message = if id == 0 {
-        message.to_string()
+    if id == 0 {
+        AuthError::host(message)
     } else {
-        format!("{HOST_ERROR_PREFIX}{id}:{message}")
-    };
-    AuthError::Host { message }
-}
-
-/// Splits a host error message into (stash id, original message).
-fn parse_host(message: &str) -> (Option<u32>, &str) {
-    message
-        .strip_prefix(HOST_ERROR_PREFIX)
-        .and_then(|rest| rest.split_once(':'))
-        .and_then(|(id, msg)| id.parse().ok().map(|id| (Some(id), msg)))
-        .unwrap_or((None, message))
+        AuthError::host_with(message, authcore::error::HostPayload::new(JsErrorId(id)))
+    }
 }
 
 /// The variant's own fields, for `AuthError.details`.
@@ -86,13 +77,11 @@ fn details(e: &AuthError) -> Value {
 
 /// Maps every core error (the only mapping function).
 pub fn to_js(e: &AuthError) -> NativeError {
-    let (host_error_id, message) = match e {
-        AuthError::Host { message } => {
-            let (id, msg) = parse_host(message);
-            (id, msg.to_string())
-        }
-        other => (None, other.to_string()),
-    };
+    let host_error_id = e
+        .host_payload()
+        .and_then(|p| p.downcast_ref::<JsErrorId>())
+        .map(|id| id.0);
+    let message = e.to_string();
     NativeError {
         code: e.code().to_string(),
         message,

@@ -150,8 +150,11 @@ impl HostBridge {
         input: String,
         ctx: &UserContext,
     ) -> Result<Option<String>> {
-        let failed = |e: napi::Error| AuthError::Host {
-            message: format!("calling the JS override '{op}' failed: {}", e.reason),
+        let failed = |e: napi::Error| {
+            AuthError::host(format!(
+                "calling the JS override '{op}' failed: {}",
+                e.reason
+            ))
         };
         let call = HostCall {
             kind: kind.to_string(),

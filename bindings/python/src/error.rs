@@ -2,14 +2,11 @@
 //! the pass-through of Python exceptions raised by host code.
 //!
 //! A Python exception raised in an override has to cross the core (which only knows `AuthError`) before it
-//! reaches the Python caller. It travels as `AuthError::Host` whose message ends with a registry id; the
-//! `PyErr` itself waits in [`HOST_ERRORS`]. At the boundary, [`to_pyerr`] takes it back out, so the caller gets
-//! the very same exception object (`is`), with its type, traceback and attributes.
+//! reaches the Python caller. It travels as `AuthError::Host` with the `PyErr` itself as the error's opaque
+//! payload; at the boundary, [`to_pyerr`] takes it back out, so the caller gets the very same exception object
+//! (`is`), with its type, traceback and attributes. No registry and no marker in the message.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-
+use authcore::error::HostPayload;
 use authcore::AuthError;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -186,32 +183,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// Python exceptions raised by host code, waiting to be re-raised at the boundary, by id.
-static HOST_ERRORS: Mutex<BTreeMap<u64, PyErr>> = Mutex::new(BTreeMap::new());
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-/// A host error the core swallowed is never taken back; the oldest entries go beyond this many.
-const MAX_PARKED: usize = 4096;
-const MARKER: &str = " [python exception #";
-
-/// Turns a Python exception raised by host code into the core's `AuthError::Host`, parking the exception so the
-/// boundary can re-raise the same object.
+/// Turns a Python exception raised by host code into the core's `AuthError::Host` carrying that exception, so
+/// the boundary can re-raise the same object.
 pub fn host_error(err: PyErr) -> AuthError {
     let text = Python::attach(|py| describe(py, &err));
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let evicted = {
-        let mut parked = HOST_ERRORS.lock().unwrap_or_else(|p| p.into_inner());
-        parked.insert(id, err);
-        if parked.len() > MAX_PARKED {
-            parked.pop_first()
-        } else {
-            None
-        }
-    };
-    // Dropped outside the lock: releasing an exception may run arbitrary Python code.
-    drop(evicted);
-    AuthError::Host {
-        message: format!("{text}{MARKER}{id}]"),
-    }
+    AuthError::host_with(text, HostPayload::new(err))
 }
 
 /// A Python exception as one line, for event-handler failures the core records (never re-raised).
@@ -233,21 +209,10 @@ pub fn describe(py: Python<'_>, err: &PyErr) -> String {
     }
 }
 
-fn take_parked(message: &str) -> Option<PyErr> {
-    let start = message.rfind(MARKER)? + MARKER.len();
-    let id: u64 = message[start..].strip_suffix(']')?.parse().ok()?;
-    HOST_ERRORS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .remove(&id)
-}
-
 /// The one mapping from the core's error to a Python exception.
 pub fn to_pyerr(py: Python<'_>, e: AuthError) -> PyErr {
-    if let AuthError::Host { message } = &e {
-        if let Some(original) = take_parked(message) {
-            return original;
-        }
+    if let Some(original) = e.host_payload().and_then(|p| p.downcast_ref::<PyErr>()) {
+        return original.clone_ref(py);
     }
     let message = e.to_string();
     let code = e.code();
@@ -303,7 +268,7 @@ pub fn to_pyerr(py: Python<'_>, e: AuthError) -> PyErr {
         }
         AuthError::Storage { message: _ } => (StorageError::new_err(message), vec![]),
         AuthError::Internal { message: _ } => (InternalError::new_err(message), vec![]),
-        AuthError::Host { message: _ } => (HostError::new_err(message), vec![]),
+        AuthError::Host { .. } => (HostError::new_err(message), vec![]),
         AuthError::HostTimeout { timeout_ms } => (
             HostTimeoutError::new_err(message),
             vec![(

@@ -40,9 +40,7 @@ fn report(event: &Event, err: &PyErr) -> AuthError {
         if let Err(e) = logged {
             e.write_unraisable(py, None);
         }
-        AuthError::Host {
-            message: describe(py, err),
-        }
+        AuthError::host(describe(py, err))
     })
 }
 

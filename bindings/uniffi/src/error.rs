@@ -162,10 +162,7 @@ impl AuthError {
 
     /// A host error with this message.
     pub fn host(message: impl Into<String>) -> Self {
-        authcore::AuthError::Host {
-            message: message.into(),
-        }
-        .into()
+        authcore::AuthError::host(message).into()
     }
 }
 
@@ -248,7 +245,7 @@ impl From<authcore::AuthError> for AuthError {
                 reason,
                 detail: message,
             },
-            authcore::AuthError::Host { message } => AuthError::Host {
+            authcore::AuthError::Host { message, .. } => AuthError::Host {
                 code,
                 reason,
                 detail: message,
@@ -322,7 +319,7 @@ impl From<AuthError> for authcore::AuthError {
             AuthError::InvalidPaginationToken { .. } => authcore::AuthError::InvalidPaginationToken,
             AuthError::Storage { detail, .. } => authcore::AuthError::Storage { message: detail },
             AuthError::Internal { detail, .. } => authcore::AuthError::Internal { message: detail },
-            AuthError::Host { detail, .. } => authcore::AuthError::Host { message: detail },
+            AuthError::Host { detail, .. } => authcore::AuthError::host(detail),
             AuthError::HostTimeout { timeout_ms, .. } => {
                 authcore::AuthError::HostTimeout { timeout_ms }
             }
@@ -392,9 +389,7 @@ mod tests {
             C::Internal {
                 message: "m".into(),
             },
-            C::Host {
-                message: "m".into(),
-            },
+            C::host("m"),
             C::HostTimeout { timeout_ms: 5 },
             C::UserNotInTenant {
                 user_id: "u".into(),

@@ -141,7 +141,7 @@ impl Script {
         match self.directive(name, ctx) {
             None => original.await,
             Some(Directive::Return(v)) => parse(name, v),
-            Some(Directive::Throw(message)) => Err(AuthError::Host { message }),
+            Some(Directive::Throw(message)) => Err(AuthError::host(message)),
             Some(Directive::CallOriginal(record)) => {
                 let r = original.await?;
                 if let Some(key) = record {
