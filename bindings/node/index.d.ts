@@ -1,6 +1,9 @@
 // Types of the `authcore` npm package (hand-written over the generated `native.d.ts`).
 // Shapes are the core's JSON (camelCase); every method takes one object argument and returns a Promise.
 
+import type { DeclaredOperations } from './declared'
+export * from './declared'
+
 /** A map that travels through every call of one request; overrides receive the caller's very object. */
 export type UserContext = Record<string, any>
 
@@ -486,6 +489,8 @@ export interface AuthCoreOptions {
 
 // ---- The handle ---------------------------------------------------------------------------------------------
 
+/** The engine's own operations, with their types, are derived from the core's declaration (`declared.d.ts`). */
+export interface AuthCore extends DeclaredOperations {}
 export declare class AuthCore implements RecipeFunctions, APIFunctions {
   private constructor()
   /** Opens (or creates) the database and builds the engine. */
@@ -530,10 +535,6 @@ export declare class AuthCore implements RecipeFunctions, APIFunctions {
   revokeAllSessionsForUser(input: RevokeAllSessionsForUserInput): Promise<string[]>
   getAllSessionHandlesForUser(input: GetAllSessionHandlesForUserInput): Promise<string[]>
 
-  /** Redelivers events whose delivery failed earlier (a handler threw). */
-  deliverPendingEvents(): Promise<DeliveryReport>
-  /** The audit log, oldest first. */
-  listEvents(input?: ListEventsInput): Promise<ListEventsResult>
 
   /** Closes the engine: new calls fail with `SHUT_DOWN` at once, calls already running finish, pending events
    *  are delivered (the result counts that last delivery). */

@@ -397,20 +397,6 @@ class AuthCore {
   getAllSessionHandlesForUser(input) { return this.#call('getAllSessionHandlesForUser', input) }
 
   // Events
-  /** Redelivers events whose delivery failed earlier (handlers threw): `{delivered, failed}`. */
-  async deliverPendingEvents() {
-    const envelope = await this.#native.deliverPendingEvents()
-    if (envelope.ok) return envelope.value
-    throw this.#host.raise(envelope.error)
-  }
-
-  /** The audit log, oldest first: `{events, nextPaginationToken?}`. */
-  async listEvents(input) {
-    const envelope = await this.#native.listEvents(input === undefined ? null : input)
-    if (envelope.ok) return envelope.value
-    throw this.#host.raise(envelope.error)
-  }
-
   /** Closes the engine: new calls fail with SHUT_DOWN at once, calls already running finish, pending events are
    *  delivered; resolves to `{delivered, failed}` of that last delivery. */
   async shutdown() {

@@ -28,10 +28,6 @@ export declare class NativeEngine {
    * one of them when the call had to wait for JS (an override or an event handler).
    */
   call(op: number, input: string, contextId: number, context?: string | undefined | null): string | NativeError | Promise<string | NativeError>
-  /** Redelivers events whose delivery failed earlier: `{delivered, failed}`. */
-  deliverPendingEvents(): Promise<NativeEnvelope>
-  /** The audit log: `{events, nextPaginationToken?}`. */
-  listEvents(input: any): Promise<NativeEnvelope>
   /** The `original` of override layer `index` of `kind` ("functions" or "apis"). */
   layer(kind: 'functions' | 'apis', index: number): NativeLayer
   /**

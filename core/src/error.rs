@@ -203,7 +203,10 @@ mod tests {
         assert_eq!(e.to_string(), "ValueError: boom");
         let copy = e.clone();
         let payload = copy.host_payload().expect("payload");
-        assert_eq!(payload.downcast_ref::<HostException>().map(|h| h.0), Some(7));
+        assert_eq!(
+            payload.downcast_ref::<HostException>().map(|h| h.0),
+            Some(7)
+        );
         assert!(payload.downcast_ref::<String>().is_none());
         assert_eq!(e, copy, "a clone carries the same attachment");
         let other = AuthError::host_with("ValueError: boom", HostPayload::new(HostException(7)));

@@ -77,7 +77,7 @@ macro_rules! for_each_operation {
                     auth.list_users_by_account_info(&a.tenant_id, &a.account_info, a.do_union_of_account_info, ctx)
                         .await?
                 };
-            recipe "getUsers" GetUsersInput -> GetUsersResult as flat
+            recipe "getUsers" GetUsersInput = default -> GetUsersResult as flat
                 => (auth, a, ctx) { auth.get_users(&a, ctx).await? };
             recipe "createOrUpdateTenant" CreateOrUpdateTenantArgs {
                     tenant_id: String,
@@ -136,7 +136,7 @@ macro_rules! for_each_operation {
                         .await?
                 };
             /// The audit log: past events by user, tenant and time, oldest first, with cursor pagination.
-            engine "listEvents" ListEventsInput -> ListEventsResult as flat
+            engine "listEvents" ListEventsInput = default -> ListEventsResult as flat
                 => (auth, a, _ctx) { auth.list_events(&a)? };
             /// How many users there are in a tenant (default `public`), or in the whole app with
             /// `includeAllTenants` (SuperTokens' `GET /<tenantId>/users/count`).
@@ -184,6 +184,9 @@ pub struct OperationInfo {
     pub input: &'static str,
     /// The declared arguments; empty when the input type is taken whole.
     pub args: &'static [ArgInfo],
+    /// Every argument has a default (or the input type taken whole is declared `= default`): a caller may pass
+    /// nothing at all.
+    pub input_may_be_omitted: bool,
     pub result: &'static str,
     /// How the result is shaped as JSON (see the module docs).
     pub envelope: &'static str,
@@ -281,6 +284,26 @@ macro_rules! arg_infos {
     };
 }
 
+/// Whether an operation's input may be omitted: a whole input declared `= default`, or declared arguments that
+/// all have defaults (none at all included).
+macro_rules! may_be_omitted {
+    () => {
+        false
+    };
+    (default) => {
+        true
+    };
+    ({ $($field:ident : $ty:ty $(= $default:expr)?),* $(,)? }) => {
+        true $(&& may_be_omitted!(@has $($default)?))*
+    };
+    (@has) => {
+        false
+    };
+    (@has $default:expr) => {
+        true
+    };
+}
+
 /// A raw result in its operation's JSON form, by the declared envelope: as it is (`direct`), `{"status":"OK"}`
 /// (`ok`), its fields beside `"status":"OK"` (`flat`), or under its key beside `"status":"OK"`.
 pub fn json_form(op: &OperationInfo, v: Value) -> Value {
@@ -302,7 +325,7 @@ pub fn json_form(op: &OperationInfo, v: Value) -> Value {
 macro_rules! derive_from_declaration {
     ($(
         $(#[doc = $doc:literal])*
-        $kind:ident $wire:literal $Args:ident $({ $($fields:tt)* })? -> $ret:ty as $env:ident
+        $kind:ident $wire:literal $Args:ident $(= $whole_default:ident)? $({ $($fields:tt)* })? -> $ret:ty as $env:ident
             => ($auth:ident, $a:ident, $ctx:ident) $body:block;
     )*) => {
         $(declare_args!($Args $({ $($fields)* })?);)*
@@ -312,6 +335,7 @@ macro_rules! derive_from_declaration {
             name: $wire,
             kind: op_kind!($kind),
             input: stringify!($Args),
+            input_may_be_omitted: may_be_omitted!($($whole_default)? $({ $($fields)* })?),
             args: arg_infos!($Args $({ $($fields)* })?),
             result: stringify!($ret),
             envelope: stringify!($env),
@@ -391,6 +415,11 @@ mod tests {
         let e = serde_json::from_value::<DeleteUserArgs>(json!({})).unwrap_err();
         assert!(e.to_string().contains("`userId`"), "{e}");
         let info = OPERATIONS.iter().find(|o| o.name == "deleteUser").unwrap();
+        assert!(!info.input_may_be_omitted);
+        assert!(operation("getUserCount").unwrap().input_may_be_omitted);
+        assert!(operation("listAllTenants").unwrap().input_may_be_omitted);
+        assert!(operation("listEvents").unwrap().input_may_be_omitted);
+        assert!(!operation("signInUp").unwrap().input_may_be_omitted);
         assert_eq!(info.args[1].default, Some("true"));
         assert_eq!(camel_case(info.args[1].name), "removeAllLinkedAccounts");
     }

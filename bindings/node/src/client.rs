@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use authcore::events::{EventName, ListEventsInput};
+use authcore::events::EventName;
 use authcore::json::{parse, to_value};
 use authcore::{AuthCore, AuthCoreConfig, AuthError, Result};
 use napi::bindgen_prelude::Promise;
@@ -120,31 +120,6 @@ impl NativeEngine {
             Box::pin(async move { NativeOutcome::from_result(call.await) }),
             NativeOutcome::panicked,
         )
-    }
-
-    /// Redelivers events whose delivery failed earlier: `{delivered, failed}`.
-    #[napi]
-    pub async fn deliver_pending_events(&self) -> napi::Result<NativeEnvelope> {
-        let result = async {
-            let core = self.core()?;
-            to_value(&core.deliver_pending_events().await?)
-        }
-        .await;
-        Ok(envelope(result))
-    }
-
-    /// The audit log: `{events, nextPaginationToken?}`.
-    #[napi]
-    pub async fn list_events(&self, input: Value) -> napi::Result<NativeEnvelope> {
-        let result = (|| {
-            let core = self.core()?;
-            let input = match from_js(input) {
-                Value::Null => ListEventsInput::default(),
-                v => parse("listEvents", v)?,
-            };
-            to_value(&core.list_events(&input)?)
-        })();
-        Ok(envelope(result))
     }
 
     /// The `original` of override layer `index` of `kind` ("functions" or "apis").

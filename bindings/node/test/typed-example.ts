@@ -77,7 +77,10 @@ async function main(): Promise<void> {
   const verified: boolean = await auth.isEmailVerified({ recipeUserId: 'x' })
   const page = await auth.getUsers({ limit: 10, timeJoinedOrder: 'DESC' })
   const log = await auth.listEvents({ limit: 5 })
-  console.log(revoked, tenants.length, verified, page.nextPaginationToken, log.events[0]?.attempts)
+  // Methods derived from the core's declaration (declared.d.ts) are typed like the others.
+  const count: number = await auth.getUserCount({ tenantId: 't1', includeAllTenants: false })
+  const report = await auth.deliverPendingEvents()
+  console.log(revoked, tenants.length, verified, page.nextPaginationToken, log.events[0]?.attempts, count, report.delivered)
 
   try {
     await auth.getUser({ userId: '' })
