@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::context;
 use crate::error::{invalid, to_pyerr};
 use crate::hooks::{apis_layer, finish, functions_layer, payload};
-use crate::ops::{list_events_input, tenant_or_public, Call, Target};
+use crate::ops::{tenant_or_public, Call, Target};
 use crate::runtime;
 use crate::types::{camel, parse_arg, parse_opt, py_to_value, result_to_py, Keys};
 
@@ -386,40 +386,6 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAuthCore, call_sync, {
         )
     }
 
-    /// The audit log, oldest first: `events` (each with `deliveredAt`, `attempts`, `lastError`) and
-    /// `next_pagination_token`.
-    #[pyo3(signature = (*, user_id = None, tenant_id = None, since = None, until = None, limit = None, pagination_token = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn list_events(
-        &self,
-        py: Python<'_>,
-        user_id: Option<String>,
-        tenant_id: Option<String>,
-        since: Option<i64>,
-        until: Option<i64>,
-        limit: Option<usize>,
-        pagination_token: Option<String>,
-    ) -> PyResult<Py<PyAny>> {
-        let input = list_events_input(user_id, tenant_id, since, until, limit, pagination_token);
-        let core = &self.core;
-        let r = py.detach(|| {
-            core.list_events(&input)
-                .and_then(|r| authcore::json::to_value(&r))
-        });
-        json_result(py, r)
-    }
-
-    /// Redelivers events whose delivery failed: `delivered`, `failed`.
-    fn deliver_pending_events(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let core = &self.core;
-        let r = runtime::block(py, async move {
-            core.deliver_pending_events()
-                .await
-                .and_then(|r| authcore::json::to_value(&r))
-        })?;
-        json_result(py, r)
-    }
-
     /// The engine configuration, as JSON.
     #[getter]
     fn config(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -528,43 +494,6 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAsyncAuthCore, call_async, {
     /// `AuthCore.__getattr__`.
     fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
         declared_method(py, declared_op(name)?, self.core.clone(), self.hosted, true)
-    }
-
-    /// The audit log (awaitable); see `AuthCore.list_events`.
-    #[pyo3(signature = (*, user_id = None, tenant_id = None, since = None, until = None, limit = None, pagination_token = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn list_events(
-        &self,
-        py: Python<'_>,
-        user_id: Option<String>,
-        tenant_id: Option<String>,
-        since: Option<i64>,
-        until: Option<i64>,
-        limit: Option<usize>,
-        pagination_token: Option<String>,
-    ) -> PyResult<Py<PyAny>> {
-        let input = list_events_input(user_id, tenant_id, since, until, limit, pagination_token);
-        let core = self.core.clone();
-        let fut = async move {
-            let r = core
-                .list_events(&input)
-                .and_then(|r| authcore::json::to_value(&r));
-            Python::attach(|py| json_result(py, r))
-        };
-        Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
-    }
-
-    /// Redelivers events whose delivery failed (awaitable): `delivered`, `failed`.
-    fn deliver_pending_events(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let core = self.core.clone();
-        let fut = async move {
-            let r = core
-                .deliver_pending_events()
-                .await
-                .and_then(|r| authcore::json::to_value(&r));
-            Python::attach(|py| json_result(py, r))
-        };
-        Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
     }
 
     /// The engine configuration, as JSON.

@@ -2,7 +2,6 @@
 //! that [`Call::run`] sends to a core layer, and a core call into a Python override becomes a [`Call`] whose
 //! [`Call::kwargs`] are what the override receives. Conversions only; every rule stays in the core.
 
-use authcore::events::ListEventsInput;
 use authcore::json::to_value;
 use authcore::redirect::RedirectContext;
 use authcore::{
@@ -538,23 +537,4 @@ pub fn build(f: impl FnOnce() -> Result<Call>) -> Result<Call> {
 /// A call's `tenant_id`: `None` is the public tenant.
 pub fn tenant_or_public(t: Option<String>) -> String {
     t.unwrap_or_else(|| "public".to_string())
-}
-
-/// `list_events(...)` input.
-pub fn list_events_input(
-    user_id: Option<String>,
-    tenant_id: Option<String>,
-    since: Option<i64>,
-    until: Option<i64>,
-    limit: Option<usize>,
-    pagination_token: Option<String>,
-) -> ListEventsInput {
-    ListEventsInput {
-        user_id,
-        tenant_id,
-        since,
-        until,
-        limit,
-        pagination_token,
-    }
 }

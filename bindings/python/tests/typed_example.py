@@ -137,6 +137,9 @@ async def run_async(db: Path) -> int:
         assert verified is False
         events = await auth.list_events(limit=5)
         assert len(events.events) == 5
+        # Derived from the core's declaration (_declared.pyi), typed like the rest.
+        count: int = await auth.get_user_count(include_all_tenants=True)
+        assert count >= 1
     return created
 
 

@@ -5,6 +5,7 @@ from typing import Any, Awaitable, Callable, ClassVar, Iterator, Literal, Mappin
 
 from typing_extensions import Self
 
+from ._declared import AsyncDeclaredOperations, DeclaredOperations
 from ._types import (
     AccountInfoInput,
     AuthCoreConfig,
@@ -176,7 +177,7 @@ class ApiFunctions:
 # --- clients ----------------------------------------------------------------------------------------------
 
 @final
-class AuthCore:
+class AuthCore(DeclaredOperations):
     """The blocking client; share one instance across threads (the GIL is released while the core works)."""
 
     @staticmethod
@@ -197,17 +198,6 @@ class AuthCore:
     def __getattr__(self, name: str) -> Callable[..., Any]:
         """A declared operation without a method of its own, by snake_case name (keyword arguments)."""
         ...
-    def list_events(
-        self,
-        *,
-        user_id: str | None = None,
-        tenant_id: str | None = None,
-        since: int | None = None,
-        until: int | None = None,
-        limit: int | None = None,
-        pagination_token: str | None = None,
-    ) -> Record: ...
-    def deliver_pending_events(self) -> Record: ...
     @property
     def config(self) -> Record: ...
     @property
@@ -259,7 +249,7 @@ class AuthCore:
         ...
 
 @final
-class AsyncAuthCore:
+class AsyncAuthCore(AsyncDeclaredOperations):
     """The asyncio client: every operation returns an awaitable (an ``asyncio.Future``)."""
 
     @staticmethod
@@ -276,17 +266,6 @@ class AsyncAuthCore:
     def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
         """A declared operation without a method of its own, by snake_case name (awaitable)."""
         ...
-    def list_events(
-        self,
-        *,
-        user_id: str | None = None,
-        tenant_id: str | None = None,
-        since: int | None = None,
-        until: int | None = None,
-        limit: int | None = None,
-        pagination_token: str | None = None,
-    ) -> Awaitable[Record]: ...
-    def deliver_pending_events(self) -> Awaitable[Record]: ...
     @property
     def config(self) -> Record: ...
     def sign_in_up(self, *, third_party_id: str, third_party_user_id: str, email: EmailInput, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
