@@ -25,6 +25,7 @@ import dev.authcore.SignInUpPostResult
 import dev.authcore.SignInUpResult
 import dev.authcore.User
 import dev.authcore.UserContext
+import dev.authcore.getUserCount
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
@@ -388,5 +389,16 @@ class OverrideTest {
         javaCrossings.clear()
         other.getUser(u.id)
         assertEquals(listOf("getUser"), javaCrossings.toList())
+    }
+
+    @Test
+    fun `getUserCount is a typed method derived from the core's declaration`(): Unit = runBlocking {
+        val auth = open(alv = false)
+        assertEquals(0L, auth.getUserCount())
+        auth.signInUp(input("c1"))
+        auth.signInUp(input("c2"))
+        assertEquals(2L, auth.getUserCount())
+        assertEquals(2L, auth.getUserCount(tenantId = " PUBLIC ", includeAllTenants = true))
+        assertThrows<AuthException.TenantNotFound> { auth.getUserCount(tenantId = "nope") }
     }
 }
