@@ -20,7 +20,9 @@ use crate::policy::{
 use crate::recipes::sessions::{
     CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
 };
-use crate::recipes::tenants::{provider_available, THIRD_PARTY_FACTOR};
+use crate::recipes::tenants::{
+    provider_available, AssociateUserToTenantResult, THIRD_PARTY_FACTOR,
+};
 use crate::redirect::{self, RedirectAction, RedirectContext, RedirectDecision};
 
 const ERR_SECURITY: &str =
@@ -226,11 +228,42 @@ impl ApiFunctions for CoreApis {
             third_party: Some(tp.clone()),
             ..AccountInfo::default()
         };
-        let authenticating = fns
+        let mut authenticating = fns
             .list_users_by_account_info(&tenant_id, &tp_lookup, false, ctx)
             .await?
             .into_iter()
             .next();
+        // §4.8.7 step 3: when the session user already has this provider account as a login method in another
+        // tenant, that login method joins this tenant instead of a second recipe user being made for it.
+        if let (None, Some(session)) = (&authenticating, &link_session) {
+            let elsewhere = fns.get_user(&session.user_id, ctx).await?.and_then(|u| {
+                u.login_methods
+                    .into_iter()
+                    .find(|lm| lm.has_third_party(&tp))
+                    .map(|lm| lm.recipe_user_id)
+            });
+            if let Some(recipe_user_id) = elsewhere {
+                match fns
+                    .associate_user_to_tenant(&tenant_id, &recipe_user_id, ctx)
+                    .await?
+                {
+                    AssociateUserToTenantResult::AssociationNotAllowedError { .. } => {
+                        return Err(AuthError::unauthorised(
+                            "the session user's login method cannot join this tenant",
+                        ))
+                    }
+                    // Associated, or (another request took the account here meanwhile, the user went away) there
+                    // is nothing to associate: either way, look again.
+                    _ => {
+                        authenticating = fns
+                            .list_users_by_account_info(&tenant_id, &tp_lookup, false, ctx)
+                            .await?
+                            .into_iter()
+                            .next();
+                    }
+                }
+            }
+        }
         let session_linking = match &link_session {
             None => None,
             Some(session) => match policy::check_session_linking(
