@@ -88,26 +88,7 @@ pub enum SignInUpPostResult {
     NoEmailGivenByProvider,
 }
 
-/// The overridable API functions (spec §7.1 "apis").
-#[async_trait]
-pub trait ApiFunctions: Send + Sync {
-    fn original(&self) -> &dyn ApiFunctions;
-    async fn sign_in_up_post(
-        &self,
-        input: &SignInUpPostInput,
-        ctx: &UserContext,
-    ) -> Result<SignInUpPostResult> {
-        self.original().sign_in_up_post(input, ctx).await
-    }
-    /// Where to send the user; `None` means the configured default path. The answer is validated afterwards.
-    async fn get_redirection_url(
-        &self,
-        context: &RedirectContext,
-        ctx: &UserContext,
-    ) -> Result<Option<String>> {
-        self.original().get_redirection_url(context, ctx).await
-    }
-}
+pub use crate::layers::ApiFunctions;
 
 pub(crate) struct CoreApis {
     pub inner: Weak<Inner>,

@@ -16,8 +16,8 @@ use crate::events::{
     DeliveryReport, EventHandler, EventName, EventsConfig, Handlers, ListEventsInput,
     ListEventsResult,
 };
-use crate::flow::{FlowApis, FlowFunctions};
 use crate::functions::*;
+use crate::layers::{FlowApis, FlowFunctions};
 use crate::model::{email, ids, AccountInfo, SignInUpInput, User};
 use crate::outbox::Outbox;
 use crate::policy::{

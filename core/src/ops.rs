@@ -1,140 +1,140 @@
 //! The one declaration of every public operation: its wire name, its arguments with their types and defaults,
-//! its result and how that result is shaped as JSON. Everything that is a list of operations is derived from
-//! [`for_each_operation!`]: the argument structs below, [`AuthCore::call`] (dispatch by name, used by the
-//! scenario runners and the fuzz targets), and [`OPERATIONS`], the metadata that binding generators read.
+//! its result and how that result is shaped as JSON, and whether host code can override it. Everything that is
+//! a list of operations is derived from two callback macros, [`for_each_overridable!`] (the recipe functions
+//! and the APIs) and [`for_each_engine_operation!`] (calls on the engine itself): the two traits, the flow
+//! layer, the host override layer and dispatch into any layer by name ([`crate::layers`]); [`AuthCore::call`]
+//! (used by bindings, the scenario runners and the fuzz targets); and [`OPERATIONS`], the metadata that binding
+//! generators read.
 //!
-//! The declaration is a callback macro (`for_each_operation!(some_macro)` expands `some_macro! { … }` with the
-//! whole list) rather than a build script or a proc-macro crate: the list stays plain Rust next to the code it
-//! describes, any crate can derive its own code from it, and nothing runs at build time.
+//! The declaration is a callback macro (`for_each_overridable!(some_macro)` expands `some_macro! { … }` with
+//! the whole list) rather than a build script or a proc-macro crate: the list stays plain Rust next to the code
+//! it describes, any crate can derive its own code from it, and nothing runs at build time.
 //!
-//! Each entry reads
-//! `kind "wireName" ArgsType { field: Type = default, … } -> Result as envelope => (auth, args, ctx) { call }`:
-//! - `kind` is `recipe` (an overridable recipe function), `api` (an overridable API) or `engine` (a call on
-//!   the engine itself, never overridden);
-//! - `ArgsType { … }` declares a struct of named arguments (camelCase on the wire, unknown keys refused, a
-//!   field without `= default` required); `ArgsType` alone names an existing input type taken whole;
-//! - `envelope` says how the result looks as JSON: `direct` (it already carries its `status`), `ok` (no value:
-//!   `{"status":"OK"}`), `flat` (its fields beside `"status":"OK"`) or a key (`{"status":"OK","<key>":…}`).
+//! An overridable entry reads `fn rust_name "wireName" shape(param: Type = default, …) -> Result as envelope;`:
+//! - the parameters are the trait method's own (borrowed) ones; `shape` says how they cross to host code and
+//!   arrive by name: `named` (one JSON object, a key per parameter in camelCase, unknown keys refused, a
+//!   parameter without `= default` required unless it is an `Option`) or `whole` (the one parameter's own
+//!   object, as SuperTokens passes `signInUp`'s input);
+//! - `envelope` says how the result looks as JSON to a caller: `direct` (it already carries its `status`),
+//!   `ok` (no value: `{"status":"OK"}`), `flat` (its fields beside `"status":"OK"`) or a key
+//!   (`{"status":"OK","<key>":…}`); `hook` marks a method host code may override and call as `original` that is
+//!   not a public operation (the linking policy callbacks, `getRedirectionURL`).
+//!
+//! An engine entry reads `engine "wireName" ArgsType { field: Type = default, … } -> Result as envelope =>
+//! (auth, args, ctx) { call }`; `ArgsType { … }` declares a struct of named arguments, `ArgsType` alone names an
+//! existing input type taken whole.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::api::{SignInUpPostInput, SignInUpPostResult};
 use crate::engine::AuthCore;
 use crate::error::{AuthError, Result};
 use crate::events::{DeliveryReport, ListEventsInput, ListEventsResult};
-use crate::functions::*;
+use crate::functions::UserContext;
 use crate::json;
-use crate::model::{AccountInfo, SignInUpInput, User};
-use crate::recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
-use crate::recipes::sessions::{CreateNewSessionResult, GetSessionInput, GetSessionResult};
-use crate::recipes::tenants::{
-    AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
-    DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
-};
-use crate::recipes::thirdparty::SignInUpResult;
 
-/// Expands `$m! { entries }` with the declaration of every public operation (see the module docs).
+/// Expands `$m! { … }` with the declaration of every overridable operation: the recipe functions and the APIs
+/// (see the module docs for an entry's form). [`crate::layers`] derives from it the two traits, the flow layer,
+/// the host layer and dispatch by name; this module derives the public operations' metadata.
 #[macro_export]
-macro_rules! for_each_operation {
+macro_rules! for_each_overridable {
     ($m:path) => {
         $m! {
-            /// Core third-party sign-in/up (spec §2): find or create the recipe user.
-            recipe "signInUp" SignInUpInput -> SignInUpResult as direct
-                => (auth, a, ctx) { auth.sign_in_up(&a, ctx).await? };
-            /// Sign-in/up with the linking policy (spec §4.8).
-            recipe "manuallyCreateOrUpdateUser" SignInUpInput -> ManuallyCreateOrUpdateUserResult as direct
-                => (auth, a, ctx) { auth.manually_create_or_update_user(&a, ctx).await? };
-            /// The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user.
-            api "signInUpPOST" SignInUpPostInput -> SignInUpPostResult as direct
-                => (auth, a, ctx) { auth.apis().sign_in_up_post(&a, ctx).await? };
-            recipe "createPrimaryUser" CreatePrimaryUserArgs { recipe_user_id: String }
-                -> CreatePrimaryUserResult as direct
-                => (auth, a, ctx) { auth.create_primary_user(&a.recipe_user_id, ctx).await? };
-            recipe "canCreatePrimaryUser" CanCreatePrimaryUserArgs { recipe_user_id: String }
-                -> CreatePrimaryUserResult as direct
-                => (auth, a, ctx) { auth.can_create_primary_user(&a.recipe_user_id, ctx).await? };
-            recipe "linkAccounts" LinkAccountsArgs { recipe_user_id: String, primary_user_id: String }
-                -> LinkAccountsResult as direct
-                => (auth, a, ctx) { auth.link_accounts(&a.recipe_user_id, &a.primary_user_id, ctx).await? };
-            recipe "canLinkAccounts" CanLinkAccountsArgs { recipe_user_id: String, primary_user_id: String }
-                -> LinkAccountsResult as direct
-                => (auth, a, ctx) { auth.can_link_accounts(&a.recipe_user_id, &a.primary_user_id, ctx).await? };
-            recipe "unlinkAccount" UnlinkAccountArgs { recipe_user_id: String }
-                -> UnlinkAccountResult as direct
-                => (auth, a, ctx) { auth.unlink_account(&a.recipe_user_id, ctx).await? };
-            recipe "deleteUser" DeleteUserArgs { user_id: String, remove_all_linked_accounts: bool = true }
-                -> () as ok
-                => (auth, a, ctx) { auth.delete_user(&a.user_id, a.remove_all_linked_accounts, ctx).await? };
-            recipe "getUser" GetUserArgs { user_id: String } -> Option<User> as user
-                => (auth, a, ctx) { auth.get_user(&a.user_id, ctx).await? };
-            recipe "listUsersByAccountInfo" ListUsersByAccountInfoArgs {
-                    tenant_id: String,
-                    account_info: AccountInfo,
+            /// Every overridable recipe function (spec §7.1 "functions"). An override is a struct holding
+            /// `original` that implements [`RecipeFunctions::original`] and only the methods it changes: every
+            /// other method's default body delegates to `original()`.
+            trait RecipeFunctions(FlowFunctions, HostFunctions, call_functions, Recipe) {
+                /// Core third-party sign-in/up (spec §2): find or create the recipe user.
+                fn sign_in_up "signInUp" whole(input: &SignInUpInput) -> SignInUpResult as direct;
+                /// Sign-in/up with the linking policy (spec §4.8).
+                fn manually_create_or_update_user "manuallyCreateOrUpdateUser"
+                    whole(input: &ManuallyCreateOrUpdateUserInput) -> ManuallyCreateOrUpdateUserResult as direct;
+                /// The SDK's linking policy callback (spec §4.1): whether and how to link `newAccountInfo`.
+                fn should_do_automatic_account_linking "shouldDoAutomaticAccountLinking" named(
+                    new_account_info: &NewAccountInfo,
+                    user: Option<&User>,
+                    session: Option<&Session>,
+                    tenant_id: &str,
+                ) -> ShouldAutomaticallyLink as hook;
+                /// Called after a link that actually happened (the SDK's only linking hook). Default: nothing.
+                fn on_account_linked "onAccountLinked" named(user: &User, new_account_info: &LoginMethod)
+                    -> () as hook;
+                fn create_primary_user "createPrimaryUser" named(recipe_user_id: &str)
+                    -> CreatePrimaryUserResult as direct;
+                fn can_create_primary_user "canCreatePrimaryUser" named(recipe_user_id: &str)
+                    -> CreatePrimaryUserResult as direct;
+                fn link_accounts "linkAccounts" named(recipe_user_id: &str, primary_user_id: &str)
+                    -> LinkAccountsResult as direct;
+                fn can_link_accounts "canLinkAccounts" named(recipe_user_id: &str, primary_user_id: &str)
+                    -> LinkAccountsResult as direct;
+                fn unlink_account "unlinkAccount" named(recipe_user_id: &str) -> UnlinkAccountResult as direct;
+                fn delete_user "deleteUser" named(user_id: &str, remove_all_linked_accounts: bool = true)
+                    -> () as ok;
+                fn get_user "getUser" named(user_id: &str) -> Option<User> as user;
+                fn list_users_by_account_info "listUsersByAccountInfo" named(
+                    tenant_id: &str,
+                    account_info: &AccountInfo,
                     do_union_of_account_info: bool = false,
-                } -> Vec<User> as users
-                => (auth, a, ctx) {
-                    auth.list_users_by_account_info(&a.tenant_id, &a.account_info, a.do_union_of_account_info, ctx)
-                        .await?
-                };
-            recipe "getUsers" GetUsersInput = default -> GetUsersResult as flat
-                => (auth, a, ctx) { auth.get_users(&a, ctx).await? };
-            recipe "createOrUpdateTenant" CreateOrUpdateTenantArgs {
-                    tenant_id: String,
-                    config: TenantConfigInput = TenantConfigInput::default(),
-                } -> CreateOrUpdateTenantResult as direct
-                => (auth, a, ctx) { auth.create_or_update_tenant(&a.tenant_id, &a.config, ctx).await? };
-            recipe "getTenant" GetTenantArgs { tenant_id: String } -> Option<Tenant> as tenant
-                => (auth, a, ctx) { auth.get_tenant(&a.tenant_id, ctx).await? };
-            recipe "listAllTenants" ListAllTenantsArgs {} -> Vec<Tenant> as tenants
-                => (auth, _a, ctx) { auth.list_all_tenants(ctx).await? };
-            recipe "deleteTenant" DeleteTenantArgs { tenant_id: String } -> DeleteTenantResult as direct
-                => (auth, a, ctx) { auth.delete_tenant(&a.tenant_id, ctx).await? };
-            recipe "associateUserToTenant" AssociateUserToTenantArgs { tenant_id: String, recipe_user_id: String }
-                -> AssociateUserToTenantResult as direct
-                => (auth, a, ctx) { auth.associate_user_to_tenant(&a.tenant_id, &a.recipe_user_id, ctx).await? };
-            recipe "disassociateUserFromTenant" DisassociateUserFromTenantArgs {
-                    tenant_id: String,
-                    recipe_user_id: String,
-                } -> DisassociateUserFromTenantResult as direct
-                => (auth, a, ctx) {
-                    auth.disassociate_user_from_tenant(&a.tenant_id, &a.recipe_user_id, ctx).await?
-                };
-            recipe "isEmailVerified" IsEmailVerifiedArgs { recipe_user_id: String, email: Option<String> = None }
-                -> bool as isVerified
-                => (auth, a, ctx) { auth.is_email_verified(&a.recipe_user_id, a.email.as_deref(), ctx).await? };
-            recipe "verifyEmail" VerifyEmailInput -> VerifyEmailResult as direct
-                => (auth, a, ctx) { auth.verify_email(&a, ctx).await? };
-            recipe "unverifyEmail" UnverifyEmailArgs { recipe_user_id: String, email: Option<String> = None }
-                -> () as ok
-                => (auth, a, ctx) { auth.unverify_email(&a.recipe_user_id, a.email.as_deref(), ctx).await? };
-            recipe "createNewSession" CreateNewSessionArgs {
-                    tenant_id: String,
-                    recipe_user_id: String,
-                    access_token_payload: Value = Value::Object(Default::default()),
-                } -> CreateNewSessionResult as direct
-                => (auth, a, ctx) {
-                    auth.create_new_session(&a.tenant_id, &a.recipe_user_id, &a.access_token_payload, ctx).await?
-                };
-            recipe "getSession" GetSessionInput -> GetSessionResult as direct
-                => (auth, a, ctx) { auth.get_session(&a, ctx).await? };
-            recipe "revokeSession" RevokeSessionArgs { session_handle: String } -> bool as wasRevoked
-                => (auth, a, ctx) { auth.revoke_session(&a.session_handle, ctx).await? };
-            recipe "revokeAllSessionsForUser" RevokeAllSessionsForUserArgs {
-                    user_id: String,
+                ) -> Vec<User> as users;
+                /// A page of users, newest or oldest first (the core's `GET /users`).
+                fn get_users "getUsers" whole(input: &GetUsersInput = GetUsersInput::default())
+                    -> GetUsersResult as flat;
+                fn is_email_verified "isEmailVerified" named(recipe_user_id: &str, email: Option<&str> = None)
+                    -> bool as isVerified;
+                fn verify_email "verifyEmail" whole(input: &VerifyEmailInput) -> VerifyEmailResult as direct;
+                fn unverify_email "unverifyEmail" named(recipe_user_id: &str, email: Option<&str> = None)
+                    -> () as ok;
+                fn create_or_update_tenant "createOrUpdateTenant" named(
+                    tenant_id: &str,
+                    config: &TenantConfigInput = TenantConfigInput::default(),
+                ) -> CreateOrUpdateTenantResult as direct;
+                fn delete_tenant "deleteTenant" named(tenant_id: &str) -> DeleteTenantResult as direct;
+                fn get_tenant "getTenant" named(tenant_id: &str) -> Option<Tenant> as tenant;
+                fn list_all_tenants "listAllTenants" named() -> Vec<Tenant> as tenants;
+                fn associate_user_to_tenant "associateUserToTenant" named(tenant_id: &str, recipe_user_id: &str)
+                    -> AssociateUserToTenantResult as direct;
+                fn disassociate_user_from_tenant "disassociateUserFromTenant"
+                    named(tenant_id: &str, recipe_user_id: &str) -> DisassociateUserFromTenantResult as direct;
+                fn create_new_session "createNewSession" named(
+                    tenant_id: &str,
+                    recipe_user_id: &str,
+                    access_token_payload: &Value = Value::Object(Default::default()),
+                ) -> CreateNewSessionResult as direct;
+                fn get_session "getSession" whole(input: &GetSessionInput) -> GetSessionResult as direct;
+                /// Returns whether a session was revoked.
+                fn revoke_session "revokeSession" named(session_handle: &str) -> bool as wasRevoked;
+                /// Returns the revoked handles.
+                fn revoke_all_sessions_for_user "revokeAllSessionsForUser" named(
+                    user_id: &str,
                     revoke_sessions_for_linked_accounts: bool = true,
-                } -> Vec<String> as revokedSessionHandles
-                => (auth, a, ctx) {
-                    auth.revoke_all_sessions_for_user(&a.user_id, a.revoke_sessions_for_linked_accounts, ctx).await?
-                };
-            recipe "getAllSessionHandlesForUser" GetAllSessionHandlesForUserArgs {
-                    user_id: String,
+                ) -> Vec<String> as revokedSessionHandles;
+                fn get_all_session_handles_for_user "getAllSessionHandlesForUser" named(
+                    user_id: &str,
                     fetch_sessions_for_all_linked_accounts: bool = true,
-                } -> Vec<String> as sessionHandles
-                => (auth, a, ctx) {
-                    auth.get_all_session_handles_for_user(&a.user_id, a.fetch_sessions_for_all_linked_accounts, ctx)
-                        .await?
-                };
+                ) -> Vec<String> as sessionHandles;
+            }
+            /// The overridable API functions (spec §7.1 "apis"): what the frontend calls.
+            trait ApiFunctions(FlowApis, HostApis, call_apis, Api) {
+                /// The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in
+                /// user.
+                fn sign_in_up_post "signInUpPOST" whole(input: &SignInUpPostInput) -> SignInUpPostResult as direct;
+                /// Where to send the user; `None` means the configured default path. The answer is validated
+                /// afterwards.
+                fn get_redirection_url "getRedirectionURL" named(context: &RedirectContext)
+                    -> Option<String> as hook;
+            }
+        }
+    };
+}
+
+/// Expands `$m! { entries }` with the declaration of every call on the engine itself (never overridden), in
+/// the `for_each_operation` form: `engine "wireName" ArgsType { field: Type = default, … } -> Result as
+/// envelope => (auth, args, ctx) { call }`.
+#[macro_export]
+macro_rules! for_each_engine_operation {
+    ($m:path $(; $($extra:tt)*)?) => {
+        $m! {
+            $($($extra)*)?
             /// The audit log: past events by user, tenant and time, oldest first, with cursor pagination.
             engine "listEvents" ListEventsInput = default -> ListEventsResult as flat
                 => (auth, a, _ctx) { auth.list_events(&a)? };
@@ -180,13 +180,17 @@ pub struct ArgInfo {
 pub struct OperationInfo {
     pub name: &'static str,
     pub kind: OperationKind,
-    /// The argument type (a declared struct, or an existing input type taken whole).
+    /// The input type taken whole (`whole` shape, or an engine input type), or the declared argument struct;
+    /// empty for a `named` overridable operation.
     pub input: &'static str,
     /// The declared arguments; empty when the input type is taken whole.
     pub args: &'static [ArgInfo],
     /// Every argument has a default (or the input type taken whole is declared `= default`): a caller may pass
     /// nothing at all.
     pub input_may_be_omitted: bool,
+    /// A public operation (callable by name, a method in every binding); `false` for a `hook`, which host
+    /// code may only override and call as `original`.
+    pub public: bool,
     pub result: &'static str,
     /// How the result is shaped as JSON (see the module docs).
     pub envelope: &'static str,
@@ -211,10 +215,10 @@ pub fn camel_case(snake: &str) -> String {
 }
 
 macro_rules! op_kind {
-    (recipe) => {
+    (Recipe) => {
         OperationKind::Recipe
     };
-    (api) => {
+    (Api) => {
         OperationKind::Api
     };
     (engine) => {
@@ -222,8 +226,8 @@ macro_rules! op_kind {
     };
 }
 
-/// A declared argument struct: its fields, and a `Deserialize` that applies the declared defaults, refuses
-/// unknown keys and names a missing one in camelCase.
+/// A declared engine argument struct: its fields, and a `Deserialize` that applies the declared defaults,
+/// refuses unknown keys and names a missing one in camelCase.
 macro_rules! declare_args {
     ($Args:ident) => {};
     ($Args:ident { $($field:ident : $ty:ty $(= $default:expr)?),* $(,)? }) => {
@@ -266,10 +270,10 @@ macro_rules! declare_args {
 }
 
 macro_rules! arg_infos {
-    ($Args:ident) => {
+    () => {
         &[]
     };
-    ($Args:ident { $($field:ident : $ty:ty $(= $default:expr)?),* $(,)? }) => {
+    ($($field:ident : $ty:ty $(= $default:expr)?),* $(,)?) => {
         &[$(ArgInfo {
             name: stringify!($field),
             ty: stringify!($ty),
@@ -284,16 +288,10 @@ macro_rules! arg_infos {
     };
 }
 
-/// Whether an operation's input may be omitted: a whole input declared `= default`, or declared arguments that
-/// all have defaults (none at all included).
+/// Whether a caller may pass no input at all: every argument has a default (none at all included), or a whole
+/// input is declared `= default`.
 macro_rules! may_be_omitted {
-    () => {
-        false
-    };
-    (default) => {
-        true
-    };
-    ({ $($field:ident : $ty:ty $(= $default:expr)?),* $(,)? }) => {
+    ($($field:ident : $ty:ty $(= $default:expr)?),* $(,)?) => {
         true $(&& may_be_omitted!(@has $($default)?))*
     };
     (@has) => {
@@ -304,11 +302,50 @@ macro_rules! may_be_omitted {
     };
 }
 
-/// A raw result in its operation's JSON form, by the declared envelope: as it is (`direct`), `{"status":"OK"}`
-/// (`ok`), its fields beside `"status":"OK"` (`flat`), or under its key beside `"status":"OK"`.
+macro_rules! is_public {
+    (hook) => {
+        false
+    };
+    ($env:ident) => {
+        true
+    };
+}
+
+/// The metadata of one overridable operation.
+macro_rules! overridable_info {
+    ($kind:ident, $wire:literal, whole($p:ident : $pty:ty $(= $def:expr)?), $ret:ty, $env:ident, $doc:expr) => {
+        OperationInfo {
+            name: $wire,
+            kind: op_kind!($kind),
+            input: stringify!($pty),
+            args: &[],
+            input_may_be_omitted: may_be_omitted!($p: $pty $(= $def)?),
+            public: is_public!($env),
+            result: stringify!($ret),
+            envelope: stringify!($env),
+            doc: $doc,
+        }
+    };
+    ($kind:ident, $wire:literal, named($($p:ident : $pty:ty $(= $def:expr)?),* $(,)?), $ret:ty, $env:ident, $doc:expr) => {
+        OperationInfo {
+            name: $wire,
+            kind: op_kind!($kind),
+            input: "",
+            args: arg_infos!($($p: $pty $(= $def)?),*),
+            input_may_be_omitted: may_be_omitted!($($p: $pty $(= $def)?),*),
+            public: is_public!($env),
+            result: stringify!($ret),
+            envelope: stringify!($env),
+            doc: $doc,
+        }
+    };
+}
+
+/// A raw result in its operation's JSON form, by the declared envelope: as it is (`direct`, `hook`),
+/// `{"status":"OK"}` (`ok`), its fields beside `"status":"OK"` (`flat`), or under its key beside `"status":"OK"`.
 pub fn json_form(op: &OperationInfo, v: Value) -> Value {
     match op.envelope {
-        "direct" => v,
+        "direct" | "hook" => v,
         "ok" => json!({"status": "OK"}),
         "flat" => {
             let mut out = Map::new();
@@ -322,7 +359,27 @@ pub fn json_form(op: &OperationInfo, v: Value) -> Value {
     }
 }
 
-macro_rules! derive_from_declaration {
+macro_rules! overridable_metadata {
+    ($(
+        $(#[doc = $tdoc:literal])*
+        trait $Trait:ident($Flow:ident, $Host:ident, $call:ident, $kind:ident) {
+            $(
+                $(#[doc = $doc:literal])*
+                fn $name:ident $wire:literal $shape:ident ( $($params:tt)* ) -> $ret:ty as $env:ident;
+            )*
+        }
+    )*) => {
+        /// Every overridable operation (public ones and hooks), in declaration order: what host override
+        /// layers may replace.
+        pub const OVERRIDABLE: &[OperationInfo] = &[$($(
+            overridable_info!($kind, $wire, $shape($($params)*), $ret, $env, concat!("" $(, $doc)*)),
+        )*)*];
+    };
+}
+
+for_each_overridable!(overridable_metadata);
+
+macro_rules! engine_operations {
     ($(
         $(#[doc = $doc:literal])*
         $kind:ident $wire:literal $Args:ident $(= $whole_default:ident)? $({ $($fields:tt)* })? -> $ret:ty as $env:ident
@@ -330,24 +387,22 @@ macro_rules! derive_from_declaration {
     )*) => {
         $(declare_args!($Args $({ $($fields)* })?);)*
 
-        /// Every declared operation, in declaration order.
-        pub const OPERATIONS: &[OperationInfo] = &[$(OperationInfo {
+        /// The engine's own operations, in declaration order.
+        pub const ENGINE_OPERATIONS: &[OperationInfo] = &[$(OperationInfo {
             name: $wire,
             kind: op_kind!($kind),
             input: stringify!($Args),
-            input_may_be_omitted: may_be_omitted!($($whole_default)? $({ $($fields)* })?),
-            args: arg_infos!($Args $({ $($fields)* })?),
+            input_may_be_omitted: $(may_be_omitted!($($fields)*) ||)? engine_operations!(@whole_default $($whole_default)?),
+            public: true,
+            args: arg_infos!($($($fields)*)?),
             result: stringify!($ret),
             envelope: stringify!($env),
             doc: concat!("" $(, $doc)*),
         }),*];
 
         impl AuthCore {
-            /// Calls the operation named `op` with its arguments as a JSON object, through every override, and
-            /// returns its result serialised as it is (`getUser`: the user or `null`). A malformed argument is
-            /// `INVALID_INPUT` naming it; an unknown name is `INVALID_INPUT` on `op`. Bindings call this for
-            /// operations they have no hand-written method for.
-            pub async fn call_raw(&self, op: &str, args: Value, ctx: &UserContext) -> Result<Value> {
+            /// Runs the engine operation named `op` (see [`ENGINE_OPERATIONS`]).
+            async fn call_engine(&self, op: &str, args: Value, ctx: &UserContext) -> Result<Value> {
                 match op {
                     $($wire => {
                         let $a: $Args = json::parse("args", args)?;
@@ -356,14 +411,79 @@ macro_rules! derive_from_declaration {
                         let result: $ret = $body;
                         json::to_value(&result)
                     })*
-                    other => Err(AuthError::invalid("op", format!("no operation named {other:?}"))),
+                    other => Err(no_operation(other)),
                 }
             }
         }
     };
+    (@whole_default) => {
+        false
+    };
+    (@whole_default default) => {
+        true
+    };
+}
+
+for_each_engine_operation!(engine_operations);
+
+/// How many of `all` are public.
+const fn count_public(all: &[OperationInfo]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < all.len() {
+        if all[i].public {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+const PUBLIC_COUNT: usize = count_public(OVERRIDABLE) + ENGINE_OPERATIONS.len();
+
+/// The public overridable operations, then the engine's, in declaration order.
+const PUBLIC: [OperationInfo; PUBLIC_COUNT] = {
+    let mut out = [ENGINE_OPERATIONS[0]; PUBLIC_COUNT];
+    let mut n = 0;
+    let mut i = 0;
+    while i < OVERRIDABLE.len() {
+        if OVERRIDABLE[i].public {
+            out[n] = OVERRIDABLE[i];
+            n += 1;
+        }
+        i += 1;
+    }
+    let mut j = 0;
+    while j < ENGINE_OPERATIONS.len() {
+        out[n] = ENGINE_OPERATIONS[j];
+        n += 1;
+        j += 1;
+    }
+    out
+};
+
+/// Every public operation, in declaration order: the overridable ones (without hooks), then the engine's.
+pub const OPERATIONS: &[OperationInfo] = &PUBLIC;
+
+fn no_operation(name: &str) -> AuthError {
+    AuthError::invalid("op", format!("no operation named {name:?}"))
 }
 
 impl AuthCore {
+    /// Calls the public operation named `op` with its arguments as a JSON object, through every override, and
+    /// returns its result serialised as it is (`getUser`: the user or `null`). A malformed argument is
+    /// `INVALID_INPUT` naming it; an unknown name is `INVALID_INPUT` on `op`.
+    pub async fn call_raw(&self, op: &str, args: Value, ctx: &UserContext) -> Result<Value> {
+        match operation(op).map(|o| o.kind) {
+            Some(OperationKind::Recipe) => {
+                crate::layers::call_functions(self.functions(), op, args, ctx).await
+            }
+            Some(OperationKind::Api) => crate::layers::call_apis(self.apis(), op, args, ctx).await,
+            Some(OperationKind::Engine) => self.call_engine(op, args, ctx).await,
+            None => Err(no_operation(op)),
+        }
+    }
+
     /// [`call_raw`](AuthCore::call_raw), with the result in the operation's JSON form (see [`json_form`]):
     /// what the scenarios assert.
     pub async fn call(&self, op: &str, args: Value, ctx: &UserContext) -> Result<Value> {
@@ -375,12 +495,15 @@ impl AuthCore {
     }
 }
 
-/// The declared operation named `name`.
+/// The public operation named `name`.
 pub fn operation(name: &str) -> Option<&'static OperationInfo> {
     OPERATIONS.iter().find(|o| o.name == name)
 }
 
-for_each_operation!(derive_from_declaration);
+/// The overridable operation (public or hook) named `name`.
+pub fn overridable(name: &str) -> Option<&'static OperationInfo> {
+    OVERRIDABLE.iter().find(|o| o.name == name)
+}
 
 #[cfg(test)]
 mod tests {
@@ -401,20 +524,15 @@ mod tests {
     }
 
     #[test]
-    fn declared_defaults_apply_and_unknown_keys_are_refused() {
-        let a: DeleteUserArgs = serde_json::from_value(json!({"userId": "u"})).unwrap();
-        assert!(a.remove_all_linked_accounts);
-        let a: DeleteUserArgs =
-            serde_json::from_value(json!({"userId": "u", "removeAllLinkedAccounts": false}))
-                .unwrap();
-        assert!(!a.remove_all_linked_accounts);
-        let e =
-            serde_json::from_value::<DeleteUserArgs>(json!({"userId": "u", "removeAll": false}))
-                .unwrap_err();
-        assert!(e.to_string().contains("removeAll"), "{e}");
-        let e = serde_json::from_value::<DeleteUserArgs>(json!({})).unwrap_err();
-        assert!(e.to_string().contains("`userId`"), "{e}");
+    fn metadata_says_what_is_public_and_what_may_be_omitted() {
         let info = OPERATIONS.iter().find(|o| o.name == "deleteUser").unwrap();
+        assert!(info.public);
+        assert!(operation("shouldDoAutomaticAccountLinking").is_none());
+        assert!(!overridable("onAccountLinked").unwrap().public);
+        assert_eq!(
+            OPERATIONS.len(),
+            OVERRIDABLE.len() - 3 + ENGINE_OPERATIONS.len()
+        );
         assert!(!info.input_may_be_omitted);
         assert!(operation("getUserCount").unwrap().input_may_be_omitted);
         assert!(operation("listAllTenants").unwrap().input_may_be_omitted);
