@@ -183,6 +183,9 @@ pub struct OperationInfo {
     /// The input type taken whole (`whole` shape, or an engine input type), or the declared argument struct;
     /// empty for a `named` overridable operation.
     pub input: &'static str,
+    /// The input is one object of type `input`, taken whole (its keys are that type's own); otherwise `args`
+    /// lists every key.
+    pub whole: bool,
     /// The declared arguments; empty when the input type is taken whole.
     pub args: &'static [ArgInfo],
     /// Every argument has a default (or the input type taken whole is declared `= default`): a caller may pass
@@ -313,11 +316,12 @@ macro_rules! is_public {
 
 /// The metadata of one overridable operation.
 macro_rules! overridable_info {
-    ($kind:ident, $wire:literal, whole($p:ident : $pty:ty $(= $def:expr)?), $ret:ty, $env:ident, $doc:expr) => {
+    ($kind:ident, $wire:literal, whole($p:ident : & $pty:ty $(= $def:expr)?), $ret:ty, $env:ident, $doc:expr) => {
         OperationInfo {
             name: $wire,
             kind: op_kind!($kind),
             input: stringify!($pty),
+            whole: true,
             args: &[],
             input_may_be_omitted: may_be_omitted!($p: $pty $(= $def)?),
             public: is_public!($env),
@@ -331,6 +335,7 @@ macro_rules! overridable_info {
             name: $wire,
             kind: op_kind!($kind),
             input: "",
+            whole: false,
             args: arg_infos!($($p: $pty $(= $def)?),*),
             input_may_be_omitted: may_be_omitted!($($p: $pty $(= $def)?),*),
             public: is_public!($env),
@@ -392,6 +397,7 @@ macro_rules! engine_operations {
             name: $wire,
             kind: op_kind!($kind),
             input: stringify!($Args),
+            whole: engine_operations!(@whole $({ $($fields)* })?),
             input_may_be_omitted: $(may_be_omitted!($($fields)*) ||)? engine_operations!(@whole_default $($whole_default)?),
             public: true,
             args: arg_infos!($($($fields)*)?),
@@ -417,6 +423,12 @@ macro_rules! engine_operations {
         }
     };
     (@whole_default) => {
+        false
+    };
+    (@whole) => {
+        true
+    };
+    (@whole { $($fields:tt)* }) => {
         false
     };
     (@whole_default default) => {

@@ -42,7 +42,10 @@ fn snake(name: &str) -> String {
 /// A Rust type of the declaration as a Python annotation: results that are JSON objects are `Record` (the
 /// binding wraps them), named input types are mappings.
 fn py_type(rust: &str, result: bool) -> String {
-    let t: String = rust.chars().filter(|c| !c.is_whitespace()).collect();
+    let t: String = rust
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '&')
+        .collect();
     let inner = |prefix: &str| {
         t.strip_prefix(prefix)
             .and_then(|r| r.strip_suffix('>'))
@@ -103,7 +106,7 @@ fn python_types() -> String {
         let _ = writeln!(out, "\n\nclass {class}:");
         for op in &ops {
             let mut params = vec!["self".to_string()];
-            if op.args.is_empty() && op.input.ends_with("Input") {
+            if op.whole {
                 params.push("**input: Any".to_string());
             } else {
                 params.push("*".to_string());
@@ -141,7 +144,10 @@ fn python_types() -> String {
 /// A declared type as Kotlin, when it is a JSON scalar (or an optional one) the facade can pass and read
 /// without a record converter; `None` otherwise.
 fn kt_scalar(rust: &str) -> Option<String> {
-    let t: String = rust.chars().filter(|c| !c.is_whitespace()).collect();
+    let t: String = rust
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '&')
+        .collect();
     if let Some(inner) = t.strip_prefix("Option<").and_then(|r| r.strip_suffix('>')) {
         return kt_scalar(inner).map(|k| format!("{k}?"));
     }
@@ -187,7 +193,7 @@ fn kotlin_types() -> String {
         let Some(result) = kt_scalar(op.result) else {
             continue;
         };
-        if op.args.is_empty() && op.input.ends_with("Input") {
+        if op.whole {
             continue;
         }
         let mut params = Vec::new();
@@ -250,7 +256,10 @@ fn pascal(name: &str) -> String {
 /// A Rust type of the declaration (`Option<Vec<String>>`) as TypeScript (`string[] | null`). Named types are the
 /// ones `index.d.ts` exports under the same name.
 fn ts_type(rust: &str) -> String {
-    let t: String = rust.chars().filter(|c| !c.is_whitespace()).collect();
+    let t: String = rust
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '&')
+        .collect();
     let inner = |prefix: &str| {
         t.strip_prefix(prefix)
             .and_then(|r| r.strip_suffix('>'))
@@ -300,7 +309,7 @@ fn node_types() -> String {
     };
     let mut body = String::new();
     for op in &ops {
-        if op.args.is_empty() && op.input.ends_with("Input") {
+        if op.whole {
             remember(op.input);
         }
         remember(&ts_type(op.result));
@@ -309,7 +318,7 @@ fn node_types() -> String {
         }
     }
     for op in &ops {
-        if op.args.is_empty() && op.input.ends_with("Input") {
+        if op.whole {
             continue;
         }
         let _ = writeln!(body, "/** The arguments of `{}`. */", op.name);
@@ -336,7 +345,7 @@ fn node_types() -> String {
     );
     let _ = writeln!(body, "export interface DeclaredOperations {{");
     for op in &ops {
-        let input = if op.args.is_empty() && op.input.ends_with("Input") {
+        let input = if op.whole {
             format!("{} & {{ userContext?: Record<string, any> }}", op.input)
         } else {
             format!("{}Input", pascal(op.name))

@@ -328,10 +328,7 @@ async fn run(u: &mut Unstructured<'_>, path: &std::path::Path) -> ArbResult<()> 
                 Err(_) => continue,
             }
         } else {
-            let names: Vec<String> = if op.args.is_empty()
-                && op.input != "ListAllTenantsArgs"
-                && op.input != "DeliverPendingEventsArgs"
-            {
+            let names: Vec<String> = if op.whole {
                 whole_input_keys(op.input)
                     .iter()
                     .map(|k| k.to_string())
