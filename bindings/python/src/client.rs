@@ -1,24 +1,25 @@
 //! The handle classes: `AuthCore` (blocking; safe from many threads, the GIL released while the core works) and
 //! `AsyncAuthCore` (every method returns an awaitable; the event loop is never blocked). Both are opened with
-//! `open(database=..., config=..., override=..., events=...)` and share the operation table (`macros.rs`).
+//! `open(database=..., config=..., override=..., events=...)`. Their operation methods are derived from the
+//! core's declaration (`methods.rs`, installed by `authcore/__init__.py`) and all go through [`call`].
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use authcore::{
-    AuthCoreBuilder, AuthCoreConfig, AuthError, GetSessionInput, GetUsersInput, SignInUpInput,
-    SignInUpPostInput, VerifyEmailInput,
-};
+use authcore::layers::{call_apis, call_functions};
+use authcore::ops::OperationKind;
+use authcore::{AuthCoreBuilder, AuthCoreConfig, UserContext};
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCFunction, PyDict, PyTuple};
 use serde_json::Value;
 
 use crate::context;
 use crate::error::{invalid, to_pyerr};
-use crate::hooks::{apis_layer, finish, functions_layer, payload};
-use crate::ops::{tenant_or_public, Call, Target};
+use crate::host::{apis_layer, call_original, finish, functions_layer};
+use crate::methods::{engine_method, methods, Method};
 use crate::runtime;
-use crate::types::{camel, parse_arg, parse_opt, py_to_value, result_to_py, Keys};
+use crate::types::{camel, py_to_value, result_to_py, Keys};
 
 /// Override layers: `Override(functions=lambda original: Mine(original), apis=...)`. Pass one or a list
 /// (later layers wrap earlier ones).
@@ -246,94 +247,99 @@ pub struct PyAuthCore {
     hosted: bool,
 }
 
-/// The declared operation whose snake_case name is `name` (`get_user_count`), else `AttributeError`.
-fn declared_op(name: &str) -> PyResult<&'static str> {
-    authcore::ops::OPERATIONS
-        .iter()
-        .find(|op| crate::types::snake(op.name) == name)
-        .map(|op| op.name)
-        .ok_or_else(|| {
-            pyo3::exceptions::PyAttributeError::new_err(format!(
-                "'AuthCore' object has no attribute '{name}'"
-            ))
-        })
+/// Runs method `m` on the engine: a public operation by name through every override (`call_raw`), a hook
+/// (not callable by name on the engine) on the outermost layer.
+async fn run(
+    core: &authcore::AuthCore,
+    m: &Method,
+    args: Value,
+    ctx: &UserContext,
+) -> authcore::Result<Value> {
+    match (m.info.public, m.info.kind) {
+        (false, OperationKind::Recipe) => {
+            call_functions(core.functions(), m.info.name, args, ctx).await
+        }
+        (false, OperationKind::Api) => call_apis(core.apis(), m.info.name, args, ctx).await,
+        _ => core.call_raw(m.info.name, args, ctx).await,
+    }
 }
 
-/// A declared operation's keyword arguments as its camelCase JSON object, and the `user_context` among them.
-fn declared_args<'py>(
-    py: Python<'py>,
-    op: &str,
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<(Value, Option<Bound<'py, PyAny>>)> {
-    if !args.is_empty() {
-        return Err(to_pyerr(py, invalid(op, "takes keyword arguments only")));
-    }
-    let kwargs = match kwargs {
-        Some(k) => k.copy()?,
-        None => PyDict::new(py),
-    };
-    let user_context = kwargs.get_item("user_context")?.filter(|v| !v.is_none());
-    if kwargs.contains("user_context")? {
-        kwargs.del_item("user_context")?;
-    }
-    Ok((py_to_value(kwargs.as_any(), Keys::Camel)?, user_context))
-}
-
-/// A Python callable for declared operation `op`: it takes keyword arguments and answers the result, or (with
-/// `asynchronous`) an awaitable of it.
-fn declared_method(
-    py: Python<'_>,
-    op: &'static str,
-    core: authcore::AuthCore,
-    hosted: bool,
-    asynchronous: bool,
+/// Calls method `m` on `target` (a client or an `original`) with a call's keyword arguments.
+fn invoke(
+    target: &Bound<'_, PyAny>,
+    m: &'static Method,
+    kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Py<PyAny>> {
+    let py = target.py();
+    let (args, user_context) = m.args(kwargs)?;
+    let user_context = user_context.as_ref();
+    if let Ok(c) = target.cast::<PyAuthCore>() {
+        let c = c.get();
+        let (ctx, lease) = context::enter(py, user_context, c.hosted)?;
+        let r = runtime::block(py, run(&c.core, m, args, &ctx))?;
+        drop(lease);
+        return finish(py, r);
+    }
+    if let Ok(c) = target.cast::<PyAsyncAuthCore>() {
+        let c = c.get();
+        let (ctx, lease) = context::enter(py, user_context, c.hosted)?;
+        let core = c.core.clone();
+        let fut = async move {
+            let r = run(&core, m, args, &ctx).await;
+            Python::attach(|py| {
+                drop(lease);
+                finish(py, r)
+            })
+        };
+        return Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind());
+    }
+    call_original(target, m, args, user_context).unwrap_or_else(|| {
+        Err(PyTypeError::new_err(format!(
+            "{}() is not a method of {}",
+            m.py,
+            target.get_type().name()?
+        )))
+    })
+}
+
+/// `_native._call(target, index, kwargs)`: the body of every method `authcore/__init__.py` installs (method
+/// `index` of the declaration, see `methods.rs`).
+#[pyfunction]
+#[pyo3(signature = (target, index, kwargs = None))]
+pub fn _call(
+    target: &Bound<'_, PyAny>,
+    index: usize,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyAny>> {
+    let m = methods()
+        .get(index)
+        .ok_or_else(|| PyTypeError::new_err("no such declared method"))?;
+    invoke(target, m, kwargs)
+}
+
+/// An engine operation without a method of its own (`auth.get_user_count(tenant_id="t1")`), bound to the
+/// client `target`; `AttributeError` when `name` is no such operation.
+fn bound_engine_method(py: Python<'_>, name: &str, target: Py<PyAny>) -> PyResult<Py<PyAny>> {
+    let m = engine_method(name).ok_or_else(|| {
+        PyAttributeError::new_err(format!("'AuthCore' object has no attribute '{name}'"))
+    })?;
     let f = PyCFunction::new_closure(
         py,
         None,
         None,
-        move |args: &Bound<'_, PyTuple>,
-              kwargs: Option<&Bound<'_, PyDict>>|
-              -> PyResult<Py<PyAny>> {
-            let py = args.py();
-            let (input, user_context) = declared_args(py, op, args, kwargs)?;
-            let (ctx, lease) = context::enter(py, user_context.as_ref(), hosted)?;
-            let core = core.clone();
-            if asynchronous {
-                let fut = async move {
-                    let r = core.call_raw(op, input, &ctx).await;
-                    Python::attach(|py| {
-                        drop(lease);
-                        finish(py, r)
-                    })
-                };
-                return Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind());
+        move |args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>| {
+            if !args.is_empty() {
+                let e = invalid(m.info.name, "takes keyword arguments only");
+                return Err(to_pyerr(args.py(), e));
             }
-            let r = runtime::block(py, async move { core.call_raw(op, input, &ctx).await })?;
-            drop(lease);
-            finish(py, r)
+            invoke(target.bind(args.py()), m, kwargs)
         },
     )?;
     Ok(f.into_any().unbind())
 }
 
+#[pymethods]
 impl PyAuthCore {
-    fn call_sync(
-        &self,
-        py: Python<'_>,
-        call: Result<Call, AuthError>,
-        user_context: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
-        let call = call.map_err(|e| to_pyerr(py, e))?;
-        let (ctx, lease) = context::enter(py, user_context, self.hosted)?;
-        let r = runtime::block(py, call.run(Target::Engine(&self.core), &ctx))?;
-        drop(lease);
-        finish(py, r)
-    }
-}
-
-with_recipe_ops!(with_api_ops!(op_methods!(PyAuthCore, call_sync, {
     /// Opens (or creates) the database and returns the client. Events a previous run left pending are
     /// redelivered before this returns.
     #[staticmethod]
@@ -376,14 +382,8 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAuthCore, call_sync, {
     /// Any declared operation without a method of its own (`authcore::ops`), by its snake_case name:
     /// `auth.get_user_count(tenant_id="t1")`. Keyword arguments only; the result is the core's JSON as Python
     /// values.
-    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        declared_method(
-            py,
-            declared_op(name)?,
-            self.core.clone(),
-            self.hosted,
-            false,
-        )
+    fn __getattr__(slf: Py<Self>, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        bound_engine_method(py, name, slf.into_any())
     }
 
     /// The engine configuration, as JSON.
@@ -404,7 +404,7 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAuthCore, call_sync, {
     fn __repr__(&self) -> String {
         "<authcore.AuthCore>".to_string()
     }
-},)));
+}
 
 /// The asyncio client: every operation returns an awaitable and runs off the event loop. Overrides and event
 /// handlers may be `def` or `async def` (coroutines run on the caller's loop). Open with
@@ -415,28 +415,8 @@ pub struct PyAsyncAuthCore {
     hosted: bool,
 }
 
+#[pymethods]
 impl PyAsyncAuthCore {
-    fn call_async(
-        &self,
-        py: Python<'_>,
-        call: Result<Call, AuthError>,
-        user_context: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
-        let call = call.map_err(|e| to_pyerr(py, e))?;
-        let (ctx, lease) = context::enter(py, user_context, self.hosted)?;
-        let core = self.core.clone();
-        let fut = async move {
-            let r = call.run(Target::Engine(&core), &ctx).await;
-            Python::attach(|py| {
-                drop(lease);
-                finish(py, r)
-            })
-        };
-        Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind())
-    }
-}
-
-with_recipe_ops!(with_api_ops!(op_methods!(PyAsyncAuthCore, call_async, {
     /// Opens (or creates) the database; an awaitable of the client. Events a previous run left pending are
     /// redelivered before it resolves.
     #[staticmethod]
@@ -492,8 +472,8 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAsyncAuthCore, call_async, {
 
     /// Any declared operation without a method of its own, by its snake_case name (awaitable); see
     /// `AuthCore.__getattr__`.
-    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        declared_method(py, declared_op(name)?, self.core.clone(), self.hosted, true)
+    fn __getattr__(slf: Py<Self>, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        bound_engine_method(py, name, slf.into_any())
     }
 
     /// The engine configuration, as JSON.
@@ -505,4 +485,4 @@ with_recipe_ops!(with_api_ops!(op_methods!(PyAsyncAuthCore, call_async, {
     fn __repr__(&self) -> String {
         "<authcore.AsyncAuthCore>".to_string()
     }
-},)));
+}

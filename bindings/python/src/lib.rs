@@ -1,20 +1,18 @@
 //! The Python binding of authcore: `authcore._native`, wrapped by the `authcore` package.
 //!
 //! Modules: `client` (the `AuthCore` / `AsyncAuthCore` handles), `types` (JSON <-> Python, `Record`),
-//! `context` (`UserContext` and its identity), `error` (exceptions, the one mapping), `hooks` (overrides in,
-//! `original` out), `events` (handlers), `runtime` (blocking and asyncio execution), and `ops` + `macros` (the
-//! operation table shared by the clients and `original`, so a method is declared once).
+//! `context` (`UserContext` and its identity), `error` (exceptions, the one mapping), `host` (overrides in through
+//! the core's host layer, `original` out), `events` (handlers), `runtime` (blocking and asyncio execution), and
+//! `methods` (the Python methods, derived from the core's declaration: no operation is listed here).
 
-#[macro_use]
-mod macros;
 #[cfg(feature = "bench")]
 mod bench;
 mod client;
 mod context;
 mod error;
 mod events;
-mod hooks;
-mod ops;
+mod host;
+mod methods;
 mod runtime;
 mod types;
 
@@ -27,8 +25,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::PyOverride>()?;
     m.add_class::<context::PyUserContext>()?;
     m.add_class::<types::Record>()?;
-    m.add_class::<hooks::PyRecipeFunctions>()?;
-    m.add_class::<hooks::PyApiFunctions>()?;
+    m.add_class::<host::PyRecipeFunctions>()?;
+    m.add_class::<host::PyApiFunctions>()?;
+    // Private: `setattr`, not `add`, keeps them out of `__all__`.
+    m.setattr("_METHODS", methods::methods_py(m.py())?)?;
+    m.setattr("_call", wrap_pyfunction!(client::_call, m)?)?;
     error::register(m)?;
     #[cfg(feature = "bench")]
     m.add_function(wrap_pyfunction!(bench::_bench_direct, m)?)?;

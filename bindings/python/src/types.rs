@@ -6,13 +6,10 @@
 
 use std::sync::Arc;
 
-use authcore::AuthError;
 use pyo3::exceptions::{PyAttributeError, PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
-
-use crate::error::invalid;
 
 /// How dict keys are read from Python.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -32,16 +29,18 @@ pub fn camel(key: &str) -> String {
     authcore::ops::camel_case(key)
 }
 
-/// `isVerified` -> `is_verified`.
+/// `isVerified` -> `is_verified`; a run of capitals is one word (`signInUpPOST` -> `sign_in_up_post`,
+/// `getRedirectionURL` -> `get_redirection_url`).
 pub fn snake(key: &str) -> String {
     let mut out = String::with_capacity(key.len() + 4);
+    let mut prev_upper = true;
     for c in key.chars() {
-        if c.is_ascii_uppercase() {
+        let upper = c.is_ascii_uppercase();
+        if upper && !prev_upper {
             out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
         }
+        out.push(c.to_ascii_lowercase());
+        prev_upper = upper;
     }
     out
 }
@@ -130,28 +129,6 @@ fn py_to_value_at(obj: &Bound<'_, PyAny>, keys: Keys, depth: usize) -> PyResult<
         "{} is not JSON-serialisable",
         obj.get_type().name()?
     )))
-}
-
-/// A structured input (a dict in snake_case or camelCase, or a `Record`) parsed into a core type; a malformed
-/// one is `INVALID_INPUT` naming `field`, as in the core.
-pub fn parse_arg<T: serde::de::DeserializeOwned>(
-    field: &str,
-    obj: &Bound<'_, PyAny>,
-) -> Result<T, AuthError> {
-    let v = py_to_value(obj, Keys::Camel).map_err(|e| invalid(field, e.to_string()))?;
-    authcore::json::parse(field, v)
-}
-
-/// Optional structured input: `None` stays `None`.
-pub fn parse_opt<T: serde::de::DeserializeOwned>(
-    field: &str,
-    obj: Option<&Bound<'_, PyAny>>,
-) -> Result<Option<T>, AuthError> {
-    match obj {
-        None => Ok(None),
-        Some(o) if o.is_none() => Ok(None),
-        Some(o) => parse_arg(field, o).map(Some),
-    }
 }
 
 /// Deep conversion to plain Python objects (dicts keep the JSON's keys).
@@ -431,5 +408,7 @@ mod tests {
             assert_eq!(camel(c), c);
             assert_eq!(snake(c), s);
         }
+        assert_eq!(snake("signInUpPOST"), "sign_in_up_post");
+        assert_eq!(snake("getRedirectionURL"), "get_redirection_url");
     }
 }
