@@ -9,7 +9,7 @@
 // * errors: core errors become `AuthError` (`.code` = the core's stable code), and an error thrown by an
 //   override reaches the caller as the very object that was thrown.
 
-const { NativeEngine, operationNames, declaredOperations, jsonForm } = require('./native.js')
+const { NativeEngine, operationNames, overridableOperations, declaredOperations, eventNames, jsonForm } = require('./native.js')
 
 /** The core's declaration of every public operation (`authcore::ops`): `{name, kind, args, result, envelope}`. */
 const OPERATIONS = Object.freeze(declaredOperations().map((op) => Object.freeze(op)))
@@ -17,53 +17,16 @@ const OPERATIONS = Object.freeze(declaredOperations().map((op) => Object.freeze(
 /** What the native `call` takes as `op`: the operation's index in the native list. */
 const OP_INDEX = new Map(operationNames().map((name, i) => [name, i]))
 
-/** The overridable recipe functions, by name (`override.functions`). */
-const RECIPE_FUNCTIONS = Object.freeze([
-  'signInUp',
-  'manuallyCreateOrUpdateUser',
-  'shouldDoAutomaticAccountLinking',
-  'onAccountLinked',
-  'createPrimaryUser',
-  'canCreatePrimaryUser',
-  'linkAccounts',
-  'canLinkAccounts',
-  'unlinkAccount',
-  'deleteUser',
-  'getUser',
-  'listUsersByAccountInfo',
-  'getUsers',
-  'isEmailVerified',
-  'verifyEmail',
-  'unverifyEmail',
-  'createOrUpdateTenant',
-  'deleteTenant',
-  'getTenant',
-  'listAllTenants',
-  'associateUserToTenant',
-  'disassociateUserFromTenant',
-  'createNewSession',
-  'getSession',
-  'revokeSession',
-  'revokeAllSessionsForUser',
-  'getAllSessionHandlesForUser',
-])
+const overridable = (kind) => Object.freeze(overridableOperations().filter((op) => op.kind === kind).map((op) => op.name))
+
+/** The overridable recipe functions, by name (`override.functions`), from the core's declaration. */
+const RECIPE_FUNCTIONS = overridable('recipe')
 
 /** The overridable API functions, by name (`override.apis`). */
-const API_FUNCTIONS = Object.freeze(['signInUpPOST', 'getRedirectionURL'])
+const API_FUNCTIONS = overridable('api')
 
 /** The event catalogue (`events: {signIn: async (event) => ...}`; `'*'` handles every event). */
-const EVENT_NAMES = Object.freeze([
-  'signIn',
-  'signOut',
-  'createUser',
-  'updateUser',
-  'linkAccount',
-  'unlinkAccount',
-  'deleteUser',
-  'session',
-  'addUserToTenant',
-  'removeUserFromTenant',
-])
+const EVENT_NAMES = Object.freeze(eventNames())
 
 /** An error of the engine: `.code` is the stable code (`TENANT_NOT_FOUND`, `INVALID_EMAIL`, ...). */
 class AuthError extends Error {
@@ -341,62 +304,15 @@ class AuthCore {
     return this.#host.invoke(this.#target, op, input)
   }
 
-  // Every declared operation without a hand-written method below gets one, derived from the core's
-  // declaration: `auth.getUserCount({tenantId, includeAllTenants, userContext})`.
+  // One method per operation of the core's declaration (the overridable ones, hooks included, then the
+  // engine's): `auth.getUser({userId, userContext})`.
   static {
     for (const name of OP_INDEX.keys()) {
-      if (!Object.prototype.hasOwnProperty.call(AuthCore.prototype, name)) {
-        Object.defineProperty(AuthCore.prototype, name, {
-          value: function (input) { return this.#call(name, input) },
-          writable: true,
-          configurable: true,
-        })
-      }
+      const { [name]: method } = { [name](input) { return this.#call(name, input) } }
+      Object.defineProperty(AuthCore.prototype, name, { value: method, writable: true, configurable: true })
     }
   }
 
-  // Third party sign-in/up
-  signInUp(input) { return this.#call('signInUp', input) }
-  manuallyCreateOrUpdateUser(input) { return this.#call('manuallyCreateOrUpdateUser', input) }
-  signInUpPOST(input) { return this.#call('signInUpPOST', input) }
-  getRedirectionURL(input) { return this.#call('getRedirectionURL', input) }
-
-  // Account linking
-  shouldDoAutomaticAccountLinking(input) { return this.#call('shouldDoAutomaticAccountLinking', input) }
-  onAccountLinked(input) { return this.#call('onAccountLinked', input) }
-  createPrimaryUser(input) { return this.#call('createPrimaryUser', input) }
-  canCreatePrimaryUser(input) { return this.#call('canCreatePrimaryUser', input) }
-  linkAccounts(input) { return this.#call('linkAccounts', input) }
-  canLinkAccounts(input) { return this.#call('canLinkAccounts', input) }
-  unlinkAccount(input) { return this.#call('unlinkAccount', input) }
-  deleteUser(input) { return this.#call('deleteUser', input) }
-
-  // Users
-  getUser(input) { return this.#call('getUser', input) }
-  listUsersByAccountInfo(input) { return this.#call('listUsersByAccountInfo', input) }
-  getUsers(input) { return this.#call('getUsers', input) }
-
-  // Email verification
-  isEmailVerified(input) { return this.#call('isEmailVerified', input) }
-  verifyEmail(input) { return this.#call('verifyEmail', input) }
-  unverifyEmail(input) { return this.#call('unverifyEmail', input) }
-
-  // Tenants
-  createOrUpdateTenant(input) { return this.#call('createOrUpdateTenant', input) }
-  deleteTenant(input) { return this.#call('deleteTenant', input) }
-  getTenant(input) { return this.#call('getTenant', input) }
-  listAllTenants(input) { return this.#call('listAllTenants', input) }
-  associateUserToTenant(input) { return this.#call('associateUserToTenant', input) }
-  disassociateUserFromTenant(input) { return this.#call('disassociateUserFromTenant', input) }
-
-  // Sessions
-  createNewSession(input) { return this.#call('createNewSession', input) }
-  getSession(input) { return this.#call('getSession', input) }
-  revokeSession(input) { return this.#call('revokeSession', input) }
-  revokeAllSessionsForUser(input) { return this.#call('revokeAllSessionsForUser', input) }
-  getAllSessionHandlesForUser(input) { return this.#call('getAllSessionHandlesForUser', input) }
-
-  // Events
   /** Closes the engine: new calls fail with SHUT_DOWN at once, calls already running finish, pending events are
    *  delivered; resolves to `{delivered, failed}` of that last delivery. */
   async shutdown() {

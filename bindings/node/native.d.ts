@@ -22,10 +22,11 @@ export declare class NativeEngine {
    */
   open(options: NativeOpenOptions): Promise<NativeEnvelope>
   /**
-   * Calls a recipe or API function on the final (fully overridden) engine, on the JS thread (see
-   * `local.rs`). `op` is the operation's index in `operationNames()`, `input` the argument object as JSON
-   * text, `contextId` names the caller's `userContext` object (0: none) and `context` is its JSON text. Returns the result's JSON text or a `NativeError`, or a Promise of
-   * one of them when the call had to wait for JS (an override or an event handler).
+   * Calls an operation on the final (fully overridden) engine, on the JS thread (see `local.rs`). `op` is
+   * the operation's index in `operationNames()`, `input` the argument object as JSON text, `contextId`
+   * names the caller's `userContext` object (0: none) and `context` is its JSON text. Returns the result's
+   * JSON text or a `NativeError`, or a Promise of one of them when the call had to wait for JS (an override
+   * or an event handler).
    */
   call(op: number, input: string, contextId: number, context?: string | undefined | null): string | NativeError | Promise<string | NativeError>
   /** The `original` of override layer `index` of `kind` ("functions" or "apis"). */
@@ -47,7 +48,7 @@ export declare class NativeLayer {
   call(op: number, input: string, contextId: number, context?: string | undefined | null): string | NativeError | Promise<string | NativeError>
 }
 
-/** The API function names the native layer knows. */
+/** The API function names (`override.apis`). */
 export declare function apiFunctionNames(): Array<string>
 
 /**
@@ -117,5 +118,11 @@ export interface NativeOpenOptions {
 /** The operation names in index order (what `NativeEngine.call` / `NativeLayer.call` take as `op`). */
 export declare function operationNames(): Array<string>
 
-/** The recipe function names the native layer knows (the JS layer's list is checked against it). */
+/**
+ * The core's declaration of every overridable method (`authcore::ops::OVERRIDABLE`, hooks included): what
+ * `override.functions` (`kind: 'recipe'`) and `override.apis` (`kind: 'api'`) may replace.
+ */
+export declare function overridableOperations(): Array<{ name: string; kind: 'recipe' | 'api'; input: string; whole: boolean; args: Array<{ name: string; ty: string; default: string | null }>; input_may_be_omitted: boolean; public: boolean; result: string; envelope: string; doc: string }>
+
+/** The recipe function names (`override.functions`). */
 export declare function recipeFunctionNames(): Array<string>

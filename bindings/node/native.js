@@ -842,4 +842,5 @@ module.exports.declaredOperations = nativeBinding.declaredOperations
 module.exports.eventNames = nativeBinding.eventNames
 module.exports.jsonForm = nativeBinding.jsonForm
 module.exports.operationNames = nativeBinding.operationNames
+module.exports.overridableOperations = nativeBinding.overridableOperations
 module.exports.recipeFunctionNames = nativeBinding.recipeFunctionNames

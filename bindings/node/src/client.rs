@@ -1,6 +1,7 @@
 //! The native handles JS holds: `NativeEngine` (one engine) and `NativeLayer` (the `original` below one override
-//! layer). None rejects for a core error (see `error.rs`): `call` answers with JSON text or a `NativeError` (see
-//! `local.rs` for when it is a Promise), the other methods with an envelope.
+//! layer). Both reach every operation through the core's dispatch by name (`authcore::layers::call_functions` /
+//! `call_apis`, `AuthCore::call_raw`). None rejects for a core error (see `error.rs`): `call` answers with JSON
+//! text or a `NativeError` (see `local.rs` for when it is a Promise), the other methods with an envelope.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,36 +9,64 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use authcore::events::EventName;
 use authcore::json::{parse, to_value};
-use authcore::{AuthCore, AuthCoreConfig, AuthError, Result};
+use authcore::layers::{call_apis, call_functions, HostApis, HostFunctions};
+use authcore::ops::{OperationInfo, OperationKind};
+use authcore::{ApiFunctions, AuthCore, AuthCoreConfig, RecipeFunctions, Result};
 use napi::bindgen_prelude::Promise;
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi::{Env, Status};
 use napi_derive::napi;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::error::{envelope, not_open, shut_down, NativeEnvelope, NativeOutcome};
+use crate::context::ContextRegistry;
+use crate::error::{
+    envelope, internal, invalid, not_open, shut_down, NativeEnvelope, NativeOutcome,
+};
 use crate::events::JsEventHandler;
-use crate::hooks::{
-    ApiSlot, ContextRegistry, FnSlot, HostAnswer, HostBridge, HostCall, HostFn, JsApis, JsFunctions,
-};
+use crate::host::{HostAnswer, HostBridge, HostCall, HostFn, JsLayer, Slot};
 use crate::local::{self, Ran};
-use crate::types::{
-    api_ops, call_api, call_fn, fn_ops, from_js, ApiOp, FnOp, NativeOpenOptions, Op,
-};
+use crate::ops::{self, from_js};
 
-fn unknown_op(op: u32) -> AuthError {
-    AuthError::InvalidInput {
-        field: "op".into(),
-        message: format!("unknown operation #{op}"),
-    }
+/// What `NativeEngine.open` takes: where the data lives, the core config (`AuthCoreConfig` JSON), and for each
+/// override layer (index 0 innermost) the names of the methods it replaces.
+#[napi(object)]
+pub struct NativeOpenOptions {
+    pub sqlite: String,
+    pub config: Option<Value>,
+    pub function_layers: Vec<Vec<String>>,
+    pub api_layers: Vec<Vec<String>>,
+    /// Event names with a JS handler (`"*"`: every event).
+    pub event_handlers: Vec<String>,
 }
 
-/// The core's copy of a JS `userContext`: its JSON text parsed (absent or anything else: empty).
-fn context_map(json: Option<&str>) -> Map<String, Value> {
-    match json {
-        Some(json) if json.len() > 2 => serde_json::from_str(json).unwrap_or_default(),
-        _ => Map::new(),
-    }
+/// One native call: operation `op` (an index into `operationNames()`) with `input` (JSON text) in the request
+/// context `context_id` / `context`, answered on the JS thread (see `local.rs`) as JSON text or a `NativeError`.
+/// `dispatch` runs the operation; what JS receives is shaped by [`ops::result_text`].
+fn run_call<F, Fut>(
+    env: &Env,
+    contexts: Arc<ContextRegistry>,
+    op: u32,
+    input: String,
+    context_id: u32,
+    context: Option<String>,
+    dispatch: F,
+) -> napi::Result<Ran<NativeOutcome>>
+where
+    F: FnOnce(&'static OperationInfo, Value, authcore::UserContext) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Value>> + Send,
+{
+    let call = async move {
+        let lease = contexts.lease(context_id, context.as_deref());
+        let info = ops::by_index(op)?;
+        let args = ops::core_args(info.name, ops::parse_text(info.name, &input)?);
+        let value = dispatch(info, args, lease.ctx.clone()).await?;
+        ops::result_text(info, &value)
+    };
+    local::run(
+        env,
+        Box::pin(async move { NativeOutcome::from_result(call.await) }),
+        NativeOutcome::panicked,
+    )
 }
 
 #[napi]
@@ -46,8 +75,8 @@ pub struct NativeEngine {
     core: RwLock<Option<AuthCore>>,
     closed: AtomicBool,
     contexts: Arc<ContextRegistry>,
-    fn_slots: Mutex<Vec<Arc<FnSlot>>>,
-    api_slots: Mutex<Vec<Arc<ApiSlot>>>,
+    fn_slots: Mutex<Vec<Arc<Slot<dyn RecipeFunctions>>>>,
+    api_slots: Mutex<Vec<Arc<Slot<dyn ApiFunctions>>>>,
 }
 
 #[napi]
@@ -79,10 +108,11 @@ impl NativeEngine {
         Ok(envelope(self.build(options).await.map(|_| Value::Null)))
     }
 
-    /// Calls a recipe or API function on the final (fully overridden) engine, on the JS thread (see
-    /// `local.rs`). `op` is the operation's index in `operationNames()`, `input` the argument object as JSON
-    /// text, `contextId` names the caller's `userContext` object (0: none) and `context` is its JSON text. Returns the result's JSON text or a `NativeError`, or a Promise of
-    /// one of them when the call had to wait for JS (an override or an event handler).
+    /// Calls an operation on the final (fully overridden) engine, on the JS thread (see `local.rs`). `op` is
+    /// the operation's index in `operationNames()`, `input` the argument object as JSON text, `contextId`
+    /// names the caller's `userContext` object (0: none) and `context` is its JSON text. Returns the result's
+    /// JSON text or a `NativeError`, or a Promise of one of them when the call had to wait for JS (an override
+    /// or an event handler).
     #[napi(ts_return_type = "string | NativeError | Promise<string | NativeError>")]
     pub fn call(
         &self,
@@ -93,32 +123,23 @@ impl NativeEngine {
         context: Option<String>,
     ) -> napi::Result<Ran<NativeOutcome>> {
         let core = self.core();
-        let contexts = self.contexts.clone();
-        let call = async move {
-            let core = core?;
-            let lease = contexts.lease(context_id, context_map(context.as_deref()));
-            match Op::from_index(op) {
-                Some(Op::Fn(f)) => call_fn(core.functions(), f, &input, &lease.ctx).await,
-                Some(Op::Api(a)) => call_api(core.apis(), a, &input, &lease.ctx).await,
-                Some(Op::Declared(name)) => {
-                    let args = serde_json::from_str(&input).map_err(|e| {
-                        authcore::AuthError::InvalidInput {
-                            field: name.to_string(),
-                            message: e.to_string(),
-                        }
-                    })?;
-                    let raw = core.call_raw(name, args, &lease.ctx).await?;
-                    serde_json::to_string(&raw).map_err(|e| authcore::AuthError::Internal {
-                        message: e.to_string(),
-                    })
-                }
-                None => Err(unknown_op(op)),
-            }
-        };
-        local::run(
+        run_call(
             &env,
-            Box::pin(async move { NativeOutcome::from_result(call.await) }),
-            NativeOutcome::panicked,
+            self.contexts.clone(),
+            op,
+            input,
+            context_id,
+            context,
+            |info, args, ctx| async move {
+                let core = core?;
+                match info.kind {
+                    OperationKind::Recipe => {
+                        call_functions(core.functions(), info.name, args, &ctx).await
+                    }
+                    OperationKind::Api => call_apis(core.apis(), info.name, args, &ctx).await,
+                    OperationKind::Engine => core.call_raw(info.name, args, &ctx).await,
+                }
+            },
         )
     }
 
@@ -132,17 +153,17 @@ impl NativeEngine {
                 .lock()
                 .ok()
                 .and_then(|s| s.get(i).cloned())
-                .map(LayerSlot::Functions),
+                .map(Below::Functions),
             "apis" => self
                 .api_slots
                 .lock()
                 .ok()
                 .and_then(|s| s.get(i).cloned())
-                .map(LayerSlot::Apis),
+                .map(Below::Apis),
             _ => None,
         };
-        slot.map(|slot| NativeLayer {
-            slot,
+        slot.map(|below| NativeLayer {
+            below,
             contexts: self.contexts.clone(),
         })
         .ok_or_else(|| napi::Error::new(Status::InvalidArg, format!("no {kind} layer {index}")))
@@ -164,6 +185,16 @@ impl NativeEngine {
         }
         envelope(result)
     }
+}
+
+/// The names one JS layer replaces, checked against the core's declaration (an unknown name is misuse).
+fn replaced(names: &[String], kind: OperationKind, field: &str) -> Result<HashSet<String>> {
+    for name in names {
+        if authcore::ops::overridable(name).map(|op| op.kind) != Some(kind) {
+            return Err(invalid(field, format!("unknown method '{name}'")));
+        }
+    }
+    Ok(names.iter().cloned().collect())
 }
 
 impl NativeEngine {
@@ -188,57 +219,58 @@ impl NativeEngine {
             .lock()
             .ok()
             .and_then(|mut h| h.take())
-            .ok_or_else(|| AuthError::Internal {
-                message: "the engine is already open".into(),
-            })?;
-        let host = Arc::new(HostBridge::new(tsfn, config.host_timeout_ms));
+            .ok_or_else(|| internal("the engine is already open"))?;
+        let bridge = Arc::new(HostBridge::new(tsfn));
+        let timeout_ms = config.host_timeout_ms;
+        let js = |kind, layer: usize| {
+            Arc::new(JsLayer {
+                kind,
+                layer: layer as u32,
+                bridge: bridge.clone(),
+            })
+        };
         let mut builder = AuthCore::builder().sqlite(&options.sqlite)?.config(config);
         let mut fn_slots = Vec::new();
         for (i, names) in options.function_layers.iter().enumerate() {
-            let ops: HashSet<FnOp> = fn_ops(names)?.into_iter().collect();
-            let slot = Arc::new(FnSlot::default());
+            let names = replaced(names, OperationKind::Recipe, "override.functions")?;
+            let slot = Arc::new(Slot::default());
             fn_slots.push(slot.clone());
-            let host = host.clone();
+            let host = js("functions", i);
             builder = builder.override_functions(move |original| {
                 slot.set(&original);
-                Arc::new(JsFunctions {
+                Arc::new(HostFunctions::new(
                     original,
-                    layer: i as u32,
-                    ops,
                     host,
-                })
+                    |op| names.contains(op),
+                    timeout_ms,
+                ))
             });
         }
         let mut api_slots = Vec::new();
         for (i, names) in options.api_layers.iter().enumerate() {
-            let ops: HashSet<ApiOp> = api_ops(names)?.into_iter().collect();
-            let slot = Arc::new(ApiSlot::default());
+            let names = replaced(names, OperationKind::Api, "override.apis")?;
+            let slot = Arc::new(Slot::default());
             api_slots.push(slot.clone());
-            let host = host.clone();
+            let host = js("apis", i);
             builder = builder.override_apis(move |original| {
                 slot.set(&original);
-                Arc::new(JsApis {
+                Arc::new(HostApis::new(
                     original,
-                    layer: i as u32,
-                    ops,
                     host,
-                })
+                    |op| names.contains(op),
+                    timeout_ms,
+                ))
             });
         }
         for key in options.event_handlers {
             let handler = Arc::new(JsEventHandler {
                 key: key.clone(),
-                host: host.clone(),
+                bridge: bridge.clone(),
             });
             builder = match (key.as_str(), EventName::parse(&key)) {
                 ("*", _) => builder.on_any_event(handler),
                 (_, Some(name)) => builder.on_event(name, handler),
-                (_, None) => {
-                    return Err(AuthError::InvalidInput {
-                        field: "events".into(),
-                        message: format!("unknown event '{key}'"),
-                    })
-                }
+                (_, None) => return Err(invalid("events", format!("unknown event '{key}'"))),
             };
         }
         if let Ok(mut s) = self.fn_slots.lock() {
@@ -248,24 +280,26 @@ impl NativeEngine {
             *s = api_slots;
         }
         let core = builder.open().await?;
-        let mut guard = self.core.write().map_err(|_| AuthError::Internal {
-            message: "engine lock poisoned".into(),
-        })?;
+        let mut guard = self
+            .core
+            .write()
+            .map_err(|_| internal("engine lock poisoned"))?;
         *guard = Some(core);
         Ok(())
     }
 }
 
+/// The layer below one JS override layer.
 #[derive(Clone)]
-enum LayerSlot {
-    Functions(Arc<FnSlot>),
-    Apis(Arc<ApiSlot>),
+enum Below {
+    Functions(Arc<Slot<dyn RecipeFunctions>>),
+    Apis(Arc<Slot<dyn ApiFunctions>>),
 }
 
 /// What the JS `original` object of one override layer calls: the layer below it, held weakly.
 #[napi]
 pub struct NativeLayer {
-    slot: LayerSlot,
+    below: Below,
     contexts: Arc<ContextRegistry>,
 }
 
@@ -282,26 +316,25 @@ impl NativeLayer {
         context_id: u32,
         context: Option<String>,
     ) -> napi::Result<Ran<NativeOutcome>> {
-        let slot = self.slot.clone();
-        let contexts = self.contexts.clone();
-        let call = async move {
-            let lease = contexts.lease(context_id, context_map(context.as_deref()));
-            match (slot, Op::from_index(op)) {
-                (LayerSlot::Functions(slot), Some(Op::Fn(f))) => match slot.get() {
-                    Ok(fns) => call_fn(&*fns, f, &input, &lease.ctx).await,
-                    Err(e) => Err(e),
-                },
-                (LayerSlot::Apis(slot), Some(Op::Api(a))) => match slot.get() {
-                    Ok(apis) => call_api(&*apis, a, &input, &lease.ctx).await,
-                    Err(e) => Err(e),
-                },
-                _ => Err(unknown_op(op)),
-            }
-        };
-        local::run(
+        let below = self.below.clone();
+        run_call(
             &env,
-            Box::pin(async move { NativeOutcome::from_result(call.await) }),
-            NativeOutcome::panicked,
+            self.contexts.clone(),
+            op,
+            input,
+            context_id,
+            context,
+            move |info, args, ctx| async move {
+                match (below, info.kind) {
+                    (Below::Functions(slot), OperationKind::Recipe) => {
+                        call_functions(&*slot.get()?, info.name, args, &ctx).await
+                    }
+                    (Below::Apis(slot), OperationKind::Api) => {
+                        call_apis(&*slot.get()?, info.name, args, &ctx).await
+                    }
+                    _ => Err(invalid("op", format!("no operation {:?} here", info.name))),
+                }
+            },
         )
     }
 }

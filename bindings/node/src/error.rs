@@ -123,9 +123,7 @@ impl NativeOutcome {
 
     /// A call whose future panicked (a bug): an `INTERNAL_ERROR` rather than a crashed process.
     pub fn panicked() -> Self {
-        NativeOutcome::Err(to_js(&AuthError::Internal {
-            message: "the native call panicked".into(),
-        }))
+        NativeOutcome::Err(to_js(&internal("the native call panicked")))
     }
 }
 
@@ -147,8 +145,21 @@ pub fn shut_down() -> AuthError {
 }
 
 pub fn not_open() -> AuthError {
+    internal("the engine is not open")
+}
+
+/// `INVALID_INPUT` on `field` (the core's constructor is crate-private).
+pub fn invalid(field: &str, message: impl Into<String>) -> AuthError {
+    AuthError::InvalidInput {
+        field: field.to_string(),
+        message: message.into(),
+    }
+}
+
+/// `INTERNAL_ERROR`: a bug or misuse of the native module, not of the public API.
+pub fn internal(message: impl Into<String>) -> AuthError {
     AuthError::Internal {
-        message: "the engine is not open".into(),
+        message: message.into(),
     }
 }
 

@@ -1,9 +1,11 @@
-//! Node binding of authcore (napi-rs). Thin by design: convert, call, map errors; no domain logic.
+//! Node binding of authcore (napi-rs). Thin by design: convert, call, map errors; no domain logic and no list
+//! of operations (every one comes from the core's declaration, `authcore::ops`).
 //!
-//! * `client`: the native engine handle and the `original` layer handles.
-//! * `types`: operation names, argument objects, JSON conversions.
+//! * `client`: the native engine handle and the `original` layer handles, dispatching by name into the core.
+//! * `ops`: the operation index and name lists JS reads, JSON text in and out.
+//! * `host`: a JS override object as the core's host layer (host overrides in, `original` out).
+//! * `context`: JS `userContext` objects and the core's contexts.
 //! * `error`: the one mapping from core errors to what JS sees.
-//! * `hooks`: JS overrides as core trait objects (host overrides in, `original` out).
 //! * `events`: JS event handlers as core event handlers.
 //! * `local`: runs native calls on the JS thread (value right away, or a Promise when a call waits for JS).
 //! * `bench`: benchmark aids for `scripts/bench-node`, only with `--features bench` (never in the published addon).
@@ -14,13 +16,17 @@
 #[cfg(feature = "bench")]
 mod bench;
 mod client;
+mod context;
 mod error;
 mod events;
-mod hooks;
+mod host;
 mod local;
-mod types;
+mod ops;
 
 #[cfg(feature = "bench")]
 pub use bench::{bench_direct_open, bench_direct_run, bench_direct_shutdown, BenchDirect};
 pub use client::{NativeEngine, NativeLayer};
-pub use types::{api_function_names, event_names, operation_names, recipe_function_names};
+pub use ops::{
+    api_function_names, declared_operations, event_names, json_form, operation_names,
+    overridable_operations, recipe_function_names,
+};
