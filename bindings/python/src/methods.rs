@@ -11,6 +11,7 @@ use authcore::ops::{camel_case, OperationInfo, OperationKind, ENGINE_OPERATIONS,
 use authcore::{AuthError, EmailInput, ProviderUserInfo};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -32,6 +33,18 @@ pub struct Param {
     pub py: String,
     pub wire: String,
     pub default: PyDefault,
+    /// `py`, interned: a call site's keyword is usually this very object, so matching it needs no conversion.
+    interned: PyOnceLock<Py<PyString>>,
+}
+
+impl Param {
+    /// Whether keyword `k` is this parameter's interned name (no string conversion on the hot path).
+    fn is(&self, k: &Bound<'_, PyString>) -> bool {
+        let py = k.py();
+        k.is(self
+            .interned
+            .get_or_init(py, || PyString::intern(py, &self.py).unbind()))
+    }
 }
 
 /// One Python method of a declared operation.
@@ -133,6 +146,7 @@ fn param(py: &str, default: PyDefault) -> Param {
         py: py.to_string(),
         wire: camel_case(py),
         default,
+        interned: PyOnceLock::new(),
     }
 }
 
@@ -206,21 +220,32 @@ impl Method {
         let strict = self.info.kind != OperationKind::Engine;
         for (k, v) in kwargs.iter() {
             let k = k.cast_into::<PyString>()?;
-            let k = k.to_cow()?;
-            let k = &*k;
-            if k == "user_context" {
-                user_context = Some(v).filter(|v| !v.is_none());
-                continue;
-            }
-            let Some(p) = self.params.iter().flatten().find(|p| p.py == k) else {
-                if strict && self.params.is_some() {
-                    return Err(PyTypeError::new_err(format!(
-                        "{}() got an unexpected keyword argument '{k}'",
-                        self.py
-                    )));
+            let p = match self.params.iter().flatten().find(|p| p.is(&k)) {
+                Some(p) => p,
+                None => {
+                    if k.is(pyo3::intern!(py, "user_context")) {
+                        user_context = Some(v).filter(|v| !v.is_none());
+                        continue;
+                    }
+                    let name = k.to_cow()?;
+                    if name == "user_context" {
+                        user_context = Some(v).filter(|v| !v.is_none());
+                        continue;
+                    }
+                    match self.params.iter().flatten().find(|p| p.py == name) {
+                        Some(p) => p,
+                        None if strict && self.params.is_some() => {
+                            return Err(PyTypeError::new_err(format!(
+                                "{}() got an unexpected keyword argument '{name}'",
+                                self.py
+                            )));
+                        }
+                        None => {
+                            map.insert(crate::types::camel(&name), py_to_value(&v, Keys::Camel)?);
+                            continue;
+                        }
+                    }
                 }
-                map.insert(crate::types::camel(k), py_to_value(&v, Keys::Camel)?);
-                continue;
             };
             if v.is_none() && p.default != PyDefault::Required {
                 continue;
