@@ -75,8 +75,8 @@ pub struct NativeEngine {
     core: RwLock<Option<AuthCore>>,
     closed: AtomicBool,
     contexts: Arc<ContextRegistry>,
-    fn_slots: Mutex<Vec<Arc<Slot<dyn RecipeFunctions>>>>,
-    api_slots: Mutex<Vec<Arc<Slot<dyn ApiFunctions>>>>,
+    /// What each JS override layer's `original` calls, in build order.
+    layers: Mutex<Vec<Below>>,
 }
 
 #[napi]
@@ -95,8 +95,7 @@ impl NativeEngine {
             core: RwLock::new(None),
             closed: AtomicBool::new(false),
             contexts: Arc::default(),
-            fn_slots: Mutex::new(Vec::new()),
-            api_slots: Mutex::new(Vec::new()),
+            layers: Mutex::new(Vec::new()),
         }
     }
 
@@ -146,27 +145,16 @@ impl NativeEngine {
     /// The `original` of override layer `index` of `kind` ("functions" or "apis").
     #[napi(ts_args_type = "kind: 'functions' | 'apis', index: number")]
     pub fn layer(&self, kind: String, index: u32) -> napi::Result<NativeLayer> {
-        let i = index as usize;
-        let slot = match kind.as_str() {
-            "functions" => self
-                .fn_slots
-                .lock()
-                .ok()
-                .and_then(|s| s.get(i).cloned())
-                .map(Below::Functions),
-            "apis" => self
-                .api_slots
-                .lock()
-                .ok()
-                .and_then(|s| s.get(i).cloned())
-                .map(Below::Apis),
-            _ => None,
-        };
-        slot.map(|below| NativeLayer {
-            below,
-            contexts: self.contexts.clone(),
-        })
-        .ok_or_else(|| napi::Error::new(Status::InvalidArg, format!("no {kind} layer {index}")))
+        let below = self.layers.lock().ok().and_then(|layers| {
+            let mut of_kind = layers.iter().filter(|below| below.kind() == kind);
+            of_kind.nth(index as usize).cloned()
+        });
+        below
+            .map(|below| NativeLayer {
+                below,
+                contexts: self.contexts.clone(),
+            })
+            .ok_or_else(|| napi::Error::new(Status::InvalidArg, format!("no {kind} layer {index}")))
     }
 
     /// Closes the engine (the core's `shutdown`): new calls fail with `SHUT_DOWN` at once, calls already
@@ -230,11 +218,11 @@ impl NativeEngine {
             })
         };
         let mut builder = AuthCore::builder().sqlite(&options.sqlite)?.config(config);
-        let mut fn_slots = Vec::new();
+        let mut layers = Vec::new();
         for (i, names) in options.function_layers.iter().enumerate() {
             let names = replaced(names, OperationKind::Recipe, "override.functions")?;
             let slot = Arc::new(Slot::default());
-            fn_slots.push(slot.clone());
+            layers.push(Below::Functions(slot.clone()));
             let host = js("functions", i);
             builder = builder.override_functions(move |original| {
                 slot.set(&original);
@@ -246,11 +234,10 @@ impl NativeEngine {
                 ))
             });
         }
-        let mut api_slots = Vec::new();
         for (i, names) in options.api_layers.iter().enumerate() {
             let names = replaced(names, OperationKind::Api, "override.apis")?;
             let slot = Arc::new(Slot::default());
-            api_slots.push(slot.clone());
+            layers.push(Below::Apis(slot.clone()));
             let host = js("apis", i);
             builder = builder.override_apis(move |original| {
                 slot.set(&original);
@@ -273,11 +260,8 @@ impl NativeEngine {
                 (_, None) => return Err(invalid("events", format!("unknown event '{key}'"))),
             };
         }
-        if let Ok(mut s) = self.fn_slots.lock() {
-            *s = fn_slots;
-        }
-        if let Ok(mut s) = self.api_slots.lock() {
-            *s = api_slots;
+        if let Ok(mut l) = self.layers.lock() {
+            *l = layers;
         }
         let core = builder.open().await?;
         let mut guard = self
@@ -294,6 +278,15 @@ impl NativeEngine {
 enum Below {
     Functions(Arc<Slot<dyn RecipeFunctions>>),
     Apis(Arc<Slot<dyn ApiFunctions>>),
+}
+
+impl Below {
+    fn kind(&self) -> &'static str {
+        match self {
+            Below::Functions(_) => "functions",
+            Below::Apis(_) => "apis",
+        }
+    }
 }
 
 /// What the JS `original` object of one override layer calls: the layer below it, held weakly.
