@@ -152,7 +152,7 @@ impl AuthError {
         }
     }
 
-    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         AuthError::InvalidInput {
             field: field.to_string(),
             message: message.into(),
@@ -165,7 +165,7 @@ impl AuthError {
         }
     }
 
-    pub(crate) fn internal(message: impl Into<String>) -> Self {
+    pub fn internal(message: impl Into<String>) -> Self {
         AuthError::Internal {
             message: message.into(),
         }

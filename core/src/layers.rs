@@ -91,7 +91,7 @@ fn from_host<T: DeserializeOwned + 'static>(op: &str, value: Value) -> Result<T>
     if TypeId::of::<T>() == TypeId::of::<()>() {
         return json::parse(op, Value::Null);
     }
-    json::parse(op, value)
+    json::parse(&format!("result of override '{op}'"), value)
 }
 
 /// The arguments object of a `named` call (absent: empty).
@@ -110,14 +110,42 @@ fn named_arg<T: DeserializeOwned>(
     name: &str,
     default: Option<fn() -> T>,
 ) -> Result<T> {
-    let key = camel_case(name);
-    match map.remove(&key) {
-        Some(v) => json::parse(&key, v),
+    // Found by comparing the snake_case name with each key, so the common call allocates no camelCase copy.
+    let key = map.keys().find(|k| is_camel_of(name, k)).cloned();
+    match key.and_then(|k| map.remove_entry(&k)) {
+        Some((k, v)) => json::parse(&k, v),
         None => match default {
             Some(d) => Ok(d()),
-            None => serde_json::from_value(Value::Null)
-                .map_err(|_| AuthError::invalid(&key, format!("missing field `{key}`"))),
+            None => serde_json::from_value(Value::Null).map_err(|_| {
+                let key = camel_case(name);
+                AuthError::invalid(&key, format!("missing field `{key}`"))
+            }),
         },
+    }
+}
+
+/// Whether `camel` is the camelCase form of `snake` ([`camel_case`] without building it).
+fn is_camel_of(snake: &str, camel: &str) -> bool {
+    let mut expected = snake.chars().enumerate().filter_map({
+        let mut upper = false;
+        move |(i, c)| {
+            if c == '_' && i > 0 {
+                upper = true;
+                None
+            } else if std::mem::take(&mut upper) {
+                Some(c.to_ascii_uppercase())
+            } else {
+                Some(c)
+            }
+        }
+    });
+    let mut given = camel.chars();
+    loop {
+        match (expected.next(), given.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
     }
 }
 
@@ -305,6 +333,16 @@ mod tests {
             self.0.lock().unwrap().push(json!([recipe_user_id, email]));
             Ok(email.is_some())
         }
+    }
+
+    #[test]
+    fn camel_names_compare_without_building_them() {
+        for snake in ["user_id", "remove_all_linked_accounts", "email", "_private"] {
+            assert!(is_camel_of(snake, &camel_case(snake)), "{snake}");
+        }
+        assert!(!is_camel_of("user_id", "userid"));
+        assert!(!is_camel_of("user_id", "userIdX"));
+        assert!(!is_camel_of("user_id", "user_id"));
     }
 
     #[tokio::test]
