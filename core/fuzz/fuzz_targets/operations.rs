@@ -49,7 +49,9 @@ fn scratch_dir() -> &'static PathBuf {
 /// Keys of the input types that operations take whole (declared argument structs list their own).
 fn whole_input_keys(input: &str) -> &'static [&'static str] {
     match input {
-        "SignInUpInput" => &["tenantId", "thirdPartyId", "thirdPartyUserId", "email"],
+        "SignInUpInput" | "ManuallyCreateOrUpdateUserInput" => {
+            &["tenantId", "thirdPartyId", "thirdPartyUserId", "email"]
+        }
         "SignInUpPostInput" => &[
             "tenantId",
             "thirdPartyId",
