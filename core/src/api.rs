@@ -32,6 +32,7 @@ const ERR_EMAIL_CHANGE: &str =
 
 /// What the provider said about the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderUserInfo {
     pub third_party_user_id: String,
@@ -40,6 +41,7 @@ pub struct ProviderUserInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignInUpPostInput {
     #[serde(default = "public")]
@@ -71,6 +73,7 @@ fn yes() -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 #[allow(clippy::large_enum_variant)]
 pub enum SignInUpPostResult {

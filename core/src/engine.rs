@@ -41,6 +41,7 @@ use crate::store::{Constraint, Store, StoreError};
 
 /// Engine configuration; JSON-shaped so every binding can pass it through unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuthCoreConfig {
     /// Static providers (spec §5.4). `None`: any provider id is accepted on any tenant.

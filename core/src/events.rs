@@ -37,6 +37,7 @@ use crate::store::EventRow;
 
 /// The event catalogue: NextAuth's names plus what NextAuth lacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum EventName {
     SignIn,
@@ -87,6 +88,7 @@ impl EventName {
 
 /// An event as handlers receive it: envelope fields plus the message fields of its kind, flattened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub id: String,
@@ -129,6 +131,7 @@ impl Event {
 
 /// An outbox record as the audit log shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
     #[serde(flatten)]
@@ -203,6 +206,7 @@ impl Handlers {
 
 /// Event settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventsConfig {
     /// Off: no outbox rows and no handler calls (for benchmarks and apps without events).
@@ -231,6 +235,7 @@ impl Default for EventsConfig {
 
 /// Audit-log query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListEventsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,6 +253,7 @@ pub struct ListEventsInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ListEventsResult {
     pub events: Vec<AuditRecord>,
@@ -257,6 +263,7 @@ pub struct ListEventsResult {
 
 /// Outcome of a redelivery sweep.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryReport {
     pub delivered: usize,

@@ -168,6 +168,7 @@ impl Drop for SessionLinkingLease {
 pub type ManuallyCreateOrUpdateUserInput = SignInUpInput;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 pub enum ManuallyCreateOrUpdateUserResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -184,6 +185,7 @@ pub enum ManuallyCreateOrUpdateUserResult {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum TimeJoinedOrder {
     #[default]
     #[serde(rename = "ASC")]
@@ -193,6 +195,7 @@ pub enum TimeJoinedOrder {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetUsersInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,6 +209,7 @@ pub struct GetUsersInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct GetUsersResult {
     pub users: Vec<User>,
@@ -214,6 +218,7 @@ pub struct GetUsersResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 pub enum VerifyEmailResult {
     #[serde(rename = "OK")]
@@ -222,6 +227,7 @@ pub enum VerifyEmailResult {
 
 /// Input of `verifyEmail`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyEmailInput {
     pub recipe_user_id: String,

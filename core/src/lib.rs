@@ -15,6 +15,8 @@ mod outbox;
 pub mod policy;
 pub mod recipes;
 pub mod redirect;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod store;
 
 pub use api::{ApiFunctions, ProviderUserInfo, SignInUpPostInput, SignInUpPostResult};

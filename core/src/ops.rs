@@ -235,6 +235,7 @@ macro_rules! declare_args {
     ($Args:ident) => {};
     ($Args:ident { $($field:ident : $ty:ty $(= $default:expr)?),* $(,)? }) => {
         #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
         #[serde(rename_all = "camelCase")]
         pub struct $Args {
             $(pub $field: $ty,)*

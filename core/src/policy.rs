@@ -29,6 +29,7 @@ use crate::recipes::sessions::Session;
 
 /// The account being signed in or up, as `shouldDoAutomaticAccountLinking` sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewAccountInfo {
     pub recipe_id: RecipeId,
@@ -51,6 +52,7 @@ impl From<&LoginMethod> for NewAccountInfo {
 
 /// The answer of `shouldDoAutomaticAccountLinking`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ShouldAutomaticallyLink {
     pub should_automatically_link: bool,
@@ -72,6 +74,7 @@ impl ShouldAutomaticallyLink {
 
 /// Fields a tenant or provider rule may override.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LinkingRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,6 +88,7 @@ pub struct LinkingRule {
 /// `Default` is written out by hand: a derived one would make `should_require_verification` false, i.e. link
 /// on unverified emails, for every Rust caller who writes `..Default::default()`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccountLinkingConfig {
     #[serde(default)]
@@ -132,6 +136,7 @@ impl AccountLinkingConfig {
 
 /// What automatic linking did, and why: authcore's `explain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LinkingOutcome {
     AlreadyPrimary,
@@ -142,6 +147,7 @@ pub enum LinkingOutcome {
 
 /// Machine-readable reason codes for [`LinkingOutcome`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LinkingReason {
     AlreadyPrimary,
@@ -155,6 +161,7 @@ pub enum LinkingReason {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LinkingExplanation {
     pub outcome: LinkingOutcome,

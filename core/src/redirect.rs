@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Redirect settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RedirectConfig {
     /// Origins (`https://app.example.com`) absolute redirect URLs may point to.
@@ -33,6 +34,7 @@ impl Default for RedirectConfig {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RedirectAction {
     Success,
@@ -40,6 +42,7 @@ pub enum RedirectAction {
 
 /// What `getRedirectionURL` is asked about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RedirectContext {
     pub action: RedirectAction,
@@ -52,6 +55,7 @@ pub struct RedirectContext {
 
 /// The validated decision returned to the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RedirectDecision {
     pub action: RedirectAction,

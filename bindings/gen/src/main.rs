@@ -1,8 +1,10 @@
 //! Writes what each binding's typed surface derives from the core's declaration (`authcore::ops`):
 //! `authcore-gen node-types` prints `bindings/node/declared.d.ts`, `authcore-gen python-types`
 //! `bindings/python/python/authcore/_declared.pyi`, `authcore-gen kotlin-types`
-//! `bindings/uniffi/kotlin/src/main/kotlin/dev/authcore/Declared.kt`. The generated files are committed; the
-//! binding's test script regenerates them and fails on `git diff`.
+//! `bindings/uniffi/kotlin/src/main/kotlin/dev/authcore/Declared.kt`, `authcore-gen schema`
+//! `bindings/gen/schema.json` (the JSON Schema of every operation's parameters and result, for generators of
+//! each language's types). The generated files are committed; the test scripts regenerate them and fail on
+//! `git diff`.
 
 use std::fmt::Write;
 
@@ -13,8 +15,15 @@ fn main() {
         Some("node-types") => print!("{}", node_types()),
         Some("python-types") => print!("{}", python_types()),
         Some("kotlin-types") => print!("{}", kotlin_types()),
+        Some("schema") => match serde_json::to_string_pretty(&authcore::schema::schema()) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("authcore-gen: {e}");
+                std::process::exit(1);
+            }
+        },
         _ => {
-            eprintln!("usage: authcore-gen node-types | python-types | kotlin-types");
+            eprintln!("usage: authcore-gen node-types | python-types | kotlin-types | schema");
             std::process::exit(2);
         }
     }

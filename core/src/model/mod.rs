@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// The email a provider returned, with its verification claim (required since CDI 4.0, spec S14).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EmailInput {
     pub id: String,
@@ -22,6 +23,7 @@ pub struct EmailInput {
 
 /// Input of the core third-party sign-in/up (spec §2.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignInUpInput {
     #[serde(default = "ids::default_tenant")]

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// A provider account: `(thirdPartyId, thirdPartyUserId)`, compared exactly (spec D2).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ThirdPartyInfo {
     pub id: String,
@@ -11,6 +12,7 @@ pub struct ThirdPartyInfo {
 /// The recipe a login method belongs to. authcore implements third party only; the enum keeps the JSON value
 /// and makes a future recipe a compile-time change in every binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum RecipeId {
     #[serde(rename = "thirdparty")]
     ThirdParty,
@@ -26,6 +28,7 @@ impl RecipeId {
 
 /// One way to sign in: a recipe user (spec §1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LoginMethod {
     pub tenant_ids: Vec<String>,
@@ -59,6 +62,7 @@ impl LoginMethod {
 
 /// A user as callers see it: a standalone recipe user or a primary group (spec §1, §2.5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
@@ -141,6 +145,7 @@ impl User {
 
 /// What identifies an account for lookups and linking (spec §4.9).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AccountInfo {
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -13,6 +13,7 @@ use crate::model::{email, AccountInfo, User};
 use crate::recipes::sessions::RevokeReason;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 pub enum CreatePrimaryUserResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -41,6 +42,7 @@ pub enum CreatePrimaryUserResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 pub enum LinkAccountsResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -73,6 +75,7 @@ pub enum LinkAccountsResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 pub enum UnlinkAccountResult {
     #[serde(rename = "OK", rename_all = "camelCase")]

@@ -15,6 +15,7 @@ use crate::store::SessionRow;
 
 /// A session as callers see it. The token is returned once, by `createNewSession`, and never stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub session_handle: String,
@@ -30,6 +31,7 @@ pub struct Session {
 /// Input of `getSession`. A session is valid only in its own tenant: `tenantId` (default `public`) must be
 /// the session's, unless the caller explicitly asks across tenants with `anyTenant`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetSessionInput {
     pub access_token: String,
@@ -51,6 +53,7 @@ impl GetSessionInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 pub enum CreateNewSessionResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -61,6 +64,7 @@ pub enum CreateNewSessionResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 pub enum GetSessionResult {
     #[serde(rename = "OK")]

@@ -15,6 +15,7 @@ pub const THIRD_PARTY_FACTOR: &str = "thirdparty";
 
 /// A provider enabled on a tenant (the tenant's "core" provider list, spec §5.4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantProvider {
     pub third_party_id: String,
@@ -22,6 +23,7 @@ pub struct TenantProvider {
 
 /// Stored tenant configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantConfig {
     #[serde(default = "yes")]
@@ -61,6 +63,7 @@ impl TenantConfig {
 
 /// A partial update: only the fields given change. `firstFactors: null` resets to "all factors".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TenantConfigInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,6 +73,7 @@ pub struct TenantConfigInput {
         with = "double_option",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<Vec<String>>"))]
     pub first_factors: Option<Option<Vec<String>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub providers: Option<Vec<TenantProvider>>,
@@ -93,6 +97,7 @@ mod double_option {
 
 /// A tenant as callers see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Tenant {
     pub tenant_id: String,
@@ -101,6 +106,7 @@ pub struct Tenant {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 pub enum CreateOrUpdateTenantResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -108,6 +114,7 @@ pub enum CreateOrUpdateTenantResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 pub enum DeleteTenantResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -115,6 +122,7 @@ pub enum DeleteTenantResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 pub enum AssociateUserToTenantResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -128,6 +136,7 @@ pub enum AssociateUserToTenantResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status")]
 pub enum DisassociateUserFromTenantResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -302,6 +311,7 @@ pub(crate) fn disassociate(
 
 /// Static provider configuration given to the engine (spec §5.4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderConfig {
     pub third_party_id: String,

@@ -1,0 +1,120 @@
+//! The JSON Schema of every declared operation's parameters and result (feature `schema`), derived from the
+//! same declaration as everything else ([`for_each_overridable!`](crate::for_each_overridable),
+//! [`for_each_engine_operation!`](crate::for_each_engine_operation)) and from the types' own serde attributes
+//! (schemars reads `rename_all`, `tag`, `default`, …). Binding generators (`authcore-gen`) read it to write
+//! each language's types, so no binding restates a core type by hand.
+
+use schemars::generate::SchemaSettings;
+use schemars::SchemaGenerator;
+use serde_json::{json, Map, Value};
+
+use crate::api::{SignInUpPostInput, SignInUpPostResult};
+use crate::events::{DeliveryReport, ListEventsInput, ListEventsResult};
+use crate::functions::*;
+use crate::layers::FromOwned;
+use crate::model::{AccountInfo, LoginMethod, SignInUpInput, User};
+use crate::ops::*;
+use crate::policy::{NewAccountInfo, ShouldAutomaticallyLink};
+use crate::recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
+use crate::recipes::sessions::{
+    CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
+};
+use crate::recipes::tenants::{
+    AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
+    DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
+};
+use crate::recipes::thirdparty::SignInUpResult;
+use crate::redirect::RedirectContext;
+
+/// One operation's schema entry: its name, its parameters' schemas by camelCase name (or its whole input's),
+/// and its result's.
+fn entry(name: &str, params: Map<String, Value>, result: Value) -> Value {
+    json!({"name": name, "params": params, "result": result})
+}
+
+macro_rules! overridable_schemas {
+    ($(
+        $(#[doc = $tdoc:literal])*
+        trait $Trait:ident($Flow:ident, $Host:ident, $call:ident, $kind:ident) {
+            $(
+                $(#[doc = $doc:literal])*
+                fn $name:ident $wire:literal $shape:ident ( $($p:ident : $pty:ty $(= $def:expr)?),* $(,)? )
+                    -> $ret:ty as $env:ident;
+            )*
+        }
+    )*) => {
+        fn overridable(gen: &mut SchemaGenerator) -> Vec<Value> {
+            vec![$($(entry(
+                $wire,
+                {
+                    #[allow(unused_mut)]
+                    let mut params = Map::new();
+                    $(params.insert(
+                        camel_case(stringify!($p)),
+                        gen.subschema_for::<<$pty as FromOwned<'_>>::Owned>().to_value(),
+                    );)*
+                    params
+                },
+                gen.subschema_for::<$ret>().to_value(),
+            ),)*)*]
+        }
+    };
+}
+
+crate::for_each_overridable!(overridable_schemas);
+
+macro_rules! engine_schemas {
+    ($(
+        $(#[doc = $doc:literal])*
+        $kind:ident $wire:literal $Args:ident $(= $whole_default:ident)? $({ $($fields:tt)* })? -> $ret:ty as $env:ident
+            => ($auth:ident, $a:ident, $ctx:ident) $body:block;
+    )*) => {
+        fn engine(gen: &mut SchemaGenerator) -> Vec<Value> {
+            vec![$({
+                let mut params = Map::new();
+                params.insert("input".into(), gen.subschema_for::<$Args>().to_value());
+                entry($wire, params, gen.subschema_for::<$ret>().to_value())
+            },)*]
+        }
+    };
+}
+
+crate::for_each_engine_operation!(engine_schemas);
+
+/// `{"overridable": [...], "engine": [...], "$defs": {...}}`: each entry `{name, params, result}` in declaration
+/// order (an engine entry's one param is `input`, its declared argument object); every named type once, under
+/// `$defs`.
+pub fn schema() -> Value {
+    let mut gen = SchemaSettings::draft2020_12().into_generator();
+    let overridable = overridable(&mut gen);
+    let engine = engine(&mut gen);
+    let defs: Map<String, Value> = gen.take_definitions(true).into_iter().collect();
+    json!({"overridable": overridable, "engine": engine, "$defs": defs})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_has_a_schema_and_types_resolve() {
+        let s = schema();
+        assert_eq!(
+            s["overridable"].as_array().map(Vec::len),
+            Some(OVERRIDABLE.len())
+        );
+        assert_eq!(
+            s["engine"].as_array().map(Vec::len),
+            Some(ENGINE_OPERATIONS.len())
+        );
+        let user = &s["$defs"]["User"];
+        assert!(user["properties"]["loginMethods"].is_object(), "{user}");
+        let get_user = &s["overridable"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == "getUser")
+            .unwrap();
+        assert_eq!(get_user["params"]["userId"]["type"], "string");
+    }
+}
