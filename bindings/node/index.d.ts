@@ -1,8 +1,52 @@
-// Types of the `authcore` npm package (hand-written over the generated `native.d.ts`).
+// Types of the `authcore` npm package, hand-written over the generated `model.d.ts` (the core's types, from its JSON
+// Schema), `declared.d.ts` (engine operations) and `native.d.ts`.
 // Shapes are the core's JSON (camelCase); every method takes one object argument and returns a Promise.
 
 import type { DeclaredOperations } from './declared'
 export * from './declared'
+import type {
+  ThirdPartyInfo,
+  RecipeId,
+  LoginMethod,
+  User,
+  AccountInfo,
+  NewAccountInfo,
+  EmailInput,
+  Session,
+  TenantProvider,
+  Tenant,
+  TenantConfigInput,
+  ShouldAutomaticallyLink,
+  LinkingOutcome,
+  LinkingReason,
+  LinkingExplanation,
+  SignInUpInput,
+  SignInUpResult,
+  ManuallyCreateOrUpdateUserResult,
+  RedirectAction,
+  RedirectContext,
+  RedirectDecision,
+  CreatePrimaryUserResult,
+  LinkAccountsResult,
+  UnlinkAccountResult,
+  GetUsersInput,
+  GetUsersResult,
+  VerifyEmailInput,
+  VerifyEmailResult,
+  CreateOrUpdateTenantResult,
+  DeleteTenantResult,
+  AssociateUserToTenantResult,
+  DisassociateUserFromTenantResult,
+  CreateNewSessionResult,
+  GetSessionInput,
+  GetSessionResult,
+  EventName,
+  ListEventsInput,
+  AuditRecord,
+  ListEventsResult,
+  DeliveryReport,
+} from './model'
+export * from './model'
 
 /** A map that travels through every call of one request; overrides receive the caller's very object. */
 export type UserContext = Record<string, any>
@@ -13,94 +57,12 @@ export interface WithUserContext {
 
 // ---- Model ------------------------------------------------------------------------------------------------
 
-export interface ThirdPartyInfo {
-  id: string
-  userId: string
-}
-
-export type RecipeId = 'thirdparty'
-
-/** One way to sign in: a recipe user. */
-export interface LoginMethod {
-  tenantIds: string[]
-  recipeUserId: string
-  verified: boolean
-  timeJoined: number
-  recipeId: RecipeId
-  email?: string
-  phoneNumber?: string
-  thirdParty?: ThirdPartyInfo
-}
-
-/** A user (CDI >= 4.0 shape): a standalone recipe user or a primary user with its linked login methods. */
-export interface User {
-  id: string
-  isPrimaryUser: boolean
-  tenantIds: string[]
-  timeJoined: number
-  emails: string[]
-  phoneNumbers: string[]
-  thirdParty: ThirdPartyInfo[]
-  loginMethods: LoginMethod[]
-}
-
-export interface AccountInfo {
-  email?: string
-  phoneNumber?: string
-  thirdParty?: ThirdPartyInfo
-}
-
-/** The account being signed in or up, as `shouldDoAutomaticAccountLinking` sees it. */
-export interface NewAccountInfo extends AccountInfo {
-  recipeId: RecipeId
-  recipeUserId?: string
-}
-
-export interface EmailInput {
-  id: string
-  isVerified: boolean
-}
-
-export interface Session {
-  sessionHandle: string
-  userId: string
-  recipeUserId: string
-  tenantId: string
-  accessTokenPayload: any
-  timeCreated: number
-  expiry: number
-}
-
-export interface TenantProvider {
-  thirdPartyId: string
-}
-
-export interface Tenant {
-  tenantId: string
-  thirdPartyEnabled: boolean
-  firstFactors?: string[]
-  providers: TenantProvider[]
-}
-
-export interface TenantConfigInput {
-  thirdPartyEnabled?: boolean
-  /** `null` resets to "every factor". */
-  firstFactors?: string[] | null
-  providers?: TenantProvider[]
-}
-
 export interface ProviderConfig {
   thirdPartyId: string
   includeInNonPublicTenantsByDefault?: boolean
 }
 
 // ---- Linking policy -----------------------------------------------------------------------------------------
-
-export interface ShouldAutomaticallyLink {
-  shouldAutomaticallyLink: boolean
-  /** Default true; ignored when `shouldAutomaticallyLink` is false. */
-  shouldRequireVerification?: boolean
-}
 
 export interface LinkingRule {
   shouldAutomaticallyLink?: boolean
@@ -126,41 +88,7 @@ export interface CallbackAccountLinking {
   ) => ShouldAutomaticallyLink | Promise<ShouldAutomaticallyLink>
 }
 
-export type LinkingOutcome = 'ALREADY_PRIMARY' | 'BECAME_PRIMARY' | 'LINKED' | 'NOT_LINKED'
-export type LinkingReason =
-  | 'ALREADY_PRIMARY'
-  | 'VERIFIED_EMAIL_MATCH'
-  | 'VERIFICATION_NOT_REQUIRED'
-  | 'NO_PRIMARY_USER_WITH_SAME_ACCOUNT_INFO'
-  | 'AUTOMATIC_LINKING_DISABLED'
-  | 'EMAIL_NOT_VERIFIED'
-  | 'PRIMARY_EMAIL_NOT_VERIFIED'
-  | 'ACCOUNT_INFO_CONFLICT'
-
-export interface LinkingExplanation {
-  outcome: LinkingOutcome
-  reason: LinkingReason
-  primaryUserId?: string
-}
-
 // ---- Inputs and results -------------------------------------------------------------------------------------
-
-export interface SignInUpInput extends WithUserContext {
-  /** Default "public". */
-  tenantId?: string
-  thirdPartyId: string
-  thirdPartyUserId: string
-  email: EmailInput
-}
-
-export type SignInUpResult =
-  | { status: 'OK'; createdNewUser: boolean; user: User; recipeUserId: string }
-  | { status: 'EMAIL_CHANGE_NOT_ALLOWED_ERROR'; reason: string }
-
-export type ManuallyCreateOrUpdateUserResult =
-  | { status: 'OK'; createdNewRecipeUser: boolean; user: User; recipeUserId: string; linking: LinkingExplanation }
-  | { status: 'EMAIL_CHANGE_NOT_ALLOWED_ERROR'; reason: string }
-  | { status: 'SIGN_IN_UP_NOT_ALLOWED'; reason: string }
 
 export interface SignInUpPOSTInput extends WithUserContext {
   /** Default "public". */
@@ -178,28 +106,7 @@ export interface SignInUpPOSTInput extends WithUserContext {
   shouldTryLinkingWithSessionUser?: boolean
 }
 
-export type RedirectAction = 'SUCCESS'
-
-/** What `getRedirectionURL` is asked about. */
-export interface RedirectContext {
-  action: RedirectAction
-  isNewUser: boolean
-  redirectToPath?: string
-  tenantId: string
-  userId: string
-}
-
 export interface GetRedirectionURLInput extends RedirectContext, WithUserContext {}
-
-/** The validated redirect decision. */
-export interface RedirectDecision {
-  action: RedirectAction
-  url: string
-  isNewUser: boolean
-  redirectToPath?: string
-  /** True when the requested or overridden target was refused and the default path used instead. */
-  fellBack: boolean
-}
 
 export interface RedirectConfig {
   /** Origins (`https://app.example.com`) absolute redirect URLs may point to. */
@@ -241,24 +148,6 @@ export interface LinkAccountsInput extends WithUserContext {
   primaryUserId: string
 }
 
-export type CreatePrimaryUserResult =
-  | { status: 'OK'; wasAlreadyAPrimaryUser: boolean; user?: User }
-  | { status: 'RECIPE_USER_ID_ALREADY_LINKED_WITH_PRIMARY_USER_ID_ERROR'; primaryUserId: string; description: string }
-  | { status: 'ACCOUNT_INFO_ALREADY_ASSOCIATED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR'; primaryUserId: string; description: string }
-
-export type LinkAccountsResult =
-  | { status: 'OK'; accountsAlreadyLinked: boolean; user?: User }
-  | {
-      status: 'RECIPE_USER_ID_ALREADY_LINKED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR'
-      primaryUserId: string
-      description: string
-      user?: User
-    }
-  | { status: 'ACCOUNT_INFO_ALREADY_ASSOCIATED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR'; primaryUserId: string; description: string }
-  | { status: 'INPUT_USER_IS_NOT_A_PRIMARY_USER' }
-
-export type UnlinkAccountResult = { status: 'OK'; wasRecipeUserDeleted: boolean; wasLinked: boolean }
-
 export interface DeleteUserInput extends WithUserContext {
   userId: string
   /** Default true. */
@@ -276,31 +165,11 @@ export interface ListUsersByAccountInfoInput extends WithUserContext {
   doUnionOfAccountInfo?: boolean
 }
 
-export interface GetUsersInput extends WithUserContext {
-  tenantId?: string
-  /** Default 100, at most 500. */
-  limit?: number
-  paginationToken?: string
-  timeJoinedOrder?: 'ASC' | 'DESC'
-}
-
-export interface GetUsersResult {
-  users: User[]
-  nextPaginationToken?: string
-}
-
 export interface EmailVerificationInput extends WithUserContext {
   recipeUserId: string
   /** Default: the login method's email. */
   email?: string
 }
-
-export interface VerifyEmailInput extends EmailVerificationInput {
-  /** Run automatic linking afterwards (default true). */
-  attemptAccountLinking?: boolean
-}
-
-export type VerifyEmailResult = { status: 'OK'; user?: User | null }
 
 export interface TenantIdInput extends WithUserContext {
   tenantId: string
@@ -311,23 +180,10 @@ export interface CreateOrUpdateTenantInput extends WithUserContext {
   config?: TenantConfigInput
 }
 
-export type CreateOrUpdateTenantResult = { status: 'OK'; createdNew: boolean }
-export type DeleteTenantResult = { status: 'OK'; didExist: boolean }
-
 export interface TenantUserInput extends WithUserContext {
   tenantId: string
   recipeUserId: string
 }
-
-export type AssociateUserToTenantResult =
-  | { status: 'OK'; wasAlreadyAssociated: boolean }
-  | { status: 'UNKNOWN_USER_ID_ERROR' }
-  | { status: 'THIRD_PARTY_USER_ALREADY_EXISTS_ERROR' }
-  | { status: 'ASSOCIATION_NOT_ALLOWED_ERROR'; reason: string }
-
-export type DisassociateUserFromTenantResult =
-  | { status: 'OK'; wasAssociated: boolean }
-  | { status: 'UNKNOWN_USER_ID_ERROR' }
 
 export interface CreateNewSessionInput extends WithUserContext {
   tenantId: string
@@ -335,18 +191,6 @@ export interface CreateNewSessionInput extends WithUserContext {
   /** Default {}. */
   accessTokenPayload?: any
 }
-
-export type CreateNewSessionResult = { status: 'OK'; session: Session; accessToken: string }
-
-export interface GetSessionInput extends WithUserContext {
-  accessToken: string
-  /** The tenant the session must belong to. Default "public". */
-  tenantId?: string
-  /** Accept a session of any tenant (asked for explicitly). Default false. */
-  anyTenant?: boolean
-}
-
-export type GetSessionResult = { status: 'OK'; session: Session } | { status: 'UNAUTHORISED' }
 
 export interface SessionHandleInput extends WithUserContext {
   sessionHandle: string
@@ -370,8 +214,8 @@ export type StatusOK = { status: 'OK' }
 
 /** The recipe functions (`override.functions`). Inputs as received by overrides carry `userContext`. */
 export interface RecipeFunctions {
-  signInUp(input: SignInUpInput): Promise<SignInUpResult>
-  manuallyCreateOrUpdateUser(input: SignInUpInput): Promise<ManuallyCreateOrUpdateUserResult>
+  signInUp(input: SignInUpInput & WithUserContext): Promise<SignInUpResult>
+  manuallyCreateOrUpdateUser(input: SignInUpInput & WithUserContext): Promise<ManuallyCreateOrUpdateUserResult>
   shouldDoAutomaticAccountLinking(input: ShouldDoAutomaticAccountLinkingInput): Promise<ShouldAutomaticallyLink>
   onAccountLinked(input: OnAccountLinkedInput): Promise<StatusOK | void>
   createPrimaryUser(input: RecipeUserIdInput): Promise<CreatePrimaryUserResult>
@@ -382,9 +226,9 @@ export interface RecipeFunctions {
   deleteUser(input: DeleteUserInput): Promise<StatusOK | void>
   getUser(input: UserIdInput): Promise<User | null | undefined>
   listUsersByAccountInfo(input: ListUsersByAccountInfoInput): Promise<User[]>
-  getUsers(input: GetUsersInput): Promise<GetUsersResult>
+  getUsers(input: GetUsersInput & WithUserContext): Promise<GetUsersResult>
   isEmailVerified(input: EmailVerificationInput): Promise<boolean>
-  verifyEmail(input: VerifyEmailInput): Promise<VerifyEmailResult>
+  verifyEmail(input: VerifyEmailInput & WithUserContext): Promise<VerifyEmailResult>
   unverifyEmail(input: EmailVerificationInput): Promise<StatusOK | void>
   createOrUpdateTenant(input: CreateOrUpdateTenantInput): Promise<CreateOrUpdateTenantResult>
   deleteTenant(input: TenantIdInput): Promise<DeleteTenantResult>
@@ -393,7 +237,7 @@ export interface RecipeFunctions {
   associateUserToTenant(input: TenantUserInput): Promise<AssociateUserToTenantResult>
   disassociateUserFromTenant(input: TenantUserInput): Promise<DisassociateUserFromTenantResult>
   createNewSession(input: CreateNewSessionInput): Promise<CreateNewSessionResult>
-  getSession(input: GetSessionInput): Promise<GetSessionResult>
+  getSession(input: GetSessionInput & WithUserContext): Promise<GetSessionResult>
   revokeSession(input: SessionHandleInput): Promise<boolean>
   revokeAllSessionsForUser(input: RevokeAllSessionsForUserInput): Promise<string[]>
   getAllSessionHandlesForUser(input: GetAllSessionHandlesForUserInput): Promise<string[]>
@@ -407,18 +251,6 @@ export interface APIFunctions {
 }
 
 // ---- Events -------------------------------------------------------------------------------------------------
-
-export type EventName =
-  | 'signIn'
-  | 'signOut'
-  | 'createUser'
-  | 'updateUser'
-  | 'linkAccount'
-  | 'unlinkAccount'
-  | 'deleteUser'
-  | 'session'
-  | 'addUserToTenant'
-  | 'removeUserFromTenant'
 
 /** An event as handlers receive it: envelope fields plus the fields of its kind (see the core's events.rs). */
 export interface AuthEvent {
@@ -439,31 +271,6 @@ export interface EventsConfig {
   enabled?: boolean
   /** Delivered events older than this are deleted on open (default 90; 0 keeps them). */
   retentionDays?: number
-}
-
-export interface ListEventsInput {
-  userId?: string
-  tenantId?: string
-  since?: number
-  until?: number
-  limit?: number
-  paginationToken?: string
-}
-
-export interface AuditRecord extends AuthEvent {
-  deliveredAt: number | null
-  attempts: number
-  lastError: string | null
-}
-
-export interface ListEventsResult {
-  events: AuditRecord[]
-  nextPaginationToken?: string
-}
-
-export interface DeliveryReport {
-  delivered: number
-  failed: number
 }
 
 export interface AuthCoreOptions {
@@ -496,8 +303,8 @@ export declare class AuthCore implements RecipeFunctions, APIFunctions {
   /** Opens (or creates) the database and builds the engine. */
   static open(options: AuthCoreOptions): Promise<AuthCore>
 
-  signInUp(input: SignInUpInput): Promise<SignInUpResult>
-  manuallyCreateOrUpdateUser(input: SignInUpInput): Promise<ManuallyCreateOrUpdateUserResult>
+  signInUp(input: SignInUpInput & WithUserContext): Promise<SignInUpResult>
+  manuallyCreateOrUpdateUser(input: SignInUpInput & WithUserContext): Promise<ManuallyCreateOrUpdateUserResult>
   signInUpPOST(input: SignInUpPOSTInput): Promise<SignInUpPOSTResult>
   getRedirectionURL(input: GetRedirectionURLInput): Promise<string | null>
 
@@ -513,10 +320,10 @@ export declare class AuthCore implements RecipeFunctions, APIFunctions {
   /** `null` when no user has this id (a member id or the primary id). */
   getUser(input: UserIdInput): Promise<User | null>
   listUsersByAccountInfo(input: ListUsersByAccountInfoInput): Promise<User[]>
-  getUsers(input?: GetUsersInput): Promise<GetUsersResult>
+  getUsers(input?: GetUsersInput & WithUserContext): Promise<GetUsersResult>
 
   isEmailVerified(input: EmailVerificationInput): Promise<boolean>
-  verifyEmail(input: VerifyEmailInput): Promise<VerifyEmailResult>
+  verifyEmail(input: VerifyEmailInput & WithUserContext): Promise<VerifyEmailResult>
   unverifyEmail(input: EmailVerificationInput): Promise<StatusOK>
 
   createOrUpdateTenant(input: CreateOrUpdateTenantInput): Promise<CreateOrUpdateTenantResult>
@@ -528,7 +335,7 @@ export declare class AuthCore implements RecipeFunctions, APIFunctions {
   disassociateUserFromTenant(input: TenantUserInput): Promise<DisassociateUserFromTenantResult>
 
   createNewSession(input: CreateNewSessionInput): Promise<CreateNewSessionResult>
-  getSession(input: GetSessionInput): Promise<GetSessionResult>
+  getSession(input: GetSessionInput & WithUserContext): Promise<GetSessionResult>
   /** Whether a session was revoked. */
   revokeSession(input: SessionHandleInput): Promise<boolean>
   /** The revoked session handles. */

@@ -8,6 +8,8 @@
 
 use std::fmt::Write;
 
+mod ts_model;
+
 use authcore::ops::{camel_case, OperationInfo, OperationKind, OPERATIONS};
 
 fn main() {
@@ -15,6 +17,7 @@ fn main() {
         Some("node-types") => print!("{}", node_types()),
         Some("python-types") => print!("{}", python_types()),
         Some("kotlin-types") => print!("{}", kotlin_types()),
+        Some("node-model") => print!("{}", ts_model::node_model(&authcore::schema::schema())),
         Some("schema") => match serde_json::to_string_pretty(&authcore::schema::schema()) {
             Ok(text) => println!("{text}"),
             Err(e) => {
@@ -23,7 +26,7 @@ fn main() {
             }
         },
         _ => {
-            eprintln!("usage: authcore-gen node-types | python-types | kotlin-types | schema");
+            eprintln!("usage: authcore-gen node-types | node-model | python-types | kotlin-types | schema");
             std::process::exit(2);
         }
     }
