@@ -139,8 +139,8 @@ pub struct AuthCore {
 }
 
 impl AuthCore {
-    /// The engine itself (the JNI paths and the benchmark reach it through the uniffi handle).
-    #[cfg(feature = "jvm")]
+    /// The engine itself (the benchmark reaches it through the uniffi handle).
+    #[cfg(feature = "bench")]
     pub(crate) fn core(&self) -> &authcore::AuthCore {
         &self.core
     }

@@ -270,7 +270,7 @@ fn decode_unit(reply: Reply) -> R<()> {
 
 /// How an argument crosses: written with uniffi's serialisation towards Kotlin, read back from the bytes the
 /// Kotlin `original` object writes.
-trait Wire {
+pub(crate) trait Wire {
     type Value;
     fn put(value: Self::Value, buf: &mut Vec<u8>);
     fn take(args: &mut &[u8], op: &str, name: &str) -> Result<Self::Value, String>;
@@ -291,7 +291,7 @@ impl<T: Lift<UniFfiTag> + Lower<UniFfiTag>> Wire for T {
 /// `userContext = null`); 1, a handle cloned for us; 2, a *borrowed* handle, which the facade keeps alive until
 /// this JNI call returns (it holds the object's call counter), so this side takes its own reference before the
 /// call starts: that saves the facade a JNA call (about 6 µs) per call with a context.
-struct Uc;
+pub(crate) struct Uc;
 
 impl Wire for Uc {
     type Value = Arc<UserContext>;
@@ -334,9 +334,12 @@ macro_rules! hooks {
             $($op:literal => $kind:ident fn $method:ident($($arg:ident: $aty:ty),*) -> $ret:ty;)+
         }
     )+) => {
-        /// Every hook operation by name; an operation's index is its position.
+        /// Every operation of the table by name; an operation's index is its position. The engine's own
+        /// operations (`jvm_engine`: `call`, `listEvents`, ...) share the table, so one `callOriginal` reaches
+        /// all of them.
         pub(crate) const HOOK_OPS: &[&str] = &[
-            "functionsApply", "apisApply", "handle", $($($op),+),+
+            "functionsApply", "apisApply", "handle", "call", "listEvents", "deliverPendingEvents", "shutdown",
+            $($($op),+),+
         ];
 
         $(
@@ -512,10 +515,12 @@ impl EventHandler for JvmHandler {
     }
 }
 
-/// What a Kotlin `original` object calls: the layer below a Kotlin override.
-enum Original {
+/// What a Kotlin `original` object calls: the layer below a Kotlin override, or (for the facade) the engine's
+/// final objects and the engine handle itself (`call`, `listEvents`, `deliverPendingEvents`, `shutdown`).
+pub(crate) enum Original {
     Functions(Arc<dyn Functions>),
     Apis(Arc<dyn Apis>),
+    Engine(Arc<AuthCore>),
 }
 
 /// Builds a Kotlin layer: hands the bridge its `original` (a boxed [`Original`], owned by the Kotlin object
@@ -714,6 +719,7 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_callOriginal(
         let call = match target {
             Original::Functions(f) => dispatch_functions(f.clone(), name, &mut rest),
             Original::Apis(a) => dispatch_apis(a.clone(), name, &mut rest),
+            Original::Engine(core) => crate::jvm_engine::dispatch(core.clone(), name, &mut rest),
         };
         match call {
             Ok(_) if !rest.is_empty() => fault(&format!("{name}: arguments left over")),
@@ -728,12 +734,12 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_callOriginal(
 /// `FastPath.engineFunctions(handle)` / `engineApis(handle)`: the engine's final (overridden) functions of a
 /// `NativeAuthCore`, as an `original` the facade calls for every operation. Takes ownership of a uniffi handle
 /// cloned for it; 0 on failure. Released with `releaseOriginal`.
-fn engine_original(handle: jlong, pick: fn(&AuthCore) -> Original) -> jlong {
+fn engine_original(handle: jlong, pick: fn(Arc<AuthCore>) -> Original) -> jlong {
     catch_unwind(|| {
         <Arc<AuthCore> as Lift<UniFfiTag>>::try_lift(uniffi::Handle::from_raw_unchecked(
             handle as u64,
         ))
-        .map(|core| Box::into_raw(Box::new(pick(&core))) as jlong)
+        .map(|core| Box::into_raw(Box::new(pick(core))) as jlong)
         .unwrap_or(0)
     })
     .unwrap_or(0)
@@ -763,6 +769,20 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_engineApis(
     handle: jlong,
 ) -> jlong {
     engine_original(handle, |core| Original::Apis(core.apis()))
+}
+
+/// `FastPath.engine(handle)`: the engine handle itself, as an `original` for the facade's calls that are not
+/// `Functions`/`Apis` methods (see [`engine_original`]).
+///
+/// # Safety
+/// Called by the JVM with a handle from the generated `uniffiCloneHandle()`.
+#[no_mangle]
+pub unsafe extern "system" fn Java_dev_authcore_FastPath_engine(
+    _env: *mut JNIEnv,
+    _this: jobject,
+    handle: jlong,
+) -> jlong {
+    engine_original(handle, Original::Engine)
 }
 
 /// `FastPath.releaseOriginal(original)`: the Kotlin `original` object was closed or collected.

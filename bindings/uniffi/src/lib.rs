@@ -7,6 +7,8 @@
 //! * `events`: host event handlers.
 //! * `jvm_fast_path`: the JNI call path of the Kotlin facade (one JNI call per operation instead of JNA).
 //! * `jvm_hooks`: Kotlin overrides and handlers over JNI upcalls (the facade's hooks).
+//! * `jvm_engine`: the facade's calls on the engine handle itself (`open`, `call`, `listEvents`, ...) over JNI.
+//! * `jvm_context`: the methods of `UserContext` over JNI (the generated Kotlin class calls them).
 //! * `bench`: the Rust half of `scripts/bench-kotlin` (same call, no FFI).
 //!
 //! The `jvm_*` modules exist with the `jvm` feature only (the JVM and Android builds; the generated Kotlin
@@ -23,6 +25,10 @@ pub mod client;
 pub mod error;
 pub mod events;
 pub mod hooks;
+#[cfg(feature = "jvm")]
+mod jvm_context;
+#[cfg(feature = "jvm")]
+mod jvm_engine;
 #[cfg(feature = "jvm")]
 mod jvm_fast_path;
 #[cfg(feature = "jvm")]

@@ -958,6 +958,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_authcore_uniffi_checksum_func_json_form(
     ): Int
+    external fun uniffi_authcore_uniffi_checksum_func_jvm_context_ops(
+    ): Int
     external fun uniffi_authcore_uniffi_checksum_func_fast_path_resume(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_func_fast_path_in_flight(
@@ -1343,6 +1345,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_authcore_uniffi_fn_func_json_form(`op`: RustBuffer.ByValue,`rawJson`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_authcore_uniffi_fn_func_jvm_context_ops(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_authcore_uniffi_fn_func_fast_path_resume(`token`: Long,
     ): Long
     external fun uniffi_authcore_uniffi_fn_func_fast_path_in_flight(uniffi_out_err: UniffiRustCallStatus, 
@@ -1474,6 +1478,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_func_json_form() and 0xFFFF) != 995) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_func_jvm_context_ops() and 0xFFFF) != 64447) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_func_fast_path_resume() and 0xFFFF) != 37232) {
@@ -7022,7 +7029,7 @@ open class UserContext: Disposable, AutoCloseable, UserContextInterface
     
     /**
      * The boolean under `key` (null when absent or not a boolean).
-     */override fun `getBool`(`key`: kotlin.String): kotlin.Boolean? {
+     */internal fun `uniffiJnaGetBool`(`key`: kotlin.String): kotlin.Boolean? {
             return FfiConverterOptionalBoolean.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
@@ -7039,7 +7046,7 @@ open class UserContext: Disposable, AutoCloseable, UserContextInterface
     
     /**
      * The value under `key` as JSON text, or null.
-     */override fun `getJson`(`key`: kotlin.String): kotlin.String? {
+     */internal fun `uniffiJnaGetJson`(`key`: kotlin.String): kotlin.String? {
             return FfiConverterOptionalString.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
@@ -7056,7 +7063,7 @@ open class UserContext: Disposable, AutoCloseable, UserContextInterface
     
     /**
      * The string under `key` (null when absent or not a string).
-     */override fun `getString`(`key`: kotlin.String): kotlin.String? {
+     */internal fun `uniffiJnaGetString`(`key`: kotlin.String): kotlin.String? {
             return FfiConverterOptionalString.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
@@ -7073,7 +7080,7 @@ open class UserContext: Disposable, AutoCloseable, UserContextInterface
     
     /**
      * Whether both handles are the same request's context.
-     */override fun `isSameRequest`(`other`: UserContext): kotlin.Boolean {
+     */internal fun `uniffiJnaIsSameRequest`(`other`: UserContext): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
@@ -7087,7 +7094,7 @@ open class UserContext: Disposable, AutoCloseable, UserContextInterface
     }
     
 
-    override fun `keys`(): List<kotlin.String> {
+    internal fun `uniffiJnaKeys`(): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
@@ -7100,7 +7107,7 @@ open class UserContext: Disposable, AutoCloseable, UserContextInterface
     }
     
 
-    override fun `remove`(`key`: kotlin.String)
+    internal fun `uniffiJnaRemove`(`key`: kotlin.String)
         = 
     callWithHandle {
     uniffiRustCall() { _status ->
@@ -7113,7 +7120,7 @@ open class UserContext: Disposable, AutoCloseable, UserContextInterface
     
     
 
-    override fun `setBool`(`key`: kotlin.String, `value`: kotlin.Boolean)
+    internal fun `uniffiJnaSetBool`(`key`: kotlin.String, `value`: kotlin.Boolean)
         = 
     callWithHandle {
     uniffiRustCall() { _status ->
@@ -7131,7 +7138,7 @@ open class UserContext: Disposable, AutoCloseable, UserContextInterface
     /**
      * Sets `key` to a JSON value given as text.
      */
-    @Throws(AuthException::class)override fun `setJson`(`key`: kotlin.String, `valueJson`: kotlin.String)
+    @Throws(AuthException::class)internal fun `uniffiJnaSetJson`(`key`: kotlin.String, `valueJson`: kotlin.String)
         = 
     callWithHandle {
     uniffiRustCallWithError(AuthException) { _status ->
@@ -7145,7 +7152,7 @@ open class UserContext: Disposable, AutoCloseable, UserContextInterface
     
     
 
-    override fun `setString`(`key`: kotlin.String, `value`: kotlin.String)
+    internal fun `uniffiJnaSetString`(`key`: kotlin.String, `value`: kotlin.String)
         = 
     callWithHandle {
     uniffiRustCall() { _status ->
@@ -7162,7 +7169,7 @@ open class UserContext: Disposable, AutoCloseable, UserContextInterface
     
     /**
      * The whole map as a JSON object.
-     */override fun `toJson`(): kotlin.String {
+     */internal fun `uniffiJnaToJson`(): kotlin.String {
             return FfiConverterString.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
@@ -7181,6 +7188,71 @@ open class UserContext: Disposable, AutoCloseable, UserContextInterface
 
 
     
+    // ---- Inserted by scripts/gen-bindings (bindings/uniffi/bindgen/patch-user-context.pl), not uniffi: the
+    // methods call the Kotlin facade's JNI path (`ContextCalls`: one JNI call each instead of several JNA
+    // calls); uniffi's own versions are above, as `uniffiJna...`.
+
+    /**
+     * @suppress
+     * A handle the engine handed to a Kotlin hook (owned by this object), released by [release] when the
+     * object is closed or collected (through JNI: the generated free goes through JNA).
+     */
+    internal constructor(uniffiOwnedHandle: Long, release: Runnable) {
+        this.handle = uniffiOwnedHandle
+        this.cleanable = UniffiLib.CLEANER.register(this, release)
+    }
+
+    /**
+     * @suppress
+     * The handle, lent for one native call: holds the call counter as [callWithHandle] does (a concurrent
+     * [close] cannot free it), without cloning the handle. Always pair with [uniffiEndLend].
+     */
+    internal fun uniffiLendHandle(): Long {
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        if (handle == 0.toLong()) {
+            uniffiEndLend()
+            throw InternalException("uniffiCloneHandle() called on NoHandle object")
+        }
+        return handle
+    }
+
+    /** @suppress The end of a [uniffiLendHandle]. */
+    internal fun uniffiEndLend() {
+        if (this.callCounter.decrementAndGet() == 0L) {
+            cleanable?.clean()
+        }
+    }
+
+    override fun `getBool`(`key`: kotlin.String): kotlin.Boolean? = ContextCalls.getBool(this, `key`)
+
+    override fun `getJson`(`key`: kotlin.String): kotlin.String? = ContextCalls.getJson(this, `key`)
+
+    override fun `getString`(`key`: kotlin.String): kotlin.String? = ContextCalls.getString(this, `key`)
+
+    override fun `isSameRequest`(`other`: UserContext): kotlin.Boolean = ContextCalls.isSameRequest(this, `other`)
+
+    override fun `keys`(): List<kotlin.String> = ContextCalls.keys(this)
+
+    override fun `remove`(`key`: kotlin.String) = ContextCalls.remove(this, `key`)
+
+    override fun `setBool`(`key`: kotlin.String, `value`: kotlin.Boolean) = ContextCalls.setBool(this, `key`, `value`)
+
+    @Throws(AuthException::class)
+    override fun `setJson`(`key`: kotlin.String, `valueJson`: kotlin.String) = ContextCalls.setJson(this, `key`, `valueJson`)
+
+    override fun `setString`(`key`: kotlin.String, `value`: kotlin.String) = ContextCalls.setString(this, `key`, `value`)
+
+    override fun `toJson`(): kotlin.String = ContextCalls.toJson(this)
+    // ---- End of the inserted part.
+
     companion object {
         
     /**
@@ -11981,6 +12053,19 @@ public object FfiConverterMapStringTypeLinkingRule: FfiConverterRustBuffer<Map<k
         
         FfiConverterString.lower(`op`),
         FfiConverterString.lower(`rawJson`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The `UserContext` operation names, in index order (internal to the Kotlin facade, which resolves them once).
+         */ fun `jvmContextOps`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_func_jvm_context_ops(
+    
+        _status)
 }
     )
     }

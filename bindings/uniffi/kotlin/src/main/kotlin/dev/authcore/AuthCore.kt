@@ -3,7 +3,6 @@ package dev.authcore
 
 import com.sun.jna.NativeLibrary
 import java.nio.ByteBuffer
-import java.util.concurrent.atomic.AtomicLong
 import kotlin.coroutines.cancellation.CancellationException
 
 /**
@@ -12,8 +11,10 @@ import kotlin.coroutines.cancellation.CancellationException
  * Same methods, arguments and results as the generated [NativeAuthCore], whose calls go through uniffi's JNA
  * path (about 40 µs each on the JVM). Here every operation is a call to the engine's final `Functions`/`Apis`
  * objects (the very objects the native methods call) through one JNI call each ([OriginalFunctions],
- * `bindings/uniffi/src/jvm_hooks.rs`), so both paths behave identically. A call that waits on Kotlin code (a
- * suspended override or handler) finishes through uniffi's suspend machinery, cancellation included.
+ * `bindings/uniffi/src/jvm_hooks.rs`), and `open`, [call], [listEvents], [deliverPendingEvents] and [shutdown]
+ * call the native methods themselves the same way ([EngineCalls], `jvm_engine.rs`), so both paths behave
+ * identically. A call that waits on Kotlin code (a suspended override or handler) finishes through uniffi's
+ * suspend machinery, cancellation included.
  *
  * Thread-safe. [close] releases the engine once the calls in flight are done; an unreachable, unclosed
  * `AuthCore` is released by the cleaner.
@@ -24,6 +25,7 @@ class AuthCore private constructor(
 ) : AutoCloseable {
     private val functions = OriginalFunctions(attached(FastPath.engineFunctions(native.uniffiCloneHandle())))
     private val apis = OriginalApis(attached(FastPath.engineApis(native.uniffiCloneHandle())))
+    private val engine = EngineCalls(attached(FastPath.engine(native.uniffiCloneHandle())))
 
     /** The final (overridden) recipe functions, as one object (calls over JNI). */
     fun functions(): Functions = functions
@@ -141,19 +143,19 @@ class AuthCore private constructor(
      * `{"status":"OK",...}` form.
      */
     suspend fun call(op: String, argsJson: String = "{}", userContext: UserContext? = null): String =
-        native.call(op, argsJson, userContext)
+        engine.callOperation(op, argsJson, userContext ?: NewRequest)
 
     /** Redelivers events whose delivery failed or that a crashed run left pending. */
-    suspend fun deliverPendingEvents(): DeliveryReport = native.deliverPendingEvents()
+    suspend fun deliverPendingEvents(): DeliveryReport = engine.deliverPendingEvents()
 
     /** The audit log: past events by user, tenant and time, oldest first. */
-    fun listEvents(input: ListEventsInput = ListEventsInput()): ListEventsResult = native.listEvents(input)
+    fun listEvents(input: ListEventsInput = ListEventsInput()): ListEventsResult = engine.listEvents(input)
 
     /**
      * Closes the engine; call it before the process exits. New calls throw [AuthException.ShutDown] at once,
      * calls already running finish, pending events are delivered (the result counts that last delivery).
      */
-    suspend fun shutdown(): DeliveryReport = native.shutdown()
+    suspend fun shutdown(): DeliveryReport = engine.shutdown()
 
     /**
      * Releases the engine once the calls in flight are done. Later calls throw [IllegalStateException], also
@@ -162,6 +164,7 @@ class AuthCore private constructor(
     override fun close() {
         functions.close()
         apis.close()
+        engine.close()
         native.close()
     }
 
@@ -172,8 +175,11 @@ class AuthCore private constructor(
          * calls them on the calling thread, and any throwable they throw (an `Error` too) reaches the caller as
          * `AuthException.Host` (`HOST_ERROR`), an `AuthException` as itself.
          */
-        suspend fun open(path: String, config: AuthCoreConfig = AuthCoreConfig(), hooks: Hooks = Hooks()): AuthCore =
-            AuthCore(NativeAuthCore.open(path, config, JvmHooks.of(hooks)))
+        suspend fun open(path: String, config: AuthCoreConfig = AuthCoreConfig(), hooks: Hooks = Hooks()): AuthCore {
+            // The native `AuthCore::open` over JNI (jvm_engine.rs), its arguments and result in uniffi's encoding.
+            val args = Args().str(path).put(FfiConverterTypeAuthCoreConfig, config).put(FfiConverterTypeHooks, JvmHooks.of(hooks))
+            return AuthCore(finish(FastPath.open(args.array(), args.length()), FfiConverterTypeNativeAuthCore))
+        }
 
         private fun attached(pointer: Long): Long {
             check(pointer != 0L) { "could not attach to the native AuthCore" }
@@ -206,6 +212,11 @@ internal suspend fun <T> finish(first: ByteArray, result: FfiConverter<T, *>?): 
             throw e
         }
     }
+    return decode(reply, result)
+}
+
+/** A finished reply: `OK` + value, `ERR` + `AuthError` (thrown); anything else is a binding fault. */
+internal fun <T> decode(reply: ByteArray, result: FfiConverter<T, *>?): T {
     val buf = ByteBuffer.wrap(reply, 1, reply.size - 1)
     when (reply[0]) {
         OK -> {
@@ -213,6 +224,7 @@ internal suspend fun <T> finish(first: ByteArray, result: FfiConverter<T, *>?): 
             return if (result == null) Unit as T else result.read(buf)
         }
         ERR -> throw FfiConverterTypeAuthError.read(buf)
+        PENDING -> throw InternalException("a synchronous native call waited on Kotlin code")
         else -> throw InternalException(String(reply, 1, reply.size - 1, Charsets.UTF_8))
     }
 }
@@ -242,8 +254,8 @@ internal class Args {
     fun bool(value: Boolean) = put(FfiConverterBoolean, value)
 
     /**
-     * Tag 0 for "none" ([NewRequest]), 2 + a borrowed handle when [ContextHandles] works, else 1 + a handle
-     * cloned by the generated code (see `Uc` in jvm_hooks.rs).
+     * Tag 0 for "none" ([NewRequest]), else 2 + a borrowed handle, lent until [releaseBorrowed] (see `Uc` in
+     * jvm_hooks.rs). One borrowed context per call.
      */
     fun ctx(value: UserContext): Args {
         if (value === NewRequest) {
@@ -251,8 +263,8 @@ internal class Args {
             buf.put(0)
             return this
         }
-        if (!ContextHandles.available) return put(FfiConverterOptionalTypeUserContext, value)
-        val handle = ContextHandles.acquire(value)
+        check(borrowed == null) { "one borrowed UserContext per call" }
+        val handle = value.uniffiLendHandle()
         borrowed = value
         ensure(9)
         buf.put(2).putLong(handle)
@@ -261,7 +273,7 @@ internal class Args {
 
     /** After the JNI call: the native side holds its own reference by now. */
     fun releaseBorrowed() {
-        borrowed?.let { ContextHandles.release(it) }
+        borrowed?.uniffiEndLend()
         borrowed = null
     }
 
@@ -270,57 +282,70 @@ internal class Args {
 }
 
 /**
- * Lends a [UserContext]'s native handle for the length of one JNI call, without the JNA call of
- * `uniffiCloneHandle()`: holds the object's call counter (so a concurrent `close()` cannot free it), reads
- * the handle, and the native side takes its own reference. Reads the generated class's private fields, so it
- * checks them once and, if uniffi's layout ever differs, stays off (`available = false`) and the facade uses
- * uniffi's own encoding.
+ * A `UserContext` for a handle the engine hands to a Kotlin hook, released by a JNI call when closed or
+ * collected. The generated constructor would register a cleanup that frees through JNA (tens of µs with a
+ * native `Memory` of its own); at one object per crossing that cleaner falls behind and native memory grows.
+ * The object is otherwise the generated class: every method and conversion works on it. (The constructor is
+ * the one `scripts/gen-bindings` adds to the generated class.)
  */
 internal object ContextHandles {
-    private val fields = runCatching {
-        val c = UserContext::class.java
-        Triple(c.getDeclaredField("handle"), c.getDeclaredField("callCounter"), c.getDeclaredField("cleanable"))
-            .also { (h, n, k) ->
-                check(h.type == java.lang.Long.TYPE && n.type == AtomicLong::class.java && k.type == UniffiCleaner.Cleanable::class.java)
-                h.isAccessible = true
-                n.isAccessible = true
-                k.isAccessible = true
-            }
-    }.getOrNull()
-    val available = fields != null
-
-    fun acquire(context: UserContext): Long {
-        val (handle, counter, _) = fields!!
-        val calls = counter.get(context) as AtomicLong
-        do {
-            val c = calls.get()
-            check(c != 0L) { "UserContext has already been destroyed" }
-        } while (!calls.compareAndSet(c, c + 1))
-        return handle.getLong(context)
-    }
-
-    /**
-     * A `UserContext` for a handle the engine hands to a Kotlin hook, released by a JNI call when collected.
-     * The generated constructor would register a cleanup that frees through JNA (tens of µs with a native
-     * `Memory` of its own); at one object per crossing that cleaner falls behind and native memory grows.
-     * The object is otherwise the generated class: every method and conversion works on it.
-     */
-    fun adopt(ownedHandle: Long): UserContext {
-        val (handle, _, _) = fields ?: return FfiConverterTypeUserContext.lift(ownedHandle)
-        val context = UserContext(NoHandle)
-        handle.setLong(context, ownedHandle)
-        UniffiLib.CLEANER.register(context, ReleaseContext(ownedHandle))
-        return context
-    }
+    fun adopt(ownedHandle: Long): UserContext = UserContext(ownedHandle, ReleaseContext(ownedHandle))
 
     private class ReleaseContext(private val handle: Long) : Runnable {
         override fun run() = FastPath.releaseContext(handle)
     }
+}
 
-    fun release(context: UserContext) {
-        val (_, counter, cleanable) = fields!!
-        if ((counter.get(context) as AtomicLong).decrementAndGet() == 0L) {
-            (cleanable.get(context) as UniffiCleaner.Cleanable?)?.clean()
+/**
+ * The methods of the generated [UserContext] over JNI (`bindings/uniffi/src/jvm_context.rs`): the class calls
+ * these (`scripts/gen-bindings` patches it so) instead of uniffi's JNA code, ~40 µs -> a few µs per call. The
+ * handle is lent for the call (the object's call counter held, as the generated code does), arguments and
+ * results are uniffi's serialisation, the method that runs is the binding's own: results, errors
+ * ([AuthException]) and `close()` behave as on uniffi's path (`uniffiJna...` in the class).
+ */
+internal object ContextCalls {
+    private val names: List<String> = jvmContextOps()
+
+    private fun of(name: String): Int {
+        val i = names.indexOf(name)
+        check(i >= 0) { "the native library has no UserContext operation '$name' (library and Kotlin from different builds?)" }
+        return i
+    }
+
+    private val getJsonOp = of("getJson")
+    private val setJsonOp = of("setJson")
+    private val getStringOp = of("getString")
+    private val setStringOp = of("setString")
+    private val getBoolOp = of("getBool")
+    private val setBoolOp = of("setBool")
+    private val removeOp = of("remove")
+    private val keysOp = of("keys")
+    private val toJsonOp = of("toJson")
+    private val isSameRequestOp = of("isSameRequest")
+
+    fun getJson(c: UserContext, key: String): String? = call(c, getJsonOp, FfiConverterOptionalString) { str(key) }
+    fun setJson(c: UserContext, key: String, valueJson: String): Unit = call<Unit>(c, setJsonOp, null) { str(key).str(valueJson) }
+    fun getString(c: UserContext, key: String): String? = call(c, getStringOp, FfiConverterOptionalString) { str(key) }
+    fun setString(c: UserContext, key: String, value: String): Unit = call<Unit>(c, setStringOp, null) { str(key).str(value) }
+    fun getBool(c: UserContext, key: String): Boolean? = call(c, getBoolOp, FfiConverterOptionalBoolean) { str(key) }
+    fun setBool(c: UserContext, key: String, value: Boolean): Unit = call<Unit>(c, setBoolOp, null) { str(key).bool(value) }
+    fun remove(c: UserContext, key: String): Unit = call<Unit>(c, removeOp, null) { str(key) }
+    fun keys(c: UserContext): List<String> = call(c, keysOp, FfiConverterSequenceString) {}
+    fun toJson(c: UserContext): String = call(c, toJsonOp, FfiConverterString) {}
+    fun isSameRequest(c: UserContext, other: UserContext): Boolean = call(c, isSameRequestOp, FfiConverterBoolean) { ctx(other) }
+
+    private inline fun <T> call(c: UserContext, op: Int, result: FfiConverter<T, *>?, args: Args.() -> Unit): T {
+        val written = Args().apply(args)
+        try {
+            val handle = c.uniffiLendHandle()
+            val reply = try {
+                FastPath.context(handle, op, written.array(), written.length())
+            } finally {
+                c.uniffiEndLend()
+            }
+            return decode(reply, result)
+        } finally {
+            written.releaseBorrowed()
         }
     }
 }
@@ -347,6 +372,11 @@ internal object FastPath {
     external fun callOriginal(original: Long, op: Int, args: ByteArray, length: Int): ByteArray
     external fun engineFunctions(handle: Long): Long
     external fun engineApis(handle: Long): Long
+    external fun engine(handle: Long): Long
+    external fun open(args: ByteArray, length: Int): ByteArray
+
+    // UserContext methods (jvm_context.rs).
+    external fun context(handle: Long, op: Int, args: ByteArray, length: Int): ByteArray
     external fun releaseOriginal(original: Long)
     external fun releaseContext(handle: Long)
 }

@@ -56,6 +56,10 @@ internal object HookOp {
     val functionsApply = of("functionsApply")
     val apisApply = of("apisApply")
     val handle = of("handle")
+    val call = of("call")
+    val listEvents = of("listEvents")
+    val deliverPendingEvents = of("deliverPendingEvents")
+    val shutdown = of("shutdown")
     val signInUp = of("signInUp")
     val manuallyCreateOrUpdateUser = of("manuallyCreateOrUpdateUser")
     val shouldDoAutomaticAccountLinking = of("shouldDoAutomaticAccountLinking")
@@ -408,14 +412,18 @@ internal abstract class NativeOriginal(private val pointer: Long) : AutoCloseabl
     private val calls = AtomicLong(1)
     private val closed = AtomicBoolean(false)
 
-    protected suspend fun <T> call(op: Int, result: FfiConverter<T, *>?, args: Args.() -> Unit): T {
+    protected suspend fun <T> call(op: Int, result: FfiConverter<T, *>?, args: Args.() -> Unit): T = finish(send(op, args), result)
+
+    /** A call that cannot wait on Kotlin code (a synchronous native method). */
+    protected fun <T> callNow(op: Int, result: FfiConverter<T, *>?, args: Args.() -> Unit): T = decode(send(op, args), result)
+
+    private fun send(op: Int, args: Args.() -> Unit): ByteArray {
         val written = Args().apply(args)
-        val reply = try {
-            withPointer { FastPath.callOriginal(it, op, written.array(), written.length()) }
+        try {
+            return withPointer { FastPath.callOriginal(it, op, written.array(), written.length()) }
         } finally {
             written.releaseBorrowed()
         }
-        return finish(reply, result)
     }
 
     private inline fun <R> withPointer(block: (Long) -> R): R {
@@ -576,4 +584,20 @@ internal class OriginalApis(pointer: Long) : NativeOriginal(pointer), Apis {
 
     override suspend fun getRedirectionUrl(context: RedirectContext, userContext: UserContext): String? =
         call(HookOp.getRedirectionUrl, FfiConverterOptionalString) { put(FfiConverterTypeRedirectContext, context).ctx(userContext) }
+}
+
+/**
+ * The engine handle's own methods over JNI (`jvm_engine.rs`), behind [AuthCore]: the native `call`, `listEvents`,
+ * `deliverPendingEvents` and `shutdown` themselves, so the results and errors are those of [NativeAuthCore].
+ */
+internal class EngineCalls(pointer: Long) : NativeOriginal(pointer) {
+    suspend fun callOperation(op: String, argsJson: String, userContext: UserContext): String =
+        call(HookOp.call, FfiConverterString) { str(op).str(argsJson).ctx(userContext) }
+
+    fun listEvents(input: ListEventsInput): ListEventsResult =
+        callNow(HookOp.listEvents, FfiConverterTypeListEventsResult) { put(FfiConverterTypeListEventsInput, input) }
+
+    suspend fun deliverPendingEvents(): DeliveryReport = call(HookOp.deliverPendingEvents, FfiConverterTypeDeliveryReport) {}
+
+    suspend fun shutdown(): DeliveryReport = call(HookOp.shutdown, FfiConverterTypeDeliveryReport) {}
 }
