@@ -10,6 +10,11 @@
 //!   provider "google", same email, verified, through `manually_create_or_update_user`; each must end linked
 //!   into the github primary.
 //!
+//! - `api-signup`, `api-signin`, `api-autolink`: the same three workloads through `signInUpPOST`, the call an
+//!   application makes on every sign-in: each also creates a session, and the engine has one event handler
+//!   registered (an async no-op that counts events, as an application's audit hook would). The baseline does the
+//!   same SQL as its row above plus one session row, in the same single transaction.
+//!
 //! Both sides use SQLite in WAL mode with synchronous=NORMAL and foreign_keys=ON, on their own fresh file in a
 //! temp dir. The baseline file is created by the engine's own store (`SqliteStore::open`, which runs the
 //! migrations) and then reopened as a plain rusqlite `Connection`, so the schema cannot drift. After each row
@@ -20,7 +25,8 @@
 //! Engine calls run on a current-thread tokio runtime, one at a time, like the baseline. Both sides run in
 //! alternating chunks of 500 operations so that disk and machine noise lands on both.
 //!
-//! Usage: `cargo bench -p authcore --bench core -- [--n N] [--rows signup,signin,autolink,events] [--no-events]
+//! Usage: `cargo bench -p authcore --bench core -- [--n N] [--rows signup,signin,autolink,events,api-signup,
+//! api-signin,api-autolink] [--no-events]
 //! [--check]` (or env BENCH_N; `scripts/bench` wraps it). `--check` exits non-zero when a row's ratio is below
 //! the 0.70 target.
 
@@ -28,10 +34,15 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use authcore::events::{Event, EventHandler};
 use authcore::store::sqlite::{SqliteOptions, SqliteStore};
 use authcore::{
     AccountLinkingConfig, AuthCore, AuthCoreConfig, EmailInput, LinkingOutcome,
-    ManuallyCreateOrUpdateUserResult, SignInUpInput, SignInUpResult, UserContext,
+    ManuallyCreateOrUpdateUserResult, ProviderUserInfo, SignInUpInput, SignInUpPostInput,
+    SignInUpPostResult, SignInUpResult, UserContext,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -48,7 +59,15 @@ struct Args {
     no_events: bool,
 }
 
-const ROWS: [&str; 4] = ["signup", "signin", "autolink", "events"];
+const ROWS: [&str; 7] = [
+    "signup",
+    "signin",
+    "autolink",
+    "events",
+    "api-signup",
+    "api-signin",
+    "api-autolink",
+];
 
 /// Events on may cost at most 20% of sign-up throughput (issue 3).
 const EVENTS_TARGET: f64 = 0.80;
@@ -313,6 +332,65 @@ fn baseline_signin(c: &Connection, id: &Identity) -> Vec<Row> {
     })
 }
 
+/// The session a sign-in gets, in the sign-in's own transaction: a random handle and secret, only the secret's
+/// hash stored (what the engine stores).
+fn baseline_insert_session(
+    c: &Connection,
+    user_id: &str,
+    recipe_user_id: &str,
+) -> rusqlite::Result<()> {
+    use sha2::Digest;
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).expect("random secret");
+    let hash = sha2::Sha256::digest(secret);
+    let now = now_ms();
+    c.prepare_cached(
+        "INSERT INTO sessions (session_handle, secret_hash, user_id, recipe_user_id, tenant_id, \
+         access_token_payload, time_created, expiry) VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?7)",
+    )?
+    .execute(params![
+        uuid::Uuid::new_v4().to_string(),
+        &hash[..],
+        user_id,
+        recipe_user_id,
+        TENANT,
+        now,
+        now + 30 * 24 * 3600 * 1000
+    ])?;
+    Ok(())
+}
+
+/// `api-signup`: the sign-up and its session in one transaction.
+fn baseline_api_signup(c: &Connection, id: &Identity) -> String {
+    in_tx(c, "BEGIN IMMEDIATE", |c| {
+        let rid = baseline_insert_user(c, id, false)?;
+        baseline_insert_session(c, &rid, &rid)?;
+        Ok(rid)
+    })
+}
+
+/// `api-signin`: the sign-in reads of `signin`, then the session, in one write transaction.
+fn baseline_api_signin(c: &Connection, id: &Identity) -> Vec<Row> {
+    in_tx(c, "BEGIN IMMEDIATE", |c| {
+        let rid: String = c
+            .prepare_cached(
+                "SELECT recipe_user_id FROM recipe_user_tenants \
+                 WHERE tenant_id = ?1 AND third_party_id = ?2 AND third_party_user_id = ?3",
+            )?
+            .query_row(params![TENANT, id.tp_id, id.tp_uid], |r| r.get(0))?;
+        let rows = c
+            .prepare_cached(GROUP_OF_USER_SQL)?
+            .query_map([&rid], read_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let group = rows
+            .first()
+            .map(|r| r.group_id.clone())
+            .unwrap_or_else(|| rid.clone());
+        baseline_insert_session(c, &group, &rid)?;
+        Ok(rows)
+    })
+}
+
 /// Untimed autolink setup on the baseline file: N verified primary github users with the reservations a
 /// primary holds (its third-party key and its email in its tenant), in one transaction.
 fn baseline_setup_primaries(c: &Connection, ids: &[Identity]) {
@@ -347,7 +425,7 @@ fn baseline_setup_primaries(c: &Connection, ids: &[Identity]) {
 ///
 /// The new user is verified once, in step 1 (it is the same verified_emails row the brief lists twice).
 /// A fresh recipe user has no sessions, so there is nothing to revoke.
-fn baseline_autolink(c: &Connection, id: &Identity) -> Vec<Row> {
+fn baseline_autolink(c: &Connection, id: &Identity, with_session: bool) -> Vec<Row> {
     in_tx(c, "BEGIN IMMEDIATE", |c| {
         let rid = baseline_insert_user(c, id, true)?;
         let group_id: Option<String> = c
@@ -380,6 +458,9 @@ fn baseline_autolink(c: &Connection, id: &Identity) -> Vec<Row> {
              VALUES (?1, 'thirdparty', ?2, ?3, ?4)",
         )?
         .execute(params![TENANT, id.tp_id, id.tp_uid, group_id])?;
+        if with_session {
+            baseline_insert_session(c, &group_id, &rid)?;
+        }
         // The returned user: the group plus the new member (known here, no re-read).
         rows.push(Row {
             recipe_user_id: rid,
@@ -505,6 +586,80 @@ async fn engine_manual(
                 );
             }
             other => panic!("manually_create_or_update_user: {other:?}"),
+        }
+    }
+    start.elapsed()
+}
+
+/// The application's event handler: an async no-op that counts what it was given.
+struct CountingHandler(AtomicUsize);
+
+#[async_trait::async_trait]
+impl EventHandler for CountingHandler {
+    async fn handle(&self, _event: &Event) -> authcore::Result<()> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// An engine on `path` with `config` and one event handler for every event.
+fn open_with_handler(
+    rt: &tokio::runtime::Runtime,
+    path: &Path,
+    config: AuthCoreConfig,
+) -> (AuthCore, Arc<CountingHandler>) {
+    let handler = Arc::new(CountingHandler(AtomicUsize::new(0)));
+    let auth = rt
+        .block_on(
+            AuthCore::builder()
+                .sqlite(path)
+                .expect("sqlite")
+                .config(config)
+                .on_any_event(handler.clone())
+                .open(),
+        )
+        .expect("open engine");
+    (auth, handler)
+}
+
+fn post_inputs(inputs: &[SignInUpInput]) -> Vec<SignInUpPostInput> {
+    inputs
+        .iter()
+        .map(|i| SignInUpPostInput {
+            tenant_id: TENANT.to_string(),
+            third_party_id: i.third_party_id.clone(),
+            user_info: ProviderUserInfo {
+                third_party_user_id: i.third_party_user_id.clone(),
+                email: Some(i.email.clone()),
+            },
+            require_email: true,
+            redirect_to_path: None,
+            existing_access_token: None,
+            should_try_linking_with_session_user: None,
+        })
+        .collect()
+}
+
+/// `signInUpPOST` for each input; each must be OK with a session, and a new recipe user iff `expect_new`.
+async fn engine_api(auth: &AuthCore, inputs: &[SignInUpPostInput], expect_new: bool) -> Duration {
+    let start = Instant::now();
+    for input in inputs {
+        let ctx = UserContext::new();
+        match auth
+            .apis()
+            .sign_in_up_post(input, &ctx)
+            .await
+            .expect("signInUpPOST")
+        {
+            SignInUpPostResult::Ok {
+                created_new_recipe_user,
+                access_token,
+                ..
+            } => {
+                assert_eq!(created_new_recipe_user, expect_new);
+                assert!(!access_token.is_empty());
+            }
+            other => panic!("signInUpPOST: {other:?}"),
         }
     }
     start.elapsed()
@@ -659,7 +814,7 @@ fn main() -> ExitCode {
             },
             |r| {
                 time_each(&google[r], |id| {
-                    drop(std::hint::black_box(baseline_autolink(&base, id)))
+                    drop(std::hint::black_box(baseline_autolink(&base, id, false)))
                 })
             },
         );
@@ -716,6 +871,92 @@ fn main() -> ExitCode {
         });
     }
 
+    // signInUpPOST: sign-up, sign-in, auto-linked sign-up; each with a session and one event handler --------------
+    if want("api-signup") || want("api-signin") {
+        let ids = identities(n, "google", "api");
+        let posts = post_inputs(&inputs(&ids, false));
+        let engine_path = dir.path().join("engine-api.db");
+        let base_path = dir.path().join("baseline-api.db");
+        let (auth, handler) = open_with_handler(&rt, &engine_path, base_config(args.no_events));
+        let base = open_baseline(&base_path);
+        let (e, b) = interleaved(
+            n,
+            |r| rt.block_on(engine_api(&auth, &posts[r], true)),
+            |r| {
+                time_each(&ids[r], |id| {
+                    drop(std::hint::black_box(baseline_api_signup(&base, id)))
+                })
+            },
+        );
+        assert_same_work("api-signup", &engine_path, &base_path);
+        if want("api-signup") {
+            results.push(BenchRow {
+                row: "api-signup",
+                engine: ops_per_sec(n, e),
+                baseline: ops_per_sec(n, b),
+                target: TARGET,
+            });
+        }
+        let (e, b) = interleaved(
+            n,
+            |r| rt.block_on(engine_api(&auth, &posts[r], false)),
+            |r| {
+                time_each(&ids[r], |id| {
+                    drop(std::hint::black_box(baseline_api_signin(&base, id)))
+                })
+            },
+        );
+        assert_same_work("api-signin", &engine_path, &base_path);
+        if want("api-signin") {
+            results.push(BenchRow {
+                row: "api-signin",
+                engine: ops_per_sec(n, e),
+                baseline: ops_per_sec(n, b),
+                target: TARGET,
+            });
+        }
+        if !args.no_events {
+            // createUser + session + signIn per sign-up, session + signIn per sign-in, all delivered.
+            assert!(
+                handler.0.load(Ordering::Relaxed) >= 5 * n,
+                "events delivered to the handler"
+            );
+        }
+    }
+    if want("api-autolink") {
+        let github = identities(n, "github", "apigh");
+        // Same emails as the github primaries (`user-<i>@example.com`).
+        let google_api = identities(n, "google", "apigo");
+        let engine_path = dir.path().join("engine-api-autolink.db");
+        let base_path = dir.path().join("baseline-api-autolink.db");
+        let (auth, _handler) = open_with_handler(&rt, &engine_path, linking_config(args.no_events));
+        let base = open_baseline(&base_path);
+        rt.block_on(engine_manual(
+            &auth,
+            &inputs(&github, true),
+            LinkingOutcome::BecamePrimary,
+        ));
+        baseline_setup_primaries(&base, &github);
+        assert_same_work("api-autolink setup", &engine_path, &base_path);
+        let posts = post_inputs(&inputs(&google_api, true));
+        let (e, b) = interleaved(
+            n,
+            |r| rt.block_on(engine_api(&auth, &posts[r], true)),
+            |r| {
+                time_each(&google_api[r], |id| {
+                    drop(std::hint::black_box(baseline_autolink(&base, id, true)))
+                })
+            },
+        );
+        assert_same_work("api-autolink", &engine_path, &base_path);
+        results.push(BenchRow {
+            row: "api-autolink",
+            engine: ops_per_sec(n, e),
+            baseline: ops_per_sec(n, b),
+            target: TARGET,
+        });
+    }
+
     // events on vs off ------------------------------------------------------------------------------------------
     // Issue 3: the outbox and delivery may cost at most 20% of sign-up throughput. Both sides are the engine
     // (same workload, fresh files), one with events on (the default) and one with them off.
@@ -742,12 +983,12 @@ fn main() -> ExitCode {
     println!();
     println!("(row `events`: engine sign-ups with events on, against the engine with events off)");
     println!(
-        "{:<11}{:>12}{:>17}{:>8}",
+        "{:<14}{:>12}{:>17}{:>8}",
         "row", "engine ops/s", "baseline ops/s", "ratio"
     );
     for r in &results {
         println!(
-            "{:<11}{:>12.1}{:>17.1}{:>8.2}",
+            "{:<14}{:>12.1}{:>17.1}{:>8.2}",
             r.row,
             r.engine,
             r.baseline,
