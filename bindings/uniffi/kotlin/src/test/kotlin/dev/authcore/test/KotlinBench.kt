@@ -18,7 +18,8 @@ import java.nio.file.Files
  * from Kotlin, `getUser` of an unknown id (a suspend call of the `AuthCore` facade, one JNI call), against the
  * same core call made directly in Rust, in the same process. Rounds alternate the two sides; the medians are
  * compared. For context it also prints the same call with a userContext, the generated JNA path
- * (`native.getUser`) and one synchronous JNA call.
+ * (`native.getUser`) and one synchronous JNA call. It also measures `UserContext` get and set (`getString`,
+ * `setString`: one JNI call each) against the 5 µs target, with uniffi's JNA versions for context.
  */
 class KotlinBench {
     @Test
@@ -63,6 +64,14 @@ class KotlinBench {
             val overridden = ArrayList<Double>()
             val answered = ArrayList<Double>()
             val ctx = UserContext()
+            val ctxGet = ArrayList<Double>()
+            val ctxSet = ArrayList<Double>()
+            val ctxJna = ArrayList<Double>()
+            ctx.setString("present", "value")
+            repeat(maxOf(calls / 10, 2_000)) {
+                ctx.getString("present")
+                ctx.setString("k", "v")
+            }
             repeat(rounds) {
                 val t0 = System.nanoTime()
                 repeat(chunk) { auth.getUser(id) }
@@ -70,8 +79,18 @@ class KotlinBench {
                 rust.add(BenchNative.getUserNs(auth.native, id, chunk))
                 // For context: the floor of one synchronous uniffi call with a string in and out (no engine work).
                 val t1 = System.nanoTime()
-                repeat(chunk) { ctx.getString(id) }
-                floor.add((System.nanoTime() - t1).toDouble() / chunk)
+                repeat(chunk / 10) { ctx.uniffiJnaGetString(id) }
+                floor.add((System.nanoTime() - t1).toDouble() / (chunk / 10))
+                // UserContext get and set, as Kotlin code calls them (the JNI path).
+                val tg = System.nanoTime()
+                repeat(chunk) { ctx.getString("present") }
+                ctxGet.add((System.nanoTime() - tg).toDouble() / chunk)
+                val ts = System.nanoTime()
+                repeat(chunk) { ctx.setString("k", "v") }
+                ctxSet.add((System.nanoTime() - ts).toDouble() / chunk)
+                val tj = System.nanoTime()
+                repeat(chunk / 10) { ctx.uniffiJnaSetString("k", "v") }
+                ctxJna.add((System.nanoTime() - tj).toDouble() / (chunk / 10))
                 val t2 = System.nanoTime()
                 repeat(chunk) { auth.getUser(id, ctx) }
                 withCtx.add((System.nanoTime() - t2).toDouble() / chunk)
@@ -95,11 +114,19 @@ class KotlinBench {
             println("== kotlin bench: getUser(unknown id), $rounds rounds x $chunk calls per side")
             println(String.format("kotlin (AuthCore, suspend, JNI):  %8.2f us/call   rounds: %s", kt / 1000, kotlin.joinToString { String.format("%.2f", it / 1000) }))
             println(String.format("rust   (direct, same process):   %8.2f us/call   rounds: %s", rs / 1000, rust.joinToString { String.format("%.2f", it / 1000) }))
-            println(String.format("for context, one sync uniffi call (UserContext.getString): %.2f us/call", fl / 1000))
+            println(String.format("for context, one sync uniffi JNA call (UserContext.uniffiJnaGetString): %.2f us/call", fl / 1000))
             println(String.format("with a userContext: %.2f us/call; generated JNA path (native.getUser): %.2f us/call", withCtx.sorted()[rounds / 2] / 1000, jna.sorted()[rounds / 2] / 1000))
             println(String.format("with one pass-through Kotlin override layer: %.2f us/call; with an override answering without original: %.2f us/call", overridden.sorted()[rounds / 2] / 1000, answered.sorted()[rounds / 2] / 1000))
             println(String.format("overhead per call: %.2f us (target <= %.1f us): %s", overhead / 1000, targetNs / 1000, verdict))
+            val get = ctxGet.sorted()[rounds / 2]
+            val set = ctxSet.sorted()[rounds / 2]
+            val ctxVerdict = if (get <= targetNs && set <= targetNs) "PASS" else "FAIL"
+            println(String.format("UserContext.getString (JNI): %8.2f us/call   rounds: %s", get / 1000, ctxGet.joinToString { String.format("%.2f", it / 1000) }))
+            println(String.format("UserContext.setString (JNI): %8.2f us/call   rounds: %s", set / 1000, ctxSet.joinToString { String.format("%.2f", it / 1000) }))
+            println(String.format("for context, UserContext.setString through uniffi's JNA path: %.2f us/call", ctxJna.sorted()[rounds / 2] / 1000))
+            println(String.format("UserContext get/set per call: %.2f / %.2f us (target <= %.1f us): %s", get / 1000, set / 1000, targetNs / 1000, ctxVerdict))
             if (check) assertTrue(overhead <= targetNs, "overhead ${overhead / 1000} us > ${targetNs / 1000} us")
+            if (check) assertTrue(get <= targetNs && set <= targetNs, "UserContext get/set ${get / 1000} / ${set / 1000} us > ${targetNs / 1000} us")
         } finally {
             layered.close()
             answering.close()
