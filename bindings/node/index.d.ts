@@ -5,55 +5,21 @@
 import type { DeclaredOperations } from './declared'
 export * from './declared'
 import type {
-  ThirdPartyInfo,
-  RecipeId,
-  LoginMethod,
-  User,
-  AccountInfo,
-  NewAccountInfo,
-  EmailInput,
-  Session,
-  TenantProvider,
-  Tenant,
-  TenantConfigInput,
-  ShouldAutomaticallyLink,
-  LinkingOutcome,
-  LinkingReason,
-  LinkingExplanation,
-  SignInUpInput,
-  SignInUpResult,
-  ManuallyCreateOrUpdateUserResult,
-  RedirectAction,
-  RedirectContext,
-  RedirectDecision,
-  CreatePrimaryUserResult,
-  LinkAccountsResult,
-  UnlinkAccountResult,
-  GetUsersInput,
-  GetUsersResult,
-  VerifyEmailInput,
-  VerifyEmailResult,
-  CreateOrUpdateTenantResult,
-  DeleteTenantResult,
-  AssociateUserToTenantResult,
-  DisassociateUserFromTenantResult,
-  CreateNewSessionResult,
-  GetSessionInput,
-  GetSessionResult,
-  EventName,
-  ListEventsInput,
-  AuditRecord,
-  ListEventsResult,
   DeliveryReport,
+  EventName,
+  NewAccountInfo,
+  Session,
+  ShouldAutomaticallyLink,
+  SignInUpPostInput,
+  SignInUpPostResult,
+  User,
+  UserContext,
+  WithUserContext,
+  DeclaredRecipeFunctions,
+  DeclaredAPIFunctions,
+  DeclaredCalls,
 } from './model'
 export * from './model'
-
-/** A map that travels through every call of one request; overrides receive the caller's very object. */
-export type UserContext = Record<string, any>
-
-export interface WithUserContext {
-  userContext?: UserContext
-}
 
 // ---- Model ------------------------------------------------------------------------------------------------
 
@@ -90,24 +56,6 @@ export interface CallbackAccountLinking {
 
 // ---- Inputs and results -------------------------------------------------------------------------------------
 
-export interface SignInUpPOSTInput extends WithUserContext {
-  /** Default "public". */
-  tenantId?: string
-  thirdPartyId: string
-  userInfo: { thirdPartyUserId: string; email?: EmailInput }
-  /** When false and the provider gave no email, a stable fake email is used. Default true. */
-  requireEmail?: boolean
-  /** Where the user wanted to go; validated before use (no open redirects). */
-  redirectToPath?: string
-  /** The caller's current access token, if any; used only for session linking, never to skip a sign-in. */
-  existingAccessToken?: string
-  /** `true`: link the signed-in account to the session's user (a valid session of this tenant is required,
-   * else `UNAUTHORISED`). Absent or `false`: an ordinary sign-in that ignores any session. */
-  shouldTryLinkingWithSessionUser?: boolean
-}
-
-export interface GetRedirectionURLInput extends RedirectContext, WithUserContext {}
-
 export interface RedirectConfig {
   /** Origins (`https://app.example.com`) absolute redirect URLs may point to. */
   allowedOrigins?: string[]
@@ -115,140 +63,19 @@ export interface RedirectConfig {
   defaultPath?: string
 }
 
-export type SignInUpPOSTResult =
-  | {
-      status: 'OK'
-      createdNewRecipeUser: boolean
-      user: User
-      session: Session
-      accessToken: string
-      redirect: RedirectDecision
-    }
-  | { status: 'SIGN_IN_UP_NOT_ALLOWED'; reason: string }
-  | { status: 'NO_EMAIL_GIVEN_BY_PROVIDER' }
-
-export interface ShouldDoAutomaticAccountLinkingInput extends WithUserContext {
-  newAccountInfo: NewAccountInfo
-  user?: User
-  session?: Session
-  tenantId: string
-}
-
-export interface OnAccountLinkedInput extends WithUserContext {
-  user: User
-  newAccountInfo: LoginMethod
-}
-
-export interface RecipeUserIdInput extends WithUserContext {
-  recipeUserId: string
-}
-
-export interface LinkAccountsInput extends WithUserContext {
-  recipeUserId: string
-  primaryUserId: string
-}
-
-export interface DeleteUserInput extends WithUserContext {
-  userId: string
-  /** Default true. */
-  removeAllLinkedAccounts?: boolean
-}
-
-export interface UserIdInput extends WithUserContext {
-  userId: string
-}
-
-export interface ListUsersByAccountInfoInput extends WithUserContext {
-  tenantId: string
-  accountInfo: AccountInfo
-  /** Default false. */
-  doUnionOfAccountInfo?: boolean
-}
-
-export interface EmailVerificationInput extends WithUserContext {
-  recipeUserId: string
-  /** Default: the login method's email. */
-  email?: string
-}
-
-export interface TenantIdInput extends WithUserContext {
-  tenantId: string
-}
-
-export interface CreateOrUpdateTenantInput extends WithUserContext {
-  tenantId: string
-  config?: TenantConfigInput
-}
-
-export interface TenantUserInput extends WithUserContext {
-  tenantId: string
-  recipeUserId: string
-}
-
-export interface CreateNewSessionInput extends WithUserContext {
-  tenantId: string
-  recipeUserId: string
-  /** Default {}. */
-  accessTokenPayload?: any
-}
-
-export interface SessionHandleInput extends WithUserContext {
-  sessionHandle: string
-}
-
-export interface RevokeAllSessionsForUserInput extends WithUserContext {
-  userId: string
-  /** Default true. */
-  revokeSessionsForLinkedAccounts?: boolean
-}
-
-export interface GetAllSessionHandlesForUserInput extends WithUserContext {
-  userId: string
-  /** Default true. */
-  fetchSessionsForAllLinkedAccounts?: boolean
-}
-
-export type StatusOK = { status: 'OK' }
-
-// ---- Overridable interfaces ---------------------------------------------------------------------------------
+// ---- Overridable interfaces (their operations, inputs and results are generated: model.d.ts) ------------------
 
 /** The recipe functions (`override.functions`). Inputs as received by overrides carry `userContext`. */
-export interface RecipeFunctions {
-  signInUp(input: SignInUpInput & WithUserContext): Promise<SignInUpResult>
-  manuallyCreateOrUpdateUser(input: SignInUpInput & WithUserContext): Promise<ManuallyCreateOrUpdateUserResult>
-  shouldDoAutomaticAccountLinking(input: ShouldDoAutomaticAccountLinkingInput): Promise<ShouldAutomaticallyLink>
-  onAccountLinked(input: OnAccountLinkedInput): Promise<StatusOK | void>
-  createPrimaryUser(input: RecipeUserIdInput): Promise<CreatePrimaryUserResult>
-  canCreatePrimaryUser(input: RecipeUserIdInput): Promise<CreatePrimaryUserResult>
-  linkAccounts(input: LinkAccountsInput): Promise<LinkAccountsResult>
-  canLinkAccounts(input: LinkAccountsInput): Promise<LinkAccountsResult>
-  unlinkAccount(input: RecipeUserIdInput): Promise<UnlinkAccountResult>
-  deleteUser(input: DeleteUserInput): Promise<StatusOK | void>
-  getUser(input: UserIdInput): Promise<User | null | undefined>
-  listUsersByAccountInfo(input: ListUsersByAccountInfoInput): Promise<User[]>
-  getUsers(input: GetUsersInput & WithUserContext): Promise<GetUsersResult>
-  isEmailVerified(input: EmailVerificationInput): Promise<boolean>
-  verifyEmail(input: VerifyEmailInput & WithUserContext): Promise<VerifyEmailResult>
-  unverifyEmail(input: EmailVerificationInput): Promise<StatusOK | void>
-  createOrUpdateTenant(input: CreateOrUpdateTenantInput): Promise<CreateOrUpdateTenantResult>
-  deleteTenant(input: TenantIdInput): Promise<DeleteTenantResult>
-  getTenant(input: TenantIdInput): Promise<Tenant | null | undefined>
-  listAllTenants(input?: WithUserContext): Promise<Tenant[]>
-  associateUserToTenant(input: TenantUserInput): Promise<AssociateUserToTenantResult>
-  disassociateUserFromTenant(input: TenantUserInput): Promise<DisassociateUserFromTenantResult>
-  createNewSession(input: CreateNewSessionInput): Promise<CreateNewSessionResult>
-  getSession(input: GetSessionInput & WithUserContext): Promise<GetSessionResult>
-  revokeSession(input: SessionHandleInput): Promise<boolean>
-  revokeAllSessionsForUser(input: RevokeAllSessionsForUserInput): Promise<string[]>
-  getAllSessionHandlesForUser(input: GetAllSessionHandlesForUserInput): Promise<string[]>
-}
+export interface RecipeFunctions extends DeclaredRecipeFunctions {}
 
 /** The API functions (`override.apis`). */
-export interface APIFunctions {
-  signInUpPOST(input: SignInUpPOSTInput): Promise<SignInUpPOSTResult>
-  /** Where to send the user (`null`/`undefined`: the default path); the answer is validated afterwards. */
-  getRedirectionURL(input: GetRedirectionURLInput): Promise<string | null | undefined>
-}
+export interface APIFunctions extends DeclaredAPIFunctions {}
+
+/** supertokens-node's names for `signInUpPOST`'s input and result. */
+export type SignInUpPOSTInput = SignInUpPostInput & WithUserContext
+export type SignInUpPOSTResult = SignInUpPostResult
+
+// ---- ---------------------------------------------------------------------------------
 
 // ---- Events -------------------------------------------------------------------------------------------------
 
@@ -297,52 +124,11 @@ export interface AuthCoreOptions {
 // ---- The handle ---------------------------------------------------------------------------------------------
 
 /** The engine's own operations, with their types, are derived from the core's declaration (`declared.d.ts`). */
-export interface AuthCore extends DeclaredOperations {}
+export interface AuthCore extends DeclaredOperations, DeclaredCalls {}
 export declare class AuthCore implements RecipeFunctions, APIFunctions {
   private constructor()
   /** Opens (or creates) the database and builds the engine. */
   static open(options: AuthCoreOptions): Promise<AuthCore>
-
-  signInUp(input: SignInUpInput & WithUserContext): Promise<SignInUpResult>
-  manuallyCreateOrUpdateUser(input: SignInUpInput & WithUserContext): Promise<ManuallyCreateOrUpdateUserResult>
-  signInUpPOST(input: SignInUpPOSTInput): Promise<SignInUpPOSTResult>
-  getRedirectionURL(input: GetRedirectionURLInput): Promise<string | null>
-
-  shouldDoAutomaticAccountLinking(input: ShouldDoAutomaticAccountLinkingInput): Promise<ShouldAutomaticallyLink>
-  onAccountLinked(input: OnAccountLinkedInput): Promise<StatusOK>
-  createPrimaryUser(input: RecipeUserIdInput): Promise<CreatePrimaryUserResult>
-  canCreatePrimaryUser(input: RecipeUserIdInput): Promise<CreatePrimaryUserResult>
-  linkAccounts(input: LinkAccountsInput): Promise<LinkAccountsResult>
-  canLinkAccounts(input: LinkAccountsInput): Promise<LinkAccountsResult>
-  unlinkAccount(input: RecipeUserIdInput): Promise<UnlinkAccountResult>
-  deleteUser(input: DeleteUserInput): Promise<StatusOK>
-
-  /** `null` when no user has this id (a member id or the primary id). */
-  getUser(input: UserIdInput): Promise<User | null>
-  listUsersByAccountInfo(input: ListUsersByAccountInfoInput): Promise<User[]>
-  getUsers(input?: GetUsersInput & WithUserContext): Promise<GetUsersResult>
-
-  isEmailVerified(input: EmailVerificationInput): Promise<boolean>
-  verifyEmail(input: VerifyEmailInput & WithUserContext): Promise<VerifyEmailResult>
-  unverifyEmail(input: EmailVerificationInput): Promise<StatusOK>
-
-  createOrUpdateTenant(input: CreateOrUpdateTenantInput): Promise<CreateOrUpdateTenantResult>
-  deleteTenant(input: TenantIdInput): Promise<DeleteTenantResult>
-  /** `null` when the tenant does not exist. */
-  getTenant(input: TenantIdInput): Promise<Tenant | null>
-  listAllTenants(input?: WithUserContext): Promise<Tenant[]>
-  associateUserToTenant(input: TenantUserInput): Promise<AssociateUserToTenantResult>
-  disassociateUserFromTenant(input: TenantUserInput): Promise<DisassociateUserFromTenantResult>
-
-  createNewSession(input: CreateNewSessionInput): Promise<CreateNewSessionResult>
-  getSession(input: GetSessionInput & WithUserContext): Promise<GetSessionResult>
-  /** Whether a session was revoked. */
-  revokeSession(input: SessionHandleInput): Promise<boolean>
-  /** The revoked session handles. */
-  revokeAllSessionsForUser(input: RevokeAllSessionsForUserInput): Promise<string[]>
-  getAllSessionHandlesForUser(input: GetAllSessionHandlesForUserInput): Promise<string[]>
-
-
   /** Closes the engine: new calls fail with `SHUT_DOWN` at once, calls already running finish, pending events
    *  are delivered (the result counts that last delivery). */
   shutdown(): Promise<DeliveryReport>

@@ -407,3 +407,206 @@ export type VerifyEmailResult =
       status: "OK"
       user?: User | null
     }
+
+export interface ShouldDoAutomaticAccountLinkingInput extends WithUserContext {
+  newAccountInfo: NewAccountInfo
+  user?: User | null
+  session?: Session | null
+  tenantId: string
+}
+
+export interface OnAccountLinkedInput extends WithUserContext {
+  user: User
+  newAccountInfo: LoginMethod
+}
+
+export interface CreatePrimaryUserInput extends WithUserContext {
+  recipeUserId: string
+}
+
+export interface CanCreatePrimaryUserInput extends WithUserContext {
+  recipeUserId: string
+}
+
+export interface LinkAccountsInput extends WithUserContext {
+  recipeUserId: string
+  primaryUserId: string
+}
+
+export interface CanLinkAccountsInput extends WithUserContext {
+  recipeUserId: string
+  primaryUserId: string
+}
+
+export interface UnlinkAccountInput extends WithUserContext {
+  recipeUserId: string
+}
+
+export interface DeleteUserInput extends WithUserContext {
+  userId: string
+  /** Default `true`. */
+  removeAllLinkedAccounts?: boolean
+}
+
+export interface GetUserInput extends WithUserContext {
+  userId: string
+}
+
+export interface ListUsersByAccountInfoInput extends WithUserContext {
+  tenantId: string
+  accountInfo: AccountInfo
+  /** Default `false`. */
+  doUnionOfAccountInfo?: boolean
+}
+
+export interface IsEmailVerifiedInput extends WithUserContext {
+  recipeUserId: string
+  email?: string | null
+}
+
+export interface UnverifyEmailInput extends WithUserContext {
+  recipeUserId: string
+  email?: string | null
+}
+
+export interface CreateOrUpdateTenantInput extends WithUserContext {
+  tenantId: string
+  config?: TenantConfigInput
+}
+
+export interface DeleteTenantInput extends WithUserContext {
+  tenantId: string
+}
+
+export interface GetTenantInput extends WithUserContext {
+  tenantId: string
+}
+
+export interface AssociateUserToTenantInput extends WithUserContext {
+  tenantId: string
+  recipeUserId: string
+}
+
+export interface DisassociateUserFromTenantInput extends WithUserContext {
+  tenantId: string
+  recipeUserId: string
+}
+
+export interface CreateNewSessionInput extends WithUserContext {
+  tenantId: string
+  recipeUserId: string
+  accessTokenPayload?: any
+}
+
+export interface RevokeSessionInput extends WithUserContext {
+  sessionHandle: string
+}
+
+export interface RevokeAllSessionsForUserInput extends WithUserContext {
+  userId: string
+  /** Default `true`. */
+  revokeSessionsForLinkedAccounts?: boolean
+}
+
+export interface GetAllSessionHandlesForUserInput extends WithUserContext {
+  userId: string
+  /** Default `true`. */
+  fetchSessionsForAllLinkedAccounts?: boolean
+}
+
+/** A map that travels through every call of one request; overrides receive the caller's very object. */
+export type UserContext = Record<string, any>
+
+export interface WithUserContext {
+  userContext?: UserContext
+}
+
+export type StatusOK = { status: 'OK' }
+
+/** The recipe functions (`override.functions`): what an override layer may replace and `original` offers. */
+export interface DeclaredRecipeFunctions {
+  /** Core third-party sign-in/up (spec §2): find or create the recipe user. */
+  signInUp(input: SignInUpInput & WithUserContext): Promise<SignInUpResult>
+  /** Sign-in/up with the linking policy (spec §4.8). */
+  manuallyCreateOrUpdateUser(input: SignInUpInput & WithUserContext): Promise<ManuallyCreateOrUpdateUserResult>
+  /** The SDK's linking policy callback (spec §4.1): whether and how to link `newAccountInfo`. */
+  shouldDoAutomaticAccountLinking(input: ShouldDoAutomaticAccountLinkingInput): Promise<ShouldAutomaticallyLink>
+  /** Called after a link that actually happened (the SDK's only linking hook). Default: nothing. */
+  onAccountLinked(input: OnAccountLinkedInput): Promise<StatusOK | void>
+  createPrimaryUser(input: CreatePrimaryUserInput): Promise<CreatePrimaryUserResult>
+  canCreatePrimaryUser(input: CanCreatePrimaryUserInput): Promise<CreatePrimaryUserResult>
+  linkAccounts(input: LinkAccountsInput): Promise<LinkAccountsResult>
+  canLinkAccounts(input: CanLinkAccountsInput): Promise<LinkAccountsResult>
+  unlinkAccount(input: UnlinkAccountInput): Promise<UnlinkAccountResult>
+  deleteUser(input: DeleteUserInput): Promise<StatusOK | void>
+  getUser(input: GetUserInput): Promise<User | null | undefined>
+  listUsersByAccountInfo(input: ListUsersByAccountInfoInput): Promise<User[]>
+  /** A page of users, newest or oldest first (the core's `GET /users`). */
+  getUsers(input?: GetUsersInput & WithUserContext): Promise<GetUsersResult>
+  isEmailVerified(input: IsEmailVerifiedInput): Promise<boolean>
+  verifyEmail(input: VerifyEmailInput & WithUserContext): Promise<VerifyEmailResult>
+  unverifyEmail(input: UnverifyEmailInput): Promise<StatusOK | void>
+  createOrUpdateTenant(input: CreateOrUpdateTenantInput): Promise<CreateOrUpdateTenantResult>
+  deleteTenant(input: DeleteTenantInput): Promise<DeleteTenantResult>
+  getTenant(input: GetTenantInput): Promise<Tenant | null | undefined>
+  listAllTenants(input?: WithUserContext): Promise<Tenant[]>
+  associateUserToTenant(input: AssociateUserToTenantInput): Promise<AssociateUserToTenantResult>
+  disassociateUserFromTenant(input: DisassociateUserFromTenantInput): Promise<DisassociateUserFromTenantResult>
+  createNewSession(input: CreateNewSessionInput): Promise<CreateNewSessionResult>
+  getSession(input: GetSessionInput & WithUserContext): Promise<GetSessionResult>
+  /** Returns whether a session was revoked. */
+  revokeSession(input: RevokeSessionInput): Promise<boolean>
+  /** Returns the revoked handles. */
+  revokeAllSessionsForUser(input: RevokeAllSessionsForUserInput): Promise<string[]>
+  getAllSessionHandlesForUser(input: GetAllSessionHandlesForUserInput): Promise<string[]>
+}
+
+/** The API functions (`override.apis`). */
+export interface DeclaredAPIFunctions {
+  /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. */
+  signInUpPOST(input: SignInUpPostInput & WithUserContext): Promise<SignInUpPostResult>
+  /** Where to send the user; `None` means the configured default path. The answer is validated afterwards. */
+  getRedirectionURL(input: RedirectContext & WithUserContext): Promise<string | null | undefined>
+}
+
+/** The overridable operations as `AuthCore` methods (through every override layer). */
+export interface DeclaredCalls {
+  /** Core third-party sign-in/up (spec §2): find or create the recipe user. */
+  signInUp(input: SignInUpInput & WithUserContext): Promise<SignInUpResult>
+  /** Sign-in/up with the linking policy (spec §4.8). */
+  manuallyCreateOrUpdateUser(input: SignInUpInput & WithUserContext): Promise<ManuallyCreateOrUpdateUserResult>
+  /** The SDK's linking policy callback (spec §4.1): whether and how to link `newAccountInfo`. */
+  shouldDoAutomaticAccountLinking(input: ShouldDoAutomaticAccountLinkingInput): Promise<ShouldAutomaticallyLink>
+  /** Called after a link that actually happened (the SDK's only linking hook). Default: nothing. */
+  onAccountLinked(input: OnAccountLinkedInput): Promise<StatusOK>
+  createPrimaryUser(input: CreatePrimaryUserInput): Promise<CreatePrimaryUserResult>
+  canCreatePrimaryUser(input: CanCreatePrimaryUserInput): Promise<CreatePrimaryUserResult>
+  linkAccounts(input: LinkAccountsInput): Promise<LinkAccountsResult>
+  canLinkAccounts(input: CanLinkAccountsInput): Promise<LinkAccountsResult>
+  unlinkAccount(input: UnlinkAccountInput): Promise<UnlinkAccountResult>
+  deleteUser(input: DeleteUserInput): Promise<StatusOK>
+  getUser(input: GetUserInput): Promise<User | null>
+  listUsersByAccountInfo(input: ListUsersByAccountInfoInput): Promise<User[]>
+  /** A page of users, newest or oldest first (the core's `GET /users`). */
+  getUsers(input?: GetUsersInput & WithUserContext): Promise<GetUsersResult>
+  isEmailVerified(input: IsEmailVerifiedInput): Promise<boolean>
+  verifyEmail(input: VerifyEmailInput & WithUserContext): Promise<VerifyEmailResult>
+  unverifyEmail(input: UnverifyEmailInput): Promise<StatusOK>
+  createOrUpdateTenant(input: CreateOrUpdateTenantInput): Promise<CreateOrUpdateTenantResult>
+  deleteTenant(input: DeleteTenantInput): Promise<DeleteTenantResult>
+  getTenant(input: GetTenantInput): Promise<Tenant | null>
+  listAllTenants(input?: WithUserContext): Promise<Tenant[]>
+  associateUserToTenant(input: AssociateUserToTenantInput): Promise<AssociateUserToTenantResult>
+  disassociateUserFromTenant(input: DisassociateUserFromTenantInput): Promise<DisassociateUserFromTenantResult>
+  createNewSession(input: CreateNewSessionInput): Promise<CreateNewSessionResult>
+  getSession(input: GetSessionInput & WithUserContext): Promise<GetSessionResult>
+  /** Returns whether a session was revoked. */
+  revokeSession(input: RevokeSessionInput): Promise<boolean>
+  /** Returns the revoked handles. */
+  revokeAllSessionsForUser(input: RevokeAllSessionsForUserInput): Promise<string[]>
+  getAllSessionHandlesForUser(input: GetAllSessionHandlesForUserInput): Promise<string[]>
+  /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. */
+  signInUpPOST(input: SignInUpPostInput & WithUserContext): Promise<SignInUpPostResult>
+  /** Where to send the user; `None` means the configured default path. The answer is validated afterwards. */
+  getRedirectionURL(input: RedirectContext & WithUserContext): Promise<string | null>
+}

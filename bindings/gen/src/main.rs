@@ -17,7 +17,14 @@ fn main() {
         Some("node-types") => print!("{}", node_types()),
         Some("python-types") => print!("{}", python_types()),
         Some("kotlin-types") => print!("{}", kotlin_types()),
-        Some("node-model") => print!("{}", ts_model::node_model(&authcore::schema::schema())),
+        Some("node-model") => {
+            let schema = authcore::schema::schema();
+            print!(
+                "{}{}",
+                ts_model::node_model(&schema),
+                ts_model::node_operations(&schema)
+            )
+        }
         Some("schema") => match serde_json::to_string_pretty(&authcore::schema::schema()) {
             Ok(text) => println!("{text}"),
             Err(e) => {

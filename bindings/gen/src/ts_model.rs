@@ -146,3 +146,101 @@ pub fn node_model(schema: &Value) -> String {
     }
     out
 }
+
+/// A TypeScript name for an operation: `getUser` -> `GetUser`, `signInUpPOST` -> `SignInUpPOST`.
+fn pascal(op: &str) -> String {
+    let mut c = op.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// The input type of an overridable operation as JS passes it (with `userContext`), and its declaration when
+/// the operation has named parameters.
+fn op_input(op: &authcore::ops::OperationInfo, entry: &Value, out: &mut String) -> String {
+    let params = entry["params"].as_object().cloned().unwrap_or_default();
+    let flattened_in_js = op.name == "getRedirectionURL";
+    if op.whole || flattened_in_js {
+        let only = params.values().next().cloned().unwrap_or(Value::Null);
+        return format!("{} & WithUserContext", ts(&only));
+    }
+    if op.args.is_empty() {
+        return "WithUserContext".into();
+    }
+    let name = format!("{}Input", pascal(op.name));
+    let _ = writeln!(out, "\nexport interface {name} extends WithUserContext {{");
+    for a in op.args {
+        let key = authcore::ops::camel_case(a.name);
+        let optional = a.default.is_some() || a.ty.replace(' ', "").starts_with("Option<");
+        let schema = params.get(&key).cloned().unwrap_or(Value::Bool(true));
+        if let Some(d) = a.default.filter(|d| *d == "true" || *d == "false") {
+            let _ = writeln!(out, "  /** Default `{d}`. */");
+        }
+        let _ = writeln!(
+            out,
+            "  {key}{}: {}",
+            if optional { "?" } else { "" },
+            ts(&schema)
+        );
+    }
+    let _ = writeln!(out, "}}");
+    name
+}
+
+/// `DeclaredRecipeFunctions` / `DeclaredAPIFunctions` (what an override layer may replace and `original`
+/// offers) and `DeclaredCalls` (the same operations as `AuthCore` methods), from the declaration's overridable
+/// operations and their schemas.
+pub fn node_operations(schema: &Value) -> String {
+    use authcore::ops::{OperationKind, OVERRIDABLE};
+    let mut out = String::new();
+    let entries = schema["overridable"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut layers = [
+        (OperationKind::Recipe, String::new()),
+        (OperationKind::Api, String::new()),
+    ];
+    let mut calls = String::new();
+    for (op, entry) in OVERRIDABLE.iter().zip(&entries) {
+        let input = op_input(op, entry, &mut out);
+        let optional_input = op.input_may_be_omitted || input == "WithUserContext";
+        let arg = format!("input{}: {input}", if optional_input { "?" } else { "" });
+        let result = &entry["result"];
+        let unit = result.get("type").and_then(Value::as_str) == Some("null");
+        let nullable = !unit && ts(result).ends_with("| null");
+        let (layer_result, call_result) = if unit {
+            ("StatusOK | void".to_string(), "StatusOK".to_string())
+        } else if nullable {
+            (format!("{} | undefined", ts(result)), ts(result))
+        } else {
+            (ts(result), ts(result))
+        };
+        let doc = if op.doc.is_empty() {
+            String::new()
+        } else {
+            format!("  {}\n", jsdoc(op.doc.trim(), "  "))
+        };
+        if let Some((_, body)) = layers.iter_mut().find(|(k, _)| *k == op.kind) {
+            let _ = write!(body, "{doc}  {}({arg}): Promise<{layer_result}>\n", op.name);
+        }
+        let _ = write!(calls, "{doc}  {}({arg}): Promise<{call_result}>\n", op.name);
+    }
+    out.push_str("\n/** A map that travels through every call of one request; overrides receive the caller's very object. */\n");
+    out.push_str("export type UserContext = Record<string, any>\n\nexport interface WithUserContext {\n  userContext?: UserContext\n}\n");
+    out.push_str("\nexport type StatusOK = { status: 'OK' }\n");
+    let [(_, recipe), (_, api)] = layers;
+    let _ = write!(
+        out,
+        "\n/** The recipe functions (`override.functions`): what an override layer may replace and `original` offers. */\nexport interface DeclaredRecipeFunctions {{\n{recipe}}}\n"
+    );
+    let _ = write!(
+        out,
+        "\n/** The API functions (`override.apis`). */\nexport interface DeclaredAPIFunctions {{\n{api}}}\n"
+    );
+    let _ = write!(
+        out,
+        "\n/** The overridable operations as `AuthCore` methods (through every override layer). */\nexport interface DeclaredCalls {{\n{calls}}}\n"
+    );
+    out
+}
