@@ -222,9 +222,9 @@ pub fn node_operations(schema: &Value) -> String {
             format!("  {}\n", jsdoc(op.doc.trim(), "  "))
         };
         if let Some((_, body)) = layers.iter_mut().find(|(k, _)| *k == op.kind) {
-            let _ = write!(body, "{doc}  {}({arg}): Promise<{layer_result}>\n", op.name);
+            let _ = writeln!(body, "{doc}  {}({arg}): Promise<{layer_result}>", op.name);
         }
-        let _ = write!(calls, "{doc}  {}({arg}): Promise<{call_result}>\n", op.name);
+        let _ = writeln!(calls, "{doc}  {}({arg}): Promise<{call_result}>", op.name);
     }
     out.push_str("\n/** A map that travels through every call of one request; overrides receive the caller's very object. */\n");
     out.push_str("export type UserContext = Record<string, any>\n\nexport interface WithUserContext {\n  userContext?: UserContext\n}\n");
