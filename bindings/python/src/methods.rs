@@ -110,9 +110,6 @@ const WHOLE: &[(&str, &[(&str, PyDefault)])] = {
     ]
 };
 
-/// Python names that differ from the declared parameter's: `(op, declared, python)`.
-const RENAMED: &[(&str, &str, &str)] = &[("onAccountLinked", "new_account_info", "new_account")];
-
 /// Keys whose value is a caller's input: a host override receives it as a snake_case dict (the shape callers
 /// pass), not as a `Record`.
 const INPUT_KEYS: &[&str] = &["email", "accountInfo", "config", "userInfo"];
@@ -160,16 +157,7 @@ fn method(info: &'static OperationInfo) -> Method {
         Some(
             info.args
                 .iter()
-                .map(|a| {
-                    let mut p = param(a.name, declared_default(a));
-                    if let Some((_, _, py)) = RENAMED
-                        .iter()
-                        .find(|(op, declared, _)| *op == info.name && *declared == a.name)
-                    {
-                        p.py = py.to_string();
-                    }
-                    p
-                })
+                .map(|a| param(a.name, declared_default(a)))
                 .collect(),
         )
     };
