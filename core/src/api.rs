@@ -121,6 +121,9 @@ impl ApiFunctions for CoreApis {
     fn original(&self) -> &dyn ApiFunctions {
         self
     }
+    fn settles_before_host(&self) -> bool {
+        true
+    }
 
     async fn get_redirection_url(
         &self,
@@ -140,6 +143,10 @@ impl ApiFunctions for CoreApis {
             .upgrade()
             .ok_or_else(|| AuthError::internal("the engine was dropped"))?;
         let fns: &dyn RecipeFunctions = inner.fns();
+        // One write transaction for the whole request while no host code runs (committed before any does).
+        if inner.batch_requests {
+            ctx.begin_batch();
+        }
         // The tenant first: an unknown tenant is TENANT_NOT_FOUND whatever else the request holds.
         let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
         let tenant =
@@ -252,7 +259,7 @@ impl ApiFunctions for CoreApis {
             None => None,
             Some(session) => match policy::check_session_linking(
                 fns,
-                &*inner,
+                &inner.currency(ctx),
                 session,
                 &new_info,
                 authenticating.as_ref(),
@@ -283,7 +290,7 @@ impl ApiFunctions for CoreApis {
                         Some(l) => {
                             policy::verified_in_session_user(
                                 fns,
-                                &*inner,
+                                &inner.currency(ctx),
                                 l,
                                 &new_info.account_info,
                                 ctx,
@@ -294,7 +301,7 @@ impl ApiFunctions for CoreApis {
                     };
                 if !policy::is_sign_up_allowed(
                     fns,
-                    &*inner,
+                    &inner.currency(ctx),
                     &tenant_id,
                     &new_info,
                     verified_for_check,
@@ -318,7 +325,9 @@ impl ApiFunctions for CoreApis {
                     is_verified = fns
                         .is_email_verified(&lm.recipe_user_id, Some(&email_id), ctx)
                         .await?
-                        && inner.is_current_email(&lm.recipe_user_id, &email_id)?;
+                        && inner
+                            .currency(ctx)
+                            .is_current_email(&lm.recipe_user_id, &email_id)?;
                 }
                 // `isSignInAllowed` judges the login method being used, not the whole group.
                 let as_user = if user.is_primary_user {
@@ -330,7 +339,7 @@ impl ApiFunctions for CoreApis {
                 // sign-in, so it counts as `signInVerifiesLoginMethod`, as in supertokens-node.
                 if !policy::is_sign_in_allowed(
                     fns,
-                    &*inner,
+                    &inner.currency(ctx),
                     &tenant_id,
                     &as_user,
                     &new_info,

@@ -34,7 +34,7 @@ use crate::recipes::tenants::{
     DisassociateUserFromTenantResult, ProviderConfig, Tenant, TenantConfigInput,
 };
 use crate::recipes::thirdparty::{self, IdGenerator, SignInUpResult, UuidGenerator, ValidSignInUp};
-use crate::recipes::{emailverification, Step, Tx, TxError, TxResult};
+use crate::recipes::{emailverification, RequestTx, Step, Tx, TxError, TxResult};
 use crate::redirect::RedirectConfig;
 use crate::store::sqlite::{SqliteOptions, SqliteStore};
 use crate::store::{Constraint, Store, StoreError};
@@ -207,6 +207,7 @@ impl AuthCoreBuilder {
                 next: apis,
                 inner: weak.clone(),
             });
+            let batch_requests = fns.settles_before_host() && apis.settles_before_host();
             let cell = OnceLock::new();
             let _ = cell.set((fns, apis));
             Inner {
@@ -217,6 +218,7 @@ impl AuthCoreBuilder {
                     self.config.host_timeout_ms,
                 ),
                 functions_overridden,
+                batch_requests,
                 config: self.config,
                 id_generator: self.id_generator,
                 layers: cell,
@@ -234,6 +236,9 @@ pub(crate) struct Inner {
     /// No function override is registered: the built-in implementation may fuse steps whose intermediate
     /// calls nobody can observe (see `fused_sign_up_and_link`).
     functions_overridden: bool,
+    /// Every layer reaches host code only through a crossing that commits first: a writing request may run its
+    /// steps in one transaction ([`RequestTx`]).
+    pub batch_requests: bool,
     id_generator: Arc<dyn IdGenerator>,
     layers: OnceLock<(Arc<dyn RecipeFunctions>, Arc<dyn ApiFunctions>)>,
     lifecycle: Lifecycle,
@@ -287,29 +292,34 @@ impl Inner {
 
     /// Runs `f` in a write transaction, retrying store-level races (unique violations, busy). The events
     /// `f` emits (and those staged on the flow) are written to the outbox in the same transaction; after the
-    /// commit they join the flow's pending list, delivered when the outermost operation returns.
+    /// commit they join the flow's pending list, delivered when the outermost operation returns. In a batched
+    /// request the step runs in the request's transaction instead (see [`RequestTx`]).
     pub fn write<T>(
         &self,
         ctx: &UserContext,
         mut f: impl FnMut(&mut Tx<'_>) -> TxResult<Step<T>>,
     ) -> Result<T> {
+        if ctx.batched() {
+            return self.write_in_request(ctx, f);
+        }
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut tx = Tx::new(self.store.write()?, now_ms());
+            let mut s = self.store.write()?;
+            let mut tx = Tx::new(&mut *s, now_ms());
             tx.pending_created = ctx.pending_created_users();
             let outcome = match f(&mut tx) {
                 Ok(Step::Commit(v)) => {
                     let staged = ctx.take_staged();
                     tx.events.extend(staged.iter().cloned());
                     let written = self.outbox.write_events(&mut tx);
+                    let cancelled = std::mem::take(&mut tx.cancelled);
                     let committed = written.and_then(|events| {
-                        let cancelled = std::mem::take(&mut tx.cancelled);
-                        tx.s.commit().map_err(TxError::Store)?;
-                        Ok((events, cancelled))
+                        s.commit().map_err(TxError::Store)?;
+                        Ok(events)
                     });
                     match committed {
-                        Ok((events, cancelled)) => {
+                        Ok(events) => {
                             for (name, user) in cancelled {
                                 ctx.cancel(name, &user);
                             }
@@ -334,14 +344,92 @@ impl Inner {
         }
     }
 
-    /// Runs `f` in a read transaction.
-    pub fn read<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> TxResult<T>) -> Result<T> {
-        let mut tx = Tx::new(self.store.read()?, now_ms());
-        match f(&mut tx) {
+    /// [`Inner::write`] as one step of the request's transaction, opened by its first step: the step runs in a
+    /// savepoint, so a failure or a `Rollback` undoes only this step, and a race is retried as the step alone.
+    fn write_in_request<T>(
+        &self,
+        ctx: &UserContext,
+        mut f: impl FnMut(&mut Tx<'_>) -> TxResult<Step<T>>,
+    ) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut slot = ctx.request_tx()?;
+            let rt = match &mut *slot {
+                Some(rt) => rt,
+                open => match self.store.write() {
+                    Ok(s) => open.insert(RequestTx::new(s)),
+                    Err(e) if retryable(&e) && attempt < MAX_TX_ATTEMPTS => continue,
+                    Err(e) => return Err(e.into()),
+                },
+            };
+            let mut pending_created = ctx.pending_created_users();
+            pending_created.extend(rt.created_users());
+            rt.s.savepoint()?;
+            let mut tx = Tx::new(&mut *rt.s, now_ms());
+            tx.pending_created = pending_created;
+            let outcome = match f(&mut tx) {
+                Ok(Step::Commit(v)) => {
+                    let staged = ctx.take_staged();
+                    tx.events.extend(staged.iter().cloned());
+                    match self.outbox.write_events(&mut tx) {
+                        Ok(events) => {
+                            let cancelled = std::mem::take(&mut tx.cancelled);
+                            rt.s.release_savepoint()?;
+                            rt.record(events, cancelled);
+                            return Ok(v);
+                        }
+                        Err(e) => {
+                            ctx.restage(staged);
+                            Err(e)
+                        }
+                    }
+                }
+                Ok(Step::Rollback(v)) => Ok(v),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = rt.s.rollback_to_savepoint() {
+                // The transaction is unusable: drop it (a rollback of the request's earlier steps too).
+                *slot = None;
+                return Err(e.into());
+            }
+            match outcome {
+                Ok(v) => return Ok(v),
+                Err(TxError::Store(e)) if retryable(&e) && attempt < MAX_TX_ATTEMPTS => continue,
+                Err(TxError::Store(e)) => return Err(e.into()),
+                Err(TxError::Auth(e)) => return Err(e),
+            }
+        }
+    }
+
+    /// Runs `f` in a read transaction, or in the request's transaction when batched (it reads what the
+    /// request's own steps wrote, and opens no second transaction).
+    pub fn read<T>(
+        &self,
+        ctx: &UserContext,
+        f: impl FnOnce(&mut Tx<'_>) -> TxResult<T>,
+    ) -> Result<T> {
+        let result = if ctx.batched() {
+            let mut slot = ctx.request_tx()?;
+            let rt = match &mut *slot {
+                Some(rt) => rt,
+                open => open.insert(RequestTx::new(self.store.write()?)),
+            };
+            f(&mut Tx::new(&mut *rt.s, now_ms()))
+        } else {
+            let mut s = self.store.read()?;
+            f(&mut Tx::new(&mut *s, now_ms()))
+        };
+        match result {
             Ok(v) => Ok(v),
             Err(TxError::Store(e)) => Err(e.into()),
             Err(TxError::Auth(e)) => Err(e),
         }
+    }
+
+    /// The store's answer to whether a verification is current, read in `ctx`'s request.
+    pub(crate) fn currency<'a>(&'a self, ctx: &'a UserContext) -> StoreCurrency<'a> {
+        StoreCurrency { inner: self, ctx }
     }
 
     /// Runs one built-in operation as part of the request's flow; the outermost one delivers the flow's
@@ -365,9 +453,24 @@ impl Inner {
             ctx: ctx.clone(),
             armed: true,
         };
-        let result = op.await;
+        // Whenever the operation suspends (host code, I/O), the request's transaction is committed first: a
+        // request that is not running never holds the writer.
+        let mut op = std::pin::pin!(op);
+        let mut result = std::future::poll_fn(|cx| {
+            let poll = op.as_mut().poll(cx);
+            if poll.is_pending() {
+                ctx.settle_or_defer();
+            }
+            poll
+        })
+        .await;
         guard.armed = false;
         if ctx.leave() {
+            ctx.end_batch();
+            ctx.settle_or_defer();
+            if let Some(e) = ctx.take_deferred() {
+                result = Err(e);
+            }
             self.finish_flow(ctx).await;
             self.lifecycle.active.fetch_sub(1, Ordering::SeqCst);
         }
@@ -398,9 +501,17 @@ impl Inner {
     }
 }
 
-impl policy::Currency for Inner {
+/// [`policy::Currency`] answered by the store, in the request's transaction when it has one.
+pub(crate) struct StoreCurrency<'a> {
+    inner: &'a Inner,
+    ctx: &'a UserContext,
+}
+
+impl policy::Currency for StoreCurrency<'_> {
     fn is_current_email(&self, recipe_user_id: &str, email: &str) -> Result<bool> {
-        self.read(|tx| Ok(tx.s.is_verification_current(recipe_user_id, email)?))
+        self.inner.read(self.ctx, |tx| {
+            Ok(tx.s.is_verification_current(recipe_user_id, email)?)
+        })
     }
 }
 
@@ -419,6 +530,10 @@ impl Drop for FlowGuard {
         if !self.armed || !self.ctx.leave() {
             return;
         }
+        // What the cancelled request's finished steps wrote stays, as when each step committed on its own.
+        self.ctx.end_batch();
+        self.ctx.settle_or_defer();
+        let _ = self.ctx.take_deferred();
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             let inner = self.inner.clone();
             let ctx = self.ctx.clone();
@@ -499,7 +614,7 @@ impl AuthCore {
     ) -> Result<u64> {
         self.inner.ensure_open()?;
         let tenant = ids::normalise_tenant_id(tenant_id.unwrap_or(ids::PUBLIC_TENANT))?;
-        self.inner.read(|tx| {
+        self.inner.read(&UserContext::new(), |tx| {
             crate::recipes::require_tenant(tx, &tenant)?;
             let scope = (!include_all_tenants).then_some(tenant.as_str());
             Ok(tx.s.count_groups(scope)?)
@@ -579,13 +694,18 @@ impl RecipeFunctions for CoreFunctions {
     fn original(&self) -> &dyn RecipeFunctions {
         self
     }
+    fn settles_before_host(&self) -> bool {
+        true
+    }
 
     async fn sign_in_up(&self, input: &SignInUpInput, ctx: &UserContext) -> Result<SignInUpResult> {
         let inner = self.inner()?;
         let valid = ValidSignInUp::parse(input)?;
         let id_gen = inner.id_generator.clone();
         // A plain sign-in with nothing to change reads only, beside any writer.
-        let fast = inner.read(|tx| thirdparty::sign_in_up(tx, &*id_gen, &valid, false))?;
+        let fast = inner.read(ctx, |tx| {
+            thirdparty::sign_in_up(tx, &*id_gen, &valid, false)
+        })?;
         if let Some(Step::Commit(r) | Step::Rollback(r)) = fast {
             return Ok(r);
         }
@@ -673,7 +793,7 @@ impl RecipeFunctions for CoreFunctions {
             return Ok(
                 match policy::link_to_session_user(
                     fns,
-                    &*inner,
+                    &inner.currency(ctx),
                     user,
                     &recipe_user_id,
                     linking,
@@ -703,7 +823,7 @@ impl RecipeFunctions for CoreFunctions {
         }
         let (user, linking) = policy::try_linking_by_account_info_or_create_primary_user(
             fns,
-            &*inner,
+            &inner.currency(ctx),
             &valid.tenant_id,
             user,
             &recipe_user_id,
@@ -830,9 +950,9 @@ impl RecipeFunctions for CoreFunctions {
             .map(|_| ())
     }
 
-    async fn get_user(&self, user_id: &str, _ctx: &UserContext) -> Result<Option<User>> {
+    async fn get_user(&self, user_id: &str, ctx: &UserContext) -> Result<Option<User>> {
         let id = ids::validate_user_id("userId", user_id)?;
-        self.inner()?.read(|tx| linking::get_user(tx, id))
+        self.inner()?.read(ctx, |tx| linking::get_user(tx, id))
     }
 
     async fn list_users_by_account_info(
@@ -840,15 +960,16 @@ impl RecipeFunctions for CoreFunctions {
         tenant_id_raw: &str,
         account_info: &AccountInfo,
         union: bool,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<Vec<User>> {
         let t = tenant_id(tenant_id_raw)?;
         let info = linking::normalise_account_info(account_info)?;
-        self.inner()?
-            .read(|tx| linking::list_users_by_account_info(tx, &t, &info, union))
+        self.inner()?.read(ctx, |tx| {
+            linking::list_users_by_account_info(tx, &t, &info, union)
+        })
     }
 
-    async fn get_users(&self, input: &GetUsersInput, _ctx: &UserContext) -> Result<GetUsersResult> {
+    async fn get_users(&self, input: &GetUsersInput, ctx: &UserContext) -> Result<GetUsersResult> {
         let t = input.tenant_id.as_deref().map(tenant_id).transpose()?;
         let limit = input.limit.unwrap_or(DEFAULT_PAGE);
         if limit == 0 || limit > MAX_PAGE {
@@ -863,7 +984,7 @@ impl RecipeFunctions for CoreFunctions {
             .map(decode_cursor)
             .transpose()?;
         let desc = input.time_joined_order == TimeJoinedOrder::Desc;
-        self.inner()?.read(|tx| {
+        self.inner()?.read(ctx, |tx| {
             if let Some(t) = &t {
                 crate::recipes::require_tenant(tx, t)?;
             }
@@ -891,11 +1012,11 @@ impl RecipeFunctions for CoreFunctions {
         &self,
         recipe_user_id: &str,
         email: Option<&str>,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<bool> {
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
-            .read(|tx| emailverification::is_verified(tx, rid, email))
+            .read(ctx, |tx| emailverification::is_verified(tx, rid, email))
     }
 
     async fn verify_email(
@@ -929,7 +1050,13 @@ impl RecipeFunctions for CoreFunctions {
             return Ok(VerifyEmailResult::Ok { user: Some(user) });
         };
         let (user, _) = policy::try_linking_by_account_info_or_create_primary_user(
-            fns, &*inner, &tenant, user, rid, None, ctx,
+            fns,
+            &inner.currency(ctx),
+            &tenant,
+            user,
+            rid,
+            None,
+            ctx,
         )
         .await?;
         Ok(VerifyEmailResult::Ok { user: Some(user) })
@@ -972,9 +1099,9 @@ impl RecipeFunctions for CoreFunctions {
             .map(|(r, _)| r)
     }
 
-    async fn get_tenant(&self, tenant_id_raw: &str, _ctx: &UserContext) -> Result<Option<Tenant>> {
+    async fn get_tenant(&self, tenant_id_raw: &str, ctx: &UserContext) -> Result<Option<Tenant>> {
         let t = tenant_id(tenant_id_raw)?;
-        self.inner()?.read(|tx| {
+        self.inner()?.read(ctx, |tx| {
             Ok(tx.s.tenant(&t)?.map(|config| Tenant {
                 tenant_id: t.clone(),
                 config,
@@ -982,8 +1109,8 @@ impl RecipeFunctions for CoreFunctions {
         })
     }
 
-    async fn list_all_tenants(&self, _ctx: &UserContext) -> Result<Vec<Tenant>> {
-        self.inner()?.read(|tx| {
+    async fn list_all_tenants(&self, ctx: &UserContext) -> Result<Vec<Tenant>> {
+        self.inner()?.read(ctx, |tx| {
             Ok(tx
                 .s
                 .list_tenants()?
@@ -1038,7 +1165,7 @@ impl RecipeFunctions for CoreFunctions {
     async fn get_session(
         &self,
         input: &GetSessionInput,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<GetSessionResult> {
         let tenant = if input.any_tenant {
             None
@@ -1047,8 +1174,9 @@ impl RecipeFunctions for CoreFunctions {
                 input.tenant_id.as_deref().unwrap_or(ids::PUBLIC_TENANT),
             )?)
         };
-        self.inner()?
-            .read(|tx| sessions::verify(tx, &input.access_token, tenant.as_deref()))
+        self.inner()?.read(ctx, |tx| {
+            sessions::verify(tx, &input.access_token, tenant.as_deref())
+        })
     }
 
     async fn revoke_session(&self, session_handle: &str, ctx: &UserContext) -> Result<bool> {
@@ -1080,10 +1208,10 @@ impl RecipeFunctions for CoreFunctions {
         &self,
         user_id: &str,
         include_linked: bool,
-        _ctx: &UserContext,
+        ctx: &UserContext,
     ) -> Result<Vec<String>> {
         let id = ids::validate_user_id("userId", user_id)?;
-        self.inner()?.read(|tx| {
+        self.inner()?.read(ctx, |tx| {
             let owners = sessions::session_owners(tx, id, include_linked)?;
             Ok(tx.s.session_handles_for(&owners, None)?)
         })
@@ -1128,7 +1256,13 @@ impl CoreFunctions {
                 ctx,
             )
             .await?;
-        let Ok(reason) = policy::link_allowed(&s, inner, None, primary, &new_info.account_info)?
+        let Ok(reason) = policy::link_allowed(
+            &s,
+            &inner.currency(ctx),
+            None,
+            primary,
+            &new_info.account_info,
+        )?
         else {
             return Ok(None);
         };

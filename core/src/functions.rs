@@ -6,15 +6,17 @@
 //! struct holding `original` that implements [`RecipeFunctions::original`] and only the methods it changes: every
 //! other method's default body delegates to `original()`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::error::{AuthError, Result};
 use crate::events::{Event, EventName, NewEvent};
 use crate::model::{EmailInput, SignInUpInput, User};
 use crate::policy::{LinkingExplanation, SessionLinking};
+use crate::recipes::RequestTx;
 
 /// A map that travels through every call of one request, shared by reference like a JS object, so host code
 /// can pass per-request flags to its own overrides and callbacks. It also carries the request's *flow*: the
@@ -37,6 +39,15 @@ pub(crate) struct Flow {
     /// Set by `signInUpPOST` when the request links to its session's user (spec §4.8.6); taken by the
     /// `manuallyCreateOrUpdateUser` of the same request instead of linking by account info.
     session_linking: Mutex<Option<SessionLinking>>,
+    /// The request runs its steps in one write transaction ([`RequestTx`]) while no host code is running.
+    batched: AtomicBool,
+    /// How many crossings into host code (override layers) of this request are running now.
+    in_host: AtomicUsize,
+    /// The request's open write transaction, when batched; committed by [`UserContext::settle`].
+    request_tx: Mutex<Option<RequestTx>>,
+    /// A commit of the request's transaction that failed where no caller could be told (the request was
+    /// suspending): the request reports it when it ends.
+    deferred: Mutex<Option<AuthError>>,
 }
 
 impl UserContext {
@@ -150,6 +161,68 @@ impl UserContext {
             let later = std::mem::replace(&mut *s, events);
             s.extend(later);
         }
+    }
+}
+
+impl UserContext {
+    /// Makes this request's steps share one write transaction (see [`crate::recipes::RequestTx`]). Only the
+    /// outermost operation of a request asks; it ends with [`UserContext::end_batch`].
+    pub(crate) fn begin_batch(&self) {
+        self.flow.batched.store(true, Ordering::SeqCst);
+    }
+    pub(crate) fn end_batch(&self) {
+        self.flow.batched.store(false, Ordering::SeqCst);
+    }
+    /// Whether the current step joins the request's transaction: batched, and no host code of this request is
+    /// running (host code that calls `original` gets a transaction per step, committed before it resumes).
+    pub(crate) fn batched(&self) -> bool {
+        self.flow.batched.load(Ordering::SeqCst) && self.flow.in_host.load(Ordering::SeqCst) == 0
+    }
+    pub(crate) fn request_tx(&self) -> Result<MutexGuard<'_, Option<RequestTx>>> {
+        self.flow
+            .request_tx
+            .lock()
+            .map_err(|_| AuthError::internal("request transaction lock poisoned"))
+    }
+    /// Commits the request's open transaction, if any: its events join the pending list. Called before host
+    /// code runs, when the request suspends and when it ends, so no transaction is held by host code or by a
+    /// request that is not running.
+    pub(crate) fn settle(&self) -> Result<()> {
+        let open = self.request_tx()?.take();
+        let Some(tx) = open else { return Ok(()) };
+        let (written, cancelled) = tx.commit()?;
+        for (name, user) in cancelled {
+            self.cancel(name, &user);
+        }
+        self.push_pending(written);
+        Ok(())
+    }
+    /// [`UserContext::settle`] where its error cannot be returned: kept for the request's end.
+    pub(crate) fn settle_or_defer(&self) {
+        if let Err(e) = self.settle() {
+            if let Ok(mut d) = self.flow.deferred.lock() {
+                d.get_or_insert(e);
+            }
+        }
+    }
+    pub(crate) fn take_deferred(&self) -> Option<AuthError> {
+        self.flow.deferred.lock().ok().and_then(|mut d| d.take())
+    }
+    /// Marks host code of this request as running until the returned guard is dropped; the request's
+    /// transaction is committed first.
+    pub(crate) fn enter_host(&self) -> Result<InHost> {
+        self.settle()?;
+        self.flow.in_host.fetch_add(1, Ordering::SeqCst);
+        Ok(InHost(self.flow.clone()))
+    }
+}
+
+/// Host code of a request is running (see [`UserContext::enter_host`]).
+pub(crate) struct InHost(Arc<Flow>);
+
+impl Drop for InHost {
+    fn drop(&mut self) {
+        self.0.in_host.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

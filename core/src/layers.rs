@@ -209,6 +209,13 @@ macro_rules! derive_layers {
             /// The implementation this one wraps. The built-in implementation returns itself and overrides every
             /// method, so the defaults below are only ever used by overrides.
             fn original(&self) -> &dyn $Trait;
+            /// Whether this layer and every layer below it reach host code only through a [`Host`] crossing,
+            /// which commits the request's transaction first: only then may a request run its steps in one
+            /// transaction. A layer written in Rust answers `false` unless it says otherwise (it must then
+            /// neither block nor call the engine with another request's context).
+            fn settles_before_host(&self) -> bool {
+                false
+            }
             $(
                 $(#[doc = $doc])*
                 async fn $name(&self, $($p: $pty,)* ctx: &UserContext) -> Result<$ret> {
@@ -229,6 +236,9 @@ macro_rules! derive_layers {
         impl $Trait for $Flow {
             fn original(&self) -> &dyn $Trait {
                 &*self.next
+            }
+            fn settles_before_host(&self) -> bool {
+                self.next.settles_before_host()
             }
             $(
                 async fn $name(&self, $($p: $pty,)* ctx: &UserContext) -> Result<$ret> {
@@ -274,12 +284,16 @@ macro_rules! derive_layers {
             fn original(&self) -> &dyn $Trait {
                 &*self.original
             }
+            fn settles_before_host(&self) -> bool {
+                self.original.settles_before_host()
+            }
             $(
                 async fn $name(&self, $($p: $pty,)* ctx: &UserContext) -> Result<$ret> {
                     if !self.replaced.contains($wire) {
                         return self.original.$name($($p,)* ctx).await;
                     }
                     let args = args_json!($shape; $($p),*);
+                    let _in_host = ctx.enter_host()?;
                     let value = crate::host::guard(self.timeout_ms, self.host.call($wire, args, ctx)).await?;
                     from_host($wire, value)
                 }

@@ -10,14 +10,14 @@ pub mod tenants;
 pub mod thirdparty;
 
 use crate::error::AuthError;
-use crate::events::{EventName, NewEvent};
+use crate::events::{Event, EventName, NewEvent};
 use crate::model::{LoginMethod, RecipeId, User};
 use crate::store::{RecipeUserRow, StoreError, StoreTx};
 
 /// A transaction plus the clock reading it runs under, and the events its changes produced (written to the
 /// outbox in this same transaction by the engine).
 pub(crate) struct Tx<'a> {
-    pub s: Box<dyn StoreTx + 'a>,
+    pub s: &'a mut dyn StoreTx,
     pub now: i64,
     pub events: Vec<NewEvent>,
     /// Undelivered events this transaction deleted (a `createUser` made void by a link): (name, user id).
@@ -27,7 +27,7 @@ pub(crate) struct Tx<'a> {
 }
 
 impl<'a> Tx<'a> {
-    pub fn new(s: Box<dyn StoreTx + 'a>, now: i64) -> Self {
+    pub fn new(s: &'a mut dyn StoreTx, now: i64) -> Self {
         Tx {
             s,
             now,
@@ -63,6 +63,59 @@ impl<'a> Tx<'a> {
         let mut event = NewEvent::new(name, tenant_id, user_id, message);
         event.tenant_ids = filed_under;
         self.events.push(event);
+    }
+}
+
+/// The write transaction a batched request keeps open across its steps, so the path that runs no host code
+/// commits once per request. Each step runs inside a savepoint, so a step that fails or rolls back
+/// undoes only itself; what the steps committed becomes durable, and their events pending, when the request
+/// settles ([`crate::functions::UserContext::settle`]).
+pub(crate) struct RequestTx {
+    pub s: Box<dyn StoreTx>,
+    /// Outbox events written by its steps, in order.
+    pub written: Vec<Event>,
+    /// Cancellations of events that were already pending when the step ran.
+    pub cancelled: Vec<(EventName, String)>,
+}
+
+impl std::fmt::Debug for RequestTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestTx")
+            .field("written", &self.written.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestTx {
+    pub fn new(s: Box<dyn StoreTx>) -> Self {
+        RequestTx {
+            s,
+            written: Vec::new(),
+            cancelled: Vec::new(),
+        }
+    }
+
+    /// A step's outcome: its events, and cancellations, which also void events of earlier steps.
+    pub fn record(&mut self, events: Vec<Event>, cancelled: Vec<(EventName, String)>) {
+        for (name, user) in &cancelled {
+            self.written
+                .retain(|e| !(e.name == *name && e.user_id.as_deref() == Some(user.as_str())));
+        }
+        self.cancelled.extend(cancelled);
+        self.written.extend(events);
+    }
+
+    /// The request's `createUser` events written so far and not yet committed: user id → outbox seq.
+    pub fn created_users(&self) -> impl Iterator<Item = (String, i64)> + '_ {
+        self.written
+            .iter()
+            .filter(|e| e.name == EventName::CreateUser)
+            .filter_map(|e| e.user_id.clone().map(|u| (u, e.seq)))
+    }
+
+    pub fn commit(self) -> Result<(Vec<Event>, Vec<(EventName, String)>), StoreError> {
+        self.s.commit()?;
+        Ok((self.written, self.cancelled))
     }
 }
 

@@ -137,10 +137,18 @@ pub type ListCursor = (i64, String);
 
 /// One transaction. Dropping it without [`StoreTx::commit`] rolls back. A write that hits a unique constraint
 /// must report `UniqueViolation` *and leave the transaction usable* (PostgreSQL: `ON CONFLICT DO NOTHING` or a
-/// savepoint), because the recipes then read who holds the value to build their status. It is deliberately not `Send`: the
-/// engine cannot hold it across an `.await`, so no host callback ever runs inside a transaction.
-pub trait StoreTx {
+/// savepoint), because the recipes then read who holds the value to build their status. It owns its connection
+/// and is `Send`, so a request can keep one open across its own steps (one commit per request); the engine
+/// commits it before any host code runs and whenever the request suspends, so no host callback ever runs
+/// inside a transaction and no suspended request holds the writer.
+pub trait StoreTx: Send {
     fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // --- steps inside a request's transaction: one level, so a failed or rolled-back step undoes only itself.
+    fn savepoint(&mut self) -> StoreResult<()>;
+    fn release_savepoint(&mut self) -> StoreResult<()>;
+    /// Undoes the writes since [`StoreTx::savepoint`] and ends it.
+    fn rollback_to_savepoint(&mut self) -> StoreResult<()>;
 
     // --- users
     fn recipe_user(&mut self, recipe_user_id: &str) -> StoreResult<Option<RecipeUserRow>>;
@@ -264,6 +272,6 @@ pub trait StoreTx {
 
 /// A database. `write` serialises writers (SQLite allows one); `read` may run beside writers.
 pub trait Store: Send + Sync + 'static {
-    fn write(&self) -> StoreResult<Box<dyn StoreTx + '_>>;
-    fn read(&self) -> StoreResult<Box<dyn StoreTx + '_>>;
+    fn write(&self) -> StoreResult<Box<dyn StoreTx>>;
+    fn read(&self) -> StoreResult<Box<dyn StoreTx>>;
 }

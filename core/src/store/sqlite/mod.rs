@@ -9,7 +9,7 @@ mod migrations;
 mod tests;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
@@ -53,8 +53,17 @@ impl SqliteOptions {
 const LATEST_VERSION: i64 = migrations::LATEST;
 
 pub struct SqliteStore {
+    pools: Arc<Pools>,
+}
+
+/// The connections, shared with the transactions that hold one: a transaction owns its connection (so it is
+/// `'static` and can sit in a request's scope) and hands it back when it ends.
+struct Pools {
     options: SqliteOptions,
-    writer: Mutex<Connection>,
+    /// The one writer connection; `None` while a write transaction holds it.
+    writer: Mutex<Option<Connection>>,
+    /// Signalled when the writer connection comes back.
+    writer_back: Condvar,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -106,9 +115,12 @@ impl SqliteStore {
         let writer = Self::connect(&options, false)?;
         Self::migrate(&writer, LATEST_VERSION)?;
         Ok(SqliteStore {
-            options,
-            writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
+            pools: Arc::new(Pools {
+                options,
+                writer: Mutex::new(Some(writer)),
+                writer_back: Condvar::new(),
+                readers: Mutex::new(Vec::new()),
+            }),
         })
     }
 
@@ -231,75 +243,90 @@ impl SqliteStore {
 
     /// The schema version now in the file.
     pub fn schema_version(&self) -> StoreResult<i64> {
-        let conn = self.writer.lock().map_err(other)?;
-        conn.query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(map_err)
-    }
-
-    fn take_reader(&self) -> StoreResult<Connection> {
-        if let Some(c) = self.readers.lock().map_err(other)?.pop() {
-            return Ok(c);
-        }
-        Self::connect(&self.options, true)
+        let tx = self.pools.writer()?;
+        tx.c()
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(map_err)
     }
 }
 
-enum Conn<'a> {
-    Writer(MutexGuard<'a, Connection>),
-    Reader(Option<Connection>, &'a SqliteStore),
-}
-
-impl Conn<'_> {
-    fn get(&self) -> &Connection {
-        match self {
-            Conn::Writer(g) => g,
-            // The Option is only None after drop has taken it.
-            Conn::Reader(c, _) => c.as_ref().expect("reader connection present until drop"),
+impl Pools {
+    /// Takes the writer connection, waiting while a write transaction holds it.
+    fn writer(self: &Arc<Self>) -> StoreResult<SqliteTx> {
+        let mut slot = self.writer.lock().map_err(other)?;
+        loop {
+            if let Some(conn) = slot.take() {
+                return Ok(SqliteTx {
+                    conn: Some(conn),
+                    writer: true,
+                    pools: self.clone(),
+                    open: false,
+                });
+            }
+            slot = self.writer_back.wait(slot).map_err(other)?;
         }
     }
+
+    fn reader(self: &Arc<Self>) -> StoreResult<SqliteTx> {
+        let pooled = self.readers.lock().map_err(other)?.pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => SqliteStore::connect(&self.options, true)?,
+        };
+        Ok(SqliteTx {
+            conn: Some(conn),
+            writer: false,
+            pools: self.clone(),
+            open: false,
+        })
+    }
 }
 
-struct SqliteTx<'a> {
-    conn: Conn<'a>,
+/// A transaction on a connection it owns until it ends (commit, or rollback on drop).
+struct SqliteTx {
+    /// `None` only once drop has handed it back.
+    conn: Option<Connection>,
+    writer: bool,
+    pools: Arc<Pools>,
     open: bool,
 }
 
-impl Drop for SqliteTx<'_> {
+impl Drop for SqliteTx {
     fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
         if self.open {
-            let _ = run_cached(self.conn.get(), "ROLLBACK");
+            let _ = run_cached(&conn, "ROLLBACK");
         }
-        if let Conn::Reader(c, store) = &mut self.conn {
-            if let (Some(conn), Ok(mut pool)) = (c.take(), store.readers.lock()) {
-                if pool.len() < store.options.max_idle_readers {
-                    pool.push(conn);
-                }
+        if self.writer {
+            if let Ok(mut slot) = self.pools.writer.lock() {
+                *slot = Some(conn);
+                self.pools.writer_back.notify_one();
+            }
+        } else if let Ok(mut pool) = self.pools.readers.lock() {
+            if pool.len() < self.pools.options.max_idle_readers {
+                pool.push(conn);
             }
         }
     }
 }
 
 impl Store for SqliteStore {
-    fn write(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
-        let guard = self.writer.lock().map_err(other)?;
-        run_cached(&guard, "BEGIN IMMEDIATE")?;
-        Ok(Box::new(SqliteTx {
-            conn: Conn::Writer(guard),
-            open: true,
-        }))
+    fn write(&self) -> StoreResult<Box<dyn StoreTx>> {
+        let mut tx = self.pools.writer()?;
+        run_cached(tx.c(), "BEGIN IMMEDIATE")?;
+        tx.open = true;
+        Ok(Box::new(tx))
     }
 
-    fn read(&self) -> StoreResult<Box<dyn StoreTx + '_>> {
-        let conn = self.take_reader()?;
-        run_cached(&conn, "BEGIN")?;
-        Ok(Box::new(SqliteTx {
-            conn: Conn::Reader(Some(conn), self),
-            open: true,
-        }))
+    fn read(&self) -> StoreResult<Box<dyn StoreTx>> {
+        let mut tx = self.pools.reader()?;
+        run_cached(tx.c(), "BEGIN")?;
+        tx.open = true;
+        Ok(Box::new(tx))
     }
 }
 
@@ -369,9 +396,12 @@ fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<T>>) -> StoreResult<Ve
     rows.collect::<rusqlite::Result<Vec<T>>>().map_err(map_err)
 }
 
-impl SqliteTx<'_> {
+impl SqliteTx {
     fn c(&self) -> &Connection {
-        self.conn.get()
+        // Present until drop.
+        self.conn
+            .as_ref()
+            .expect("a transaction's connection is present until drop")
     }
 
     fn strings(&self, sql: &str, params: impl rusqlite::Params) -> StoreResult<Vec<String>> {
@@ -383,11 +413,24 @@ impl SqliteTx<'_> {
     }
 }
 
-impl StoreTx for SqliteTx<'_> {
+impl StoreTx for SqliteTx {
     fn commit(mut self: Box<Self>) -> StoreResult<()> {
         run_cached(self.c(), "COMMIT")?;
         self.open = false;
         Ok(())
+    }
+
+    fn savepoint(&mut self) -> StoreResult<()> {
+        run_cached(self.c(), "SAVEPOINT step")
+    }
+
+    fn release_savepoint(&mut self) -> StoreResult<()> {
+        run_cached(self.c(), "RELEASE step")
+    }
+
+    fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
+        run_cached(self.c(), "ROLLBACK TO step")?;
+        run_cached(self.c(), "RELEASE step")
     }
 
     fn recipe_user(&mut self, recipe_user_id: &str) -> StoreResult<Option<RecipeUserRow>> {
