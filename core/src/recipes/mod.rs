@@ -14,14 +14,17 @@ use crate::events::{Event, EventName, NewEvent};
 use crate::model::{LoginMethod, RecipeId, User};
 use crate::store::{RecipeUserRow, StoreError, StoreTx};
 
+/// An undelivered event a transaction deleted: (name, user id).
+pub(crate) type Cancelled = (EventName, String);
+
 /// A transaction plus the clock reading it runs under, and the events its changes produced (written to the
 /// outbox in this same transaction by the engine).
 pub(crate) struct Tx<'a> {
     pub s: &'a mut dyn StoreTx,
     pub now: i64,
     pub events: Vec<NewEvent>,
-    /// Undelivered events this transaction deleted (a `createUser` made void by a link): (name, user id).
-    pub cancelled: Vec<(EventName, String)>,
+    /// Undelivered events this transaction deleted (a `createUser` made void by a link).
+    pub cancelled: Vec<Cancelled>,
     /// The request's committed, undelivered `createUser` events: user id → outbox seq.
     pub pending_created: std::collections::HashMap<String, i64>,
 }
@@ -75,7 +78,7 @@ pub(crate) struct RequestTx {
     /// Outbox events written by its steps, in order.
     pub written: Vec<Event>,
     /// Cancellations of events that were already pending when the step ran.
-    pub cancelled: Vec<(EventName, String)>,
+    pub cancelled: Vec<Cancelled>,
 }
 
 impl std::fmt::Debug for RequestTx {
@@ -96,7 +99,7 @@ impl RequestTx {
     }
 
     /// A step's outcome: its events, and cancellations, which also void events of earlier steps.
-    pub fn record(&mut self, events: Vec<Event>, cancelled: Vec<(EventName, String)>) {
+    pub fn record(&mut self, events: Vec<Event>, cancelled: Vec<Cancelled>) {
         for (name, user) in &cancelled {
             self.written
                 .retain(|e| !(e.name == *name && e.user_id.as_deref() == Some(user.as_str())));
@@ -113,7 +116,7 @@ impl RequestTx {
             .filter_map(|e| e.user_id.clone().map(|u| (u, e.seq)))
     }
 
-    pub fn commit(self) -> Result<(Vec<Event>, Vec<(EventName, String)>), StoreError> {
+    pub fn commit(self) -> Result<(Vec<Event>, Vec<Cancelled>), StoreError> {
         self.s.commit()?;
         Ok((self.written, self.cancelled))
     }
