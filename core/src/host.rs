@@ -21,12 +21,16 @@ pub async fn guard<T>(timeout_ms: u64, fut: impl Future<Output = Result<T>>) -> 
         return fut.await;
     }
     let mut fut = pin!(fut);
-    let mut delay = futures_timer::Delay::new(Duration::from_millis(timeout_ms));
+    // Armed only when the host code did not answer at once: most handlers and overrides finish in their first
+    // poll, and a timer registration is a round trip to the timer thread (and another to cancel it).
+    let mut delay: Option<futures_timer::Delay> = None;
     std::future::poll_fn(move |cx| {
         if let Poll::Ready(r) = fut.as_mut().poll(cx) {
             return Poll::Ready(r);
         }
-        match std::pin::Pin::new(&mut delay).poll(cx) {
+        let delay = delay
+            .get_or_insert_with(|| futures_timer::Delay::new(Duration::from_millis(timeout_ms)));
+        match std::pin::Pin::new(delay).poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(AuthError::HostTimeout { timeout_ms })),
             Poll::Pending => Poll::Pending,
         }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::runner::run_scenario;
+use common::runner::{run_scenario, Transactions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_scenarios_pass() {
@@ -24,12 +24,18 @@ async fn all_scenarios_pass() {
         if filter.as_ref().is_some_and(|p| !name.contains(p.as_str())) {
             continue;
         }
-        match run_scenario(f, None).await {
-            Ok(_) => passed += 1,
-            Err(e) => failed.push(format!("{name}: {e}")),
+        // Results and events are the same whether a request's steps share one transaction or each has its own.
+        for mode in [Transactions::PerRequest, Transactions::PerStep] {
+            match run_scenario(f, None, mode).await {
+                Ok(_) => passed += 1,
+                Err(e) => failed.push(format!("{name} ({mode:?}): {e}")),
+            }
         }
     }
-    println!("scenarios: {passed} passed, {} failed", failed.len());
+    println!(
+        "scenarios: {passed} passed, {} failed (each run with a transaction per request and per step)",
+        failed.len()
+    );
     assert!(
         failed.is_empty(),
         "failing scenarios:\n{}",
@@ -55,9 +61,14 @@ async fn record_events() {
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let steps = common::runner::run_scenario_mode(&f, None, true)
-            .await
-            .expect("scenario runs");
+        let steps = common::runner::run_scenario_mode(
+            &f,
+            None,
+            true,
+            common::runner::Transactions::PerRequest,
+        )
+        .await
+        .expect("scenario runs");
         map.insert(name, serde_json::to_value(steps).expect("json"));
     }
     std::fs::write(out, serde_json::to_string_pretty(&map).expect("json")).expect("write");

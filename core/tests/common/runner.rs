@@ -106,6 +106,9 @@ enum Directive {
 pub struct Script {
     pub functions: serde_json::Map<String, Value>,
     pub recordings: Recordings,
+    /// The scripted layers let a request keep one transaction (they neither block nor call the engine with
+    /// another context); `false` makes the engine run every step in its own transaction.
+    pub batched: bool,
 }
 
 impl Script {
@@ -164,6 +167,9 @@ pub struct ScriptedFunctions {
 impl RecipeFunctions for ScriptedFunctions {
     fn original(&self) -> &dyn RecipeFunctions {
         &*self.original
+    }
+    fn settles_before_host(&self) -> bool {
+        self.script.batched && self.original.settles_before_host()
     }
     async fn sign_in_up(
         &self,
@@ -254,6 +260,9 @@ impl ApiFunctions for ScriptedApis {
     fn original(&self) -> &dyn ApiFunctions {
         &*self.original
     }
+    fn settles_before_host(&self) -> bool {
+        self.script.batched && self.original.settles_before_host()
+    }
     async fn sign_in_up_post(
         &self,
         input: &SignInUpPostInput,
@@ -308,18 +317,47 @@ impl authcore::events::EventHandler for Recorder {
 /// Runs a scenario; `Err` describes the first failing step. Every step's delivered events must equal its
 /// `events` list (names, or matchers against the event JSON), in order; a step without `events` expects none.
 /// Returns the observed event names per step (used to draft `events` lists).
+/// How the engine groups a request's steps into transactions while a scenario runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transactions {
+    /// One transaction per request wherever no host code runs (the engine's default).
+    PerRequest,
+    /// One transaction per step, as when every step is overridden by host code.
+    PerStep,
+}
+
 pub async fn run_scenario(
     path: &Path,
     customise: Option<Customise>,
+    transactions: Transactions,
 ) -> Result<Vec<Vec<String>>, String> {
-    run_scenario_mode(path, customise, false).await
+    run_scenario_mode(path, customise, false, transactions).await
+}
+
+/// Overrides nothing, and makes no promise about host code: above it, each step has its own transaction.
+struct PerStep<T: ?Sized> {
+    original: Arc<T>,
+}
+
+impl RecipeFunctions for PerStep<dyn RecipeFunctions> {
+    fn original(&self) -> &dyn RecipeFunctions {
+        &*self.original
+    }
+}
+
+impl ApiFunctions for PerStep<dyn ApiFunctions> {
+    fn original(&self) -> &dyn ApiFunctions {
+        &*self.original
+    }
 }
 
 pub async fn run_scenario_mode(
     path: &Path,
     customise: Option<Customise>,
     record: bool,
+    transactions: Transactions,
 ) -> Result<Vec<Vec<String>>, String> {
+    let batched = transactions == Transactions::PerRequest;
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -340,6 +378,7 @@ pub async fn run_scenario_mode(
             let script = Arc::new(Script {
                 functions: f.clone(),
                 recordings: recordings.clone(),
+                batched,
             });
             builder = builder.override_functions(move |original| {
                 Arc::new(ScriptedFunctions { original, script })
@@ -349,10 +388,16 @@ pub async fn run_scenario_mode(
             let script = Arc::new(Script {
                 functions: f.clone(),
                 recordings: recordings.clone(),
+                batched,
             });
             builder =
                 builder.override_apis(move |original| Arc::new(ScriptedApis { original, script }));
         }
+    }
+    if !batched {
+        builder = builder
+            .override_functions(|original| Arc::new(PerStep { original }))
+            .override_apis(|original| Arc::new(PerStep { original }));
     }
     if let Some(c) = customise {
         builder = c(builder);

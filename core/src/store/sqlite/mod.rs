@@ -8,6 +8,7 @@ mod migrations;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -265,6 +266,7 @@ impl Pools {
                     writer: true,
                     pools: self.clone(),
                     open: false,
+                    tenants: HashMap::new(),
                 });
             }
             slot = self.writer_back.wait(slot).map_err(other)?;
@@ -282,6 +284,7 @@ impl Pools {
             writer: false,
             pools: self.clone(),
             open: false,
+            tenants: HashMap::new(),
         })
     }
 }
@@ -293,6 +296,9 @@ struct SqliteTx {
     writer: bool,
     pools: Arc<Pools>,
     open: bool,
+    /// Tenant configurations read in this transaction: a request reads its tenant at several steps, and
+    /// nothing else can change it while this transaction is open (changes made in it update the entry).
+    tenants: HashMap<String, Option<TenantConfig>>,
 }
 
 impl Drop for SqliteTx {
@@ -429,6 +435,7 @@ impl StoreTx for SqliteTx {
     }
 
     fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
+        self.tenants.clear();
         run_cached(self.c(), "ROLLBACK TO step")?;
         run_cached(self.c(), "RELEASE step")
     }
@@ -785,6 +792,9 @@ impl StoreTx for SqliteTx {
     }
 
     fn tenant(&mut self, tenant_id: &str) -> StoreResult<Option<TenantConfig>> {
+        if let Some(cached) = self.tenants.get(tenant_id) {
+            return Ok(cached.clone());
+        }
         let mut stmt = self
             .c()
             .prepare_cached("SELECT config FROM tenants WHERE tenant_id = ?1")
@@ -793,8 +803,12 @@ impl StoreTx for SqliteTx {
             .query_row([tenant_id], |r| r.get(0))
             .optional()
             .map_err(map_err)?;
-        json.map(|j| serde_json::from_str(&j).map_err(other))
-            .transpose()
+        let config: Option<TenantConfig> = json
+            .map(|j| serde_json::from_str(&j).map_err(other))
+            .transpose()?;
+        drop(stmt);
+        self.tenants.insert(tenant_id.to_string(), config.clone());
+        Ok(config)
     }
 
     fn upsert_tenant(
@@ -812,10 +826,13 @@ impl StoreTx for SqliteTx {
             )
             .and_then(|mut s| s.execute(params![tenant_id, json, now]))
             .map_err(map_err)?;
+        self.tenants
+            .insert(tenant_id.to_string(), Some(config.clone()));
         Ok(!existed)
     }
 
     fn delete_tenant(&mut self, tenant_id: &str) -> StoreResult<bool> {
+        self.tenants.insert(tenant_id.to_string(), None);
         let c = self.c();
         c.prepare_cached("DELETE FROM sessions WHERE tenant_id = ?1")
             .and_then(|mut s| s.execute([tenant_id]))
