@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use authcore::error::ERRORS;
 use authcore::ops::{OperationInfo, OperationKind, ENGINE_OPERATIONS, OVERRIDABLE};
 use serde_json::Value;
 
@@ -182,11 +183,12 @@ pub fn python_types(schema: &Value) -> String {
         "{Q}Every operation's typed method, derived from the core's declaration: the clients' (``DeclaredOperations``,\n``AsyncDeclaredOperations``) and ``original``'s (``DeclaredRecipeFunctions``, ``DeclaredApiFunctions``).{Q}\n"
     );
     let _ = writeln!(out, "from typing import Any, Awaitable, Literal, Mapping\n");
-    let _ = writeln!(out, "from ._native import Record, UserContext");
+    let _ = writeln!(out, "from ._native import AuthError, Record, UserContext");
     let _ = writeln!(
         out,
         "from ._types import AccountInfoInput, EmailInput, TenantConfigInput, UserInfoInput"
     );
+    errors(&mut out);
     let all: Vec<&OperationInfo> = OVERRIDABLE.iter().chain(ENGINE_OPERATIONS).collect();
     for (class, asynchronous) in [
         ("DeclaredOperations", false),
@@ -221,4 +223,18 @@ pub fn python_types(schema: &Value) -> String {
         }
     }
     out
+}
+
+/// One `AuthError` subclass per code of the core's declaration (`authcore::error::ERRORS`), with the fields its
+/// instances carry; `__all__` lists them, so `_native.pyi` re-exports them with `from ._declared import *`.
+fn errors(out: &mut String) {
+    let names: Vec<String> = ERRORS.iter().map(|e| format!("{:?}", e.class)).collect();
+    let _ = writeln!(out, "\n__all__ = [{}]", names.join(", "));
+    for e in ERRORS {
+        let _ = writeln!(out, "\n\nclass {}(AuthError):", e.class);
+        let _ = writeln!(out, "    {Q}``{}``: {}{Q}", e.code, e.doc);
+        for f in e.fields {
+            let _ = writeln!(out, "    {}: {}", f.name, py_type(f.ty, false));
+        }
+    }
 }

@@ -16,7 +16,7 @@ use pyo3::types::{PyDict, PyList, PyString};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::error::{invalid, to_pyerr};
+use crate::error::to_pyerr;
 use crate::types::{py_to_value, result_to_py, snake, snake_value, value_to_py, Keys};
 
 /// A Python default, as the declaration's default reads in Python.
@@ -125,7 +125,7 @@ fn check_field(key: &str, v: &Value) -> Result<(), AuthError> {
         "userInfo" => ProviderUserInfo::deserialize(v).map(drop),
         _ => return Ok(()),
     };
-    r.map_err(|e| invalid(key, e.to_string()))
+    r.map_err(|e| AuthError::invalid(key, e.to_string()))
 }
 
 fn declared_default(arg: &authcore::ops::ArgInfo) -> PyDefault {
