@@ -25,3 +25,26 @@ export interface DeclaredOperations {
   /** Redelivers events whose delivery failed or that a crashed run left pending. */
   deliverPendingEvents(input?: DeliverPendingEventsInput): Promise<DeliveryReport>
 }
+
+/** The core's error codes (`authcore::error::ERRORS`), `AuthError.code`. */
+export type AuthErrorCode =
+  | 'INVALID_INPUT'
+  | 'EMPTY_FIELD'
+  | 'FIELD_TOO_LONG'
+  | 'INVALID_EMAIL'
+  | 'INVALID_TENANT_ID'
+  | 'TENANT_NOT_FOUND'
+  | 'UNKNOWN_USER_ID'
+  | 'CANNOT_DELETE_PUBLIC_TENANT'
+  | 'PROVIDER_NOT_FOUND'
+  | 'DUPLICATE_PROVIDER'
+  | 'FIRST_FACTOR_NOT_ALLOWED'
+  | 'INVALID_PAGINATION_TOKEN'
+  | 'STORAGE_ERROR'
+  | 'INTERNAL_ERROR'
+  | 'HOST_ERROR'
+  | 'HOST_TIMEOUT'
+  | 'USER_NOT_IN_TENANT'
+  | 'UNAUTHORISED'
+  | 'SCHEMA_TOO_NEW'
+  | 'SHUT_DOWN'

@@ -2,7 +2,7 @@
 // Schema), `declared.d.ts` (engine operations) and `native.d.ts`.
 // Shapes are the core's JSON (camelCase); every method takes one object argument and returns a Promise.
 
-import type { DeclaredOperations } from './declared'
+import type { AuthErrorCode, DeclaredOperations } from './declared'
 export * from './declared'
 import type {
   DeliveryReport,
@@ -133,28 +133,6 @@ export declare class AuthCore implements RecipeFunctions, APIFunctions {
    *  are delivered (the result counts that last delivery). */
   shutdown(): Promise<DeliveryReport>
 }
-
-export type AuthErrorCode =
-  | 'INVALID_INPUT'
-  | 'EMPTY_FIELD'
-  | 'FIELD_TOO_LONG'
-  | 'INVALID_EMAIL'
-  | 'INVALID_TENANT_ID'
-  | 'TENANT_NOT_FOUND'
-  | 'UNKNOWN_USER_ID'
-  | 'CANNOT_DELETE_PUBLIC_TENANT'
-  | 'PROVIDER_NOT_FOUND'
-  | 'DUPLICATE_PROVIDER'
-  | 'FIRST_FACTOR_NOT_ALLOWED'
-  | 'INVALID_PAGINATION_TOKEN'
-  | 'STORAGE_ERROR'
-  | 'INTERNAL_ERROR'
-  | 'HOST_ERROR'
-  | 'HOST_TIMEOUT'
-  | 'USER_NOT_IN_TENANT'
-  | 'UNAUTHORISED'
-  | 'SCHEMA_TOO_NEW'
-  | 'SHUT_DOWN'
 
 /** An error of the engine (misuse or infrastructure); domain outcomes are result statuses instead. */
 export declare class AuthError extends Error {

@@ -101,33 +101,111 @@ pub enum AuthError {
     ShutDown,
 }
 
-impl AuthError {
-    /// The stable machine-readable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            AuthError::InvalidInput { .. } => "INVALID_INPUT",
-            AuthError::EmptyField { .. } => "EMPTY_FIELD",
-            AuthError::FieldTooLong { .. } => "FIELD_TOO_LONG",
-            AuthError::InvalidEmail { .. } => "INVALID_EMAIL",
-            AuthError::InvalidTenantId { .. } => "INVALID_TENANT_ID",
-            AuthError::TenantNotFound { .. } => "TENANT_NOT_FOUND",
-            AuthError::UnknownUserId { .. } => "UNKNOWN_USER_ID",
-            AuthError::CannotDeletePublicTenant => "CANNOT_DELETE_PUBLIC_TENANT",
-            AuthError::ProviderNotFound { .. } => "PROVIDER_NOT_FOUND",
-            AuthError::DuplicateProvider { .. } => "DUPLICATE_PROVIDER",
-            AuthError::FirstFactorNotAllowed { .. } => "FIRST_FACTOR_NOT_ALLOWED",
-            AuthError::InvalidPaginationToken => "INVALID_PAGINATION_TOKEN",
-            AuthError::Storage { .. } => "STORAGE_ERROR",
-            AuthError::Internal { .. } => "INTERNAL_ERROR",
-            AuthError::Host { .. } => "HOST_ERROR",
-            AuthError::HostTimeout { .. } => "HOST_TIMEOUT",
-            AuthError::UserNotInTenant { .. } => "USER_NOT_IN_TENANT",
-            AuthError::Unauthorised { .. } => "UNAUTHORISED",
-            AuthError::SchemaTooNew { .. } => "SCHEMA_TOO_NEW",
-            AuthError::ShutDown => "SHUT_DOWN",
-        }
-    }
+/// One error code as the bindings expose it: the stable code, the exception class name (`InvalidInputError`),
+/// and the fields it carries besides its message. Read from [`ERRORS`] by every binding, so no binding lists
+/// the codes, the classes or their fields itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorInfo {
+    /// The stable SCREAMING_SNAKE code, `AuthError::code()`.
+    pub code: &'static str,
+    /// The class name a binding gives the error (`<Variant>Error`).
+    pub class: &'static str,
+    /// The fields a host sees on the error (snake_case; bindings recase them), in [`AuthError::details`] order.
+    pub fields: &'static [ErrorField],
+    /// What the error means, for the bindings' docs.
+    pub doc: &'static str,
+}
 
+/// One field an error carries to the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorField {
+    pub name: &'static str,
+    /// The Rust type of the value (`String`, `u64`, ...), for typed stubs.
+    pub ty: &'static str,
+}
+
+/// Declares every error code once: the variant, its code, what it means, and the fields a host sees (a field
+/// shown under another name is written `variant_field as host_name`). From this list come [`AuthError::code`],
+/// [`AuthError::details`] and [`ERRORS`]; a variant missing here does not compile (`code` matches them all).
+macro_rules! declare_errors {
+    (@name $src:ident) => { stringify!($src) };
+    (@name $src:ident $name:ident) => { stringify!($name) };
+    (@info $variant:ident $code:literal $doc:literal $($src:ident $($name:ident)? : $ty:ty),*) => {
+        ErrorInfo {
+            code: $code,
+            class: concat!(stringify!($variant), "Error"),
+            fields: &[$(ErrorField { name: declare_errors!(@name $src $($name)?), ty: stringify!($ty) }),*],
+            doc: $doc,
+        }
+    };
+    ($(
+        $variant:ident $code:literal $doc:literal { $($src:ident $(as $name:ident)? : $ty:ty),* $(,)? };
+    )*) => {
+        /// Every error code, in declaration order (see [`ErrorInfo`]).
+        pub const ERRORS: &[ErrorInfo] =
+            &[$(declare_errors!(@info $variant $code $doc $($src $($name)? : $ty),*)),*];
+
+        impl AuthError {
+            /// The stable machine-readable code.
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $(AuthError::$variant { .. } => $code,)*
+                }
+            }
+
+            /// This error's entry in [`ERRORS`].
+            pub fn info(&self) -> &'static ErrorInfo {
+                match self {
+                    $(AuthError::$variant { .. } => {
+                        const INFO: ErrorInfo = declare_errors!(@info $variant $code $doc $($src $($name)? : $ty),*);
+                        &INFO
+                    })*
+                }
+            }
+
+            /// The fields a host sees on this error: the declared [`ErrorInfo::fields`] with their values.
+            pub fn details(&self) -> Vec<(&'static str, serde_json::Value)> {
+                match self {
+                    $(AuthError::$variant { $($src,)* .. } => vec![
+                        $((declare_errors!(@name $src $($name)?), serde_json::json!($src))),*
+                    ],)*
+                }
+            }
+        }
+    };
+}
+
+declare_errors! {
+    InvalidInput "INVALID_INPUT" "A field is missing, has the wrong type or a forbidden shape."
+        { field: String, message as reason: String };
+    EmptyField "EMPTY_FIELD" "A field that must not be empty is empty." { field: String };
+    FieldTooLong "FIELD_TOO_LONG" "A field is longer than its limit." { field: String, max: usize };
+    InvalidEmail "INVALID_EMAIL" "An email address is malformed." { message as reason: String };
+    InvalidTenantId "INVALID_TENANT_ID" "A tenant id is malformed." { message as reason: String };
+    TenantNotFound "TENANT_NOT_FOUND" "The tenant does not exist." { tenant_id: String };
+    UnknownUserId "UNKNOWN_USER_ID" "No user has this id." { user_id: String };
+    CannotDeletePublicTenant "CANNOT_DELETE_PUBLIC_TENANT" "The public tenant cannot be deleted." {};
+    ProviderNotFound "PROVIDER_NOT_FOUND" "The provider is not in the configuration." { third_party_id: String };
+    DuplicateProvider "DUPLICATE_PROVIDER" "A providers list names a provider twice." { third_party_id: String };
+    FirstFactorNotAllowed "FIRST_FACTOR_NOT_ALLOWED" "The tenant does not allow this first factor." {};
+    InvalidPaginationToken "INVALID_PAGINATION_TOKEN" "A pagination token is malformed." {};
+    Storage "STORAGE_ERROR" "The database failed." {};
+    Internal "INTERNAL_ERROR" "A bug, or a misuse of the native module." {};
+    Host "HOST_ERROR"
+        "A host exception that could not be passed through unchanged (normally the original is re-raised)." {};
+    HostTimeout "HOST_TIMEOUT"
+        "Host code (an override, policy callback or event handler) did not answer within hostTimeoutMs."
+        { timeout_ms: u64 };
+    UserNotInTenant "USER_NOT_IN_TENANT" "A session was asked for a user who is not in the session's tenant."
+        { user_id: String, tenant_id: String };
+    Unauthorised "UNAUTHORISED" "The operation needs a valid session of the request's tenant."
+        { message as reason: String };
+    SchemaTooNew "SCHEMA_TOO_NEW" "The database was migrated by a newer version of the library."
+        { found: i64, supported: i64 };
+    ShutDown "SHUT_DOWN" "The engine was shut down (shutdown()); it answers nothing after that." {};
+}
+
+impl AuthError {
     /// A host error with only a message (a failure of the host machinery, a handler's error text).
     pub fn host(message: impl Into<String>) -> Self {
         AuthError::Host {
@@ -212,5 +290,29 @@ mod tests {
         let other = AuthError::host_with("ValueError: boom", HostPayload::new(HostException(7)));
         assert_ne!(e, other, "payloads compare by identity");
         assert!(AuthError::host("x").host_payload().is_none());
+    }
+
+    #[test]
+    fn the_declared_errors_match_the_variants() {
+        let e = AuthError::FieldTooLong {
+            field: "email".into(),
+            max: 256,
+        };
+        let info = e.info();
+        assert!(ERRORS.contains(info));
+        assert_eq!(info.class, "FieldTooLongError");
+        let names: Vec<&str> = info.fields.iter().map(|f| f.name).collect();
+        assert_eq!(names, ["field", "max"]);
+        assert_eq!(
+            e.details(),
+            vec![
+                ("field", serde_json::json!("email")),
+                ("max", serde_json::json!(256))
+            ]
+        );
+        let e = AuthError::invalid("x", "bad");
+        assert_eq!(e.details()[1], ("reason", serde_json::json!("bad")));
+        let codes: std::collections::HashSet<&str> = ERRORS.iter().map(|i| i.code).collect();
+        assert_eq!(codes.len(), ERRORS.len(), "codes are unique");
     }
 }

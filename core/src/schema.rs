@@ -92,6 +92,53 @@ pub fn schema() -> Value {
     json!({"overridable": overridable, "engine": engine, "$defs": defs})
 }
 
+/// One field of an input an operation takes whole (`whole` in the declaration), as its JSON Schema gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputField {
+    /// The camelCase JSON key.
+    pub name: String,
+    pub required: bool,
+    /// The serde default (`true` for `attemptAccountLinking`), if the field has one.
+    pub default: Option<Value>,
+    /// The field's own schema (`{"type": ...}` or `{"$ref": ...}`).
+    pub schema: Value,
+}
+
+/// The fields of operation `op`'s input when the declaration takes it whole, required ones first, so that a
+/// binding spreading them into keyword arguments lists what the declaration names only as a type. `None` for an
+/// operation whose arguments are declared one by one (or an unknown name).
+pub fn whole_fields(schema: &Value, op: &str) -> Option<Vec<InputField>> {
+    let info = operation(op).filter(|o| o.whole)?;
+    let entry = ["overridable", "engine"]
+        .iter()
+        .flat_map(|k| schema[*k].as_array().into_iter().flatten())
+        .find(|e| e["name"] == info.name)?;
+    // The input's named type as the schema refers to it (an alias such as `ManuallyCreateOrUpdateUserInput` has
+    // no entry of its own).
+    let name = entry["params"]
+        .as_object()
+        .and_then(|p| p.values().next())
+        .and_then(|s| s["$ref"].as_str())
+        .and_then(|r| r.rsplit('/').next())
+        .unwrap_or(info.input);
+    let def = &schema["$defs"][name];
+    let required: Vec<&str> = def["required"]
+        .as_array()
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let props = def["properties"].as_object()?;
+    let field = |(k, s): (&String, &Value)| InputField {
+        name: k.clone(),
+        required: required.contains(&k.as_str()),
+        default: s.get("default").cloned(),
+        schema: s.clone(),
+    };
+    let (mut out, rest): (Vec<_>, Vec<_>) = props.iter().map(field).partition(|f| f.required);
+    out.sort_by_key(|f| required.iter().position(|r| *r == f.name));
+    out.extend(rest);
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +163,17 @@ mod tests {
             .find(|o| o["name"] == "getUser")
             .unwrap();
         assert_eq!(get_user["params"]["userId"]["type"], "string");
+    }
+
+    #[test]
+    fn a_whole_input_lists_its_fields_required_first() {
+        let s = schema();
+        let fields = whole_fields(&s, "verifyEmail").expect("whole");
+        let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["recipeUserId", "attemptAccountLinking", "email"]);
+        assert!(fields[0].required && !fields[1].required);
+        assert_eq!(fields[1].default, Some(Value::Bool(true)));
+        assert!(whole_fields(&s, "manuallyCreateOrUpdateUser").is_some_and(|f| f.len() == 4));
+        assert!(whole_fields(&s, "getUser").is_none());
     }
 }

@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use authcore::error::ERRORS;
 use authcore::ops::{OperationInfo, OperationKind, ENGINE_OPERATIONS, OVERRIDABLE};
 use serde_json::Value;
 
@@ -67,50 +68,25 @@ fn field_type(schema: &Value) -> String {
 
 /// The keyword parameters of one operation (after `self, *`), without `user_context`.
 fn params(op: &OperationInfo, schema: &Value) -> Vec<String> {
-    if op.whole {
-        // The input's named type, as the schema refers to it (an alias such as
-        // `ManuallyCreateOrUpdateUserInput` has no entry of its own).
-        let entry = ["overridable", "engine"]
+    if let Some(fields) = authcore::schema::whole_fields(schema, op.name) {
+        return fields
             .iter()
-            .flat_map(|k| schema[*k].as_array().into_iter().flatten())
-            .find(|e| e["name"] == op.name);
-        let name = entry
-            .and_then(|e| e["params"].as_object())
-            .and_then(|p| p.values().next())
-            .and_then(|s| s["$ref"].as_str())
-            .and_then(|r| r.rsplit('/').next())
-            .unwrap_or(op.input);
-        let def = &schema["$defs"][name];
-        let required: Vec<&str> = def["required"]
-            .as_array()
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let empty = serde_json::Map::new();
-        let props = def["properties"].as_object().unwrap_or(&empty);
-        let mut out: Vec<String> = required
-            .iter()
-            .filter_map(|k| {
-                props
-                    .get(*k)
-                    .map(|s| format!("{}: {}", snake(k), field_type(s)))
+            .map(|f| {
+                let mut ty = field_type(&f.schema);
+                if f.required {
+                    return format!("{}: {ty}", snake(&f.name));
+                }
+                let default = match f.default {
+                    Some(Value::Bool(true)) => "True",
+                    Some(Value::Bool(false)) => "False",
+                    _ => "None",
+                };
+                if default == "None" && !ty.contains("None") {
+                    ty.push_str(" | None");
+                }
+                format!("{}: {ty} = {default}", snake(&f.name))
             })
             .collect();
-        for (k, s) in props {
-            if required.contains(&k.as_str()) {
-                continue;
-            }
-            let default = match s.get("default") {
-                Some(Value::Bool(true)) => "True",
-                Some(Value::Bool(false)) => "False",
-                _ => "None",
-            };
-            let mut ty = field_type(s);
-            if default == "None" && !ty.contains("None") {
-                ty.push_str(" | None");
-            }
-            out.push(format!("{}: {ty} = {default}", snake(k)));
-        }
-        return out;
     }
     op.args
         .iter()
@@ -182,11 +158,12 @@ pub fn python_types(schema: &Value) -> String {
         "{Q}Every operation's typed method, derived from the core's declaration: the clients' (``DeclaredOperations``,\n``AsyncDeclaredOperations``) and ``original``'s (``DeclaredRecipeFunctions``, ``DeclaredApiFunctions``).{Q}\n"
     );
     let _ = writeln!(out, "from typing import Any, Awaitable, Literal, Mapping\n");
-    let _ = writeln!(out, "from ._native import Record, UserContext");
+    let _ = writeln!(out, "from ._native import AuthError, Record, UserContext");
     let _ = writeln!(
         out,
         "from ._types import AccountInfoInput, EmailInput, TenantConfigInput, UserInfoInput"
     );
+    errors(&mut out);
     let all: Vec<&OperationInfo> = OVERRIDABLE.iter().chain(ENGINE_OPERATIONS).collect();
     for (class, asynchronous) in [
         ("DeclaredOperations", false),
@@ -221,4 +198,18 @@ pub fn python_types(schema: &Value) -> String {
         }
     }
     out
+}
+
+/// One `AuthError` subclass per code of the core's declaration (`authcore::error::ERRORS`), with the fields its
+/// instances carry; `__all__` lists them, so `_native.pyi` re-exports them with `from ._declared import *`.
+fn errors(out: &mut String) {
+    let names: Vec<String> = ERRORS.iter().map(|e| format!("{:?}", e.class)).collect();
+    let _ = writeln!(out, "\n__all__ = [{}]", names.join(", "));
+    for e in ERRORS {
+        let _ = writeln!(out, "\n\nclass {}(AuthError):", e.class);
+        let _ = writeln!(out, "    {Q}``{}``: {}{Q}", e.code, e.doc);
+        for f in e.fields {
+            let _ = writeln!(out, "    {}: {}", f.name, py_type(f.ty, false));
+        }
+    }
 }

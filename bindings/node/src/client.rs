@@ -11,7 +11,7 @@ use authcore::events::EventName;
 use authcore::json::{parse, to_value};
 use authcore::layers::{call_apis, call_functions, HostApis, HostFunctions};
 use authcore::ops::{OperationInfo, OperationKind};
-use authcore::{ApiFunctions, AuthCore, AuthCoreConfig, RecipeFunctions, Result};
+use authcore::{ApiFunctions, AuthCore, AuthCoreConfig, AuthError, RecipeFunctions, Result};
 use napi::bindgen_prelude::Promise;
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi::{Env, Status};
@@ -19,9 +19,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::context::ContextRegistry;
-use crate::error::{
-    envelope, internal, invalid, not_open, shut_down, NativeEnvelope, NativeOutcome,
-};
+use crate::error::{envelope, not_open, NativeEnvelope, NativeOutcome};
 use crate::events::JsEventHandler;
 use crate::host::{HostAnswer, HostBridge, HostCall, HostFn, JsLayer, Slot};
 use crate::local::{self, Ran};
@@ -179,7 +177,10 @@ impl NativeEngine {
 fn replaced(names: &[String], kind: OperationKind, field: &str) -> Result<HashSet<String>> {
     for name in names {
         if authcore::ops::overridable(name).map(|op| op.kind) != Some(kind) {
-            return Err(invalid(field, format!("unknown method '{name}'")));
+            return Err(AuthError::invalid(
+                field,
+                format!("unknown method '{name}'"),
+            ));
         }
     }
     Ok(names.iter().cloned().collect())
@@ -190,7 +191,7 @@ impl NativeEngine {
         let core = self.core.read().ok().and_then(|c| c.clone());
         core.ok_or_else(|| {
             if self.closed.load(Ordering::SeqCst) {
-                shut_down()
+                AuthError::ShutDown
             } else {
                 not_open()
             }
@@ -207,7 +208,7 @@ impl NativeEngine {
             .lock()
             .ok()
             .and_then(|mut h| h.take())
-            .ok_or_else(|| internal("the engine is already open"))?;
+            .ok_or_else(|| AuthError::internal("the engine is already open"))?;
         let bridge = Arc::new(HostBridge::new(tsfn));
         let timeout_ms = config.host_timeout_ms;
         let js = |kind, layer: usize| {
@@ -257,7 +258,12 @@ impl NativeEngine {
             builder = match (key.as_str(), EventName::parse(&key)) {
                 ("*", _) => builder.on_any_event(handler),
                 (_, Some(name)) => builder.on_event(name, handler),
-                (_, None) => return Err(invalid("events", format!("unknown event '{key}'"))),
+                (_, None) => {
+                    return Err(AuthError::invalid(
+                        "events",
+                        format!("unknown event '{key}'"),
+                    ))
+                }
             };
         }
         if let Ok(mut l) = self.layers.lock() {
@@ -267,7 +273,7 @@ impl NativeEngine {
         let mut guard = self
             .core
             .write()
-            .map_err(|_| internal("engine lock poisoned"))?;
+            .map_err(|_| AuthError::internal("engine lock poisoned"))?;
         *guard = Some(core);
         Ok(())
     }
@@ -325,7 +331,10 @@ impl NativeLayer {
                     (Below::Apis(slot), OperationKind::Api) => {
                         call_apis(&*slot.get()?, info.name, args, &ctx).await
                     }
-                    _ => Err(invalid("op", format!("no operation {:?} here", info.name))),
+                    _ => Err(AuthError::invalid(
+                        "op",
+                        format!("no operation {:?} here", info.name),
+                    )),
                 }
             },
         )

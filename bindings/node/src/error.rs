@@ -7,11 +7,12 @@
 //! through the core as `AuthError::Host` whose payload is the id under which the JS layer stashed the original
 //! object (see [`host_error`]); no marker is written into the message.
 
+use authcore::ops::camel_case;
 use authcore::AuthError;
 use napi::bindgen_prelude::ToNapiValue;
 use napi::sys;
 use napi_derive::napi;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// A core error as JS receives it (`index.js` turns it into an `AuthError`).
 #[napi(object)]
@@ -45,34 +46,10 @@ pub fn host_error(id: u32, message: &str) -> AuthError {
     }
 }
 
-/// The variant's own fields, for `AuthError.details`.
+/// The error's declared fields (`authcore::error::ERRORS`), camelCased, for `AuthError.details`.
 fn details(e: &AuthError) -> Value {
-    match e {
-        AuthError::InvalidInput { field, message } => json!({"field": field, "reason": message}),
-        AuthError::EmptyField { field } => json!({"field": field}),
-        AuthError::FieldTooLong { field, max } => json!({"field": field, "max": max}),
-        AuthError::InvalidEmail { message } => json!({"reason": message}),
-        AuthError::InvalidTenantId { message } => json!({"reason": message}),
-        AuthError::TenantNotFound { tenant_id } => json!({"tenantId": tenant_id}),
-        AuthError::UnknownUserId { user_id } => json!({"userId": user_id}),
-        AuthError::CannotDeletePublicTenant => json!({}),
-        AuthError::ProviderNotFound { third_party_id } => json!({"thirdPartyId": third_party_id}),
-        AuthError::DuplicateProvider { third_party_id } => json!({"thirdPartyId": third_party_id}),
-        AuthError::FirstFactorNotAllowed { .. } => json!({}),
-        AuthError::InvalidPaginationToken => json!({}),
-        AuthError::Storage { .. } => json!({}),
-        AuthError::Internal { .. } => json!({}),
-        AuthError::Host { .. } => json!({}),
-        AuthError::HostTimeout { timeout_ms } => json!({"timeoutMs": timeout_ms}),
-        AuthError::UserNotInTenant { user_id, tenant_id } => {
-            json!({"userId": user_id, "tenantId": tenant_id})
-        }
-        AuthError::Unauthorised { message } => json!({"reason": message}),
-        AuthError::SchemaTooNew { found, supported } => {
-            json!({"found": found, "supported": supported})
-        }
-        AuthError::ShutDown => json!({}),
-    }
+    let fields = e.details().into_iter();
+    Value::Object(fields.map(|(k, v)| (camel_case(k), v)).collect())
 }
 
 /// Maps every core error (the only mapping function).
@@ -123,7 +100,7 @@ impl NativeOutcome {
 
     /// A call whose future panicked (a bug): an `INTERNAL_ERROR` rather than a crashed process.
     pub fn panicked() -> Self {
-        NativeOutcome::Err(to_js(&internal("the native call panicked")))
+        NativeOutcome::Err(to_js(&AuthError::internal("the native call panicked")))
     }
 }
 
@@ -139,33 +116,15 @@ impl ToNapiValue for NativeOutcome {
     }
 }
 
-/// The binding's own misuse errors, expressed with the core's codes.
-pub fn shut_down() -> AuthError {
-    AuthError::ShutDown
-}
-
+/// The engine handle was used before `open` finished: a misuse of the native module (`INTERNAL_ERROR`).
 pub fn not_open() -> AuthError {
-    internal("the engine is not open")
-}
-
-/// `INVALID_INPUT` on `field` (the core's constructor is crate-private).
-pub fn invalid(field: &str, message: impl Into<String>) -> AuthError {
-    AuthError::InvalidInput {
-        field: field.to_string(),
-        message: message.into(),
-    }
-}
-
-/// `INTERNAL_ERROR`: a bug or misuse of the native module, not of the public API.
-pub fn internal(message: impl Into<String>) -> AuthError {
-    AuthError::Internal {
-        message: message.into(),
-    }
+    AuthError::internal("the engine is not open")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn host_errors_carry_the_stash_id() {

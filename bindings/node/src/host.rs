@@ -142,6 +142,6 @@ impl<T: ?Sized> Slot<T> {
         self.0
             .get()
             .and_then(Weak::upgrade)
-            .ok_or_else(crate::error::shut_down)
+            .ok_or(authcore::AuthError::ShutDown)
     }
 }

@@ -8,12 +8,15 @@
 //! * `error`: the one mapping from core errors to what JS sees.
 //! * `events`: JS event handlers as core event handlers.
 //! * `local`: runs native calls on the JS thread (value right away, or a Promise when a call waits for JS).
-//! * `bench`: benchmark aids for `scripts/bench-node`, only with `--features bench` (never in the published addon).
+//! * `bench` (`bench/native.rs`): benchmark aids for `scripts/bench-node`, only with `--features bench` (never in
+//!   the published addon).
 //!
 //! The ergonomic JS API (`AuthCore.open`, one object argument per method, `AuthError`, overrides with
 //! `original`) lives in `index.js`, over the generated loader `native.js`.
 
+// The benchmark aids live with the benchmark that uses them; only `--features bench` builds them.
 #[cfg(feature = "bench")]
+#[path = "../bench/native.rs"]
 mod bench;
 mod client;
 mod context;

@@ -3,11 +3,9 @@
 //! objects from, and the JSON text that crosses napi. Nothing here names an operation.
 
 use authcore::ops::{OperationInfo, OperationKind, ENGINE_OPERATIONS, OVERRIDABLE};
-use authcore::Result;
+use authcore::{AuthError, Result};
 use napi_derive::napi;
 use serde_json::{Map, Value};
-
-use crate::error::{internal, invalid};
 
 /// Every operation JS can call, in index order: each overridable method (public ones and the hooks, which JS
 /// may also call), then the engine's own operations.
@@ -22,7 +20,7 @@ pub fn by_index(index: u32) -> Result<&'static OperationInfo> {
     OVERRIDABLE
         .get(i)
         .or_else(|| engine(i))
-        .ok_or_else(|| invalid("op", format!("unknown operation #{index}")))
+        .ok_or_else(|| AuthError::invalid("op", format!("unknown operation #{index}")))
 }
 
 /// The operation names in index order (what `NativeEngine.call` / `NativeLayer.call` take as `op`).
@@ -142,13 +140,13 @@ pub fn parse_text(field: &str, text: &str) -> Result<Value> {
             Some((m, _)) if e.line() > 0 => m.to_string(),
             _ => message,
         };
-        invalid(field, message)
+        AuthError::invalid(field, message)
     })
 }
 
 /// Serialises a value to the JSON text JS parses.
 pub fn to_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| internal(e.to_string()))
+    serde_json::to_string(value).map_err(|e| AuthError::internal(e.to_string()))
 }
 
 /// The JSON text JS receives for a raw result of `op`: the core's serde JSON, except that a method returning

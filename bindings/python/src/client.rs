@@ -8,14 +8,14 @@ use std::sync::{Arc, Mutex};
 
 use authcore::layers::{call_apis, call_functions};
 use authcore::ops::OperationKind;
-use authcore::{AuthCoreBuilder, AuthCoreConfig, UserContext};
+use authcore::{AuthCoreBuilder, AuthCoreConfig, AuthError, UserContext};
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyCFunction, PyDict, PyTuple};
 use serde_json::Value;
 
 use crate::context;
-use crate::error::{invalid, to_pyerr};
+use crate::error::to_pyerr;
 use crate::host::{apis_layer, call_original, finish, functions_layer};
 use crate::methods::{engine_method, methods, Method};
 use crate::runtime;
@@ -68,7 +68,7 @@ fn sqlite_path(database: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
             if k != "sqlite" {
                 return Err(to_pyerr(
                     database.py(),
-                    invalid(
+                    AuthError::invalid(
                         "database",
                         format!("unknown store {k:?}; supported: {{\"sqlite\": path}}"),
                     ),
@@ -79,7 +79,7 @@ fn sqlite_path(database: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
         return path.ok_or_else(|| {
             to_pyerr(
                 database.py(),
-                invalid("database", "expected {\"sqlite\": path}"),
+                AuthError::invalid("database", "expected {\"sqlite\": path}"),
             )
         });
     }
@@ -329,7 +329,7 @@ fn bound_engine_method(py: Python<'_>, name: &str, target: Py<PyAny>) -> PyResul
         None,
         move |args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>| {
             if !args.is_empty() {
-                let e = invalid(m.info.name, "takes keyword arguments only");
+                let e = AuthError::invalid(m.info.name, "takes keyword arguments only");
                 return Err(to_pyerr(args.py(), e));
             }
             invoke(target.bind(args.py()), m, kwargs)

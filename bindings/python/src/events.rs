@@ -88,7 +88,7 @@ pub fn register(
                     let known: Vec<&str> = EventName::ALL.iter().map(|n| n.as_str()).collect();
                     crate::error::to_pyerr(
                         events.py(),
-                        crate::error::invalid(
+                        authcore::AuthError::invalid(
                             "events",
                             format!("unknown event {key:?}; known: \"*\", {}", known.join(", ")),
                         ),

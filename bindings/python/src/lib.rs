@@ -5,7 +5,9 @@
 //! the core's host layer, `original` out), `events` (handlers), `runtime` (blocking and asyncio execution), and
 //! `methods` (the Python methods, derived from the core's declaration: no operation is listed here).
 
+// The benchmark aids live with the benchmark that uses them; only `--features bench` builds them.
 #[cfg(feature = "bench")]
+#[path = "../bench/native.rs"]
 mod bench;
 mod client;
 mod context;

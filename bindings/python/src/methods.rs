@@ -8,6 +8,7 @@
 use std::sync::OnceLock;
 
 use authcore::ops::{camel_case, OperationInfo, OperationKind, ENGINE_OPERATIONS, OVERRIDABLE};
+use authcore::schema::{whole_fields, InputField};
 use authcore::{AuthError, EmailInput, ProviderUserInfo};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -16,7 +17,7 @@ use pyo3::types::{PyDict, PyList, PyString};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::error::{invalid, to_pyerr};
+use crate::error::to_pyerr;
 use crate::types::{py_to_value, result_to_py, snake, snake_value, value_to_py, Keys};
 
 /// A Python default, as the declaration's default reads in Python.
@@ -52,63 +53,9 @@ pub struct Method {
     pub info: &'static OperationInfo,
     /// The snake_case name (`sign_in_up_post`).
     pub py: String,
-    /// `None`: an input taken whole whose fields the declaration does not list (any keyword passes through).
+    /// `None`: an engine operation's input taken whole (any keyword passes through; the core checks it).
     pub params: Option<Vec<Param>>,
 }
-
-/// The fields of the inputs taken whole (`whole` in the declaration), which Python spreads into keyword
-/// arguments. The declaration names the input type only, so its fields are listed here (see the report on
-/// issue #12: the core could declare them).
-const WHOLE: &[(&str, &[(&str, PyDefault)])] = {
-    use PyDefault::*;
-    const SIGN_IN_UP: &[(&str, PyDefault)] = &[
-        ("third_party_id", Required),
-        ("third_party_user_id", Required),
-        ("email", Required),
-        ("tenant_id", None),
-    ];
-    &[
-        ("signInUp", SIGN_IN_UP),
-        ("manuallyCreateOrUpdateUser", SIGN_IN_UP),
-        (
-            "getUsers",
-            &[
-                ("tenant_id", None),
-                ("limit", None),
-                ("pagination_token", None),
-                ("time_joined_order", None),
-            ],
-        ),
-        (
-            "verifyEmail",
-            &[
-                ("recipe_user_id", Required),
-                ("email", None),
-                ("attempt_account_linking", True),
-            ],
-        ),
-        (
-            "getSession",
-            &[
-                ("access_token", Required),
-                ("tenant_id", None),
-                ("any_tenant", False),
-            ],
-        ),
-        (
-            "signInUpPOST",
-            &[
-                ("third_party_id", Required),
-                ("user_info", Required),
-                ("tenant_id", None),
-                ("require_email", True),
-                ("redirect_to_path", None),
-                ("existing_access_token", None),
-                ("should_try_linking_with_session_user", None),
-            ],
-        ),
-    ]
-};
 
 /// Keys whose value is a caller's input: a host override receives it as a snake_case dict (the shape callers
 /// pass), not as a `Record`.
@@ -125,7 +72,7 @@ fn check_field(key: &str, v: &Value) -> Result<(), AuthError> {
         "userInfo" => ProviderUserInfo::deserialize(v).map(drop),
         _ => return Ok(()),
     };
-    r.map_err(|e| invalid(key, e.to_string()))
+    r.map_err(|e| AuthError::invalid(key, e.to_string()))
 }
 
 fn declared_default(arg: &authcore::ops::ArgInfo) -> PyDefault {
@@ -147,12 +94,24 @@ fn param(py: &str, default: PyDefault) -> Param {
     }
 }
 
-fn method(info: &'static OperationInfo) -> Method {
+/// `schema`: the core's JSON Schema, which gives the fields of an input the declaration takes whole (Python
+/// spreads them into keyword arguments). An engine operation's whole input stays open (`params: None`).
+fn method(info: &'static OperationInfo, schema: &Value) -> Method {
     let params = if info.whole {
-        WHOLE
-            .iter()
-            .find(|(op, _)| *op == info.name)
-            .map(|(_, fields)| fields.iter().map(|(f, d)| param(f, *d)).collect())
+        whole_fields(schema, info.name)
+            .filter(|_| info.kind != OperationKind::Engine)
+            .map(|fields| {
+                let default = |f: &InputField| match (&f.default, f.required) {
+                    (_, true) => PyDefault::Required,
+                    (Some(Value::Bool(true)), _) => PyDefault::True,
+                    (Some(Value::Bool(false)), _) => PyDefault::False,
+                    _ => PyDefault::None,
+                };
+                fields
+                    .iter()
+                    .map(|f| param(&snake(&f.name), default(f)))
+                    .collect()
+            })
     } else {
         Some(
             info.args
@@ -172,10 +131,11 @@ fn method(info: &'static OperationInfo) -> Method {
 pub fn methods() -> &'static [Method] {
     static METHODS: OnceLock<Vec<Method>> = OnceLock::new();
     METHODS.get_or_init(|| {
+        let schema = authcore::schema::schema();
         OVERRIDABLE
             .iter()
             .chain(ENGINE_OPERATIONS)
-            .map(method)
+            .map(|info| method(info, &schema))
             .collect()
     })
 }

@@ -58,7 +58,7 @@ fn py_to_value_at(obj: &Bound<'_, PyAny>, keys: Keys, depth: usize) -> PyResult<
     if depth > authcore::json::MAX_JSON_DEPTH {
         return Err(crate::error::to_pyerr(
             obj.py(),
-            crate::error::invalid(
+            authcore::AuthError::invalid(
                 "input",
                 format!(
                     "nested deeper than {} levels (or cyclic)",

@@ -16,56 +16,11 @@ from inspect import Parameter as _Parameter, Signature as _Signature
 from typing import Any as _Any, Callable as _Callable, Dict as _Dict
 
 from . import _native
-from ._native import (
-    ApiFunctions,
-    AsyncAuthCore,
-    AuthCore,
-    AuthError,
-    CannotDeletePublicTenantError,
-    DuplicateProviderError,
-    EmptyFieldError,
-    FieldTooLongError,
-    FirstFactorNotAllowedError,
-    HostError,
-    HostTimeoutError,
-    SchemaTooNewError,
-    ShutDownError,
-    UnauthorisedError,
-    UserNotInTenantError,
-    InternalError,
-    InvalidEmailError,
-    InvalidInputError,
-    InvalidPaginationTokenError,
-    InvalidTenantIdError,
-    OPERATIONS,
-    Override,
-    ProviderNotFoundError,
-    RecipeFunctions,
-    Record,
-    StorageError,
-    TenantNotFoundError,
-    UnknownUserIdError,
-    UserContext,
-    __version__,
-    json_form,
-)
-from ._types import (
-    AccountInfoInput,
-    AccountLinkingConfig,
-    AuthCoreConfig,
-    EventsConfig,
-    LinkingRule,
-    ProviderConfig,
-    RedirectConfig,
-    Database,
-    EmailInput,
-    EventHandler,
-    TenantConfigInput,
-    TenantProviderInput,
-    ThirdPartyInput,
-    UserInfoInput,
-)
-
+# The public names are those of `_native` (the clients, `Record`, `UserContext`, `AuthError` and a subclass per
+# code the core declares) and of `_types` (the typed shapes of dict inputs), each module's `__all__`.
+from ._native import *
+from ._native import __version__ as __version__
+from ._types import *
 
 
 def _method(index: int, name: str, signature: _Signature, doc: str) -> _Callable[..., _Any]:
@@ -101,51 +56,3 @@ def _install() -> None:
 
 
 _install()
-
-__all__ = [
-    "AccountLinkingConfig",
-    "AuthCoreConfig",
-    "EventsConfig",
-    "LinkingRule",
-    "ProviderConfig",
-    "RedirectConfig",
-    "OPERATIONS",
-    "json_form",
-    "AccountInfoInput",
-    "Database",
-    "EmailInput",
-    "EventHandler",
-    "TenantConfigInput",
-    "TenantProviderInput",
-    "ThirdPartyInput",
-    "UserInfoInput",
-    "ApiFunctions",
-    "AsyncAuthCore",
-    "AuthCore",
-    "AuthError",
-    "CannotDeletePublicTenantError",
-    "DuplicateProviderError",
-    "EmptyFieldError",
-    "FieldTooLongError",
-    "FirstFactorNotAllowedError",
-    "HostError",
-    "HostTimeoutError",
-    "SchemaTooNewError",
-    "ShutDownError",
-    "UnauthorisedError",
-    "UserNotInTenantError",
-    "InternalError",
-    "InvalidEmailError",
-    "InvalidInputError",
-    "InvalidPaginationTokenError",
-    "InvalidTenantIdError",
-    "Override",
-    "ProviderNotFoundError",
-    "RecipeFunctions",
-    "Record",
-    "StorageError",
-    "TenantNotFoundError",
-    "UnknownUserIdError",
-    "UserContext",
-    "__version__",
-]

@@ -5,8 +5,107 @@
 
 from typing import Any, Awaitable, Literal, Mapping
 
-from ._native import Record, UserContext
+from ._native import AuthError, Record, UserContext
 from ._types import AccountInfoInput, EmailInput, TenantConfigInput, UserInfoInput
+
+__all__ = ["InvalidInputError", "EmptyFieldError", "FieldTooLongError", "InvalidEmailError", "InvalidTenantIdError", "TenantNotFoundError", "UnknownUserIdError", "CannotDeletePublicTenantError", "ProviderNotFoundError", "DuplicateProviderError", "FirstFactorNotAllowedError", "InvalidPaginationTokenError", "StorageError", "InternalError", "HostError", "HostTimeoutError", "UserNotInTenantError", "UnauthorisedError", "SchemaTooNewError", "ShutDownError"]
+
+
+class InvalidInputError(AuthError):
+    """``INVALID_INPUT``: A field is missing, has the wrong type or a forbidden shape."""
+    field: str
+    reason: str
+
+
+class EmptyFieldError(AuthError):
+    """``EMPTY_FIELD``: A field that must not be empty is empty."""
+    field: str
+
+
+class FieldTooLongError(AuthError):
+    """``FIELD_TOO_LONG``: A field is longer than its limit."""
+    field: str
+    max: int
+
+
+class InvalidEmailError(AuthError):
+    """``INVALID_EMAIL``: An email address is malformed."""
+    reason: str
+
+
+class InvalidTenantIdError(AuthError):
+    """``INVALID_TENANT_ID``: A tenant id is malformed."""
+    reason: str
+
+
+class TenantNotFoundError(AuthError):
+    """``TENANT_NOT_FOUND``: The tenant does not exist."""
+    tenant_id: str
+
+
+class UnknownUserIdError(AuthError):
+    """``UNKNOWN_USER_ID``: No user has this id."""
+    user_id: str
+
+
+class CannotDeletePublicTenantError(AuthError):
+    """``CANNOT_DELETE_PUBLIC_TENANT``: The public tenant cannot be deleted."""
+
+
+class ProviderNotFoundError(AuthError):
+    """``PROVIDER_NOT_FOUND``: The provider is not in the configuration."""
+    third_party_id: str
+
+
+class DuplicateProviderError(AuthError):
+    """``DUPLICATE_PROVIDER``: A providers list names a provider twice."""
+    third_party_id: str
+
+
+class FirstFactorNotAllowedError(AuthError):
+    """``FIRST_FACTOR_NOT_ALLOWED``: The tenant does not allow this first factor."""
+
+
+class InvalidPaginationTokenError(AuthError):
+    """``INVALID_PAGINATION_TOKEN``: A pagination token is malformed."""
+
+
+class StorageError(AuthError):
+    """``STORAGE_ERROR``: The database failed."""
+
+
+class InternalError(AuthError):
+    """``INTERNAL_ERROR``: A bug, or a misuse of the native module."""
+
+
+class HostError(AuthError):
+    """``HOST_ERROR``: A host exception that could not be passed through unchanged (normally the original is re-raised)."""
+
+
+class HostTimeoutError(AuthError):
+    """``HOST_TIMEOUT``: Host code (an override, policy callback or event handler) did not answer within hostTimeoutMs."""
+    timeout_ms: int
+
+
+class UserNotInTenantError(AuthError):
+    """``USER_NOT_IN_TENANT``: A session was asked for a user who is not in the session's tenant."""
+    user_id: str
+    tenant_id: str
+
+
+class UnauthorisedError(AuthError):
+    """``UNAUTHORISED``: The operation needs a valid session of the request's tenant."""
+    reason: str
+
+
+class SchemaTooNewError(AuthError):
+    """``SCHEMA_TOO_NEW``: The database was migrated by a newer version of the library."""
+    found: int
+    supported: int
+
+
+class ShutDownError(AuthError):
+    """``SHUT_DOWN``: The engine was shut down (shutdown()); it answers nothing after that."""
 
 
 class DeclaredOperations:

@@ -5,6 +5,7 @@ from typing import Any, Awaitable, Callable, ClassVar, Iterator, Literal, Mappin
 
 from typing_extensions import Self
 
+from ._declared import *  # the error classes, one per code of the core's declaration
 from ._declared import (
     AsyncDeclaredOperations,
     DeclaredApiFunctions,
@@ -22,39 +23,8 @@ from ._types import (
 )
 
 __version__: str
-__all__ = [
-    "AuthCore",
-    "AsyncAuthCore",
-    "Override",
-    "UserContext",
-    "Record",
-    "RecipeFunctions",
-    "ApiFunctions",
-    "AuthError",
-    "InvalidInputError",
-    "EmptyFieldError",
-    "FieldTooLongError",
-    "InvalidEmailError",
-    "InvalidTenantIdError",
-    "TenantNotFoundError",
-    "UnknownUserIdError",
-    "CannotDeletePublicTenantError",
-    "ProviderNotFoundError",
-    "DuplicateProviderError",
-    "FirstFactorNotAllowedError",
-    "InvalidPaginationTokenError",
-    "StorageError",
-    "InternalError",
-    "HostError",
-    "HostTimeoutError",
-    "UserNotInTenantError",
-    "UnauthorisedError",
-    "SchemaTooNewError",
-    "ShutDownError",
-    "OPERATIONS",
-    "json_form",
-    "__version__",
-]
+# No `__all__`: what this stub defines, and the error classes `from ._declared import *` brings, are its public
+# names (stubtest checks them against the module's runtime `__all__`).
 
 OPERATIONS: list[dict[str, Any]]
 """The core's declaration of every public operation: name, kind, args (with defaults), result, envelope."""
@@ -190,52 +160,3 @@ class AuthError(Exception):
     """Base of every authcore error. ``code`` is the core's stable code (``"INVALID_EMAIL"``, ...)."""
 
     code: str
-
-class InvalidInputError(AuthError):
-    field: str
-
-class EmptyFieldError(AuthError):
-    field: str
-
-class FieldTooLongError(AuthError):
-    field: str
-    max: int
-
-class InvalidEmailError(AuthError): ...
-class InvalidTenantIdError(AuthError): ...
-
-class TenantNotFoundError(AuthError):
-    tenant_id: str
-
-class UnknownUserIdError(AuthError):
-    user_id: str
-
-class CannotDeletePublicTenantError(AuthError): ...
-
-class ProviderNotFoundError(AuthError):
-    third_party_id: str
-
-class DuplicateProviderError(AuthError):
-    third_party_id: str
-
-class FirstFactorNotAllowedError(AuthError): ...
-class InvalidPaginationTokenError(AuthError): ...
-class StorageError(AuthError): ...
-class InternalError(AuthError): ...
-
-class HostTimeoutError(AuthError):
-    """Host code (an override, policy callback or event handler) did not answer within ``hostTimeoutMs``."""
-    timeout_ms: int
-
-class UserNotInTenantError(AuthError):
-    user_id: str
-    tenant_id: str
-
-class UnauthorisedError(AuthError): ...
-class SchemaTooNewError(AuthError): ...
-
-class ShutDownError(AuthError):
-    """The engine was shut down (``shutdown()``); it answers nothing after that."""
-
-class HostError(AuthError):
-    """A host exception that could not be passed through unchanged (normally the original is re-raised)."""
