@@ -291,7 +291,7 @@ fn invoke(
                 finish(py, r)
             })
         };
-        return Ok(pyo3_async_runtimes::tokio::future_into_py(py, fut)?.unbind());
+        return runtime::awaitable(py, fut);
     }
     call_original(target, m, args, user_context).unwrap_or_else(|| {
         Err(PyTypeError::new_err(format!(

@@ -48,6 +48,7 @@ fn report(event: &Event, err: &PyErr) -> AuthError {
 impl EventHandler for PyEventHandler {
     async fn handle(&self, event: &Event) -> Result<()> {
         let value = authcore::json::to_value(event)?;
+        runtime::off_the_loop().await;
         let returned = Python::attach(|py| -> PyResult<Py<PyAny>> {
             let arg = value_to_py(py, &value)?;
             Ok(self.callable.bind(py).call1((arg,))?.unbind())

@@ -27,6 +27,7 @@ struct PyHost(Py<PyAny>);
 impl Host for PyHost {
     async fn call(&self, op: &'static str, args: Value, ctx: &UserContext) -> Result<Value> {
         let m = overridable(op);
+        runtime::off_the_loop().await;
         let returned = Python::attach(|py| -> PyResult<Py<PyAny>> {
             let kwargs = m.kwargs(py, args)?;
             kwargs.set_item("user_context", context::py_context(py, ctx)?)?;

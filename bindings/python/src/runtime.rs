@@ -4,7 +4,10 @@
 //!   executor: the core needs no reactor). Many threads can be inside the core at once. If the thread is inside a
 //!   running asyncio loop, the work moves to a helper thread, so a `def` override never finds a loop it must not
 //!   block.
-//! * Async callers: `future_into_py` on the tokio runtime; the event loop is never blocked.
+//! * Async callers: the core future is polled once right away on the loop's thread (GIL released), as the sync
+//!   client does: a call that needs nothing but SQLite finishes there and returns an already-completed asyncio
+//!   future, with no thread hop and no loop round trip. A call that suspends (host code, network I/O) goes on
+//!   on the tokio runtime (`future_into_py_with_locals`) and never blocks the loop while it waits.
 //! * Python callbacks (`def` or `async def`): called under `attach`; a returned awaitable is awaited on the
 //!   caller's event loop (`into_future_with_locals`) when the call came from asyncio, or run to completion on a
 //!   per-thread event loop when it came from a sync caller.
@@ -58,6 +61,62 @@ fn drive<F: Future>(fut: F) -> F::Output {
         }
         _ => block_on(fut),
     }
+}
+
+/// An asyncio awaitable for a core future called from a running event loop: polled once here (see the module
+/// docs), then, only if it suspended, handed to tokio with the caller's task locals, so Python callbacks it
+/// reaches still run on the caller's loop.
+pub fn awaitable<F>(py: Python<'_>, fut: F) -> PyResult<Py<PyAny>>
+where
+    F: Future<Output = PyResult<Py<PyAny>>> + Send + 'static,
+{
+    let locals = pyo3_async_runtimes::TaskLocals::with_running_loop(py)?.copy_context(py)?;
+    let mut fut = Box::pin(pyo3_async_runtimes::tokio::scope(locals.clone(), fut));
+    let first = py.detach(|| {
+        let before = INLINE.replace(true);
+        let poll = fut
+            .as_mut()
+            .poll(&mut Context::from_waker(std::task::Waker::noop()));
+        INLINE.set(before);
+        poll
+    });
+    match first {
+        Poll::Ready(result) => {
+            let done = locals.event_loop(py).call_method0(pyo3::intern!(py, "create_future"))?;
+            match result {
+                Ok(v) => done.call_method1(pyo3::intern!(py, "set_result"), (v,))?,
+                Err(e) => done.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),))?,
+            };
+            Ok(done.unbind())
+        }
+        // Tokio polls it again at once with its own waker, so a wake-up meant for the first poll is not lost.
+        Poll::Pending => Ok(pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, fut)?.unbind()),
+    }
+}
+
+thread_local! {
+    /// This thread is polling an asyncio call for the first time, on the loop's thread (see [`awaitable`]).
+    static INLINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Awaited before calling Python code (an override, an event handler) from a core future: during the inline
+/// first poll of an asyncio call it suspends once, so the call moves to tokio and the Python code runs there, as
+/// it always has (a `def` override then gets results from `original`, not awaitables, and never runs on the
+/// loop's thread). Elsewhere it costs nothing.
+pub async fn off_the_loop() {
+    if !INLINE.with(std::cell::Cell::get) {
+        return;
+    }
+    let mut yielded = false;
+    std::future::poll_fn(|_| {
+        if std::mem::replace(&mut yielded, true) {
+            Poll::Ready(())
+        } else {
+            // Nobody needs waking: the suspended call is handed to tokio, which polls it at once.
+            Poll::Pending
+        }
+    })
+    .await
 }
 
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
