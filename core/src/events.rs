@@ -104,9 +104,24 @@ pub struct Event {
     pub user_id: Option<String>,
     #[serde(flatten)]
     pub message: Map<String, Value>,
-    /// Outbox position; internal (acknowledgements and cancellation address rows by it).
-    #[serde(skip)]
-    pub(crate) seq: i64,
+}
+
+/// An event with its outbox position, as the engine tracks it until delivery is acknowledged. The position is
+/// internal (acknowledgements and cancellation address rows by it), so it lives beside the [`Event`] callers
+/// see rather than in it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Outboxed {
+    pub seq: i64,
+    pub event: Event,
+}
+
+impl Outboxed {
+    pub(crate) fn from_row(row: &EventRow) -> Result<Outboxed> {
+        Ok(Outboxed {
+            seq: row.seq,
+            event: Event::from_row(row)?,
+        })
+    }
 }
 
 impl Event {
@@ -124,7 +139,6 @@ impl Event {
             tenant_id: row.tenant_id.clone(),
             user_id: row.user_id.clone(),
             message,
-            seq: row.seq,
         })
     }
 }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::events::{Event, EventName, NewEvent};
+use crate::events::{EventName, NewEvent, Outboxed};
 use crate::model::{EmailInput, SignInUpInput, User};
 use crate::policy::{LinkingExplanation, SessionLinking};
 
@@ -31,7 +31,7 @@ pub struct UserContext {
 pub(crate) struct Flow {
     depth: AtomicUsize,
     /// Committed, not yet delivered, in commit order.
-    pending: Mutex<Vec<Event>>,
+    pending: Mutex<Vec<Outboxed>>,
     /// To be written with the next transaction of this flow (e.g. `signIn` rides with the session's).
     staged: Mutex<Vec<NewEvent>>,
     /// Set by `signInUpPOST` when the request links to its session's user (spec §4.8.6); taken by the
@@ -79,12 +79,12 @@ impl UserContext {
     pub(crate) fn leave(&self) -> bool {
         self.flow.depth.fetch_sub(1, Ordering::SeqCst) == 1
     }
-    pub(crate) fn push_pending(&self, events: Vec<Event>) {
+    pub(crate) fn push_pending(&self, events: Vec<Outboxed>) {
         if let Ok(mut p) = self.flow.pending.lock() {
             p.extend(events);
         }
     }
-    pub(crate) fn take_pending(&self) -> Vec<Event> {
+    pub(crate) fn take_pending(&self) -> Vec<Outboxed> {
         self.flow
             .pending
             .lock()
@@ -98,15 +98,15 @@ impl UserContext {
             .lock()
             .map(|p| {
                 p.iter()
-                    .filter(|e| e.name == EventName::CreateUser)
-                    .filter_map(|e| e.user_id.clone().map(|u| (u, e.seq)))
+                    .filter(|o| o.event.name == EventName::CreateUser)
+                    .filter_map(|o| o.event.user_id.clone().map(|u| (u, o.seq)))
                     .collect()
             })
             .unwrap_or_default()
     }
     pub(crate) fn cancel(&self, name: EventName, user_id: &str) {
         if let Ok(mut p) = self.flow.pending.lock() {
-            p.retain(|e| !(e.name == name && e.user_id.as_deref() == Some(user_id)));
+            p.retain(|o| !(o.event.name == name && o.event.user_id.as_deref() == Some(user_id)));
         }
     }
     pub(crate) fn stage(&self, event: NewEvent) {
