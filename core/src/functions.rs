@@ -169,6 +169,7 @@ pub type ManuallyCreateOrUpdateUserInput = SignInUpInput;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum ManuallyCreateOrUpdateUserResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -186,6 +187,7 @@ pub enum ManuallyCreateOrUpdateUserResult {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum TimeJoinedOrder {
     #[default]
     #[serde(rename = "ASC")]
@@ -196,13 +198,17 @@ pub enum TimeJoinedOrder {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetUsersInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub tenant_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub limit: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub pagination_token: Option<String>,
     #[serde(default)]
     pub time_joined_order: TimeJoinedOrder,
@@ -210,15 +216,18 @@ pub struct GetUsersInput {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct GetUsersResult {
     pub users: Vec<User>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub next_pagination_token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum VerifyEmailResult {
     #[serde(rename = "OK")]
@@ -228,13 +237,16 @@ pub enum VerifyEmailResult {
 /// Input of `verifyEmail`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyEmailInput {
     pub recipe_user_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email: Option<String>,
     /// Run automatic linking afterwards, like the SDK's `verifyEmailUsingToken` (default true).
     #[serde(default = "yes")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub attempt_account_linking: bool,
 }
 
