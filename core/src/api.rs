@@ -33,35 +33,43 @@ const ERR_EMAIL_CHANGE: &str =
 /// What the provider said about the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderUserInfo {
     pub third_party_user_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email: Option<EmailInput>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct SignInUpPostInput {
     #[serde(default = "public")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = "public"))]
     pub tenant_id: String,
     pub third_party_id: String,
     pub user_info: ProviderUserInfo,
     /// When false and the provider gave no email, a stable fake email is used (SuperTokens' `requireEmail`).
     #[serde(default = "yes")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub require_email: bool,
     /// Where the user wanted to go; validated before use (no open redirects).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub redirect_to_path: Option<String>,
     /// The caller's current access token, if any. It is used only for session linking (spec §4.8.6), and only
     /// when `shouldTryLinkingWithSessionUser` is `true`: it never changes who signs in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub existing_access_token: Option<String>,
     /// `true`: link the signed-in account to the session's user (a valid session of this tenant is then
     /// required, else `UNAUTHORISED`). Absent or `false`: an ordinary sign-in that ignores any session. Stricter
     /// than supertokens-node, where an absent value also tries to link whenever a session exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub should_try_linking_with_session_user: Option<bool>,
 }
 
@@ -74,6 +82,7 @@ fn yes() -> bool {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 #[allow(clippy::large_enum_variant)]
 pub enum SignInUpPostResult {

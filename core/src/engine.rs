@@ -42,22 +42,29 @@ use crate::store::{Constraint, Store, StoreError};
 /// Engine configuration; JSON-shaped so every binding can pass it through unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuthCoreConfig {
     /// Static providers (spec §5.4). `None`: any provider id is accepted on any tenant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub providers: Option<Vec<ProviderConfig>>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub account_linking: AccountLinkingConfig,
     #[serde(default = "default_session_lifetime")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 2592000000))]
     pub session_lifetime_ms: i64,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub events: EventsConfig,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub redirect: RedirectConfig,
     /// The longest one crossing into host code (an override, a policy callback, an event handler) may take
     /// before the call fails with `HOST_TIMEOUT`; `0` means no limit.
     #[serde(default = "default_host_timeout")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 30000))]
     pub host_timeout_ms: u64,
 }
 

@@ -38,6 +38,7 @@ use crate::store::EventRow;
 /// The event catalogue: NextAuth's names plus what NextAuth lacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "camelCase")]
 pub enum EventName {
     SignIn,
@@ -89,6 +90,7 @@ impl EventName {
 /// An event as handlers receive it: envelope fields plus the message fields of its kind, flattened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub id: String,
@@ -104,9 +106,24 @@ pub struct Event {
     pub user_id: Option<String>,
     #[serde(flatten)]
     pub message: Map<String, Value>,
-    /// Outbox position; internal (acknowledgements and cancellation address rows by it).
-    #[serde(skip)]
-    pub(crate) seq: i64,
+}
+
+/// An event with its outbox position, as the engine tracks it until delivery is acknowledged. The position is
+/// internal (acknowledgements and cancellation address rows by it), so it lives beside the [`Event`] callers
+/// see rather than in it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Outboxed {
+    pub seq: i64,
+    pub event: Event,
+}
+
+impl Outboxed {
+    pub(crate) fn from_row(row: &EventRow) -> Result<Outboxed> {
+        Ok(Outboxed {
+            seq: row.seq,
+            event: Event::from_row(row)?,
+        })
+    }
 }
 
 impl Event {
@@ -124,7 +141,6 @@ impl Event {
             tenant_id: row.tenant_id.clone(),
             user_id: row.user_id.clone(),
             message,
-            seq: row.seq,
         })
     }
 }
@@ -132,6 +148,7 @@ impl Event {
 /// An outbox record as the audit log shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
     #[serde(flatten)]
@@ -207,13 +224,16 @@ impl Handlers {
 /// Event settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventsConfig {
     /// Off: no outbox rows and no handler calls (for benchmarks and apps without events).
     #[serde(default = "yes")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub enabled: bool,
     /// Delivered events older than this are deleted from the audit log on open. 0 keeps them forever.
     #[serde(default = "ninety")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 90))]
     pub retention_days: u32,
 }
 
@@ -236,24 +256,32 @@ impl Default for EventsConfig {
 /// Audit-log query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListEventsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub user_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub tenant_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub since: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub until: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub limit: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub pagination_token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct ListEventsResult {
     pub events: Vec<AuditRecord>,
@@ -264,6 +292,7 @@ pub struct ListEventsResult {
 /// Outcome of a redelivery sweep.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryReport {
     pub delivered: usize,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{AuthError, Result};
-use crate::events::{Event, EventName, NewEvent};
+use crate::events::{EventName, NewEvent, Outboxed};
 use crate::model::{EmailInput, SignInUpInput, User};
 use crate::policy::{LinkingExplanation, SessionLinking};
 use crate::recipes::RequestTx;
@@ -33,7 +33,7 @@ pub struct UserContext {
 pub(crate) struct Flow {
     depth: AtomicUsize,
     /// Committed, not yet delivered, in commit order.
-    pending: Mutex<Vec<Event>>,
+    pending: Mutex<Vec<Outboxed>>,
     /// To be written with the next transaction of this flow (e.g. `signIn` rides with the session's).
     staged: Mutex<Vec<NewEvent>>,
     /// Set by `signInUpPOST` when the request links to its session's user (spec §4.8.6); taken by the
@@ -90,12 +90,12 @@ impl UserContext {
     pub(crate) fn leave(&self) -> bool {
         self.flow.depth.fetch_sub(1, Ordering::SeqCst) == 1
     }
-    pub(crate) fn push_pending(&self, events: Vec<Event>) {
+    pub(crate) fn push_pending(&self, events: Vec<Outboxed>) {
         if let Ok(mut p) = self.flow.pending.lock() {
             p.extend(events);
         }
     }
-    pub(crate) fn take_pending(&self) -> Vec<Event> {
+    pub(crate) fn take_pending(&self) -> Vec<Outboxed> {
         self.flow
             .pending
             .lock()
@@ -109,15 +109,15 @@ impl UserContext {
             .lock()
             .map(|p| {
                 p.iter()
-                    .filter(|e| e.name == EventName::CreateUser)
-                    .filter_map(|e| e.user_id.clone().map(|u| (u, e.seq)))
+                    .filter(|o| o.event.name == EventName::CreateUser)
+                    .filter_map(|o| o.event.user_id.clone().map(|u| (u, o.seq)))
                     .collect()
             })
             .unwrap_or_default()
     }
     pub(crate) fn cancel(&self, name: EventName, user_id: &str) {
         if let Ok(mut p) = self.flow.pending.lock() {
-            p.retain(|e| !(e.name == name && e.user_id.as_deref() == Some(user_id)));
+            p.retain(|o| !(o.event.name == name && o.event.user_id.as_deref() == Some(user_id)));
         }
     }
     pub(crate) fn stage(&self, event: NewEvent) {
@@ -242,6 +242,7 @@ pub type ManuallyCreateOrUpdateUserInput = SignInUpInput;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum ManuallyCreateOrUpdateUserResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -259,6 +260,7 @@ pub enum ManuallyCreateOrUpdateUserResult {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum TimeJoinedOrder {
     #[default]
     #[serde(rename = "ASC")]
@@ -269,13 +271,17 @@ pub enum TimeJoinedOrder {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetUsersInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub tenant_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub limit: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub pagination_token: Option<String>,
     #[serde(default)]
     pub time_joined_order: TimeJoinedOrder,
@@ -283,15 +289,18 @@ pub struct GetUsersInput {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct GetUsersResult {
     pub users: Vec<User>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub next_pagination_token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum VerifyEmailResult {
     #[serde(rename = "OK")]
@@ -301,13 +310,16 @@ pub enum VerifyEmailResult {
 /// Input of `verifyEmail`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyEmailInput {
     pub recipe_user_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email: Option<String>,
     /// Run automatic linking afterwards, like the SDK's `verifyEmailUsingToken` (default true).
     #[serde(default = "yes")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub attempt_account_linking: bool,
 }
 

@@ -1,6 +1,12 @@
 //! authcore: third-party sign-in/up, account linking, multi-tenancy and sessions with SuperTokens' semantics,
 //! embedded in-process. See the README for the model and `tests/scenarios/` for the executable contract.
 
+// The types' uniffi component (feature `uniffi`, for bindings/uniffi): its own namespace, so Kotlin gets the
+// types in their own package and Swift in their own module (uniffi gives every crate its own helpers, which
+// cannot share a Kotlin package with the binding's).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("authcore_model");
+
 pub mod api;
 pub mod engine;
 pub mod error;
@@ -18,6 +24,8 @@ pub mod redirect;
 #[cfg(feature = "schema")]
 pub mod schema;
 pub mod store;
+#[cfg(feature = "uniffi")]
+pub mod uniffi_types;
 
 pub use api::{ApiFunctions, ProviderUserInfo, SignInUpPostInput, SignInUpPostResult};
 pub use engine::{AuthCore, AuthCoreBuilder, AuthCoreConfig};

@@ -15,6 +15,7 @@ use crate::engine::now_ms;
 use crate::error::{AuthError, Result};
 use crate::events::{
     AuditRecord, DeliveryReport, Event, EventsConfig, Handlers, ListEventsInput, ListEventsResult,
+    Outboxed,
 };
 use crate::recipes::{Tx, TxError, TxResult};
 use crate::store::{EventFilter, EventRow, Store};
@@ -55,7 +56,7 @@ impl Outbox {
     }
 
     /// Inserts the transaction's events; returns them with their ids, in order.
-    pub fn write_events(&self, tx: &mut Tx<'_>) -> TxResult<Vec<Event>> {
+    pub fn write_events(&self, tx: &mut Tx<'_>) -> TxResult<Vec<Outboxed>> {
         let new_events = std::mem::take(&mut tx.events);
         if !self.config.enabled {
             return Ok(Vec::new());
@@ -71,14 +72,13 @@ impl Outbox {
                     )))
                 }
             };
-            let mut event = Event {
+            let event = Event {
                 id: uuid::Uuid::new_v4().to_string(),
                 name: ne.name,
                 time: tx.now,
                 tenant_id: ne.tenant_id,
                 user_id: ne.user_id,
                 message,
-                seq: 0,
             };
             let row = EventRow {
                 seq: 0,
@@ -93,16 +93,16 @@ impl Outbox {
                 attempts: 0,
                 last_error: None,
             };
-            event.seq = tx.s.insert_event(&row)?;
-            out.push(event);
+            let seq = tx.s.insert_event(&row)?;
+            out.push(Outboxed { seq, event });
         }
         Ok(out)
     }
 
     /// Calls every matching handler for each event, in order, and queues the outcome.
-    pub async fn deliver(&self, store: &dyn Store, events: Vec<Event>) -> DeliveryReport {
+    pub async fn deliver(&self, store: &dyn Store, events: Vec<Outboxed>) -> DeliveryReport {
         let mut report = DeliveryReport::default();
-        for event in events {
+        for Outboxed { seq, event } in events {
             let mut failure: Option<String> = None;
             for handler in self.handlers.for_event(event.name) {
                 let handled =
@@ -117,11 +117,11 @@ impl Outbox {
             let ack = match failure {
                 None => {
                     report.delivered += 1;
-                    Ack::Delivered(event.seq, now_ms())
+                    Ack::Delivered(seq, now_ms())
                 }
                 Some(err) => {
                     report.failed += 1;
-                    Ack::Failed(event.seq, err)
+                    Ack::Failed(seq, err)
                 }
             };
             self.queue(ack);
@@ -228,7 +228,7 @@ impl Outbox {
             after = last.seq;
             let events = rows
                 .iter()
-                .map(Event::from_row)
+                .map(Outboxed::from_row)
                 .collect::<Result<Vec<_>>>()?;
             let r = self.deliver(store, events).await;
             report.delivered += r.delivered;

@@ -30,13 +30,16 @@ use crate::recipes::sessions::Session;
 /// The account being signed in or up, as `shouldDoAutomaticAccountLinking` sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct NewAccountInfo {
     pub recipe_id: RecipeId,
     #[serde(flatten)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub account_info: AccountInfo,
     /// Absent before sign-up created the recipe user.
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub recipe_user_id: Option<String>,
 }
 
@@ -53,11 +56,13 @@ impl From<&LoginMethod> for NewAccountInfo {
 /// The answer of `shouldDoAutomaticAccountLinking`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct ShouldAutomaticallyLink {
     pub should_automatically_link: bool,
     /// Ignored when `should_automatically_link` is false.
     #[serde(default = "yes")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub should_require_verification: bool,
 }
 
@@ -75,11 +80,14 @@ impl ShouldAutomaticallyLink {
 /// Fields a tenant or provider rule may override.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LinkingRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub should_automatically_link: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub should_require_verification: Option<bool>,
 }
 
@@ -89,15 +97,20 @@ pub struct LinkingRule {
 /// on unverified emails, for every Rust caller who writes `..Default::default()`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccountLinkingConfig {
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub should_automatically_link: bool,
     #[serde(default = "yes")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
     pub should_require_verification: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub tenants: BTreeMap<String, LinkingRule>,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub providers: BTreeMap<String, LinkingRule>,
 }
 
@@ -137,6 +150,7 @@ impl AccountLinkingConfig {
 /// What automatic linking did, and why: authcore's `explain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LinkingOutcome {
     AlreadyPrimary,
@@ -148,6 +162,7 @@ pub enum LinkingOutcome {
 /// Machine-readable reason codes for [`LinkingOutcome`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum LinkingReason {
     AlreadyPrimary,
@@ -162,11 +177,13 @@ pub enum LinkingReason {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct LinkingExplanation {
     pub outcome: LinkingOutcome,
     pub reason: LinkingReason,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub primary_user_id: Option<String>,
 }
 

@@ -10,13 +10,16 @@ use serde::{Deserialize, Serialize};
 /// Redirect settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RedirectConfig {
     /// Origins (`https://app.example.com`) absolute redirect URLs may point to.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub allowed_origins: Vec<String>,
     /// Where to go when nothing valid was asked for.
     #[serde(default = "root")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = "/"))]
     pub default_path: String,
 }
 
@@ -35,6 +38,7 @@ impl Default for RedirectConfig {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RedirectAction {
     Success,
@@ -43,11 +47,13 @@ pub enum RedirectAction {
 /// What `getRedirectionURL` is asked about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct RedirectContext {
     pub action: RedirectAction,
     pub is_new_user: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub redirect_to_path: Option<String>,
     pub tenant_id: String,
     pub user_id: String,
@@ -56,12 +62,14 @@ pub struct RedirectContext {
 /// The validated decision returned to the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct RedirectDecision {
     pub action: RedirectAction,
     pub url: String,
     pub is_new_user: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub redirect_to_path: Option<String>,
     /// True when the requested or overridden target was refused and the default path used instead.
     pub fell_back: bool,

@@ -82,15 +82,21 @@ where
     });
     match first {
         Poll::Ready(result) => {
-            let done = locals.event_loop(py).call_method0(pyo3::intern!(py, "create_future"))?;
+            let done = locals
+                .event_loop(py)
+                .call_method0(pyo3::intern!(py, "create_future"))?;
             match result {
                 Ok(v) => done.call_method1(pyo3::intern!(py, "set_result"), (v,))?,
-                Err(e) => done.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),))?,
+                Err(e) => {
+                    done.call_method1(pyo3::intern!(py, "set_exception"), (e.into_value(py),))?
+                }
             };
             Ok(done.unbind())
         }
         // Tokio polls it again at once with its own waker, so a wake-up meant for the first poll is not lost.
-        Poll::Pending => Ok(pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, fut)?.unbind()),
+        Poll::Pending => {
+            Ok(pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, fut)?.unbind())
+        }
     }
 }
 

@@ -159,9 +159,7 @@ impl AuthCore {
             handlers,
         } = hooks;
         let timeout_ms = config.host_timeout_ms;
-        let mut builder = authcore::AuthCore::builder()
-            .sqlite(&path)?
-            .config(config.into());
+        let mut builder = authcore::AuthCore::builder().sqlite(&path)?.config(config);
         for layer in functions {
             let failure = failure.clone();
             builder = builder.override_functions(move |below| {
@@ -205,7 +203,7 @@ impl AuthCore {
         for EventSubscription { name, handler } in handlers {
             let handler = Arc::new(HostHandler(handler));
             builder = match name {
-                Some(n) => builder.on_event(n.into(), handler),
+                Some(n) => builder.on_event(n, handler),
                 None => builder.on_any_event(handler),
             };
         }
@@ -357,7 +355,8 @@ impl AuthCore {
             .await
     }
 
-    #[uniffi::method(default(input), default(user_context = None))]
+    // No default `input`: the core's `timeJoinedOrder` is not optional and uniffi has no enum defaults.
+    #[uniffi::method(default(user_context = None))]
     pub async fn get_users(
         &self,
         input: GetUsersInput,
@@ -559,19 +558,19 @@ impl AuthCore {
 
     /// Redelivers events whose delivery failed or that a crashed run left pending.
     pub async fn deliver_pending_events(&self) -> R<DeliveryReport> {
-        Ok(self.core.deliver_pending_events().await?.into())
+        Ok(self.core.deliver_pending_events().await?)
     }
 
     /// The audit log: past events by user, tenant and time, oldest first.
     #[uniffi::method(default(input))]
     pub fn list_events(&self, input: ListEventsInput) -> R<ListEventsResult> {
-        Ok(self.core.list_events(&input.into())?.into())
+        Ok(self.core.list_events(&input)?)
     }
 
     /// Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
     /// already running finish, pending events are delivered (the result counts that last delivery).
     pub async fn shutdown(&self) -> R<DeliveryReport> {
-        Ok(self.core.shutdown().await?.into())
+        Ok(self.core.shutdown().await?)
     }
 }
 

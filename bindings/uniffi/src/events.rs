@@ -33,6 +33,6 @@ pub(crate) struct HostHandler(pub Arc<dyn EventHandler>);
 #[async_trait]
 impl authcore::events::EventHandler for HostHandler {
     async fn handle(&self, event: &authcore::events::Event) -> authcore::Result<()> {
-        Ok(self.0.handle(event.into()).await?)
+        Ok(self.0.handle(event.clone()).await?)
     }
 }

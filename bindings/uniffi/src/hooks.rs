@@ -256,11 +256,7 @@ impl Functions for OriginalFunctions {
         input: SignInUpInput,
         user_context: Arc<UserContext>,
     ) -> R<SignInUpResult> {
-        Ok(self
-            .f()
-            .sign_in_up(&input.into(), ctx(&user_context))
-            .await?
-            .into())
+        Ok(self.f().sign_in_up(&input, ctx(&user_context)).await?)
     }
     async fn manually_create_or_update_user(
         &self,
@@ -269,9 +265,8 @@ impl Functions for OriginalFunctions {
     ) -> R<ManuallyCreateOrUpdateUserResult> {
         Ok(self
             .f()
-            .manually_create_or_update_user(&input.into(), ctx(&user_context))
-            .await?
-            .into())
+            .manually_create_or_update_user(&input, ctx(&user_context))
+            .await?)
     }
     async fn should_do_automatic_account_linking(
         &self,
@@ -281,20 +276,16 @@ impl Functions for OriginalFunctions {
         tenant_id: String,
         user_context: Arc<UserContext>,
     ) -> R<ShouldAutomaticallyLink> {
-        let info = new_account_info.into();
-        let user: Option<authcore::User> = user.map(Into::into);
-        let session: Option<authcore::Session> = session.map(TryInto::try_into).transpose()?;
         Ok(self
             .f()
             .should_do_automatic_account_linking(
-                &info,
+                &new_account_info,
                 user.as_ref(),
                 session.as_ref(),
                 &tenant_id,
                 ctx(&user_context),
             )
-            .await?
-            .into())
+            .await?)
     }
     async fn on_account_linked(
         &self,
@@ -304,7 +295,7 @@ impl Functions for OriginalFunctions {
     ) -> R<()> {
         Ok(self
             .f()
-            .on_account_linked(&user.into(), &new_account.into(), ctx(&user_context))
+            .on_account_linked(&user, &new_account, ctx(&user_context))
             .await?)
     }
     async fn create_primary_user(
@@ -315,8 +306,7 @@ impl Functions for OriginalFunctions {
         Ok(self
             .f()
             .create_primary_user(&recipe_user_id, ctx(&user_context))
-            .await?
-            .into())
+            .await?)
     }
     async fn can_create_primary_user(
         &self,
@@ -326,8 +316,7 @@ impl Functions for OriginalFunctions {
         Ok(self
             .f()
             .can_create_primary_user(&recipe_user_id, ctx(&user_context))
-            .await?
-            .into())
+            .await?)
     }
     async fn link_accounts(
         &self,
@@ -338,8 +327,7 @@ impl Functions for OriginalFunctions {
         Ok(self
             .f()
             .link_accounts(&recipe_user_id, &primary_user_id, ctx(&user_context))
-            .await?
-            .into())
+            .await?)
     }
     async fn can_link_accounts(
         &self,
@@ -350,8 +338,7 @@ impl Functions for OriginalFunctions {
         Ok(self
             .f()
             .can_link_accounts(&recipe_user_id, &primary_user_id, ctx(&user_context))
-            .await?
-            .into())
+            .await?)
     }
     async fn unlink_account(
         &self,
@@ -361,8 +348,7 @@ impl Functions for OriginalFunctions {
         Ok(self
             .f()
             .unlink_account(&recipe_user_id, ctx(&user_context))
-            .await?
-            .into())
+            .await?)
     }
     async fn delete_user(
         &self,
@@ -376,11 +362,7 @@ impl Functions for OriginalFunctions {
             .await?)
     }
     async fn get_user(&self, user_id: String, user_context: Arc<UserContext>) -> R<Option<User>> {
-        Ok(self
-            .f()
-            .get_user(&user_id, ctx(&user_context))
-            .await?
-            .map(Into::into))
+        Ok(self.f().get_user(&user_id, ctx(&user_context)).await?)
     }
     async fn list_users_by_account_info(
         &self,
@@ -393,25 +375,18 @@ impl Functions for OriginalFunctions {
             .f()
             .list_users_by_account_info(
                 &tenant_id,
-                &account_info.into(),
+                &account_info,
                 do_union_of_account_info,
                 ctx(&user_context),
             )
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+            .await?)
     }
     async fn get_users(
         &self,
         input: GetUsersInput,
         user_context: Arc<UserContext>,
     ) -> R<GetUsersResult> {
-        Ok(self
-            .f()
-            .get_users(&input.into(), ctx(&user_context))
-            .await?
-            .into())
+        Ok(self.f().get_users(&input, ctx(&user_context)).await?)
     }
     async fn is_email_verified(
         &self,
@@ -429,11 +404,7 @@ impl Functions for OriginalFunctions {
         input: VerifyEmailInput,
         user_context: Arc<UserContext>,
     ) -> R<VerifyEmailResult> {
-        Ok(self
-            .f()
-            .verify_email(&input.into(), ctx(&user_context))
-            .await?
-            .into())
+        Ok(self.f().verify_email(&input, ctx(&user_context)).await?)
     }
     async fn unverify_email(
         &self,
@@ -455,8 +426,7 @@ impl Functions for OriginalFunctions {
         Ok(self
             .f()
             .create_or_update_tenant(&tenant_id, &config.into(), ctx(&user_context))
-            .await?
-            .into())
+            .await?)
     }
     async fn delete_tenant(
         &self,
@@ -466,28 +436,17 @@ impl Functions for OriginalFunctions {
         Ok(self
             .f()
             .delete_tenant(&tenant_id, ctx(&user_context))
-            .await?
-            .into())
+            .await?)
     }
     async fn get_tenant(
         &self,
         tenant_id: String,
         user_context: Arc<UserContext>,
     ) -> R<Option<Tenant>> {
-        Ok(self
-            .f()
-            .get_tenant(&tenant_id, ctx(&user_context))
-            .await?
-            .map(Into::into))
+        Ok(self.f().get_tenant(&tenant_id, ctx(&user_context)).await?)
     }
     async fn list_all_tenants(&self, user_context: Arc<UserContext>) -> R<Vec<Tenant>> {
-        Ok(self
-            .f()
-            .list_all_tenants(ctx(&user_context))
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.f().list_all_tenants(ctx(&user_context)).await?)
     }
     async fn associate_user_to_tenant(
         &self,
@@ -498,8 +457,7 @@ impl Functions for OriginalFunctions {
         Ok(self
             .f()
             .associate_user_to_tenant(&tenant_id, &recipe_user_id, ctx(&user_context))
-            .await?
-            .into())
+            .await?)
     }
     async fn disassociate_user_from_tenant(
         &self,
@@ -510,8 +468,7 @@ impl Functions for OriginalFunctions {
         Ok(self
             .f()
             .disassociate_user_from_tenant(&tenant_id, &recipe_user_id, ctx(&user_context))
-            .await?
-            .into())
+            .await?)
     }
     async fn create_new_session(
         &self,
@@ -524,8 +481,7 @@ impl Functions for OriginalFunctions {
         Ok(self
             .f()
             .create_new_session(&tenant_id, &recipe_user_id, &payload, ctx(&user_context))
-            .await?
-            .into())
+            .await?)
     }
     async fn get_session(
         &self,
@@ -539,11 +495,7 @@ impl Functions for OriginalFunctions {
             tenant_id,
             any_tenant,
         };
-        Ok(self
-            .f()
-            .get_session(&input, ctx(&user_context))
-            .await?
-            .into())
+        Ok(self.f().get_session(&input, ctx(&user_context)).await?)
     }
     async fn revoke_session(
         &self,
@@ -617,11 +569,7 @@ impl Apis for OriginalApis {
         input: SignInUpPostInput,
         user_context: Arc<UserContext>,
     ) -> R<SignInUpPostResult> {
-        Ok(self
-            .a()
-            .sign_in_up_post(&input.into(), ctx(&user_context))
-            .await?
-            .into())
+        Ok(self.a().sign_in_up_post(&input, ctx(&user_context)).await?)
     }
     async fn get_redirection_url(
         &self,
@@ -630,7 +578,7 @@ impl Apis for OriginalApis {
     ) -> R<Option<String>> {
         Ok(self
             .a()
-            .get_redirection_url(&context.into(), ctx(&user_context))
+            .get_redirection_url(&context, ctx(&user_context))
             .await?)
     }
 }
@@ -669,9 +617,8 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::SignInUpResult> {
         Ok(self
-            .timed(self.host.sign_in_up(input.clone().into(), host_ctx(c)))
-            .await?
-            .into())
+            .timed(self.host.sign_in_up(input.clone(), host_ctx(c)))
+            .await?)
     }
     async fn manually_create_or_update_user(
         &self,
@@ -681,10 +628,9 @@ impl RecipeFunctions for HostFunctions {
         Ok(self
             .timed(
                 self.host
-                    .manually_create_or_update_user(input.clone().into(), host_ctx(c)),
+                    .manually_create_or_update_user(input.clone(), host_ctx(c)),
             )
-            .await?
-            .into())
+            .await?)
     }
     async fn should_do_automatic_account_linking(
         &self,
@@ -696,14 +642,13 @@ impl RecipeFunctions for HostFunctions {
     ) -> CoreR<authcore::ShouldAutomaticallyLink> {
         Ok(self
             .timed(self.host.should_do_automatic_account_linking(
-                new_account_info.clone().into(),
-                user.cloned().map(Into::into),
-                session.cloned().map(Into::into),
+                new_account_info.clone(),
+                user.cloned(),
+                session.cloned(),
                 tenant_id.to_string(),
                 host_ctx(c),
             ))
-            .await?
-            .into())
+            .await?)
     }
     async fn on_account_linked(
         &self,
@@ -712,11 +657,10 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<()> {
         Ok(self
-            .timed(self.host.on_account_linked(
-                user.clone().into(),
-                new_account.clone().into(),
-                host_ctx(c),
-            ))
+            .timed(
+                self.host
+                    .on_account_linked(user.clone(), new_account.clone(), host_ctx(c)),
+            )
             .await?)
     }
     async fn create_primary_user(
@@ -729,8 +673,7 @@ impl RecipeFunctions for HostFunctions {
                 self.host
                     .create_primary_user(recipe_user_id.to_string(), host_ctx(c)),
             )
-            .await?
-            .into())
+            .await?)
     }
     async fn can_create_primary_user(
         &self,
@@ -742,8 +685,7 @@ impl RecipeFunctions for HostFunctions {
                 self.host
                     .can_create_primary_user(recipe_user_id.to_string(), host_ctx(c)),
             )
-            .await?
-            .into())
+            .await?)
     }
     async fn link_accounts(
         &self,
@@ -757,8 +699,7 @@ impl RecipeFunctions for HostFunctions {
                 primary_user_id.to_string(),
                 host_ctx(c),
             ))
-            .await?
-            .into())
+            .await?)
     }
     async fn can_link_accounts(
         &self,
@@ -772,8 +713,7 @@ impl RecipeFunctions for HostFunctions {
                 primary_user_id.to_string(),
                 host_ctx(c),
             ))
-            .await?
-            .into())
+            .await?)
     }
     async fn unlink_account(
         &self,
@@ -785,8 +725,7 @@ impl RecipeFunctions for HostFunctions {
                 self.host
                     .unlink_account(recipe_user_id.to_string(), host_ctx(c)),
             )
-            .await?
-            .into())
+            .await?)
     }
     async fn delete_user(
         &self,
@@ -809,8 +748,7 @@ impl RecipeFunctions for HostFunctions {
     ) -> CoreR<Option<authcore::User>> {
         Ok(self
             .timed(self.host.get_user(user_id.to_string(), host_ctx(c)))
-            .await?
-            .map(Into::into))
+            .await?)
     }
     async fn list_users_by_account_info(
         &self,
@@ -822,14 +760,11 @@ impl RecipeFunctions for HostFunctions {
         Ok(self
             .timed(self.host.list_users_by_account_info(
                 tenant_id.to_string(),
-                account_info.clone().into(),
+                account_info.clone(),
                 do_union_of_account_info,
                 host_ctx(c),
             ))
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+            .await?)
     }
     async fn get_users(
         &self,
@@ -837,9 +772,8 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::GetUsersResult> {
         Ok(self
-            .timed(self.host.get_users(input.clone().into(), host_ctx(c)))
-            .await?
-            .into())
+            .timed(self.host.get_users(input.clone(), host_ctx(c)))
+            .await?)
     }
     async fn is_email_verified(
         &self,
@@ -861,9 +795,8 @@ impl RecipeFunctions for HostFunctions {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::VerifyEmailResult> {
         Ok(self
-            .timed(self.host.verify_email(input.clone().into(), host_ctx(c)))
-            .await?
-            .into())
+            .timed(self.host.verify_email(input.clone(), host_ctx(c)))
+            .await?)
     }
     async fn unverify_email(
         &self,
@@ -891,8 +824,7 @@ impl RecipeFunctions for HostFunctions {
                 config.clone().into(),
                 host_ctx(c),
             ))
-            .await?
-            .into())
+            .await?)
     }
     async fn delete_tenant(
         &self,
@@ -901,8 +833,7 @@ impl RecipeFunctions for HostFunctions {
     ) -> CoreR<authcore::DeleteTenantResult> {
         Ok(self
             .timed(self.host.delete_tenant(tenant_id.to_string(), host_ctx(c)))
-            .await?
-            .into())
+            .await?)
     }
     async fn get_tenant(
         &self,
@@ -911,16 +842,10 @@ impl RecipeFunctions for HostFunctions {
     ) -> CoreR<Option<authcore::Tenant>> {
         Ok(self
             .timed(self.host.get_tenant(tenant_id.to_string(), host_ctx(c)))
-            .await?
-            .map(Into::into))
+            .await?)
     }
     async fn list_all_tenants(&self, c: &authcore::UserContext) -> CoreR<Vec<authcore::Tenant>> {
-        Ok(self
-            .timed(self.host.list_all_tenants(host_ctx(c)))
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.timed(self.host.list_all_tenants(host_ctx(c))).await?)
     }
     async fn associate_user_to_tenant(
         &self,
@@ -934,8 +859,7 @@ impl RecipeFunctions for HostFunctions {
                 recipe_user_id.to_string(),
                 host_ctx(c),
             ))
-            .await?
-            .into())
+            .await?)
     }
     async fn disassociate_user_from_tenant(
         &self,
@@ -949,8 +873,7 @@ impl RecipeFunctions for HostFunctions {
                 recipe_user_id.to_string(),
                 host_ctx(c),
             ))
-            .await?
-            .into())
+            .await?)
     }
     async fn create_new_session(
         &self,
@@ -966,8 +889,7 @@ impl RecipeFunctions for HostFunctions {
                 access_token_payload.to_string(),
                 host_ctx(c),
             ))
-            .await?
-            .try_into()?)
+            .await?)
     }
     async fn get_session(
         &self,
@@ -981,8 +903,7 @@ impl RecipeFunctions for HostFunctions {
                 input.any_tenant,
                 host_ctx(c),
             ))
-            .await?
-            .try_into()?)
+            .await?)
     }
     async fn revoke_session(&self, session_handle: &str, c: &authcore::UserContext) -> CoreR<bool> {
         Ok(self
@@ -1047,9 +968,8 @@ impl ApiFunctions for HostApis {
         c: &authcore::UserContext,
     ) -> CoreR<authcore::SignInUpPostResult> {
         Ok(self
-            .timed(self.host.sign_in_up_post(input.clone().into(), host_ctx(c)))
-            .await?
-            .try_into()?)
+            .timed(self.host.sign_in_up_post(input.clone(), host_ctx(c)))
+            .await?)
     }
 
     async fn get_redirection_url(
@@ -1058,10 +978,7 @@ impl ApiFunctions for HostApis {
         c: &authcore::UserContext,
     ) -> CoreR<Option<String>> {
         Ok(self
-            .timed(
-                self.host
-                    .get_redirection_url(context.clone().into(), host_ctx(c)),
-            )
+            .timed(self.host.get_redirection_url(context.clone(), host_ctx(c)))
             .await?)
     }
 }

@@ -16,7 +16,7 @@ use jni_sys::{jbyteArray, jint, jlong, jobject, JNIEnv};
 
 use crate::client::UserContext;
 use crate::jvm_fast_path::{
-    byte_array_to_vec, encode, encode_unit, fault, panic_text, vec_to_byte_array, Reply,
+    byte_array_to_vec, encode, encode_unit, fault, panic_text, vec_to_byte_array, Refused, Reply,
 };
 use crate::jvm_hooks::{Uc, Wire};
 
@@ -27,18 +27,18 @@ macro_rules! context_ops {
         /// Every `UserContext` operation by name; an operation's index is its position.
         pub(crate) const CONTEXT_OPS: &[&str] = &[$($op),+];
 
-        fn dispatch(context: &UserContext, op: &str, args: &mut &[u8]) -> Result<Reply, String> {
+        fn dispatch(context: &UserContext, op: &str, args: &mut &[u8]) -> Result<Reply, Refused> {
             match op {
                 $(
                     $op => {
                         $(let $arg = <$ty as Wire>::take(args, $op, stringify!($arg))?;)*
                         if !args.is_empty() {
-                            return Err(format!("{}: arguments left over", $op));
+                            return Err(format!("{}: arguments left over", $op).into());
                         }
                         Ok(context_ops!(@encode $kind context.$method($($arg),*)))
                     }
                 )+
-                other => Err(format!("no UserContext operation {other}")),
+                other => Err(format!("no UserContext operation {other}").into()),
             }
         }
     };
@@ -96,7 +96,7 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_context(
             unsafe { uniffi::Handle::from_raw_unchecked(handle as u64).into_arc_borrowed() };
         match dispatch(&context, name, &mut input.as_slice()) {
             Ok(reply) => reply,
-            Err(message) => fault(&message),
+            Err(refused) => refused.reply(),
         }
     }))
     .unwrap_or_else(|panic| fault(&format!("panic in the engine: {}", panic_text(&*panic))));

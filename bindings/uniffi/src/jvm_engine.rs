@@ -14,13 +14,13 @@ use jni_sys::{jbyteArray, jint, jobject, JNIEnv};
 
 use crate::client::{AuthCore, Hooks};
 use crate::jvm_fast_path::{
-    byte_array_to_vec, encode, fault, panic_text, run, vec_to_byte_array, Call,
+    byte_array_to_vec, encode, fault, panic_text, run, vec_to_byte_array, Call, Refused,
 };
 use crate::jvm_hooks::{Uc, Wire};
 use crate::types::{AuthCoreConfig, ListEventsInput};
 
 /// Kotlin's call of `op` on the engine: its arguments read from `args`, the call itself not started yet.
-pub(crate) fn dispatch(core: Arc<AuthCore>, op: &str, args: &mut &[u8]) -> Result<Call, String> {
+pub(crate) fn dispatch(core: Arc<AuthCore>, op: &str, args: &mut &[u8]) -> Result<Call, Refused> {
     match op {
         "call" => {
             let name = <String as Wire>::take(args, op, "op")?;
@@ -38,7 +38,7 @@ pub(crate) fn dispatch(core: Arc<AuthCore>, op: &str, args: &mut &[u8]) -> Resul
             encode(core.deliver_pending_events().await)
         })),
         "shutdown" => Ok(Box::pin(async move { encode(core.shutdown().await) })),
-        other => Err(format!("no engine operation {other}")),
+        other => Err(format!("no engine operation {other}").into()),
     }
 }
 
@@ -63,14 +63,14 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_open(
             let path = <String as Wire>::take(&mut rest, "open", "path")?;
             let config = <AuthCoreConfig as Wire>::take(&mut rest, "open", "config")?;
             let hooks = <Hooks as Wire>::take(&mut rest, "open", "hooks")?;
-            Ok::<_, String>((path, config, hooks))
+            Ok::<_, Refused>((path, config, hooks))
         })();
         match read {
             Ok(_) if !rest.is_empty() => fault("open: arguments left over"),
             Ok((path, config, hooks)) => run(Box::pin(async move {
                 encode(AuthCore::open(path, config, hooks).await)
             })),
-            Err(message) => fault(&message),
+            Err(refused) => refused.reply(),
         }
     }))
     .unwrap_or_else(|panic| fault(&format!("panic in the engine: {}", panic_text(&*panic))));

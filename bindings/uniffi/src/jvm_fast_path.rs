@@ -50,6 +50,38 @@ pub(crate) fn fault(message: &str) -> Reply {
     reply
 }
 
+/// Why the JNI path could not start a call.
+pub(crate) enum Refused {
+    /// Bytes the binding cannot read: a fault of the binding itself.
+    Fault(String),
+    /// An argument the core refuses as it is lifted: the JSON text of a `JsonValue`/`JsonObject` (the core's
+    /// custom types) that is not valid JSON is the core's typed `INVALID_INPUT`, as the engine would answer.
+    Invalid(AuthError),
+}
+
+impl From<String> for Refused {
+    fn from(message: String) -> Self {
+        Refused::Fault(message)
+    }
+}
+
+impl Refused {
+    /// A value Kotlin wrote that does not lift: the core's own error when the core refused it, else a fault.
+    pub(crate) fn lifting(error: uniffi::deps::anyhow::Error, what: &str) -> Refused {
+        match error.downcast::<authcore::AuthError>() {
+            Ok(core) => Refused::Invalid(core.into()),
+            Err(e) => Refused::Fault(format!("{what}: {e}")),
+        }
+    }
+
+    pub(crate) fn reply(self) -> Reply {
+        match self {
+            Refused::Fault(message) => fault(&message),
+            Refused::Invalid(e) => encode::<bool>(Err(e)),
+        }
+    }
+}
+
 pub(crate) fn encode<T: Lower<UniFfiTag>>(result: Result<T, AuthError>) -> Reply {
     let mut reply = Vec::with_capacity(128);
     match result {

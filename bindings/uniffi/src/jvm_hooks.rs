@@ -39,8 +39,8 @@ use crate::error::AuthError;
 use crate::events::EventHandler;
 use crate::hooks::{Apis, ApisOverride, Functions, FunctionsOverride};
 use crate::jvm_fast_path::{
-    byte_array_to_vec, encode, encode_unit, fault, panic_text, run, vec_to_byte_array, Call, Reply,
-    ERR, OK, PENDING,
+    byte_array_to_vec, encode, encode_unit, fault, panic_text, run, vec_to_byte_array, Call,
+    Refused, Reply, ERR, OK, PENDING,
 };
 use crate::types::*;
 use crate::UniFfiTag;
@@ -252,8 +252,12 @@ fn reply_error(reply: &[u8]) -> AuthError {
 
 fn decode<T: Lift<UniFfiTag>>(reply: Reply) -> R<T> {
     match reply.split_first() {
-        Some((&OK, mut rest)) => T::try_read(&mut rest)
-            .map_err(|e| AuthError::host(format!("undecodable result from a Kotlin hook: {e}"))),
+        Some((&OK, mut rest)) => T::try_read(&mut rest).map_err(|e| {
+            match Refused::lifting(e, "undecodable result from a Kotlin hook") {
+                Refused::Invalid(e) => e,
+                Refused::Fault(message) => AuthError::host(message),
+            }
+        }),
         _ => Err(reply_error(&reply)),
     }
 }
@@ -273,7 +277,7 @@ fn decode_unit(reply: Reply) -> R<()> {
 pub(crate) trait Wire {
     type Value;
     fn put(value: Self::Value, buf: &mut Vec<u8>);
-    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<Self::Value, String>;
+    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<Self::Value, Refused>;
 }
 
 impl<T: Lift<UniFfiTag> + Lower<UniFfiTag>> Wire for T {
@@ -281,8 +285,9 @@ impl<T: Lift<UniFfiTag> + Lower<UniFfiTag>> Wire for T {
     fn put(value: T, buf: &mut Vec<u8>) {
         T::write(value, buf)
     }
-    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<T, String> {
-        T::try_read(args).map_err(|e| format!("{op}: cannot read argument `{name}`: {e}"))
+    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<T, Refused> {
+        T::try_read(args)
+            .map_err(|e| Refused::lifting(e, &format!("{op}: cannot read argument `{name}`")))
     }
 }
 
@@ -298,7 +303,7 @@ impl Wire for Uc {
     fn put(value: Arc<UserContext>, buf: &mut Vec<u8>) {
         <Arc<UserContext> as Lower<UniFfiTag>>::write(value, buf)
     }
-    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<Arc<UserContext>, String> {
+    fn take(args: &mut &[u8], op: &str, name: &str) -> Result<Arc<UserContext>, Refused> {
         let (&tag, rest) = args
             .split_first()
             .ok_or_else(|| format!("{op}: missing argument `{name}`"))?;
@@ -317,7 +322,7 @@ impl Wire for Uc {
                 // held) until this JNI call returns; the reference taken here is ours.
                 Ok(unsafe { handle.into_arc_borrowed() })
             }
-            other => Err(format!("{op}: bad tag {other} for `{name}`")),
+            other => Err(format!("{op}: bad tag {other} for `{name}`").into()),
         }
     }
 }
@@ -359,7 +364,7 @@ macro_rules! hooks {
                 )+
             }
 
-            fn $dispatch(target: Arc<dyn $trait>, op: &str, args: &mut &[u8]) -> Result<Call, String> {
+            fn $dispatch(target: Arc<dyn $trait>, op: &str, args: &mut &[u8]) -> Result<Call, Refused> {
                 match op {
                     $(
                         $op => {
@@ -369,7 +374,7 @@ macro_rules! hooks {
                             }))
                         }
                     )+
-                    other => Err(format!("no {} operation {other}", stringify!($trait))),
+                    other => Err(format!("no {} operation {other}", stringify!($trait)).into()),
                 }
             }
         )+
@@ -724,7 +729,7 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_callOriginal(
         match call {
             Ok(_) if !rest.is_empty() => fault(&format!("{name}: arguments left over")),
             Ok(call) => run(call),
-            Err(message) => fault(&message),
+            Err(refused) => refused.reply(),
         }
     }))
     .unwrap_or_else(|panic| fault(&format!("panic in the engine: {}", panic_text(&*panic))));

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// The email a provider returned, with its verification claim (required since CDI 4.0, spec S14).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EmailInput {
     pub id: String,
@@ -24,9 +25,11 @@ pub struct EmailInput {
 /// Input of the core third-party sign-in/up (spec §2.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct SignInUpInput {
     #[serde(default = "ids::default_tenant")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = "public"))]
     pub tenant_id: String,
     pub third_party_id: String,
     pub third_party_user_id: String,

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 /// A provider account: `(thirdPartyId, thirdPartyUserId)`, compared exactly (spec D2).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct ThirdPartyInfo {
     pub id: String,
@@ -13,6 +14,7 @@ pub struct ThirdPartyInfo {
 /// and makes a future recipe a compile-time change in every binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RecipeId {
     #[serde(rename = "thirdparty")]
     ThirdParty,
@@ -29,6 +31,7 @@ impl RecipeId {
 /// One way to sign in: a recipe user (spec §1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct LoginMethod {
     pub tenant_ids: Vec<String>,
@@ -63,6 +66,7 @@ impl LoginMethod {
 /// A user as callers see it: a standalone recipe user or a primary group (spec §1, §2.5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
@@ -146,12 +150,16 @@ impl User {
 /// What identifies an account for lookups and linking (spec §4.9).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct AccountInfo {
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub phone_number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub third_party: Option<ThirdPartyInfo>,
 }

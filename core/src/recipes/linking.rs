@@ -14,6 +14,7 @@ use crate::recipes::sessions::RevokeReason;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum CreatePrimaryUserResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -43,6 +44,7 @@ pub enum CreatePrimaryUserResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum LinkAccountsResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -76,6 +78,7 @@ pub enum LinkAccountsResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum UnlinkAccountResult {
     #[serde(rename = "OK", rename_all = "camelCase")]

@@ -10,7 +10,7 @@ pub mod tenants;
 pub mod thirdparty;
 
 use crate::error::AuthError;
-use crate::events::{Event, EventName, NewEvent};
+use crate::events::{EventName, NewEvent, Outboxed};
 use crate::model::{LoginMethod, RecipeId, User};
 use crate::store::{RecipeUserRow, StoreError, StoreTx};
 
@@ -76,7 +76,7 @@ impl<'a> Tx<'a> {
 pub(crate) struct RequestTx {
     pub s: Box<dyn StoreTx>,
     /// Outbox events written by its steps, in order.
-    pub written: Vec<Event>,
+    pub written: Vec<Outboxed>,
     /// Cancellations of events that were already pending when the step ran.
     pub cancelled: Vec<Cancelled>,
 }
@@ -99,10 +99,11 @@ impl RequestTx {
     }
 
     /// A step's outcome: its events, and cancellations, which also void events of earlier steps.
-    pub fn record(&mut self, events: Vec<Event>, cancelled: Vec<Cancelled>) {
+    pub fn record(&mut self, events: Vec<Outboxed>, cancelled: Vec<Cancelled>) {
         for (name, user) in &cancelled {
-            self.written
-                .retain(|e| !(e.name == *name && e.user_id.as_deref() == Some(user.as_str())));
+            self.written.retain(|o| {
+                !(o.event.name == *name && o.event.user_id.as_deref() == Some(user.as_str()))
+            });
         }
         self.cancelled.extend(cancelled);
         self.written.extend(events);
@@ -112,11 +113,11 @@ impl RequestTx {
     pub fn created_users(&self) -> impl Iterator<Item = (String, i64)> + '_ {
         self.written
             .iter()
-            .filter(|e| e.name == EventName::CreateUser)
-            .filter_map(|e| e.user_id.clone().map(|u| (u, e.seq)))
+            .filter(|o| o.event.name == EventName::CreateUser)
+            .filter_map(|o| o.event.user_id.clone().map(|u| (u, o.seq)))
     }
 
-    pub fn commit(self) -> Result<(Vec<Event>, Vec<Cancelled>), StoreError> {
+    pub fn commit(self) -> Result<(Vec<Outboxed>, Vec<Cancelled>), StoreError> {
         self.s.commit()?;
         Ok((self.written, self.cancelled))
     }

@@ -16,6 +16,7 @@ use crate::store::SessionRow;
 /// A session as callers see it. The token is returned once, by `createNewSession`, and never stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     pub session_handle: String,
@@ -54,6 +55,7 @@ impl GetSessionInput {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum CreateNewSessionResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -65,6 +67,7 @@ pub enum CreateNewSessionResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum GetSessionResult {
     #[serde(rename = "OK")]

@@ -16,6 +16,7 @@ pub const THIRD_PARTY_FACTOR: &str = "thirdparty";
 /// A provider enabled on a tenant (the tenant's "core" provider list, spec §5.4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantProvider {
     pub third_party_id: String,
@@ -24,6 +25,7 @@ pub struct TenantProvider {
 /// Stored tenant configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantConfig {
     #[serde(default = "yes")]
@@ -98,6 +100,7 @@ mod double_option {
 /// A tenant as callers see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct Tenant {
     pub tenant_id: String,
@@ -107,6 +110,7 @@ pub struct Tenant {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum CreateOrUpdateTenantResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -115,6 +119,7 @@ pub enum CreateOrUpdateTenantResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum DeleteTenantResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -123,6 +128,7 @@ pub enum DeleteTenantResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum AssociateUserToTenantResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -137,6 +143,7 @@ pub enum AssociateUserToTenantResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum DisassociateUserFromTenantResult {
     #[serde(rename = "OK", rename_all = "camelCase")]
@@ -312,10 +319,12 @@ pub(crate) fn disassociate(
 /// Static provider configuration given to the engine (spec §5.4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderConfig {
     pub third_party_id: String,
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub include_in_non_public_tenants_by_default: bool,
 }
 

@@ -17,6 +17,7 @@ pub const EMAIL_CHANGE_CONFLICT_REASON: &str =
 /// Result of the core `signInUp`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(tag = "status")]
 pub enum SignInUpResult {
     #[serde(rename = "OK", rename_all = "camelCase")]

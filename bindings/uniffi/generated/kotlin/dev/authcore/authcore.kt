@@ -30,6 +30,72 @@ import java.nio.CharBuffer
 import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
+import dev.authcore.model.AccountInfo
+import dev.authcore.model.AssociateUserToTenantResult
+import dev.authcore.model.AuthCoreConfig
+import dev.authcore.model.CreateNewSessionResult
+import dev.authcore.model.CreateOrUpdateTenantResult
+import dev.authcore.model.CreatePrimaryUserResult
+import dev.authcore.model.DeleteTenantResult
+import dev.authcore.model.DeliveryReport
+import dev.authcore.model.DisassociateUserFromTenantResult
+import dev.authcore.model.Event
+import dev.authcore.model.EventName
+import dev.authcore.model.FfiConverterTypeAccountInfo
+import dev.authcore.model.FfiConverterTypeAssociateUserToTenantResult
+import dev.authcore.model.FfiConverterTypeAuthCoreConfig
+import dev.authcore.model.FfiConverterTypeCreateNewSessionResult
+import dev.authcore.model.FfiConverterTypeCreateOrUpdateTenantResult
+import dev.authcore.model.FfiConverterTypeCreatePrimaryUserResult
+import dev.authcore.model.FfiConverterTypeDeleteTenantResult
+import dev.authcore.model.FfiConverterTypeDeliveryReport
+import dev.authcore.model.FfiConverterTypeDisassociateUserFromTenantResult
+import dev.authcore.model.FfiConverterTypeEvent
+import dev.authcore.model.FfiConverterTypeEventName
+import dev.authcore.model.FfiConverterTypeGetSessionResult
+import dev.authcore.model.FfiConverterTypeGetUsersInput
+import dev.authcore.model.FfiConverterTypeGetUsersResult
+import dev.authcore.model.FfiConverterTypeLinkAccountsResult
+import dev.authcore.model.FfiConverterTypeListEventsInput
+import dev.authcore.model.FfiConverterTypeListEventsResult
+import dev.authcore.model.FfiConverterTypeLoginMethod
+import dev.authcore.model.FfiConverterTypeManuallyCreateOrUpdateUserResult
+import dev.authcore.model.FfiConverterTypeNewAccountInfo
+import dev.authcore.model.FfiConverterTypeRedirectContext
+import dev.authcore.model.FfiConverterTypeSession
+import dev.authcore.model.FfiConverterTypeShouldAutomaticallyLink
+import dev.authcore.model.FfiConverterTypeSignInUpInput
+import dev.authcore.model.FfiConverterTypeSignInUpPostInput
+import dev.authcore.model.FfiConverterTypeSignInUpPostResult
+import dev.authcore.model.FfiConverterTypeSignInUpResult
+import dev.authcore.model.FfiConverterTypeTenant
+import dev.authcore.model.FfiConverterTypeTenantProvider
+import dev.authcore.model.FfiConverterTypeUnlinkAccountResult
+import dev.authcore.model.FfiConverterTypeUser
+import dev.authcore.model.FfiConverterTypeVerifyEmailInput
+import dev.authcore.model.FfiConverterTypeVerifyEmailResult
+import dev.authcore.model.GetSessionResult
+import dev.authcore.model.GetUsersInput
+import dev.authcore.model.GetUsersResult
+import dev.authcore.model.LinkAccountsResult
+import dev.authcore.model.ListEventsInput
+import dev.authcore.model.ListEventsResult
+import dev.authcore.model.LoginMethod
+import dev.authcore.model.ManuallyCreateOrUpdateUserResult
+import dev.authcore.model.NewAccountInfo
+import dev.authcore.model.RedirectContext
+import dev.authcore.model.Session
+import dev.authcore.model.ShouldAutomaticallyLink
+import dev.authcore.model.SignInUpInput
+import dev.authcore.model.SignInUpPostInput
+import dev.authcore.model.SignInUpPostResult
+import dev.authcore.model.SignInUpResult
+import dev.authcore.model.Tenant
+import dev.authcore.model.TenantProvider
+import dev.authcore.model.UnlinkAccountResult
+import dev.authcore.model.User
+import dev.authcore.model.VerifyEmailInput
+import dev.authcore.model.VerifyEmailResult
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.coroutines.resume
 import kotlinx.coroutines.CancellableContinuation
@@ -38,6 +104,39 @@ import kotlinx.coroutines.GlobalScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
+import dev.authcore.model.RustBuffer as RustBufferAccountInfo
+import dev.authcore.model.RustBuffer as RustBufferAssociateUserToTenantResult
+import dev.authcore.model.RustBuffer as RustBufferAuthCoreConfig
+import dev.authcore.model.RustBuffer as RustBufferCreateNewSessionResult
+import dev.authcore.model.RustBuffer as RustBufferCreateOrUpdateTenantResult
+import dev.authcore.model.RustBuffer as RustBufferCreatePrimaryUserResult
+import dev.authcore.model.RustBuffer as RustBufferDeleteTenantResult
+import dev.authcore.model.RustBuffer as RustBufferDeliveryReport
+import dev.authcore.model.RustBuffer as RustBufferDisassociateUserFromTenantResult
+import dev.authcore.model.RustBuffer as RustBufferEvent
+import dev.authcore.model.RustBuffer as RustBufferEventName
+import dev.authcore.model.RustBuffer as RustBufferGetSessionResult
+import dev.authcore.model.RustBuffer as RustBufferGetUsersInput
+import dev.authcore.model.RustBuffer as RustBufferGetUsersResult
+import dev.authcore.model.RustBuffer as RustBufferLinkAccountsResult
+import dev.authcore.model.RustBuffer as RustBufferListEventsInput
+import dev.authcore.model.RustBuffer as RustBufferListEventsResult
+import dev.authcore.model.RustBuffer as RustBufferLoginMethod
+import dev.authcore.model.RustBuffer as RustBufferManuallyCreateOrUpdateUserResult
+import dev.authcore.model.RustBuffer as RustBufferNewAccountInfo
+import dev.authcore.model.RustBuffer as RustBufferRedirectContext
+import dev.authcore.model.RustBuffer as RustBufferSession
+import dev.authcore.model.RustBuffer as RustBufferShouldAutomaticallyLink
+import dev.authcore.model.RustBuffer as RustBufferSignInUpInput
+import dev.authcore.model.RustBuffer as RustBufferSignInUpPostInput
+import dev.authcore.model.RustBuffer as RustBufferSignInUpPostResult
+import dev.authcore.model.RustBuffer as RustBufferSignInUpResult
+import dev.authcore.model.RustBuffer as RustBufferTenant
+import dev.authcore.model.RustBuffer as RustBufferTenantProvider
+import dev.authcore.model.RustBuffer as RustBufferUnlinkAccountResult
+import dev.authcore.model.RustBuffer as RustBufferUser
+import dev.authcore.model.RustBuffer as RustBufferVerifyEmailInput
+import dev.authcore.model.RustBuffer as RustBufferVerifyEmailResult
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -658,28 +757,28 @@ internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
 internal interface UniffiCallbackInterfaceEventHandlerMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`event`: RustBuffer.ByValue,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+    fun callback(`uniffiHandle`: Long,`event`: RustBufferEvent.ByValue,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceApisMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+    fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpPostInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceApisMethod1 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`context`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+    fun callback(`uniffiHandle`: Long,`context`: RustBufferRedirectContext.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceApisOverrideMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`original`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+    fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod1 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+    fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod2 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`newAccountInfo`: RustBuffer.ByValue,`user`: RustBuffer.ByValue,`session`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+    fun callback(`uniffiHandle`: Long,`newAccountInfo`: RustBufferNewAccountInfo.ByValue,`user`: RustBuffer.ByValue,`session`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod3 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`user`: RustBuffer.ByValue,`newAccount`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+    fun callback(`uniffiHandle`: Long,`user`: RustBufferUser.ByValue,`newAccount`: RustBufferLoginMethod.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod4 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
@@ -703,16 +802,16 @@ internal interface UniffiCallbackInterfaceFunctionsMethod10 : com.sun.jna.Callba
     fun callback(`uniffiHandle`: Long,`userId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod11 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBuffer.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+    fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBufferAccountInfo.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod12 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+    fun callback(`uniffiHandle`: Long,`input`: RustBufferGetUsersInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod13 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteI8,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod14 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+    fun callback(`uniffiHandle`: Long,`input`: RustBufferVerifyEmailInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
 internal interface UniffiCallbackInterfaceFunctionsMethod15 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
@@ -1143,6 +1242,7 @@ internal object UniffiLib {
         uniffiCallbackInterfaceEventHandler.register(this)
         uniffiCallbackInterfaceFunctions.register(this)
         uniffiCallbackInterfaceFunctionsOverride.register(this)
+        dev.authcore.model.uniffiEnsureInitialized()
         
     }
 
@@ -1151,7 +1251,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_free_authcore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_authcore_uniffi_fn_constructor_authcore_open(`path`: RustBuffer.ByValue,`config`: RustBuffer.ByValue,`hooks`: RustBuffer.ByValue,
+    external fun uniffi_authcore_uniffi_fn_constructor_authcore_open(`path`: RustBuffer.ByValue,`config`: RustBufferAuthCoreConfig.ByValue,`hooks`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_apis(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1187,7 +1287,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_get_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_get_users(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
+    external fun uniffi_authcore_uniffi_fn_method_authcore_get_users(`ptr`: Long,`input`: RustBufferGetUsersInput.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_is_email_verified(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -1195,11 +1295,11 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_list_all_tenants(`ptr`: Long,`userContext`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_list_events(`ptr`: Long,`input`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_authcore_uniffi_fn_method_authcore_list_users_by_account_info(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBuffer.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: RustBuffer.ByValue,
+    external fun uniffi_authcore_uniffi_fn_method_authcore_list_events(`ptr`: Long,`input`: RustBufferListEventsInput.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferListEventsResult.ByValue
+    external fun uniffi_authcore_uniffi_fn_method_authcore_list_users_by_account_info(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBufferAccountInfo.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_manually_create_or_update_user(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
+    external fun uniffi_authcore_uniffi_fn_method_authcore_manually_create_or_update_user(`ptr`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_revoke_all_sessions_for_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`revokeSessionsForLinkedAccounts`: Byte,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -1207,15 +1307,15 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_shutdown(`ptr`: Long,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_sign_in_up(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
+    external fun uniffi_authcore_uniffi_fn_method_authcore_sign_in_up(`ptr`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_sign_in_up_post(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
+    external fun uniffi_authcore_uniffi_fn_method_authcore_sign_in_up_post(`ptr`: Long,`input`: RustBufferSignInUpPostInput.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_unlink_account(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_unverify_email(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_verify_email(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
+    external fun uniffi_authcore_uniffi_fn_method_authcore_verify_email(`ptr`: Long,`input`: RustBufferVerifyEmailInput.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_clone_usercontext(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1251,7 +1351,7 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_authcore_uniffi_fn_init_callback_vtable_eventhandler(`vtable`: UniffiVTableCallbackInterfaceEventHandler,
     ): Unit
-    external fun uniffi_authcore_uniffi_fn_method_eventhandler_handle(`ptr`: Long,`event`: RustBuffer.ByValue,
+    external fun uniffi_authcore_uniffi_fn_method_eventhandler_handle(`ptr`: Long,`event`: RustBufferEvent.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_clone_apis(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1259,9 +1359,9 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_authcore_uniffi_fn_init_callback_vtable_apis(`vtable`: UniffiVTableCallbackInterfaceApis,
     ): Unit
-    external fun uniffi_authcore_uniffi_fn_method_apis_sign_in_up_post(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_method_apis_sign_in_up_post(`ptr`: Long,`input`: RustBufferSignInUpPostInput.ByValue,`userContext`: Long,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_apis_get_redirection_url(`ptr`: Long,`context`: RustBuffer.ByValue,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_method_apis_get_redirection_url(`ptr`: Long,`context`: RustBufferRedirectContext.ByValue,`userContext`: Long,
     ): Long
     external fun uniffi_authcore_uniffi_fn_clone_apisoverride(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1277,13 +1377,13 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_authcore_uniffi_fn_init_callback_vtable_functions(`vtable`: UniffiVTableCallbackInterfaceFunctions,
     ): Unit
-    external fun uniffi_authcore_uniffi_fn_method_functions_sign_in_up(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_method_functions_sign_in_up(`ptr`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_manually_create_or_update_user(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_method_functions_manually_create_or_update_user(`ptr`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_should_do_automatic_account_linking(`ptr`: Long,`newAccountInfo`: RustBuffer.ByValue,`user`: RustBuffer.ByValue,`session`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_method_functions_should_do_automatic_account_linking(`ptr`: Long,`newAccountInfo`: RustBufferNewAccountInfo.ByValue,`user`: RustBuffer.ByValue,`session`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`userContext`: Long,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_on_account_linked(`ptr`: Long,`user`: RustBuffer.ByValue,`newAccount`: RustBuffer.ByValue,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_method_functions_on_account_linked(`ptr`: Long,`user`: RustBufferUser.ByValue,`newAccount`: RustBufferLoginMethod.ByValue,`userContext`: Long,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_functions_create_primary_user(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,
     ): Long
@@ -1299,13 +1399,13 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_functions_get_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`userContext`: Long,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_list_users_by_account_info(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBuffer.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_method_functions_list_users_by_account_info(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBufferAccountInfo.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: Long,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_get_users(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_method_functions_get_users(`ptr`: Long,`input`: RustBufferGetUsersInput.ByValue,`userContext`: Long,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_functions_is_email_verified(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: Long,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_verify_email(`ptr`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_method_functions_verify_email(`ptr`: Long,`input`: RustBufferVerifyEmailInput.ByValue,`userContext`: Long,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_functions_unverify_email(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: Long,
     ): Long
@@ -1353,7 +1453,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_func_jvm_hook_ops(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_authcore_uniffi_fn_func_event_name_string(`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_authcore_uniffi_fn_func_event_name_string(`name`: RustBufferEventName.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_authcore_uniffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1492,43 +1592,43 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_func_jvm_hook_ops() and 0xFFFF) != 62125) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_func_event_name_string() and 0xFFFF) != 19608) {
+    if ((lib.uniffi_authcore_uniffi_checksum_func_event_name_string() and 0xFFFF) != 789) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_apis() and 0xFFFF) != 15004) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant() and 0xFFFF) != 38695) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant() and 0xFFFF) != 22595) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_call() and 0xFFFF) != 39163) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_can_create_primary_user() and 0xFFFF) != 57954) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_can_create_primary_user() and 0xFFFF) != 28357) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_can_link_accounts() and 0xFFFF) != 59154) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_can_link_accounts() and 0xFFFF) != 13419) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_new_session() and 0xFFFF) != 58116) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_new_session() and 0xFFFF) != 49811) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_tenant() and 0xFFFF) != 64565) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_tenant() and 0xFFFF) != 30171) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_primary_user() and 0xFFFF) != 55152) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_primary_user() and 0xFFFF) != 40799) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_delete_tenant() and 0xFFFF) != 16101) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_delete_tenant() and 0xFFFF) != 44146) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_delete_user() and 0xFFFF) != 54270) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_deliver_pending_events() and 0xFFFF) != 41156) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_deliver_pending_events() and 0xFFFF) != 9174) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_disassociate_user_from_tenant() and 0xFFFF) != 28739) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_disassociate_user_from_tenant() and 0xFFFF) != 41328) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_functions() and 0xFFFF) != 52529) {
@@ -1537,34 +1637,34 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user() and 0xFFFF) != 11208) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_session() and 0xFFFF) != 19366) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_session() and 0xFFFF) != 60906) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_tenant() and 0xFFFF) != 42995) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_tenant() and 0xFFFF) != 15490) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_user() and 0xFFFF) != 50418) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_user() and 0xFFFF) != 12750) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_users() and 0xFFFF) != 8737) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_users() and 0xFFFF) != 164) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_is_email_verified() and 0xFFFF) != 45943) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_link_accounts() and 0xFFFF) != 57172) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_link_accounts() and 0xFFFF) != 25487) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_all_tenants() and 0xFFFF) != 31222) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_all_tenants() and 0xFFFF) != 36429) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_events() and 0xFFFF) != 55714) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_events() and 0xFFFF) != 16075) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_users_by_account_info() and 0xFFFF) != 25477) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_users_by_account_info() and 0xFFFF) != 41103) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_manually_create_or_update_user() and 0xFFFF) != 42334) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_manually_create_or_update_user() and 0xFFFF) != 24410) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_revoke_all_sessions_for_user() and 0xFFFF) != 36919) {
@@ -1573,22 +1673,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_revoke_session() and 0xFFFF) != 46048) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_shutdown() and 0xFFFF) != 58884) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_shutdown() and 0xFFFF) != 11267) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up() and 0xFFFF) != 55205) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up() and 0xFFFF) != 43581) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up_post() and 0xFFFF) != 48535) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up_post() and 0xFFFF) != 43830) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_unlink_account() and 0xFFFF) != 61098) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_unlink_account() and 0xFFFF) != 3540) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_unverify_email() and 0xFFFF) != 10295) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_verify_email() and 0xFFFF) != 14754) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_verify_email() and 0xFFFF) != 12062) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_usercontext_get_bool() and 0xFFFF) != 15867) {
@@ -1621,88 +1721,88 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_usercontext_to_json() and 0xFFFF) != 29407) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_eventhandler_handle() and 0xFFFF) != 57493) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_eventhandler_handle() and 0xFFFF) != 37942) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_apis_sign_in_up_post() and 0xFFFF) != 38296) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_apis_sign_in_up_post() and 0xFFFF) != 12890) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_apis_get_redirection_url() and 0xFFFF) != 47203) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_apis_get_redirection_url() and 0xFFFF) != 33831) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_apisoverride_apply() and 0xFFFF) != 2291) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_sign_in_up() and 0xFFFF) != 13862) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_sign_in_up() and 0xFFFF) != 61811) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_manually_create_or_update_user() and 0xFFFF) != 12056) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_manually_create_or_update_user() and 0xFFFF) != 35586) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_should_do_automatic_account_linking() and 0xFFFF) != 65423) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_should_do_automatic_account_linking() and 0xFFFF) != 56347) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_on_account_linked() and 0xFFFF) != 55792) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_on_account_linked() and 0xFFFF) != 56616) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_create_primary_user() and 0xFFFF) != 54306) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_create_primary_user() and 0xFFFF) != 36719) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_can_create_primary_user() and 0xFFFF) != 15745) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_can_create_primary_user() and 0xFFFF) != 14229) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_link_accounts() and 0xFFFF) != 42744) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_link_accounts() and 0xFFFF) != 62520) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_can_link_accounts() and 0xFFFF) != 39879) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_can_link_accounts() and 0xFFFF) != 16570) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_unlink_account() and 0xFFFF) != 60884) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_unlink_account() and 0xFFFF) != 20468) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_functions_delete_user() and 0xFFFF) != 19749) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_user() and 0xFFFF) != 2659) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_user() and 0xFFFF) != 35042) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_list_users_by_account_info() and 0xFFFF) != 12995) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_list_users_by_account_info() and 0xFFFF) != 49000) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_users() and 0xFFFF) != 33794) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_users() and 0xFFFF) != 6461) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_functions_is_email_verified() and 0xFFFF) != 50176) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_verify_email() and 0xFFFF) != 2029) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_verify_email() and 0xFFFF) != 51503) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_functions_unverify_email() and 0xFFFF) != 14661) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_create_or_update_tenant() and 0xFFFF) != 25374) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_create_or_update_tenant() and 0xFFFF) != 17325) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_delete_tenant() and 0xFFFF) != 54667) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_delete_tenant() and 0xFFFF) != 19868) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_tenant() and 0xFFFF) != 39168) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_tenant() and 0xFFFF) != 36891) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_list_all_tenants() and 0xFFFF) != 38494) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_list_all_tenants() and 0xFFFF) != 22349) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_associate_user_to_tenant() and 0xFFFF) != 26243) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_associate_user_to_tenant() and 0xFFFF) != 30315) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_disassociate_user_from_tenant() and 0xFFFF) != 5197) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_disassociate_user_from_tenant() and 0xFFFF) != 14309) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_create_new_session() and 0xFFFF) != 10704) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_create_new_session() and 0xFFFF) != 2579) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_session() and 0xFFFF) != 14471) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_session() and 0xFFFF) != 60606) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_functions_revoke_session() and 0xFFFF) != 4796) {
@@ -1717,7 +1817,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_functionsoverride_apply() and 0xFFFF) != 45921) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_constructor_authcore_open() and 0xFFFF) != 16294) {
+    if ((lib.uniffi_authcore_uniffi_checksum_constructor_authcore_open() and 0xFFFF) != 40359) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_constructor_usercontext_from_json() and 0xFFFF) != 64829) {
@@ -2041,29 +2141,6 @@ private class JavaLangRefCleanable(
     val cleanable: java.lang.ref.Cleaner.Cleanable
 ) : UniffiCleaner.Cleanable {
     override fun clean() = cleanable.clean()
-}
-
-/**
- * @suppress
- */
-public object FfiConverterUInt: FfiConverter<UInt, Int> {
-    override fun lift(value: Int): UInt {
-        return value.toUInt()
-    }
-
-    override fun read(buf: ByteBuffer): UInt {
-        return lift(buf.getInt())
-    }
-
-    override fun lower(value: UInt): Int {
-        return value.toInt()
-    }
-
-    override fun allocationSize(value: UInt) = 4UL
-
-    override fun write(value: UInt, buf: ByteBuffer) {
-        buf.putInt(value.toInt())
-    }
 }
 
 /**
@@ -2446,7 +2523,7 @@ open class ApisImpl: Disposable, AutoCloseable, Apis
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSignInUpPostResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSignInUpPostResult.lift(it) },
@@ -2500,7 +2577,7 @@ open class ApisImpl: Disposable, AutoCloseable, Apis
 // Put the implementation in an object so we don't pollute the top-level namespace
 internal object uniffiCallbackInterfaceApis {
     internal object `signInUpPost`: UniffiCallbackInterfaceApisMethod0 {
-        override fun callback(`uniffiHandle`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+        override fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpPostInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeApis.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
                 uniffiObj.`signInUpPost`(
@@ -2510,7 +2587,7 @@ internal object uniffiCallbackInterfaceApis {
             }
             val uniffiHandleSuccess = { returnValue: SignInUpPostResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeSignInUpPostResult.lower(returnValue),
+                    FfiConverterTypeSignInUpPostResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -2535,7 +2612,7 @@ internal object uniffiCallbackInterfaceApis {
         }
     }
     internal object `getRedirectionUrl`: UniffiCallbackInterfaceApisMethod1 {
-        override fun callback(`uniffiHandle`: Long,`context`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+        override fun callback(`uniffiHandle`: Long,`context`: RustBufferRedirectContext.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeApis.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
                 uniffiObj.`getRedirectionUrl`(
@@ -3212,7 +3289,7 @@ open class EventHandlerImpl: Disposable, AutoCloseable, EventHandler
 // Put the implementation in an object so we don't pollute the top-level namespace
 internal object uniffiCallbackInterfaceEventHandler {
     internal object `handle`: UniffiCallbackInterfaceEventHandlerMethod0 {
-        override fun callback(`uniffiHandle`: Long,`event`: RustBuffer.ByValue,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+        override fun callback(`uniffiHandle`: Long,`event`: RustBufferEvent.ByValue,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeEventHandler.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
                 uniffiObj.`handle`(
@@ -3609,7 +3686,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSignInUpResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSignInUpResult.lift(it) },
@@ -3635,7 +3712,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferManuallyCreateOrUpdateUserResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeManuallyCreateOrUpdateUserResult.lift(it) },
@@ -3661,7 +3738,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferShouldAutomaticallyLink.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeShouldAutomaticallyLink.lift(it) },
@@ -3712,7 +3789,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreatePrimaryUserResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCreatePrimaryUserResult.lift(it) },
@@ -3735,7 +3812,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreatePrimaryUserResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCreatePrimaryUserResult.lift(it) },
@@ -3759,7 +3836,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferLinkAccountsResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeLinkAccountsResult.lift(it) },
@@ -3783,7 +3860,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferLinkAccountsResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeLinkAccountsResult.lift(it) },
@@ -3806,7 +3883,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferUnlinkAccountResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeUnlinkAccountResult.lift(it) },
@@ -3902,7 +3979,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferGetUsersResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeGetUsersResult.lift(it) },
@@ -3949,7 +4026,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferVerifyEmailResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeVerifyEmailResult.lift(it) },
@@ -3998,7 +4075,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreateOrUpdateTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCreateOrUpdateTenantResult.lift(it) },
@@ -4021,7 +4098,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDeleteTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeDeleteTenantResult.lift(it) },
@@ -4090,7 +4167,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferAssociateUserToTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeAssociateUserToTenantResult.lift(it) },
@@ -4114,7 +4191,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDisassociateUserFromTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeDisassociateUserFromTenantResult.lift(it) },
@@ -4142,7 +4219,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreateNewSessionResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCreateNewSessionResult.lift(it) },
@@ -4170,7 +4247,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferGetSessionResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeGetSessionResult.lift(it) },
@@ -4275,7 +4352,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
 // Put the implementation in an object so we don't pollute the top-level namespace
 internal object uniffiCallbackInterfaceFunctions {
     internal object `signInUp`: UniffiCallbackInterfaceFunctionsMethod0 {
-        override fun callback(`uniffiHandle`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+        override fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
                 uniffiObj.`signInUp`(
@@ -4285,7 +4362,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: SignInUpResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeSignInUpResult.lower(returnValue),
+                    FfiConverterTypeSignInUpResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4310,7 +4387,7 @@ internal object uniffiCallbackInterfaceFunctions {
         }
     }
     internal object `manuallyCreateOrUpdateUser`: UniffiCallbackInterfaceFunctionsMethod1 {
-        override fun callback(`uniffiHandle`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+        override fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
                 uniffiObj.`manuallyCreateOrUpdateUser`(
@@ -4320,7 +4397,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: ManuallyCreateOrUpdateUserResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeManuallyCreateOrUpdateUserResult.lower(returnValue),
+                    FfiConverterTypeManuallyCreateOrUpdateUserResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4345,7 +4422,7 @@ internal object uniffiCallbackInterfaceFunctions {
         }
     }
     internal object `shouldDoAutomaticAccountLinking`: UniffiCallbackInterfaceFunctionsMethod2 {
-        override fun callback(`uniffiHandle`: Long,`newAccountInfo`: RustBuffer.ByValue,`user`: RustBuffer.ByValue,`session`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+        override fun callback(`uniffiHandle`: Long,`newAccountInfo`: RustBufferNewAccountInfo.ByValue,`user`: RustBuffer.ByValue,`session`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
                 uniffiObj.`shouldDoAutomaticAccountLinking`(
@@ -4358,7 +4435,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: ShouldAutomaticallyLink ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeShouldAutomaticallyLink.lower(returnValue),
+                    FfiConverterTypeShouldAutomaticallyLink.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4383,7 +4460,7 @@ internal object uniffiCallbackInterfaceFunctions {
         }
     }
     internal object `onAccountLinked`: UniffiCallbackInterfaceFunctionsMethod3 {
-        override fun callback(`uniffiHandle`: Long,`user`: RustBuffer.ByValue,`newAccount`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+        override fun callback(`uniffiHandle`: Long,`user`: RustBufferUser.ByValue,`newAccount`: RustBufferLoginMethod.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
                 uniffiObj.`onAccountLinked`(
@@ -4427,7 +4504,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: CreatePrimaryUserResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeCreatePrimaryUserResult.lower(returnValue),
+                    FfiConverterTypeCreatePrimaryUserResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4462,7 +4539,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: CreatePrimaryUserResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeCreatePrimaryUserResult.lower(returnValue),
+                    FfiConverterTypeCreatePrimaryUserResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4498,7 +4575,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: LinkAccountsResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeLinkAccountsResult.lower(returnValue),
+                    FfiConverterTypeLinkAccountsResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4534,7 +4611,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: LinkAccountsResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeLinkAccountsResult.lower(returnValue),
+                    FfiConverterTypeLinkAccountsResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4569,7 +4646,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: UnlinkAccountResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeUnlinkAccountResult.lower(returnValue),
+                    FfiConverterTypeUnlinkAccountResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4663,7 +4740,7 @@ internal object uniffiCallbackInterfaceFunctions {
         }
     }
     internal object `listUsersByAccountInfo`: UniffiCallbackInterfaceFunctionsMethod11 {
-        override fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBuffer.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+        override fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBufferAccountInfo.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
                 uniffiObj.`listUsersByAccountInfo`(
@@ -4700,7 +4777,7 @@ internal object uniffiCallbackInterfaceFunctions {
         }
     }
     internal object `getUsers`: UniffiCallbackInterfaceFunctionsMethod12 {
-        override fun callback(`uniffiHandle`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+        override fun callback(`uniffiHandle`: Long,`input`: RustBufferGetUsersInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
                 uniffiObj.`getUsers`(
@@ -4710,7 +4787,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: GetUsersResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeGetUsersResult.lower(returnValue),
+                    FfiConverterTypeGetUsersResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4771,7 +4848,7 @@ internal object uniffiCallbackInterfaceFunctions {
         }
     }
     internal object `verifyEmail`: UniffiCallbackInterfaceFunctionsMethod14 {
-        override fun callback(`uniffiHandle`: Long,`input`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+        override fun callback(`uniffiHandle`: Long,`input`: RustBufferVerifyEmailInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
             val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
                 uniffiObj.`verifyEmail`(
@@ -4781,7 +4858,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: VerifyEmailResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeVerifyEmailResult.lower(returnValue),
+                    FfiConverterTypeVerifyEmailResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4851,7 +4928,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: CreateOrUpdateTenantResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeCreateOrUpdateTenantResult.lower(returnValue),
+                    FfiConverterTypeCreateOrUpdateTenantResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4886,7 +4963,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: DeleteTenantResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeDeleteTenantResult.lower(returnValue),
+                    FfiConverterTypeDeleteTenantResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -4991,7 +5068,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: AssociateUserToTenantResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeAssociateUserToTenantResult.lower(returnValue),
+                    FfiConverterTypeAssociateUserToTenantResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -5027,7 +5104,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: DisassociateUserFromTenantResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeDisassociateUserFromTenantResult.lower(returnValue),
+                    FfiConverterTypeDisassociateUserFromTenantResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -5064,7 +5141,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: CreateNewSessionResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeCreateNewSessionResult.lower(returnValue),
+                    FfiConverterTypeCreateNewSessionResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -5101,7 +5178,7 @@ internal object uniffiCallbackInterfaceFunctions {
             }
             val uniffiHandleSuccess = { returnValue: GetSessionResult ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeGetSessionResult.lower(returnValue),
+                    FfiConverterTypeGetSessionResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -5803,7 +5880,7 @@ public interface NativeAuthCoreInterface {
      */
     suspend fun `getUser`(`userId`: kotlin.String, `userContext`: UserContext? = null): User?
     
-    suspend fun `getUsers`(`input`: GetUsersInput = GetUsersInput(), `userContext`: UserContext? = null): GetUsersResult
+    suspend fun `getUsers`(`input`: GetUsersInput, `userContext`: UserContext? = null): GetUsersResult
     
     suspend fun `isEmailVerified`(`recipeUserId`: kotlin.String, `email`: kotlin.String? = null, `userContext`: UserContext? = null): kotlin.Boolean
     
@@ -5981,7 +6058,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferAssociateUserToTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeAssociateUserToTenantResult.lift(it) },
@@ -6033,7 +6110,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreatePrimaryUserResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCreatePrimaryUserResult.lift(it) },
@@ -6057,7 +6134,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferLinkAccountsResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeLinkAccountsResult.lift(it) },
@@ -6085,7 +6162,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreateNewSessionResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCreateNewSessionResult.lift(it) },
@@ -6109,7 +6186,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreateOrUpdateTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCreateOrUpdateTenantResult.lift(it) },
@@ -6132,7 +6209,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreatePrimaryUserResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeCreatePrimaryUserResult.lift(it) },
@@ -6155,7 +6232,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDeleteTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeDeleteTenantResult.lift(it) },
@@ -6204,7 +6281,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDeliveryReport.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeDeliveryReport.lift(it) },
@@ -6228,7 +6305,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDisassociateUserFromTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeDisassociateUserFromTenantResult.lift(it) },
@@ -6293,7 +6370,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferGetSessionResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeGetSessionResult.lift(it) },
@@ -6365,7 +6442,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferGetUsersResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeGetUsersResult.lift(it) },
@@ -6413,7 +6490,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferLinkAccountsResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeLinkAccountsResult.lift(it) },
@@ -6501,7 +6578,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferManuallyCreateOrUpdateUserResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeManuallyCreateOrUpdateUserResult.lift(it) },
@@ -6573,7 +6650,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDeliveryReport.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeDeliveryReport.lift(it) },
@@ -6596,7 +6673,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSignInUpResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSignInUpResult.lift(it) },
@@ -6622,7 +6699,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSignInUpPostResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSignInUpPostResult.lift(it) },
@@ -6645,7 +6722,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferUnlinkAccountResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeUnlinkAccountResult.lift(it) },
@@ -6693,7 +6770,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferVerifyEmailResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeVerifyEmailResult.lift(it) },
@@ -7302,373 +7379,6 @@ public object FfiConverterTypeUserContext: FfiConverter<UserContext, Long> {
 
 
 /**
- * What identifies an account for lookups and linking.
- */
-data class AccountInfo (
-    var `email`: kotlin.String? = null 
-    , 
-    var `phoneNumber`: kotlin.String? = null 
-    , 
-    var `thirdParty`: ThirdPartyInfo? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAccountInfo: FfiConverterRustBuffer<AccountInfo> {
-    override fun read(buf: ByteBuffer): AccountInfo {
-        return AccountInfo(
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeThirdPartyInfo.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: AccountInfo) = (
-            FfiConverterOptionalString.allocationSize(value.`email`) +
-            FfiConverterOptionalString.allocationSize(value.`phoneNumber`) +
-            FfiConverterOptionalTypeThirdPartyInfo.allocationSize(value.`thirdParty`)
-    )
-
-    override fun write(value: AccountInfo, buf: ByteBuffer) {
-            FfiConverterOptionalString.write(value.`email`, buf)
-            FfiConverterOptionalString.write(value.`phoneNumber`, buf)
-            FfiConverterOptionalTypeThirdPartyInfo.write(value.`thirdParty`, buf)
-    }
-}
-
-
-
-/**
- * The built-in automatic-linking policy. Default: no automatic linking (ALD).
- */
-data class AccountLinkingConfig (
-    var `shouldAutomaticallyLink`: kotlin.Boolean = false 
-    , 
-    var `shouldRequireVerification`: kotlin.Boolean = true 
-    , 
-    var `tenants`: Map<kotlin.String, LinkingRule> = mapOf() 
-    , 
-    var `providers`: Map<kotlin.String, LinkingRule> = mapOf() 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAccountLinkingConfig: FfiConverterRustBuffer<AccountLinkingConfig> {
-    override fun read(buf: ByteBuffer): AccountLinkingConfig {
-        return AccountLinkingConfig(
-            FfiConverterBoolean.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterMapStringTypeLinkingRule.read(buf),
-            FfiConverterMapStringTypeLinkingRule.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: AccountLinkingConfig) = (
-            FfiConverterBoolean.allocationSize(value.`shouldAutomaticallyLink`) +
-            FfiConverterBoolean.allocationSize(value.`shouldRequireVerification`) +
-            FfiConverterMapStringTypeLinkingRule.allocationSize(value.`tenants`) +
-            FfiConverterMapStringTypeLinkingRule.allocationSize(value.`providers`)
-    )
-
-    override fun write(value: AccountLinkingConfig, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`shouldAutomaticallyLink`, buf)
-            FfiConverterBoolean.write(value.`shouldRequireVerification`, buf)
-            FfiConverterMapStringTypeLinkingRule.write(value.`tenants`, buf)
-            FfiConverterMapStringTypeLinkingRule.write(value.`providers`, buf)
-    }
-}
-
-
-
-/**
- * An outbox record as the audit log shows it.
- */
-data class AuditRecord (
-    var `event`: Event
-    , 
-    var `deliveredAt`: kotlin.Long?
-    , 
-    var `attempts`: kotlin.Long
-    , 
-    var `lastError`: kotlin.String?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAuditRecord: FfiConverterRustBuffer<AuditRecord> {
-    override fun read(buf: ByteBuffer): AuditRecord {
-        return AuditRecord(
-            FfiConverterTypeEvent.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: AuditRecord) = (
-            FfiConverterTypeEvent.allocationSize(value.`event`) +
-            FfiConverterOptionalLong.allocationSize(value.`deliveredAt`) +
-            FfiConverterLong.allocationSize(value.`attempts`) +
-            FfiConverterOptionalString.allocationSize(value.`lastError`)
-    )
-
-    override fun write(value: AuditRecord, buf: ByteBuffer) {
-            FfiConverterTypeEvent.write(value.`event`, buf)
-            FfiConverterOptionalLong.write(value.`deliveredAt`, buf)
-            FfiConverterLong.write(value.`attempts`, buf)
-            FfiConverterOptionalString.write(value.`lastError`, buf)
-    }
-}
-
-
-
-/**
- * Engine configuration. Every field has a default: `AuthCoreConfig()` is a valid configuration.
- */
-data class AuthCoreConfig (
-    /**
-     * Static providers. Absent: any provider id is accepted on any tenant.
-     */
-    var `providers`: List<ProviderConfig>? = null 
-    , 
-    var `accountLinking`: AccountLinkingConfig = AccountLinkingConfig() 
-    , 
-    /**
-     * Default 30 days.
-     */
-    var `sessionLifetimeMs`: kotlin.Long = 2592000000L 
-    , 
-    var `events`: EventsConfig = EventsConfig() 
-    , 
-    var `redirect`: RedirectConfig = RedirectConfig() 
-    , 
-    /**
-     * Longest one call into Kotlin/Swift host code may take, else `HostTimeout`; 0: no limit.
-     */
-    var `hostTimeoutMs`: kotlin.ULong = 30000uL 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer<AuthCoreConfig> {
-    override fun read(buf: ByteBuffer): AuthCoreConfig {
-        return AuthCoreConfig(
-            FfiConverterOptionalSequenceTypeProviderConfig.read(buf),
-            FfiConverterTypeAccountLinkingConfig.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterTypeEventsConfig.read(buf),
-            FfiConverterTypeRedirectConfig.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: AuthCoreConfig) = (
-            FfiConverterOptionalSequenceTypeProviderConfig.allocationSize(value.`providers`) +
-            FfiConverterTypeAccountLinkingConfig.allocationSize(value.`accountLinking`) +
-            FfiConverterLong.allocationSize(value.`sessionLifetimeMs`) +
-            FfiConverterTypeEventsConfig.allocationSize(value.`events`) +
-            FfiConverterTypeRedirectConfig.allocationSize(value.`redirect`) +
-            FfiConverterULong.allocationSize(value.`hostTimeoutMs`)
-    )
-
-    override fun write(value: AuthCoreConfig, buf: ByteBuffer) {
-            FfiConverterOptionalSequenceTypeProviderConfig.write(value.`providers`, buf)
-            FfiConverterTypeAccountLinkingConfig.write(value.`accountLinking`, buf)
-            FfiConverterLong.write(value.`sessionLifetimeMs`, buf)
-            FfiConverterTypeEventsConfig.write(value.`events`, buf)
-            FfiConverterTypeRedirectConfig.write(value.`redirect`, buf)
-            FfiConverterULong.write(value.`hostTimeoutMs`, buf)
-    }
-}
-
-
-
-/**
- * Outcome of a redelivery sweep.
- */
-data class DeliveryReport (
-    var `delivered`: kotlin.ULong
-    , 
-    var `failed`: kotlin.ULong
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDeliveryReport: FfiConverterRustBuffer<DeliveryReport> {
-    override fun read(buf: ByteBuffer): DeliveryReport {
-        return DeliveryReport(
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: DeliveryReport) = (
-            FfiConverterULong.allocationSize(value.`delivered`) +
-            FfiConverterULong.allocationSize(value.`failed`)
-    )
-
-    override fun write(value: DeliveryReport, buf: ByteBuffer) {
-            FfiConverterULong.write(value.`delivered`, buf)
-            FfiConverterULong.write(value.`failed`, buf)
-    }
-}
-
-
-
-/**
- * The email a provider returned, with its verification claim.
- */
-data class EmailInput (
-    var `id`: kotlin.String
-    , 
-    var `isVerified`: kotlin.Boolean
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeEmailInput: FfiConverterRustBuffer<EmailInput> {
-    override fun read(buf: ByteBuffer): EmailInput {
-        return EmailInput(
-            FfiConverterString.read(buf),
-            FfiConverterBoolean.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: EmailInput) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterBoolean.allocationSize(value.`isVerified`)
-    )
-
-    override fun write(value: EmailInput, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterBoolean.write(value.`isVerified`, buf)
-    }
-}
-
-
-
-/**
- * An auth event: envelope fields plus the kind's message fields as JSON text (`messageJson`).
- */
-data class Event (
-    /**
-     * Stable across redeliveries: use it for idempotency.
-     */
-    var `id`: kotlin.String
-    , 
-    var `name`: EventName
-    , 
-    var `time`: kotlin.Long
-    , 
-    var `tenantId`: kotlin.String?
-    , 
-    var `userId`: kotlin.String?
-    , 
-    /**
-     * The message fields (`user`, `isNewUser`, `changes`, ...) as one JSON object.
-     */
-    var `messageJson`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeEvent: FfiConverterRustBuffer<Event> {
-    override fun read(buf: ByteBuffer): Event {
-        return Event(
-            FfiConverterString.read(buf),
-            FfiConverterTypeEventName.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Event) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterTypeEventName.allocationSize(value.`name`) +
-            FfiConverterLong.allocationSize(value.`time`) +
-            FfiConverterOptionalString.allocationSize(value.`tenantId`) +
-            FfiConverterOptionalString.allocationSize(value.`userId`) +
-            FfiConverterString.allocationSize(value.`messageJson`)
-    )
-
-    override fun write(value: Event, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterTypeEventName.write(value.`name`, buf)
-            FfiConverterLong.write(value.`time`, buf)
-            FfiConverterOptionalString.write(value.`tenantId`, buf)
-            FfiConverterOptionalString.write(value.`userId`, buf)
-            FfiConverterString.write(value.`messageJson`, buf)
-    }
-}
-
-
-
-/**
  * A handler for one event kind, or for every event (`name = null`).
  */
 data class EventSubscription (
@@ -7713,148 +7423,6 @@ public object FfiConverterTypeEventSubscription: FfiConverterRustBuffer<EventSub
     override fun write(value: EventSubscription, buf: ByteBuffer) {
             FfiConverterOptionalTypeEventName.write(value.`name`, buf)
             FfiConverterTypeEventHandler.write(value.`handler`, buf)
-    }
-}
-
-
-
-/**
- * Event settings.
- */
-data class EventsConfig (
-    /**
-     * Off: no outbox rows and no handler calls.
-     */
-    var `enabled`: kotlin.Boolean = true 
-    , 
-    /**
-     * Delivered events older than this are deleted from the audit log on open. 0 keeps them forever.
-     */
-    var `retentionDays`: kotlin.UInt = 90u 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeEventsConfig: FfiConverterRustBuffer<EventsConfig> {
-    override fun read(buf: ByteBuffer): EventsConfig {
-        return EventsConfig(
-            FfiConverterBoolean.read(buf),
-            FfiConverterUInt.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: EventsConfig) = (
-            FfiConverterBoolean.allocationSize(value.`enabled`) +
-            FfiConverterUInt.allocationSize(value.`retentionDays`)
-    )
-
-    override fun write(value: EventsConfig, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`enabled`, buf)
-            FfiConverterUInt.write(value.`retentionDays`, buf)
-    }
-}
-
-
-
-/**
- * Input of `getUsers`: a page of users, oldest first unless `DESC`.
- */
-data class GetUsersInput (
-    var `tenantId`: kotlin.String? = null 
-    , 
-    /**
-     * 1..=500, default 100.
-     */
-    var `limit`: kotlin.UInt? = null 
-    , 
-    var `paginationToken`: kotlin.String? = null 
-    , 
-    /**
-     * Absent: `ASC`.
-     */
-    var `timeJoinedOrder`: TimeJoinedOrder? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeGetUsersInput: FfiConverterRustBuffer<GetUsersInput> {
-    override fun read(buf: ByteBuffer): GetUsersInput {
-        return GetUsersInput(
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalUInt.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeTimeJoinedOrder.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: GetUsersInput) = (
-            FfiConverterOptionalString.allocationSize(value.`tenantId`) +
-            FfiConverterOptionalUInt.allocationSize(value.`limit`) +
-            FfiConverterOptionalString.allocationSize(value.`paginationToken`) +
-            FfiConverterOptionalTypeTimeJoinedOrder.allocationSize(value.`timeJoinedOrder`)
-    )
-
-    override fun write(value: GetUsersInput, buf: ByteBuffer) {
-            FfiConverterOptionalString.write(value.`tenantId`, buf)
-            FfiConverterOptionalUInt.write(value.`limit`, buf)
-            FfiConverterOptionalString.write(value.`paginationToken`, buf)
-            FfiConverterOptionalTypeTimeJoinedOrder.write(value.`timeJoinedOrder`, buf)
-    }
-}
-
-
-
-data class GetUsersResult (
-    var `users`: List<User>
-    , 
-    var `nextPaginationToken`: kotlin.String? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeGetUsersResult: FfiConverterRustBuffer<GetUsersResult> {
-    override fun read(buf: ByteBuffer): GetUsersResult {
-        return GetUsersResult(
-            FfiConverterSequenceTypeUser.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: GetUsersResult) = (
-            FfiConverterSequenceTypeUser.allocationSize(value.`users`) +
-            FfiConverterOptionalString.allocationSize(value.`nextPaginationToken`)
-    )
-
-    override fun write(value: GetUsersResult, buf: ByteBuffer) {
-            FfiConverterSequenceTypeUser.write(value.`users`, buf)
-            FfiConverterOptionalString.write(value.`nextPaginationToken`, buf)
     }
 }
 
@@ -7917,863 +7485,8 @@ public object FfiConverterTypeHooks: FfiConverterRustBuffer<Hooks> {
 
 
 /**
- * What automatic linking did, and why.
- */
-data class LinkingExplanation (
-    var `outcome`: LinkingOutcome
-    , 
-    var `reason`: LinkingReason
-    , 
-    var `primaryUserId`: kotlin.String? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeLinkingExplanation: FfiConverterRustBuffer<LinkingExplanation> {
-    override fun read(buf: ByteBuffer): LinkingExplanation {
-        return LinkingExplanation(
-            FfiConverterTypeLinkingOutcome.read(buf),
-            FfiConverterTypeLinkingReason.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: LinkingExplanation) = (
-            FfiConverterTypeLinkingOutcome.allocationSize(value.`outcome`) +
-            FfiConverterTypeLinkingReason.allocationSize(value.`reason`) +
-            FfiConverterOptionalString.allocationSize(value.`primaryUserId`)
-    )
-
-    override fun write(value: LinkingExplanation, buf: ByteBuffer) {
-            FfiConverterTypeLinkingOutcome.write(value.`outcome`, buf)
-            FfiConverterTypeLinkingReason.write(value.`reason`, buf)
-            FfiConverterOptionalString.write(value.`primaryUserId`, buf)
-    }
-}
-
-
-
-/**
- * A per-tenant or per-provider override of the linking policy.
- */
-data class LinkingRule (
-    var `shouldAutomaticallyLink`: kotlin.Boolean? = null 
-    , 
-    var `shouldRequireVerification`: kotlin.Boolean? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeLinkingRule: FfiConverterRustBuffer<LinkingRule> {
-    override fun read(buf: ByteBuffer): LinkingRule {
-        return LinkingRule(
-            FfiConverterOptionalBoolean.read(buf),
-            FfiConverterOptionalBoolean.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: LinkingRule) = (
-            FfiConverterOptionalBoolean.allocationSize(value.`shouldAutomaticallyLink`) +
-            FfiConverterOptionalBoolean.allocationSize(value.`shouldRequireVerification`)
-    )
-
-    override fun write(value: LinkingRule, buf: ByteBuffer) {
-            FfiConverterOptionalBoolean.write(value.`shouldAutomaticallyLink`, buf)
-            FfiConverterOptionalBoolean.write(value.`shouldRequireVerification`, buf)
-    }
-}
-
-
-
-/**
- * Audit-log query.
- */
-data class ListEventsInput (
-    var `userId`: kotlin.String? = null 
-    , 
-    var `tenantId`: kotlin.String? = null 
-    , 
-    var `since`: kotlin.Long? = null 
-    , 
-    var `until`: kotlin.Long? = null 
-    , 
-    var `limit`: kotlin.UInt? = null 
-    , 
-    var `paginationToken`: kotlin.String? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeListEventsInput: FfiConverterRustBuffer<ListEventsInput> {
-    override fun read(buf: ByteBuffer): ListEventsInput {
-        return ListEventsInput(
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterOptionalLong.read(buf),
-            FfiConverterOptionalUInt.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ListEventsInput) = (
-            FfiConverterOptionalString.allocationSize(value.`userId`) +
-            FfiConverterOptionalString.allocationSize(value.`tenantId`) +
-            FfiConverterOptionalLong.allocationSize(value.`since`) +
-            FfiConverterOptionalLong.allocationSize(value.`until`) +
-            FfiConverterOptionalUInt.allocationSize(value.`limit`) +
-            FfiConverterOptionalString.allocationSize(value.`paginationToken`)
-    )
-
-    override fun write(value: ListEventsInput, buf: ByteBuffer) {
-            FfiConverterOptionalString.write(value.`userId`, buf)
-            FfiConverterOptionalString.write(value.`tenantId`, buf)
-            FfiConverterOptionalLong.write(value.`since`, buf)
-            FfiConverterOptionalLong.write(value.`until`, buf)
-            FfiConverterOptionalUInt.write(value.`limit`, buf)
-            FfiConverterOptionalString.write(value.`paginationToken`, buf)
-    }
-}
-
-
-
-data class ListEventsResult (
-    var `events`: List<AuditRecord>
-    , 
-    var `nextPaginationToken`: kotlin.String?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeListEventsResult: FfiConverterRustBuffer<ListEventsResult> {
-    override fun read(buf: ByteBuffer): ListEventsResult {
-        return ListEventsResult(
-            FfiConverterSequenceTypeAuditRecord.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ListEventsResult) = (
-            FfiConverterSequenceTypeAuditRecord.allocationSize(value.`events`) +
-            FfiConverterOptionalString.allocationSize(value.`nextPaginationToken`)
-    )
-
-    override fun write(value: ListEventsResult, buf: ByteBuffer) {
-            FfiConverterSequenceTypeAuditRecord.write(value.`events`, buf)
-            FfiConverterOptionalString.write(value.`nextPaginationToken`, buf)
-    }
-}
-
-
-
-/**
- * One way to sign in: a recipe user.
- */
-data class LoginMethod (
-    var `tenantIds`: List<kotlin.String>
-    , 
-    var `recipeUserId`: kotlin.String
-    , 
-    var `verified`: kotlin.Boolean
-    , 
-    var `timeJoined`: kotlin.Long
-    , 
-    var `recipeId`: RecipeId
-    , 
-    var `email`: kotlin.String?
-    , 
-    var `phoneNumber`: kotlin.String?
-    , 
-    var `thirdParty`: ThirdPartyInfo?
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeLoginMethod: FfiConverterRustBuffer<LoginMethod> {
-    override fun read(buf: ByteBuffer): LoginMethod {
-        return LoginMethod(
-            FfiConverterSequenceString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterTypeRecipeId.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeThirdPartyInfo.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: LoginMethod) = (
-            FfiConverterSequenceString.allocationSize(value.`tenantIds`) +
-            FfiConverterString.allocationSize(value.`recipeUserId`) +
-            FfiConverterBoolean.allocationSize(value.`verified`) +
-            FfiConverterLong.allocationSize(value.`timeJoined`) +
-            FfiConverterTypeRecipeId.allocationSize(value.`recipeId`) +
-            FfiConverterOptionalString.allocationSize(value.`email`) +
-            FfiConverterOptionalString.allocationSize(value.`phoneNumber`) +
-            FfiConverterOptionalTypeThirdPartyInfo.allocationSize(value.`thirdParty`)
-    )
-
-    override fun write(value: LoginMethod, buf: ByteBuffer) {
-            FfiConverterSequenceString.write(value.`tenantIds`, buf)
-            FfiConverterString.write(value.`recipeUserId`, buf)
-            FfiConverterBoolean.write(value.`verified`, buf)
-            FfiConverterLong.write(value.`timeJoined`, buf)
-            FfiConverterTypeRecipeId.write(value.`recipeId`, buf)
-            FfiConverterOptionalString.write(value.`email`, buf)
-            FfiConverterOptionalString.write(value.`phoneNumber`, buf)
-            FfiConverterOptionalTypeThirdPartyInfo.write(value.`thirdParty`, buf)
-    }
-}
-
-
-
-/**
- * The account being signed in or up, as `shouldDoAutomaticAccountLinking` sees it (flat, like its JSON).
- */
-data class NewAccountInfo (
-    var `recipeId`: RecipeId
-    , 
-    var `email`: kotlin.String? = null 
-    , 
-    var `phoneNumber`: kotlin.String? = null 
-    , 
-    var `thirdParty`: ThirdPartyInfo? = null 
-    , 
-    /**
-     * Absent before sign-up created the recipe user.
-     */
-    var `recipeUserId`: kotlin.String? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeNewAccountInfo: FfiConverterRustBuffer<NewAccountInfo> {
-    override fun read(buf: ByteBuffer): NewAccountInfo {
-        return NewAccountInfo(
-            FfiConverterTypeRecipeId.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeThirdPartyInfo.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: NewAccountInfo) = (
-            FfiConverterTypeRecipeId.allocationSize(value.`recipeId`) +
-            FfiConverterOptionalString.allocationSize(value.`email`) +
-            FfiConverterOptionalString.allocationSize(value.`phoneNumber`) +
-            FfiConverterOptionalTypeThirdPartyInfo.allocationSize(value.`thirdParty`) +
-            FfiConverterOptionalString.allocationSize(value.`recipeUserId`)
-    )
-
-    override fun write(value: NewAccountInfo, buf: ByteBuffer) {
-            FfiConverterTypeRecipeId.write(value.`recipeId`, buf)
-            FfiConverterOptionalString.write(value.`email`, buf)
-            FfiConverterOptionalString.write(value.`phoneNumber`, buf)
-            FfiConverterOptionalTypeThirdPartyInfo.write(value.`thirdParty`, buf)
-            FfiConverterOptionalString.write(value.`recipeUserId`, buf)
-    }
-}
-
-
-
-/**
- * A static provider (spec §5.4).
- */
-data class ProviderConfig (
-    var `thirdPartyId`: kotlin.String
-    , 
-    var `includeInNonPublicTenantsByDefault`: kotlin.Boolean = false 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeProviderConfig: FfiConverterRustBuffer<ProviderConfig> {
-    override fun read(buf: ByteBuffer): ProviderConfig {
-        return ProviderConfig(
-            FfiConverterString.read(buf),
-            FfiConverterBoolean.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ProviderConfig) = (
-            FfiConverterString.allocationSize(value.`thirdPartyId`) +
-            FfiConverterBoolean.allocationSize(value.`includeInNonPublicTenantsByDefault`)
-    )
-
-    override fun write(value: ProviderConfig, buf: ByteBuffer) {
-            FfiConverterString.write(value.`thirdPartyId`, buf)
-            FfiConverterBoolean.write(value.`includeInNonPublicTenantsByDefault`, buf)
-    }
-}
-
-
-
-/**
- * What the provider said about the user.
- */
-data class ProviderUserInfo (
-    var `thirdPartyUserId`: kotlin.String
-    , 
-    var `email`: EmailInput? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeProviderUserInfo: FfiConverterRustBuffer<ProviderUserInfo> {
-    override fun read(buf: ByteBuffer): ProviderUserInfo {
-        return ProviderUserInfo(
-            FfiConverterString.read(buf),
-            FfiConverterOptionalTypeEmailInput.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ProviderUserInfo) = (
-            FfiConverterString.allocationSize(value.`thirdPartyUserId`) +
-            FfiConverterOptionalTypeEmailInput.allocationSize(value.`email`)
-    )
-
-    override fun write(value: ProviderUserInfo, buf: ByteBuffer) {
-            FfiConverterString.write(value.`thirdPartyUserId`, buf)
-            FfiConverterOptionalTypeEmailInput.write(value.`email`, buf)
-    }
-}
-
-
-
-/**
- * Redirect settings.
- */
-data class RedirectConfig (
-    /**
-     * Origins (`https://app.example.com`) absolute redirect URLs may point to.
-     */
-    var `allowedOrigins`: List<kotlin.String> = listOf() 
-    , 
-    /**
-     * Where to go when nothing valid was asked for.
-     */
-    var `defaultPath`: kotlin.String = "/" 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRedirectConfig: FfiConverterRustBuffer<RedirectConfig> {
-    override fun read(buf: ByteBuffer): RedirectConfig {
-        return RedirectConfig(
-            FfiConverterSequenceString.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: RedirectConfig) = (
-            FfiConverterSequenceString.allocationSize(value.`allowedOrigins`) +
-            FfiConverterString.allocationSize(value.`defaultPath`)
-    )
-
-    override fun write(value: RedirectConfig, buf: ByteBuffer) {
-            FfiConverterSequenceString.write(value.`allowedOrigins`, buf)
-            FfiConverterString.write(value.`defaultPath`, buf)
-    }
-}
-
-
-
-/**
- * What `getRedirectionURL` is asked about.
- */
-data class RedirectContext (
-    var `action`: RedirectAction
-    , 
-    var `isNewUser`: kotlin.Boolean
-    , 
-    var `redirectToPath`: kotlin.String? = null 
-    , 
-    var `tenantId`: kotlin.String
-    , 
-    var `userId`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRedirectContext: FfiConverterRustBuffer<RedirectContext> {
-    override fun read(buf: ByteBuffer): RedirectContext {
-        return RedirectContext(
-            FfiConverterTypeRedirectAction.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: RedirectContext) = (
-            FfiConverterTypeRedirectAction.allocationSize(value.`action`) +
-            FfiConverterBoolean.allocationSize(value.`isNewUser`) +
-            FfiConverterOptionalString.allocationSize(value.`redirectToPath`) +
-            FfiConverterString.allocationSize(value.`tenantId`) +
-            FfiConverterString.allocationSize(value.`userId`)
-    )
-
-    override fun write(value: RedirectContext, buf: ByteBuffer) {
-            FfiConverterTypeRedirectAction.write(value.`action`, buf)
-            FfiConverterBoolean.write(value.`isNewUser`, buf)
-            FfiConverterOptionalString.write(value.`redirectToPath`, buf)
-            FfiConverterString.write(value.`tenantId`, buf)
-            FfiConverterString.write(value.`userId`, buf)
-    }
-}
-
-
-
-/**
- * The validated redirect decision.
- */
-data class RedirectDecision (
-    var `action`: RedirectAction
-    , 
-    var `url`: kotlin.String
-    , 
-    var `isNewUser`: kotlin.Boolean
-    , 
-    var `redirectToPath`: kotlin.String? = null 
-    , 
-    /**
-     * True when the requested or overridden target was refused and the default path used instead.
-     */
-    var `fellBack`: kotlin.Boolean
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRedirectDecision: FfiConverterRustBuffer<RedirectDecision> {
-    override fun read(buf: ByteBuffer): RedirectDecision {
-        return RedirectDecision(
-            FfiConverterTypeRedirectAction.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterBoolean.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: RedirectDecision) = (
-            FfiConverterTypeRedirectAction.allocationSize(value.`action`) +
-            FfiConverterString.allocationSize(value.`url`) +
-            FfiConverterBoolean.allocationSize(value.`isNewUser`) +
-            FfiConverterOptionalString.allocationSize(value.`redirectToPath`) +
-            FfiConverterBoolean.allocationSize(value.`fellBack`)
-    )
-
-    override fun write(value: RedirectDecision, buf: ByteBuffer) {
-            FfiConverterTypeRedirectAction.write(value.`action`, buf)
-            FfiConverterString.write(value.`url`, buf)
-            FfiConverterBoolean.write(value.`isNewUser`, buf)
-            FfiConverterOptionalString.write(value.`redirectToPath`, buf)
-            FfiConverterBoolean.write(value.`fellBack`, buf)
-    }
-}
-
-
-
-/**
- * A session. `accessTokenPayloadJson` is the payload as JSON text.
- */
-data class Session (
-    var `sessionHandle`: kotlin.String
-    , 
-    /**
-     * The primary user id at creation time.
-     */
-    var `userId`: kotlin.String
-    , 
-    var `recipeUserId`: kotlin.String
-    , 
-    var `tenantId`: kotlin.String
-    , 
-    var `accessTokenPayloadJson`: kotlin.String
-    , 
-    var `timeCreated`: kotlin.Long
-    , 
-    var `expiry`: kotlin.Long
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSession: FfiConverterRustBuffer<Session> {
-    override fun read(buf: ByteBuffer): Session {
-        return Session(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterLong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Session) = (
-            FfiConverterString.allocationSize(value.`sessionHandle`) +
-            FfiConverterString.allocationSize(value.`userId`) +
-            FfiConverterString.allocationSize(value.`recipeUserId`) +
-            FfiConverterString.allocationSize(value.`tenantId`) +
-            FfiConverterString.allocationSize(value.`accessTokenPayloadJson`) +
-            FfiConverterLong.allocationSize(value.`timeCreated`) +
-            FfiConverterLong.allocationSize(value.`expiry`)
-    )
-
-    override fun write(value: Session, buf: ByteBuffer) {
-            FfiConverterString.write(value.`sessionHandle`, buf)
-            FfiConverterString.write(value.`userId`, buf)
-            FfiConverterString.write(value.`recipeUserId`, buf)
-            FfiConverterString.write(value.`tenantId`, buf)
-            FfiConverterString.write(value.`accessTokenPayloadJson`, buf)
-            FfiConverterLong.write(value.`timeCreated`, buf)
-            FfiConverterLong.write(value.`expiry`, buf)
-    }
-}
-
-
-
-/**
- * The answer of `shouldDoAutomaticAccountLinking`.
- */
-data class ShouldAutomaticallyLink (
-    var `shouldAutomaticallyLink`: kotlin.Boolean
-    , 
-    /**
-     * Ignored when `shouldAutomaticallyLink` is false.
-     */
-    var `shouldRequireVerification`: kotlin.Boolean = true 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeShouldAutomaticallyLink: FfiConverterRustBuffer<ShouldAutomaticallyLink> {
-    override fun read(buf: ByteBuffer): ShouldAutomaticallyLink {
-        return ShouldAutomaticallyLink(
-            FfiConverterBoolean.read(buf),
-            FfiConverterBoolean.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ShouldAutomaticallyLink) = (
-            FfiConverterBoolean.allocationSize(value.`shouldAutomaticallyLink`) +
-            FfiConverterBoolean.allocationSize(value.`shouldRequireVerification`)
-    )
-
-    override fun write(value: ShouldAutomaticallyLink, buf: ByteBuffer) {
-            FfiConverterBoolean.write(value.`shouldAutomaticallyLink`, buf)
-            FfiConverterBoolean.write(value.`shouldRequireVerification`, buf)
-    }
-}
-
-
-
-/**
- * Input of `signInUp` and `manuallyCreateOrUpdateUser`.
- */
-data class SignInUpInput (
-    var `tenantId`: kotlin.String = "public" 
-    , 
-    var `thirdPartyId`: kotlin.String
-    , 
-    var `thirdPartyUserId`: kotlin.String
-    , 
-    var `email`: EmailInput
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSignInUpInput: FfiConverterRustBuffer<SignInUpInput> {
-    override fun read(buf: ByteBuffer): SignInUpInput {
-        return SignInUpInput(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterTypeEmailInput.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: SignInUpInput) = (
-            FfiConverterString.allocationSize(value.`tenantId`) +
-            FfiConverterString.allocationSize(value.`thirdPartyId`) +
-            FfiConverterString.allocationSize(value.`thirdPartyUserId`) +
-            FfiConverterTypeEmailInput.allocationSize(value.`email`)
-    )
-
-    override fun write(value: SignInUpInput, buf: ByteBuffer) {
-            FfiConverterString.write(value.`tenantId`, buf)
-            FfiConverterString.write(value.`thirdPartyId`, buf)
-            FfiConverterString.write(value.`thirdPartyUserId`, buf)
-            FfiConverterTypeEmailInput.write(value.`email`, buf)
-    }
-}
-
-
-
-/**
- * Input of `signInUpPOST`.
- */
-data class SignInUpPostInput (
-    var `tenantId`: kotlin.String = "public" 
-    , 
-    var `thirdPartyId`: kotlin.String
-    , 
-    var `userInfo`: ProviderUserInfo
-    , 
-    /**
-     * When false and the provider gave no email, a stable fake email is used.
-     */
-    var `requireEmail`: kotlin.Boolean = true 
-    , 
-    /**
-     * Where the user wanted to go; validated before use.
-     */
-    var `redirectToPath`: kotlin.String? = null 
-    , 
-    /**
-     * The caller's current access token; used only for session linking, never to skip a sign-in.
-     */
-    var `existingAccessToken`: kotlin.String? = null 
-    , 
-    /**
-     * `true`: link the signed-in account to the session's user (a valid session of this tenant is required).
-     */
-    var `shouldTryLinkingWithSessionUser`: kotlin.Boolean? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSignInUpPostInput: FfiConverterRustBuffer<SignInUpPostInput> {
-    override fun read(buf: ByteBuffer): SignInUpPostInput {
-        return SignInUpPostInput(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterTypeProviderUserInfo.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalBoolean.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: SignInUpPostInput) = (
-            FfiConverterString.allocationSize(value.`tenantId`) +
-            FfiConverterString.allocationSize(value.`thirdPartyId`) +
-            FfiConverterTypeProviderUserInfo.allocationSize(value.`userInfo`) +
-            FfiConverterBoolean.allocationSize(value.`requireEmail`) +
-            FfiConverterOptionalString.allocationSize(value.`redirectToPath`) +
-            FfiConverterOptionalString.allocationSize(value.`existingAccessToken`) +
-            FfiConverterOptionalBoolean.allocationSize(value.`shouldTryLinkingWithSessionUser`)
-    )
-
-    override fun write(value: SignInUpPostInput, buf: ByteBuffer) {
-            FfiConverterString.write(value.`tenantId`, buf)
-            FfiConverterString.write(value.`thirdPartyId`, buf)
-            FfiConverterTypeProviderUserInfo.write(value.`userInfo`, buf)
-            FfiConverterBoolean.write(value.`requireEmail`, buf)
-            FfiConverterOptionalString.write(value.`redirectToPath`, buf)
-            FfiConverterOptionalString.write(value.`existingAccessToken`, buf)
-            FfiConverterOptionalBoolean.write(value.`shouldTryLinkingWithSessionUser`, buf)
-    }
-}
-
-
-
-/**
- * A tenant (flat, like its JSON).
- */
-data class Tenant (
-    var `tenantId`: kotlin.String
-    , 
-    var `thirdPartyEnabled`: kotlin.Boolean
-    , 
-    /**
-     * Absent: every factor is a valid first factor.
-     */
-    var `firstFactors`: List<kotlin.String>?
-    , 
-    var `providers`: List<TenantProvider>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeTenant: FfiConverterRustBuffer<Tenant> {
-    override fun read(buf: ByteBuffer): Tenant {
-        return Tenant(
-            FfiConverterString.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterOptionalSequenceString.read(buf),
-            FfiConverterSequenceTypeTenantProvider.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Tenant) = (
-            FfiConverterString.allocationSize(value.`tenantId`) +
-            FfiConverterBoolean.allocationSize(value.`thirdPartyEnabled`) +
-            FfiConverterOptionalSequenceString.allocationSize(value.`firstFactors`) +
-            FfiConverterSequenceTypeTenantProvider.allocationSize(value.`providers`)
-    )
-
-    override fun write(value: Tenant, buf: ByteBuffer) {
-            FfiConverterString.write(value.`tenantId`, buf)
-            FfiConverterBoolean.write(value.`thirdPartyEnabled`, buf)
-            FfiConverterOptionalSequenceString.write(value.`firstFactors`, buf)
-            FfiConverterSequenceTypeTenantProvider.write(value.`providers`, buf)
-    }
-}
-
-
-
-/**
- * A partial tenant update: absent fields stay as they are.
+ * A partial tenant update: absent fields stay as they are. The core's `TenantConfigInput` but for
+ * `firstFactors` (see [`FirstFactorsInput`]), hence a binding type.
  */
 data class TenantConfigInput (
     var `thirdPartyEnabled`: kotlin.Boolean? = null 
@@ -8815,314 +7528,6 @@ public object FfiConverterTypeTenantConfigInput: FfiConverterRustBuffer<TenantCo
             FfiConverterOptionalSequenceTypeTenantProvider.write(value.`providers`, buf)
     }
 }
-
-
-
-data class TenantProvider (
-    var `thirdPartyId`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeTenantProvider: FfiConverterRustBuffer<TenantProvider> {
-    override fun read(buf: ByteBuffer): TenantProvider {
-        return TenantProvider(
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: TenantProvider) = (
-            FfiConverterString.allocationSize(value.`thirdPartyId`)
-    )
-
-    override fun write(value: TenantProvider, buf: ByteBuffer) {
-            FfiConverterString.write(value.`thirdPartyId`, buf)
-    }
-}
-
-
-
-/**
- * A provider account: `(thirdPartyId, thirdPartyUserId)`.
- */
-data class ThirdPartyInfo (
-    var `id`: kotlin.String
-    , 
-    var `userId`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeThirdPartyInfo: FfiConverterRustBuffer<ThirdPartyInfo> {
-    override fun read(buf: ByteBuffer): ThirdPartyInfo {
-        return ThirdPartyInfo(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ThirdPartyInfo) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`userId`)
-    )
-
-    override fun write(value: ThirdPartyInfo, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`userId`, buf)
-    }
-}
-
-
-
-/**
- * A user: a standalone recipe user or a primary group (the SuperTokens CDI ≥ 4.0 shape).
- */
-data class User (
-    var `id`: kotlin.String
-    , 
-    var `isPrimaryUser`: kotlin.Boolean
-    , 
-    var `tenantIds`: List<kotlin.String>
-    , 
-    var `timeJoined`: kotlin.Long
-    , 
-    var `emails`: List<kotlin.String>
-    , 
-    var `phoneNumbers`: List<kotlin.String>
-    , 
-    var `thirdParty`: List<ThirdPartyInfo>
-    , 
-    var `loginMethods`: List<LoginMethod>
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeUser: FfiConverterRustBuffer<User> {
-    override fun read(buf: ByteBuffer): User {
-        return User(
-            FfiConverterString.read(buf),
-            FfiConverterBoolean.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterLong.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterSequenceString.read(buf),
-            FfiConverterSequenceTypeThirdPartyInfo.read(buf),
-            FfiConverterSequenceTypeLoginMethod.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: User) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterBoolean.allocationSize(value.`isPrimaryUser`) +
-            FfiConverterSequenceString.allocationSize(value.`tenantIds`) +
-            FfiConverterLong.allocationSize(value.`timeJoined`) +
-            FfiConverterSequenceString.allocationSize(value.`emails`) +
-            FfiConverterSequenceString.allocationSize(value.`phoneNumbers`) +
-            FfiConverterSequenceTypeThirdPartyInfo.allocationSize(value.`thirdParty`) +
-            FfiConverterSequenceTypeLoginMethod.allocationSize(value.`loginMethods`)
-    )
-
-    override fun write(value: User, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterBoolean.write(value.`isPrimaryUser`, buf)
-            FfiConverterSequenceString.write(value.`tenantIds`, buf)
-            FfiConverterLong.write(value.`timeJoined`, buf)
-            FfiConverterSequenceString.write(value.`emails`, buf)
-            FfiConverterSequenceString.write(value.`phoneNumbers`, buf)
-            FfiConverterSequenceTypeThirdPartyInfo.write(value.`thirdParty`, buf)
-            FfiConverterSequenceTypeLoginMethod.write(value.`loginMethods`, buf)
-    }
-}
-
-
-
-/**
- * Input of `verifyEmail`.
- */
-data class VerifyEmailInput (
-    var `recipeUserId`: kotlin.String
-    , 
-    /**
-     * Default: the login method's email.
-     */
-    var `email`: kotlin.String? = null 
-    , 
-    /**
-     * Run automatic linking afterwards, like the SDK's `verifyEmailUsingToken`.
-     */
-    var `attemptAccountLinking`: kotlin.Boolean = true 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeVerifyEmailInput: FfiConverterRustBuffer<VerifyEmailInput> {
-    override fun read(buf: ByteBuffer): VerifyEmailInput {
-        return VerifyEmailInput(
-            FfiConverterString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterBoolean.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: VerifyEmailInput) = (
-            FfiConverterString.allocationSize(value.`recipeUserId`) +
-            FfiConverterOptionalString.allocationSize(value.`email`) +
-            FfiConverterBoolean.allocationSize(value.`attemptAccountLinking`)
-    )
-
-    override fun write(value: VerifyEmailInput, buf: ByteBuffer) {
-            FfiConverterString.write(value.`recipeUserId`, buf)
-            FfiConverterOptionalString.write(value.`email`, buf)
-            FfiConverterBoolean.write(value.`attemptAccountLinking`, buf)
-    }
-}
-
-
-
-sealed class AssociateUserToTenantResult {
-    
-    data class Ok(
-        val `wasAlreadyAssociated`: kotlin.Boolean) : AssociateUserToTenantResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    object UnknownUserIdError : AssociateUserToTenantResult()
-    
-    
-    object ThirdPartyUserAlreadyExistsError : AssociateUserToTenantResult()
-    
-    
-    data class AssociationNotAllowedError(
-        val `reason`: kotlin.String) : AssociateUserToTenantResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeAssociateUserToTenantResult : FfiConverterRustBuffer<AssociateUserToTenantResult>{
-    override fun read(buf: ByteBuffer): AssociateUserToTenantResult {
-        return when(buf.getInt()) {
-            1 -> AssociateUserToTenantResult.Ok(
-                FfiConverterBoolean.read(buf),
-                )
-            2 -> AssociateUserToTenantResult.UnknownUserIdError
-            3 -> AssociateUserToTenantResult.ThirdPartyUserAlreadyExistsError
-            4 -> AssociateUserToTenantResult.AssociationNotAllowedError(
-                FfiConverterString.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: AssociateUserToTenantResult): ULong = when(value) {
-        is AssociateUserToTenantResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`wasAlreadyAssociated`)
-            )
-        }
-        is AssociateUserToTenantResult.UnknownUserIdError -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-        is AssociateUserToTenantResult.ThirdPartyUserAlreadyExistsError -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-        is AssociateUserToTenantResult.AssociationNotAllowedError -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-        }
-    }
-
-    override fun write(value: AssociateUserToTenantResult, buf: ByteBuffer) {
-        when(value) {
-            is AssociateUserToTenantResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterBoolean.write(value.`wasAlreadyAssociated`, buf)
-                Unit
-            }
-            is AssociateUserToTenantResult.UnknownUserIdError -> {
-                buf.putInt(2)
-                Unit
-            }
-            is AssociateUserToTenantResult.ThirdPartyUserAlreadyExistsError -> {
-                buf.putInt(3)
-                Unit
-            }
-            is AssociateUserToTenantResult.AssociationNotAllowedError -> {
-                buf.putInt(4)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
 
 
 
@@ -9817,426 +8222,12 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
 
 
 
-sealed class CreateNewSessionResult {
-    
-    data class Ok(
-        val `session`: dev.authcore.Session, 
-        val `accessToken`: kotlin.String) : CreateNewSessionResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeCreateNewSessionResult : FfiConverterRustBuffer<CreateNewSessionResult>{
-    override fun read(buf: ByteBuffer): CreateNewSessionResult {
-        return when(buf.getInt()) {
-            1 -> CreateNewSessionResult.Ok(
-                FfiConverterTypeSession.read(buf),
-                FfiConverterString.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: CreateNewSessionResult): ULong = when(value) {
-        is CreateNewSessionResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterTypeSession.allocationSize(value.`session`)
-                + FfiConverterString.allocationSize(value.`accessToken`)
-            )
-        }
-    }
-
-    override fun write(value: CreateNewSessionResult, buf: ByteBuffer) {
-        when(value) {
-            is CreateNewSessionResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterTypeSession.write(value.`session`, buf)
-                FfiConverterString.write(value.`accessToken`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-sealed class CreateOrUpdateTenantResult {
-    
-    data class Ok(
-        val `createdNew`: kotlin.Boolean) : CreateOrUpdateTenantResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeCreateOrUpdateTenantResult : FfiConverterRustBuffer<CreateOrUpdateTenantResult>{
-    override fun read(buf: ByteBuffer): CreateOrUpdateTenantResult {
-        return when(buf.getInt()) {
-            1 -> CreateOrUpdateTenantResult.Ok(
-                FfiConverterBoolean.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: CreateOrUpdateTenantResult): ULong = when(value) {
-        is CreateOrUpdateTenantResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`createdNew`)
-            )
-        }
-    }
-
-    override fun write(value: CreateOrUpdateTenantResult, buf: ByteBuffer) {
-        when(value) {
-            is CreateOrUpdateTenantResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterBoolean.write(value.`createdNew`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-/**
- * Result of `createPrimaryUser` / `canCreatePrimaryUser` (`user` is absent for the latter).
- */
-sealed class CreatePrimaryUserResult {
-    
-    data class Ok(
-        val `wasAlreadyAPrimaryUser`: kotlin.Boolean, 
-        val `user`: dev.authcore.User?) : CreatePrimaryUserResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    data class RecipeUserIdAlreadyLinkedWithPrimaryUserIdError(
-        val `primaryUserId`: kotlin.String, 
-        val `description`: kotlin.String) : CreatePrimaryUserResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    data class AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError(
-        val `primaryUserId`: kotlin.String, 
-        val `description`: kotlin.String) : CreatePrimaryUserResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeCreatePrimaryUserResult : FfiConverterRustBuffer<CreatePrimaryUserResult>{
-    override fun read(buf: ByteBuffer): CreatePrimaryUserResult {
-        return when(buf.getInt()) {
-            1 -> CreatePrimaryUserResult.Ok(
-                FfiConverterBoolean.read(buf),
-                FfiConverterOptionalTypeUser.read(buf),
-                )
-            2 -> CreatePrimaryUserResult.RecipeUserIdAlreadyLinkedWithPrimaryUserIdError(
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                )
-            3 -> CreatePrimaryUserResult.AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError(
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: CreatePrimaryUserResult): ULong = when(value) {
-        is CreatePrimaryUserResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`wasAlreadyAPrimaryUser`)
-                + FfiConverterOptionalTypeUser.allocationSize(value.`user`)
-            )
-        }
-        is CreatePrimaryUserResult.RecipeUserIdAlreadyLinkedWithPrimaryUserIdError -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`primaryUserId`)
-                + FfiConverterString.allocationSize(value.`description`)
-            )
-        }
-        is CreatePrimaryUserResult.AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`primaryUserId`)
-                + FfiConverterString.allocationSize(value.`description`)
-            )
-        }
-    }
-
-    override fun write(value: CreatePrimaryUserResult, buf: ByteBuffer) {
-        when(value) {
-            is CreatePrimaryUserResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterBoolean.write(value.`wasAlreadyAPrimaryUser`, buf)
-                FfiConverterOptionalTypeUser.write(value.`user`, buf)
-                Unit
-            }
-            is CreatePrimaryUserResult.RecipeUserIdAlreadyLinkedWithPrimaryUserIdError -> {
-                buf.putInt(2)
-                FfiConverterString.write(value.`primaryUserId`, buf)
-                FfiConverterString.write(value.`description`, buf)
-                Unit
-            }
-            is CreatePrimaryUserResult.AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError -> {
-                buf.putInt(3)
-                FfiConverterString.write(value.`primaryUserId`, buf)
-                FfiConverterString.write(value.`description`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-sealed class DeleteTenantResult {
-    
-    data class Ok(
-        val `didExist`: kotlin.Boolean) : DeleteTenantResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDeleteTenantResult : FfiConverterRustBuffer<DeleteTenantResult>{
-    override fun read(buf: ByteBuffer): DeleteTenantResult {
-        return when(buf.getInt()) {
-            1 -> DeleteTenantResult.Ok(
-                FfiConverterBoolean.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: DeleteTenantResult): ULong = when(value) {
-        is DeleteTenantResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`didExist`)
-            )
-        }
-    }
-
-    override fun write(value: DeleteTenantResult, buf: ByteBuffer) {
-        when(value) {
-            is DeleteTenantResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterBoolean.write(value.`didExist`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-sealed class DisassociateUserFromTenantResult {
-    
-    data class Ok(
-        val `wasAssociated`: kotlin.Boolean) : DisassociateUserFromTenantResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    object UnknownUserIdError : DisassociateUserFromTenantResult()
-    
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeDisassociateUserFromTenantResult : FfiConverterRustBuffer<DisassociateUserFromTenantResult>{
-    override fun read(buf: ByteBuffer): DisassociateUserFromTenantResult {
-        return when(buf.getInt()) {
-            1 -> DisassociateUserFromTenantResult.Ok(
-                FfiConverterBoolean.read(buf),
-                )
-            2 -> DisassociateUserFromTenantResult.UnknownUserIdError
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: DisassociateUserFromTenantResult): ULong = when(value) {
-        is DisassociateUserFromTenantResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`wasAssociated`)
-            )
-        }
-        is DisassociateUserFromTenantResult.UnknownUserIdError -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-    }
-
-    override fun write(value: DisassociateUserFromTenantResult, buf: ByteBuffer) {
-        when(value) {
-            is DisassociateUserFromTenantResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterBoolean.write(value.`wasAssociated`, buf)
-                Unit
-            }
-            is DisassociateUserFromTenantResult.UnknownUserIdError -> {
-                buf.putInt(2)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-
-enum class EventName {
-    
-    SIGN_IN,
-    SIGN_OUT,
-    CREATE_USER,
-    UPDATE_USER,
-    LINK_ACCOUNT,
-    UNLINK_ACCOUNT,
-    DELETE_USER,
-    SESSION,
-    ADD_USER_TO_TENANT,
-    REMOVE_USER_FROM_TENANT;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeEventName: FfiConverterRustBuffer<EventName> {
-    override fun read(buf: ByteBuffer) = try {
-        EventName.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: EventName) = 4UL
-
-    override fun write(value: EventName, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
 /**
  * How `createOrUpdateTenant` changes a tenant's first factors (`null` in JSON = `AllFactors`).
+ *
+ * A binding type on purpose: the core's field is `Option<Option<Vec<String>>>` (absent: unchanged; `null`:
+ * every factor; a list: only those), and a nullable of a nullable collapses to one nullable in Kotlin, so
+ * "reset to every factor" could not be said. This enum says it.
  */
 sealed class FirstFactorsInput {
     
@@ -10314,916 +8305,6 @@ public object FfiConverterTypeFirstFactorsInput : FfiConverterRustBuffer<FirstFa
 }
 
 
-
-
-
-sealed class GetSessionResult {
-    
-    data class Ok(
-        val `session`: dev.authcore.Session) : GetSessionResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * Unknown, malformed, revoked or expired token.
-     */
-    object Unauthorised : GetSessionResult()
-    
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeGetSessionResult : FfiConverterRustBuffer<GetSessionResult>{
-    override fun read(buf: ByteBuffer): GetSessionResult {
-        return when(buf.getInt()) {
-            1 -> GetSessionResult.Ok(
-                FfiConverterTypeSession.read(buf),
-                )
-            2 -> GetSessionResult.Unauthorised
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: GetSessionResult): ULong = when(value) {
-        is GetSessionResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterTypeSession.allocationSize(value.`session`)
-            )
-        }
-        is GetSessionResult.Unauthorised -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-    }
-
-    override fun write(value: GetSessionResult, buf: ByteBuffer) {
-        when(value) {
-            is GetSessionResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterTypeSession.write(value.`session`, buf)
-                Unit
-            }
-            is GetSessionResult.Unauthorised -> {
-                buf.putInt(2)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-/**
- * Result of `linkAccounts` / `canLinkAccounts` (`user` is absent for the latter).
- */
-sealed class LinkAccountsResult {
-    
-    data class Ok(
-        val `accountsAlreadyLinked`: kotlin.Boolean, 
-        val `user`: dev.authcore.User?) : LinkAccountsResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    data class RecipeUserIdAlreadyLinkedWithAnotherPrimaryUserIdError(
-        val `primaryUserId`: kotlin.String, 
-        val `description`: kotlin.String, 
-        val `user`: dev.authcore.User?) : LinkAccountsResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    data class AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError(
-        val `primaryUserId`: kotlin.String, 
-        val `description`: kotlin.String) : LinkAccountsResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    object InputUserIsNotAPrimaryUser : LinkAccountsResult()
-    
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeLinkAccountsResult : FfiConverterRustBuffer<LinkAccountsResult>{
-    override fun read(buf: ByteBuffer): LinkAccountsResult {
-        return when(buf.getInt()) {
-            1 -> LinkAccountsResult.Ok(
-                FfiConverterBoolean.read(buf),
-                FfiConverterOptionalTypeUser.read(buf),
-                )
-            2 -> LinkAccountsResult.RecipeUserIdAlreadyLinkedWithAnotherPrimaryUserIdError(
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterOptionalTypeUser.read(buf),
-                )
-            3 -> LinkAccountsResult.AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError(
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                )
-            4 -> LinkAccountsResult.InputUserIsNotAPrimaryUser
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: LinkAccountsResult): ULong = when(value) {
-        is LinkAccountsResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`accountsAlreadyLinked`)
-                + FfiConverterOptionalTypeUser.allocationSize(value.`user`)
-            )
-        }
-        is LinkAccountsResult.RecipeUserIdAlreadyLinkedWithAnotherPrimaryUserIdError -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`primaryUserId`)
-                + FfiConverterString.allocationSize(value.`description`)
-                + FfiConverterOptionalTypeUser.allocationSize(value.`user`)
-            )
-        }
-        is LinkAccountsResult.AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`primaryUserId`)
-                + FfiConverterString.allocationSize(value.`description`)
-            )
-        }
-        is LinkAccountsResult.InputUserIsNotAPrimaryUser -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-    }
-
-    override fun write(value: LinkAccountsResult, buf: ByteBuffer) {
-        when(value) {
-            is LinkAccountsResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterBoolean.write(value.`accountsAlreadyLinked`, buf)
-                FfiConverterOptionalTypeUser.write(value.`user`, buf)
-                Unit
-            }
-            is LinkAccountsResult.RecipeUserIdAlreadyLinkedWithAnotherPrimaryUserIdError -> {
-                buf.putInt(2)
-                FfiConverterString.write(value.`primaryUserId`, buf)
-                FfiConverterString.write(value.`description`, buf)
-                FfiConverterOptionalTypeUser.write(value.`user`, buf)
-                Unit
-            }
-            is LinkAccountsResult.AccountInfoAlreadyAssociatedWithAnotherPrimaryUserIdError -> {
-                buf.putInt(3)
-                FfiConverterString.write(value.`primaryUserId`, buf)
-                FfiConverterString.write(value.`description`, buf)
-                Unit
-            }
-            is LinkAccountsResult.InputUserIsNotAPrimaryUser -> {
-                buf.putInt(4)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-
-enum class LinkingOutcome {
-    
-    ALREADY_PRIMARY,
-    BECAME_PRIMARY,
-    LINKED,
-    NOT_LINKED;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeLinkingOutcome: FfiConverterRustBuffer<LinkingOutcome> {
-    override fun read(buf: ByteBuffer) = try {
-        LinkingOutcome.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: LinkingOutcome) = 4UL
-
-    override fun write(value: LinkingOutcome, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-
-enum class LinkingReason {
-    
-    ALREADY_PRIMARY,
-    VERIFIED_EMAIL_MATCH,
-    VERIFICATION_NOT_REQUIRED,
-    NO_PRIMARY_USER_WITH_SAME_ACCOUNT_INFO,
-    AUTOMATIC_LINKING_DISABLED,
-    EMAIL_NOT_VERIFIED,
-    PRIMARY_EMAIL_NOT_VERIFIED,
-    ACCOUNT_INFO_CONFLICT;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeLinkingReason: FfiConverterRustBuffer<LinkingReason> {
-    override fun read(buf: ByteBuffer) = try {
-        LinkingReason.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: LinkingReason) = 4UL
-
-    override fun write(value: LinkingReason, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * Result of `manuallyCreateOrUpdateUser` (the policy layer).
- */
-sealed class ManuallyCreateOrUpdateUserResult {
-    
-    data class Ok(
-        val `createdNewRecipeUser`: kotlin.Boolean, 
-        val `user`: dev.authcore.User, 
-        val `recipeUserId`: kotlin.String, 
-        val `linking`: dev.authcore.LinkingExplanation) : ManuallyCreateOrUpdateUserResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    data class EmailChangeNotAllowedError(
-        val `reason`: kotlin.String) : ManuallyCreateOrUpdateUserResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    data class SignInUpNotAllowed(
-        val `reason`: kotlin.String) : ManuallyCreateOrUpdateUserResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeManuallyCreateOrUpdateUserResult : FfiConverterRustBuffer<ManuallyCreateOrUpdateUserResult>{
-    override fun read(buf: ByteBuffer): ManuallyCreateOrUpdateUserResult {
-        return when(buf.getInt()) {
-            1 -> ManuallyCreateOrUpdateUserResult.Ok(
-                FfiConverterBoolean.read(buf),
-                FfiConverterTypeUser.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterTypeLinkingExplanation.read(buf),
-                )
-            2 -> ManuallyCreateOrUpdateUserResult.EmailChangeNotAllowedError(
-                FfiConverterString.read(buf),
-                )
-            3 -> ManuallyCreateOrUpdateUserResult.SignInUpNotAllowed(
-                FfiConverterString.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: ManuallyCreateOrUpdateUserResult): ULong = when(value) {
-        is ManuallyCreateOrUpdateUserResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`createdNewRecipeUser`)
-                + FfiConverterTypeUser.allocationSize(value.`user`)
-                + FfiConverterString.allocationSize(value.`recipeUserId`)
-                + FfiConverterTypeLinkingExplanation.allocationSize(value.`linking`)
-            )
-        }
-        is ManuallyCreateOrUpdateUserResult.EmailChangeNotAllowedError -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-        }
-        is ManuallyCreateOrUpdateUserResult.SignInUpNotAllowed -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-        }
-    }
-
-    override fun write(value: ManuallyCreateOrUpdateUserResult, buf: ByteBuffer) {
-        when(value) {
-            is ManuallyCreateOrUpdateUserResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterBoolean.write(value.`createdNewRecipeUser`, buf)
-                FfiConverterTypeUser.write(value.`user`, buf)
-                FfiConverterString.write(value.`recipeUserId`, buf)
-                FfiConverterTypeLinkingExplanation.write(value.`linking`, buf)
-                Unit
-            }
-            is ManuallyCreateOrUpdateUserResult.EmailChangeNotAllowedError -> {
-                buf.putInt(2)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is ManuallyCreateOrUpdateUserResult.SignInUpNotAllowed -> {
-                buf.putInt(3)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-/**
- * The recipe of a login method (`"thirdparty"` in JSON).
- */
-
-enum class RecipeId {
-    
-    THIRD_PARTY;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRecipeId: FfiConverterRustBuffer<RecipeId> {
-    override fun read(buf: ByteBuffer) = try {
-        RecipeId.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: RecipeId) = 4UL
-
-    override fun write(value: RecipeId, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-
-enum class RedirectAction {
-    
-    SUCCESS;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeRedirectAction: FfiConverterRustBuffer<RedirectAction> {
-    override fun read(buf: ByteBuffer) = try {
-        RedirectAction.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: RedirectAction) = 4UL
-
-    override fun write(value: RedirectAction, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-sealed class SignInUpPostResult {
-    
-    data class Ok(
-        val `createdNewRecipeUser`: kotlin.Boolean, 
-        val `user`: dev.authcore.User, 
-        val `session`: dev.authcore.Session, 
-        val `accessToken`: kotlin.String, 
-        val `redirect`: dev.authcore.RedirectDecision) : SignInUpPostResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    data class SignInUpNotAllowed(
-        val `reason`: kotlin.String) : SignInUpPostResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    object NoEmailGivenByProvider : SignInUpPostResult()
-    
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSignInUpPostResult : FfiConverterRustBuffer<SignInUpPostResult>{
-    override fun read(buf: ByteBuffer): SignInUpPostResult {
-        return when(buf.getInt()) {
-            1 -> SignInUpPostResult.Ok(
-                FfiConverterBoolean.read(buf),
-                FfiConverterTypeUser.read(buf),
-                FfiConverterTypeSession.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterTypeRedirectDecision.read(buf),
-                )
-            2 -> SignInUpPostResult.SignInUpNotAllowed(
-                FfiConverterString.read(buf),
-                )
-            3 -> SignInUpPostResult.NoEmailGivenByProvider
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: SignInUpPostResult): ULong = when(value) {
-        is SignInUpPostResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`createdNewRecipeUser`)
-                + FfiConverterTypeUser.allocationSize(value.`user`)
-                + FfiConverterTypeSession.allocationSize(value.`session`)
-                + FfiConverterString.allocationSize(value.`accessToken`)
-                + FfiConverterTypeRedirectDecision.allocationSize(value.`redirect`)
-            )
-        }
-        is SignInUpPostResult.SignInUpNotAllowed -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-        }
-        is SignInUpPostResult.NoEmailGivenByProvider -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-    }
-
-    override fun write(value: SignInUpPostResult, buf: ByteBuffer) {
-        when(value) {
-            is SignInUpPostResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterBoolean.write(value.`createdNewRecipeUser`, buf)
-                FfiConverterTypeUser.write(value.`user`, buf)
-                FfiConverterTypeSession.write(value.`session`, buf)
-                FfiConverterString.write(value.`accessToken`, buf)
-                FfiConverterTypeRedirectDecision.write(value.`redirect`, buf)
-                Unit
-            }
-            is SignInUpPostResult.SignInUpNotAllowed -> {
-                buf.putInt(2)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is SignInUpPostResult.NoEmailGivenByProvider -> {
-                buf.putInt(3)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-/**
- * Result of the core `signInUp` (status `OK` or `EMAIL_CHANGE_NOT_ALLOWED_ERROR`).
- */
-sealed class SignInUpResult {
-    
-    data class Ok(
-        val `createdNewUser`: kotlin.Boolean, 
-        val `user`: dev.authcore.User, 
-        val `recipeUserId`: kotlin.String) : SignInUpResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-    data class EmailChangeNotAllowedError(
-        val `reason`: kotlin.String) : SignInUpResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSignInUpResult : FfiConverterRustBuffer<SignInUpResult>{
-    override fun read(buf: ByteBuffer): SignInUpResult {
-        return when(buf.getInt()) {
-            1 -> SignInUpResult.Ok(
-                FfiConverterBoolean.read(buf),
-                FfiConverterTypeUser.read(buf),
-                FfiConverterString.read(buf),
-                )
-            2 -> SignInUpResult.EmailChangeNotAllowedError(
-                FfiConverterString.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: SignInUpResult): ULong = when(value) {
-        is SignInUpResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`createdNewUser`)
-                + FfiConverterTypeUser.allocationSize(value.`user`)
-                + FfiConverterString.allocationSize(value.`recipeUserId`)
-            )
-        }
-        is SignInUpResult.EmailChangeNotAllowedError -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterString.allocationSize(value.`reason`)
-            )
-        }
-    }
-
-    override fun write(value: SignInUpResult, buf: ByteBuffer) {
-        when(value) {
-            is SignInUpResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterBoolean.write(value.`createdNewUser`, buf)
-                FfiConverterTypeUser.write(value.`user`, buf)
-                FfiConverterString.write(value.`recipeUserId`, buf)
-                Unit
-            }
-            is SignInUpResult.EmailChangeNotAllowedError -> {
-                buf.putInt(2)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-
-enum class TimeJoinedOrder {
-    
-    ASC,
-    DESC;
-
-    
-
-
-    companion object
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeTimeJoinedOrder: FfiConverterRustBuffer<TimeJoinedOrder> {
-    override fun read(buf: ByteBuffer) = try {
-        TimeJoinedOrder.values()[buf.getInt() - 1]
-    } catch (e: IndexOutOfBoundsException) {
-        throw RuntimeException("invalid enum value, something is very wrong!!", e)
-    }
-
-    override fun allocationSize(value: TimeJoinedOrder) = 4UL
-
-    override fun write(value: TimeJoinedOrder, buf: ByteBuffer) {
-        buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-sealed class UnlinkAccountResult {
-    
-    data class Ok(
-        val `wasRecipeUserDeleted`: kotlin.Boolean, 
-        val `wasLinked`: kotlin.Boolean) : UnlinkAccountResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeUnlinkAccountResult : FfiConverterRustBuffer<UnlinkAccountResult>{
-    override fun read(buf: ByteBuffer): UnlinkAccountResult {
-        return when(buf.getInt()) {
-            1 -> UnlinkAccountResult.Ok(
-                FfiConverterBoolean.read(buf),
-                FfiConverterBoolean.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: UnlinkAccountResult): ULong = when(value) {
-        is UnlinkAccountResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`wasRecipeUserDeleted`)
-                + FfiConverterBoolean.allocationSize(value.`wasLinked`)
-            )
-        }
-    }
-
-    override fun write(value: UnlinkAccountResult, buf: ByteBuffer) {
-        when(value) {
-            is UnlinkAccountResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterBoolean.write(value.`wasRecipeUserDeleted`, buf)
-                FfiConverterBoolean.write(value.`wasLinked`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-sealed class VerifyEmailResult {
-    
-    data class Ok(
-        val `user`: dev.authcore.User?) : VerifyEmailResult()
-        
-    {
-        
-
-        companion object
-    }
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeVerifyEmailResult : FfiConverterRustBuffer<VerifyEmailResult>{
-    override fun read(buf: ByteBuffer): VerifyEmailResult {
-        return when(buf.getInt()) {
-            1 -> VerifyEmailResult.Ok(
-                FfiConverterOptionalTypeUser.read(buf),
-                )
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: VerifyEmailResult): ULong = when(value) {
-        is VerifyEmailResult.Ok -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterOptionalTypeUser.allocationSize(value.`user`)
-            )
-        }
-    }
-
-    override fun write(value: VerifyEmailResult, buf: ByteBuffer) {
-        when(value) {
-            is VerifyEmailResult.Ok -> {
-                buf.putInt(1)
-                FfiConverterOptionalTypeUser.write(value.`user`, buf)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
-    }
-}
-
-
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
-    override fun read(buf: ByteBuffer): kotlin.UInt? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterUInt.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.UInt?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterUInt.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterUInt.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
-    override fun read(buf: ByteBuffer): kotlin.Long? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterLong.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.Long?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterLong.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterLong.write(value, buf)
-        }
-    }
-}
 
 
 
@@ -11327,38 +8408,6 @@ public object FfiConverterOptionalTypeUserContext: FfiConverterRustBuffer<UserCo
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeEmailInput: FfiConverterRustBuffer<EmailInput?> {
-    override fun read(buf: ByteBuffer): EmailInput? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeEmailInput.read(buf)
-    }
-
-    override fun allocationSize(value: EmailInput?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeEmailInput.allocationSize(value)
-        }
-    }
-
-    override fun write(value: EmailInput?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeEmailInput.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalTypeSession: FfiConverterRustBuffer<Session?> {
     override fun read(buf: ByteBuffer): Session? {
         if (buf.get().toInt() == 0) {
@@ -11413,38 +8462,6 @@ public object FfiConverterOptionalTypeTenant: FfiConverterRustBuffer<Tenant?> {
         } else {
             buf.put(1)
             FfiConverterTypeTenant.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeThirdPartyInfo: FfiConverterRustBuffer<ThirdPartyInfo?> {
-    override fun read(buf: ByteBuffer): ThirdPartyInfo? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeThirdPartyInfo.read(buf)
-    }
-
-    override fun allocationSize(value: ThirdPartyInfo?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeThirdPartyInfo.allocationSize(value)
-        }
-    }
-
-    override fun write(value: ThirdPartyInfo?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeThirdPartyInfo.write(value, buf)
         }
     }
 }
@@ -11541,102 +8558,6 @@ public object FfiConverterOptionalTypeFirstFactorsInput: FfiConverterRustBuffer<
         } else {
             buf.put(1)
             FfiConverterTypeFirstFactorsInput.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalTypeTimeJoinedOrder: FfiConverterRustBuffer<TimeJoinedOrder?> {
-    override fun read(buf: ByteBuffer): TimeJoinedOrder? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeTimeJoinedOrder.read(buf)
-    }
-
-    override fun allocationSize(value: TimeJoinedOrder?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeTimeJoinedOrder.allocationSize(value)
-        }
-    }
-
-    override fun write(value: TimeJoinedOrder?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeTimeJoinedOrder.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
-    override fun read(buf: ByteBuffer): List<kotlin.String>? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterSequenceString.read(buf)
-    }
-
-    override fun allocationSize(value: List<kotlin.String>?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterSequenceString.allocationSize(value)
-        }
-    }
-
-    override fun write(value: List<kotlin.String>?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterSequenceString.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterOptionalSequenceTypeProviderConfig: FfiConverterRustBuffer<List<ProviderConfig>?> {
-    override fun read(buf: ByteBuffer): List<ProviderConfig>? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterSequenceTypeProviderConfig.read(buf)
-    }
-
-    override fun allocationSize(value: List<ProviderConfig>?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterSequenceTypeProviderConfig.allocationSize(value)
-        }
-    }
-
-    override fun write(value: List<ProviderConfig>?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterSequenceTypeProviderConfig.write(value, buf)
         }
     }
 }
@@ -11763,118 +8684,6 @@ public object FfiConverterSequenceTypeFunctionsOverride: FfiConverterRustBuffer<
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeAuditRecord: FfiConverterRustBuffer<List<AuditRecord>> {
-    override fun read(buf: ByteBuffer): List<AuditRecord> {
-        val len = buf.getInt()
-        return List<AuditRecord>(len) {
-            FfiConverterTypeAuditRecord.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<AuditRecord>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeAuditRecord.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<AuditRecord>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeAuditRecord.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeEventSubscription: FfiConverterRustBuffer<List<EventSubscription>> {
-    override fun read(buf: ByteBuffer): List<EventSubscription> {
-        val len = buf.getInt()
-        return List<EventSubscription>(len) {
-            FfiConverterTypeEventSubscription.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<EventSubscription>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeEventSubscription.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<EventSubscription>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeEventSubscription.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeLoginMethod: FfiConverterRustBuffer<List<LoginMethod>> {
-    override fun read(buf: ByteBuffer): List<LoginMethod> {
-        val len = buf.getInt()
-        return List<LoginMethod>(len) {
-            FfiConverterTypeLoginMethod.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<LoginMethod>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeLoginMethod.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<LoginMethod>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeLoginMethod.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeProviderConfig: FfiConverterRustBuffer<List<ProviderConfig>> {
-    override fun read(buf: ByteBuffer): List<ProviderConfig> {
-        val len = buf.getInt()
-        return List<ProviderConfig>(len) {
-            FfiConverterTypeProviderConfig.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<ProviderConfig>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeProviderConfig.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<ProviderConfig>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeProviderConfig.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeTenant: FfiConverterRustBuffer<List<Tenant>> {
     override fun read(buf: ByteBuffer): List<Tenant> {
         val len = buf.getInt()
@@ -11931,34 +8740,6 @@ public object FfiConverterSequenceTypeTenantProvider: FfiConverterRustBuffer<Lis
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeThirdPartyInfo: FfiConverterRustBuffer<List<ThirdPartyInfo>> {
-    override fun read(buf: ByteBuffer): List<ThirdPartyInfo> {
-        val len = buf.getInt()
-        return List<ThirdPartyInfo>(len) {
-            FfiConverterTypeThirdPartyInfo.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<ThirdPartyInfo>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeThirdPartyInfo.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<ThirdPartyInfo>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeThirdPartyInfo.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterSequenceTypeUser: FfiConverterRustBuffer<List<User>> {
     override fun read(buf: ByteBuffer): List<User> {
         val len = buf.getInt()
@@ -11987,38 +8768,93 @@ public object FfiConverterSequenceTypeUser: FfiConverterRustBuffer<List<User>> {
 /**
  * @suppress
  */
-public object FfiConverterMapStringTypeLinkingRule: FfiConverterRustBuffer<Map<kotlin.String, LinkingRule>> {
-    override fun read(buf: ByteBuffer): Map<kotlin.String, LinkingRule> {
+public object FfiConverterSequenceTypeEventSubscription: FfiConverterRustBuffer<List<EventSubscription>> {
+    override fun read(buf: ByteBuffer): List<EventSubscription> {
         val len = buf.getInt()
-        return buildMap<kotlin.String, LinkingRule>(len) {
-            repeat(len) {
-                val k = FfiConverterString.read(buf)
-                val v = FfiConverterTypeLinkingRule.read(buf)
-                this[k] = v
-            }
+        return List<EventSubscription>(len) {
+            FfiConverterTypeEventSubscription.read(buf)
         }
     }
 
-    override fun allocationSize(value: Map<kotlin.String, LinkingRule>): ULong {
-        val spaceForMapSize = 4UL
-        val spaceForChildren = value.map { (k, v) ->
-            FfiConverterString.allocationSize(k) +
-            FfiConverterTypeLinkingRule.allocationSize(v)
-        }.sum()
-        return spaceForMapSize + spaceForChildren
+    override fun allocationSize(value: List<EventSubscription>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeEventSubscription.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
     }
 
-    override fun write(value: Map<kotlin.String, LinkingRule>, buf: ByteBuffer) {
+    override fun write(value: List<EventSubscription>, buf: ByteBuffer) {
         buf.putInt(value.size)
-        // The parens on `(k, v)` here ensure we're calling the right method,
-        // which is important for compatibility with older android devices.
-        // Ref https://blog.danlew.net/2017/03/16/kotlin-puzzler-whose-line-is-it-anyways/
-        value.forEach { (k, v) ->
-            FfiConverterString.write(k, buf)
-            FfiConverterTypeLinkingRule.write(v, buf)
+        value.iterator().forEach {
+            FfiConverterTypeEventSubscription.write(it, buf)
         }
     }
 }
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 

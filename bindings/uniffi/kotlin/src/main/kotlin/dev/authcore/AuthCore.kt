@@ -1,6 +1,7 @@
 // Hand-written (not generated): Kotlin's public `AuthCore`. Ship it with the generated authcore.kt.
 package dev.authcore
 
+import dev.authcore.model.*
 import com.sun.jna.NativeLibrary
 import java.nio.ByteBuffer
 import kotlin.coroutines.cancellation.CancellationException
@@ -72,7 +73,7 @@ class AuthCore private constructor(
         userContext: UserContext? = null,
     ): List<User> = functions.listUsersByAccountInfo(tenantId, accountInfo, doUnionOfAccountInfo, userContext ?: NewRequest)
 
-    suspend fun getUsers(input: GetUsersInput = GetUsersInput(), userContext: UserContext? = null): GetUsersResult =
+    suspend fun getUsers(input: GetUsersInput = GetUsersInput(timeJoinedOrder = TimeJoinedOrder.ASC), userContext: UserContext? = null): GetUsersResult =
         functions.getUsers(input, userContext ?: NewRequest)
 
     suspend fun isEmailVerified(recipeUserId: String, email: String? = null, userContext: UserContext? = null): Boolean =
@@ -201,6 +202,8 @@ internal const val UNEXPECTED: Byte = 4
  * waits on Kotlin code: finished through uniffi's suspend machinery, `FastPath.discard` if cancelled first),
  * anything else is a binding fault ([InternalException]).
  */
+internal suspend fun <T> finish(first: ByteArray, result: ModelConverter<T>): T = finish(first, result.local())
+
 internal suspend fun <T> finish(first: ByteArray, result: FfiConverter<T, *>?): T {
     var reply = first
     if (reply[0] == PENDING) {
@@ -216,6 +219,8 @@ internal suspend fun <T> finish(first: ByteArray, result: FfiConverter<T, *>?): 
 }
 
 /** A finished reply: `OK` + value, `ERR` + `AuthError` (thrown); anything else is a binding fault. */
+internal fun <T> decode(reply: ByteArray, result: ModelConverter<T>): T = decode(reply, result.local())
+
 internal fun <T> decode(reply: ByteArray, result: FfiConverter<T, *>?): T {
     val buf = ByteBuffer.wrap(reply, 1, reply.size - 1)
     when (reply[0]) {
@@ -226,6 +231,23 @@ internal fun <T> decode(reply: ByteArray, result: FfiConverter<T, *>?): T {
         ERR -> throw FfiConverterTypeAuthError.read(buf)
         PENDING -> throw InternalException("a synchronous native call waited on Kotlin code")
         else -> throw InternalException(String(reply, 1, reply.size - 1, Charsets.UTF_8))
+    }
+}
+
+/**
+ * A converter of the core's records and enums. They are generated into their own uniffi component (package
+ * `dev.authcore.model`, from the core crate's `uniffi` feature), whose converters implement that package's
+ * `FfiConverter` interface: the same serialisation as this package's, so [local] adapts one to the other.
+ */
+internal typealias ModelConverter<T> = dev.authcore.model.FfiConverter<T, *>
+
+/** A model converter as this package's [FfiConverter] (only `read`, `write` and `allocationSize` are used here). */
+internal fun <T> ModelConverter<T>.local(): FfiConverter<T, *> {
+    val model = this
+    return object : FfiConverterRustBuffer<T> {
+        override fun read(buf: ByteBuffer): T = model.read(buf)
+        override fun allocationSize(value: T): ULong = model.allocationSize(value)
+        override fun write(value: T, buf: ByteBuffer) = model.write(value, buf)
     }
 }
 
@@ -241,6 +263,8 @@ internal class Args {
             buf = bigger
         }
     }
+
+    fun <T> put(converter: ModelConverter<T>, value: T): Args = put(converter.local(), value)
 
     fun <T> put(converter: FfiConverter<T, *>, value: T): Args {
         ensure(converter.allocationSize(value).toInt())

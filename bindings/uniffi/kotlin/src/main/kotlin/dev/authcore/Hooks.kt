@@ -1,6 +1,7 @@
 // Hand-written (not generated): part of the Kotlin facade. Ship it with the generated authcore.kt.
 package dev.authcore
 
+import dev.authcore.model.*
 import java.nio.ByteBuffer
 import kotlin.metadata.kind
 import java.util.concurrent.atomic.AtomicBoolean
@@ -140,6 +141,8 @@ internal abstract class HookBridge {
         private val PENDING_REPLY = byteArrayOf(PENDING)
 
         fun ok(): ByteArray = OK_REPLY
+
+        fun <T> ok(converter: ModelConverter<T>, value: T): ByteArray = ok(converter.local(), value)
 
         fun <T> ok(converter: FfiConverter<T, *>, value: T): ByteArray {
             val buf = ByteBuffer.allocate(1 + converter.allocationSize(value).toInt())
@@ -413,9 +416,11 @@ internal abstract class NativeOriginal(private val pointer: Long) : AutoCloseabl
     private val closed = AtomicBoolean(false)
 
     protected suspend fun <T> call(op: Int, result: FfiConverter<T, *>?, args: Args.() -> Unit): T = finish(send(op, args), result)
+    protected suspend fun <T> call(op: Int, result: ModelConverter<T>, args: Args.() -> Unit): T = call(op, result.local(), args)
 
     /** A call that cannot wait on Kotlin code (a synchronous native method). */
     protected fun <T> callNow(op: Int, result: FfiConverter<T, *>?, args: Args.() -> Unit): T = decode(send(op, args), result)
+    protected fun <T> callNow(op: Int, result: ModelConverter<T>, args: Args.() -> Unit): T = callNow(op, result.local(), args)
 
     private fun send(op: Int, args: Args.() -> Unit): ByteArray {
         val written = Args().apply(args)

@@ -1,7 +1,13 @@
 package dev.authcore.test
 
-import dev.authcore.EventName
-import dev.authcore.RecipeId
+import dev.authcore.model.AuditRecord
+import dev.authcore.model.Event
+import dev.authcore.model.EventName
+import dev.authcore.model.NewAccountInfo
+import dev.authcore.model.RecipeId
+import dev.authcore.model.Tenant
+import kotlin.metadata.KmClassifier
+import kotlin.metadata.jvm.KotlinClassMetadata
 import kotlin.reflect.KClass
 import kotlin.reflect.KParameter
 import kotlin.reflect.KType
@@ -15,11 +21,37 @@ class InputError(message: String) : Exception(message)
  * JSON <-> the generated data classes, by reflection, in the camelCase shape of the scenarios:
  * * a data class is an object of its constructor properties (null ones omitted, as serde skips them);
  * * a sealed class (a uniffi enum with fields: a result) is `{"status": "SCREAMING_NAME", ...fields}`;
- * * a field `xJson` holds JSON text: it is `x` in JSON (`messageJson` is flattened into its object, like the
- *   core's `#[serde(flatten)] message`);
+ * * a field typed `JsonValue` / `JsonObject` (the core's JSON custom types: JSON text in Kotlin) is that JSON;
+ * * the fields the core's serde flattens ([FLATTENED]) are merged into their parent object;
  * * enums use their JSON spelling: `EventName` camelCase, `RecipeId` "thirdparty", the others SCREAMING.
  */
 object Convert {
+    /**
+     * The record fields the core marks `#[serde(flatten)]`: in the scenarios' JSON their fields sit in the parent
+     * object. (uniffi carries no serde attributes, so the test runner names them.)
+     */
+    private val FLATTENED: Map<KClass<*>, String> = mapOf(
+        Tenant::class to "config",
+        NewAccountInfo::class to "accountInfo",
+        AuditRecord::class to "event",
+        Event::class to "message",
+    )
+
+    private val jsonFields = HashMap<KClass<*>, Set<String>>()
+
+    /** The properties of `k` declared as the core's JSON custom types (typealiases of String), from Kotlin metadata. */
+    private fun jsonFieldsOf(k: KClass<*>): Set<String> = synchronized(jsonFields) {
+        jsonFields.getOrPut(k) {
+            val annotation = k.java.getAnnotation(Metadata::class.java) ?: return@getOrPut emptySet()
+            val km = (KotlinClassMetadata.readLenient(annotation) as? KotlinClassMetadata.Class)?.kmClass
+                ?: return@getOrPut emptySet()
+            km.properties.filter { p ->
+                val alias = p.returnType.abbreviatedType?.classifier as? KmClassifier.TypeAlias
+                alias != null && (alias.name.endsWith("/JsonValue") || alias.name.endsWith("/JsonObject"))
+            }.map { it.name }.toSet()
+        }
+    }
+
     // ---- typed -> JSON ----
 
     fun toJson(v: Any?): Any? = when (v) {
@@ -50,19 +82,16 @@ object Convert {
         if (k.objectInstance != null) return out
         val ctor = k.primaryConstructor ?: throw IllegalArgumentException("no primary constructor: $k")
         val props = k.memberProperties.associateBy { it.name }
+        val json = jsonFieldsOf(k)
         for (p in ctor.parameters) {
             val name = p.name ?: continue
             val prop = props[name] ?: continue
             val value = prop.getter.call(v) ?: continue
-            if (name.endsWith("Json") && value is String) {
-                val parsed = Json.parse(value)
-                if (name == "messageJson" && parsed is Map<*, *>) {
-                    parsed.forEach { (mk, mv) -> out[mk.toString()] = mv }
-                } else {
-                    out[name.removeSuffix("Json")] = parsed
-                }
+            val converted = if (name in json && value is String) Json.parse(value) else toJson(value)
+            if (FLATTENED[k] == name && converted is Map<*, *>) {
+                converted.forEach { (mk, mv) -> out[mk.toString()] = mv }
             } else {
-                out[name] = toJson(value)
+                out[name] = converted
             }
         }
         return out
@@ -144,12 +173,18 @@ object Convert {
     private fun objectFromJson(json: Map<*, *>, k: KClass<*>, path: String): Any {
         val ctor = k.primaryConstructor ?: throw InputError("$path: cannot build ${k.simpleName}")
         val args = HashMap<KParameter, Any?>()
+        val jsonText = jsonFieldsOf(k)
         for (p in ctor.parameters) {
             val name = p.name ?: continue
-            if (name.endsWith("Json") && p.type.classifier == String::class) {
-                val key = name.removeSuffix("Json")
+            if (FLATTENED[k] == name) {
+                // The flattened record is built from the parent's own keys.
+                args[p] = if (name in jsonText) Json.write(json.filterKeys { key -> ctor.parameters.none { it.name == key } })
+                else fromJson(json, p.type, path)
+                continue
+            }
+            if (name in jsonText) {
                 when {
-                    json.containsKey(key) -> args[p] = Json.write(json[key])
+                    json.containsKey(name) -> args[p] = Json.write(json[name])
                     p.isOptional -> {}
                     else -> args[p] = "{}"
                 }

@@ -1,22 +1,22 @@
 package dev.authcore.test
 
-import dev.authcore.AccountLinkingConfig
+import dev.authcore.model.AccountLinkingConfig
 import dev.authcore.AuthCore
-import dev.authcore.AuthCoreConfig
+import dev.authcore.model.AuthCoreConfig
 import dev.authcore.AuthException
-import dev.authcore.CreatePrimaryUserResult
-import dev.authcore.EmailInput
-import dev.authcore.Event
+import dev.authcore.model.CreatePrimaryUserResult
+import dev.authcore.model.EmailInput
+import dev.authcore.model.Event
 import dev.authcore.EventHandler
-import dev.authcore.EventName
+import dev.authcore.model.EventName
 import dev.authcore.EventSubscription
 import dev.authcore.Functions
 import dev.authcore.FunctionsOverride
-import dev.authcore.GetUsersInput
+import dev.authcore.model.GetUsersInput
 import dev.authcore.Hooks
-import dev.authcore.SignInUpInput
-import dev.authcore.SignInUpResult
-import dev.authcore.User
+import dev.authcore.model.SignInUpInput
+import dev.authcore.model.SignInUpResult
+import dev.authcore.model.User
 import dev.authcore.UserContext
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
@@ -67,7 +67,7 @@ class FacadeTest {
         val auth = open()
         val r = auth.signInUp(input("same")) as SignInUpResult.Ok
         assertEquals(auth.native.getUser(r.user.id), auth.getUser(r.user.id))
-        assertEquals(auth.native.getUsers(GetUsersInput()), auth.getUsers())
+        assertEquals(auth.native.getUsers(GetUsersInput(timeJoinedOrder = dev.authcore.model.TimeJoinedOrder.ASC)), auth.getUsers())
         assertEquals(auth.native.listAllTenants(), auth.listAllTenants())
         val viaJni = assertThrows<AuthException.EmptyField> { runBlocking { auth.getUser("") } }
         val viaJna = assertThrows<AuthException.EmptyField> { runBlocking { auth.native.getUser("") } }

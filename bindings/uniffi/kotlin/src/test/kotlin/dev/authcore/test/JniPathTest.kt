@@ -1,12 +1,12 @@
 package dev.authcore.test
 
 import dev.authcore.AuthCore
-import dev.authcore.AuthCoreConfig
+import dev.authcore.model.AuthCoreConfig
 import dev.authcore.AuthException
-import dev.authcore.EmailInput
-import dev.authcore.ListEventsInput
-import dev.authcore.SignInUpInput
-import dev.authcore.SignInUpResult
+import dev.authcore.model.EmailInput
+import dev.authcore.model.ListEventsInput
+import dev.authcore.model.SignInUpInput
+import dev.authcore.model.SignInUpResult
 import dev.authcore.UserContext
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals

@@ -1,8 +1,8 @@
 package dev.authcore.test
 
 import dev.authcore.AuthCore
-import dev.authcore.AuthCoreConfig
-import dev.authcore.EventName
+import dev.authcore.model.AuthCoreConfig
+import dev.authcore.model.EventName
 import dev.authcore.Functions
 import dev.authcore.FunctionsOverride
 import dev.authcore.Hooks

@@ -1,29 +1,29 @@
 package dev.authcore.test
 
-import dev.authcore.AccountLinkingConfig
+import dev.authcore.model.AccountLinkingConfig
 import dev.authcore.Apis
 import dev.authcore.ApisOverride
 import dev.authcore.AuthCore
-import dev.authcore.AuthCoreConfig
+import dev.authcore.model.AuthCoreConfig
 import dev.authcore.AuthException
-import dev.authcore.CreatePrimaryUserResult
-import dev.authcore.EmailInput
-import dev.authcore.Event
+import dev.authcore.model.CreatePrimaryUserResult
+import dev.authcore.model.EmailInput
+import dev.authcore.model.Event
 import dev.authcore.EventHandler
-import dev.authcore.EventName
+import dev.authcore.model.EventName
 import dev.authcore.EventSubscription
 import dev.authcore.Functions
 import dev.authcore.FunctionsOverride
 import dev.authcore.Hooks
-import dev.authcore.LinkingOutcome
-import dev.authcore.ManuallyCreateOrUpdateUserResult
-import dev.authcore.ProviderUserInfo
-import dev.authcore.RedirectContext
-import dev.authcore.SignInUpInput
-import dev.authcore.SignInUpPostInput
-import dev.authcore.SignInUpPostResult
-import dev.authcore.SignInUpResult
-import dev.authcore.User
+import dev.authcore.model.LinkingOutcome
+import dev.authcore.model.ManuallyCreateOrUpdateUserResult
+import dev.authcore.model.ProviderUserInfo
+import dev.authcore.model.RedirectContext
+import dev.authcore.model.SignInUpInput
+import dev.authcore.model.SignInUpPostInput
+import dev.authcore.model.SignInUpPostResult
+import dev.authcore.model.SignInUpResult
+import dev.authcore.model.User
 import dev.authcore.UserContext
 import dev.authcore.getUserCount
 import kotlinx.coroutines.Dispatchers
@@ -102,7 +102,7 @@ class OverrideTest {
         val again = auth.signInUp(input("b")) as SignInUpResult.Ok
         assertEquals(b.user.id, again.user.id)
         assertFalse(again.createdNewUser)
-        val found = auth.listUsersByAccountInfo("public", dev.authcore.AccountInfo(email = "b@example.com"))
+        val found = auth.listUsersByAccountInfo("public", dev.authcore.model.AccountInfo(email = "b@example.com"))
         assertEquals(listOf(b.user.id), found.map { it.id })
     }
 
@@ -326,7 +326,7 @@ class OverrideTest {
             assertEquals("INVALID_INPUT", e.code)
         }
         val ok = "[".repeat(63) + "]".repeat(63)
-        assertTrue(auth.createNewSession("public", user.id, "{\"a\":$ok}") is dev.authcore.CreateNewSessionResult.Ok)
+        assertTrue(auth.createNewSession("public", user.id, "{\"a\":$ok}") is dev.authcore.model.CreateNewSessionResult.Ok)
     }
 
     @Test

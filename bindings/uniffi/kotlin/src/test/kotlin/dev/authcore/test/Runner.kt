@@ -1,36 +1,36 @@
 package dev.authcore.test
 
-import dev.authcore.AccountInfo
+import dev.authcore.model.AccountInfo
 import dev.authcore.Apis
 import dev.authcore.ApisOverride
 import dev.authcore.AuthCore
-import dev.authcore.AuthCoreConfig
+import dev.authcore.model.AuthCoreConfig
 import dev.authcore.AuthException
-import dev.authcore.CreateNewSessionResult
-import dev.authcore.CreatePrimaryUserResult
-import dev.authcore.Event
+import dev.authcore.model.CreateNewSessionResult
+import dev.authcore.model.CreatePrimaryUserResult
+import dev.authcore.model.Event
 import dev.authcore.EventHandler
 import dev.authcore.EventSubscription
 import dev.authcore.FirstFactorsInput
 import dev.authcore.Functions
 import dev.authcore.FunctionsOverride
-import dev.authcore.GetUsersInput
+import dev.authcore.model.GetUsersInput
 import dev.authcore.Hooks
-import dev.authcore.LinkAccountsResult
-import dev.authcore.ManuallyCreateOrUpdateUserResult
-import dev.authcore.NewAccountInfo
-import dev.authcore.RedirectContext
-import dev.authcore.Session
-import dev.authcore.ShouldAutomaticallyLink
-import dev.authcore.SignInUpInput
-import dev.authcore.SignInUpPostInput
-import dev.authcore.SignInUpPostResult
-import dev.authcore.SignInUpResult
+import dev.authcore.model.LinkAccountsResult
+import dev.authcore.model.ManuallyCreateOrUpdateUserResult
+import dev.authcore.model.NewAccountInfo
+import dev.authcore.model.RedirectContext
+import dev.authcore.model.Session
+import dev.authcore.model.ShouldAutomaticallyLink
+import dev.authcore.model.SignInUpInput
+import dev.authcore.model.SignInUpPostInput
+import dev.authcore.model.SignInUpPostResult
+import dev.authcore.model.SignInUpResult
 import dev.authcore.TenantConfigInput
-import dev.authcore.TenantProvider
-import dev.authcore.User
+import dev.authcore.model.TenantProvider
+import dev.authcore.model.User
 import dev.authcore.UserContext
-import dev.authcore.VerifyEmailInput
+import dev.authcore.model.VerifyEmailInput
 import kotlinx.coroutines.delay
 import java.io.File
 import java.nio.file.Files
@@ -256,7 +256,9 @@ object Runner {
             "getUsers" -> {
                 val known = setOf("tenantId", "limit", "paginationToken", "timeJoinedOrder")
                 input.keys.firstOrNull { it !in known }?.let { throw InputError("input: unknown field $it") }
-                val r = Convert.toJson(auth.getUsers(parse<GetUsersInput>(input, "input"), ctx)) as Map<*, *>
+                // The core's serde default (`timeJoinedOrder` is not optional in the record, and uniffi has no enum defaults).
+                val withOrder = if (input.containsKey("timeJoinedOrder")) input else input + ("timeJoinedOrder" to "ASC")
+                val r = Convert.toJson(auth.getUsers(parse<GetUsersInput>(withOrder, "input"), ctx)) as Map<*, *>
                 LinkedHashMap<Any?, Any?>(r).also { it["status"] = "OK" }
             }
             "createOrUpdateTenant" -> Convert.toJson(
