@@ -2,6 +2,9 @@
 //! `HOST_TIMEOUT` and leaves the engine usable, and a cancelled call still leaves its request's flow, so the
 //! events of what it committed are delivered without waiting for the next open.
 
+mod common;
+use common::post;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -182,24 +185,6 @@ impl RecipeFunctions for HangsWhenAsked {
     }
 }
 
-fn post(uid: &str, email: &str) -> SignInUpPostInput {
-    SignInUpPostInput {
-        tenant_id: "public".into(),
-        third_party_id: "google".into(),
-        user_info: ProviderUserInfo {
-            third_party_user_id: uid.into(),
-            email: Some(EmailInput {
-                id: email.into(),
-                is_verified: true,
-            }),
-        },
-        require_email: true,
-        redirect_to_path: None,
-        existing_access_token: None,
-        should_try_linking_with_session_user: None,
-    }
-}
-
 #[tokio::test]
 async fn a_cancelled_session_linking_sign_in_leaves_no_linking_behind() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -216,7 +201,10 @@ async fn a_cancelled_session_linking_sign_in_leaves_no_linking_behind() {
         ..
     } = auth
         .apis()
-        .sign_in_up_post(&post("owner", "owner@x.com"), &UserContext::new())
+        .sign_in_up_post(
+            &post("google", "owner", "owner@x.com", true),
+            &UserContext::new(),
+        )
         .await
         .expect("owner")
     else {
@@ -225,7 +213,7 @@ async fn a_cancelled_session_linking_sign_in_leaves_no_linking_behind() {
     // A session-linking sign-in is cancelled while the request's manuallyCreateOrUpdateUser waits.
     let ctx = UserContext::new();
     ctx.set("hang", serde_json::Value::Bool(true));
-    let mut linking = post("g2", "second@x.com");
+    let mut linking = post("google", "g2", "second@x.com", true);
     linking.existing_access_token = Some(access_token);
     linking.should_try_linking_with_session_user = Some(true);
     let call = auth.apis().sign_in_up_post(&linking, &ctx);

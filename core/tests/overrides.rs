@@ -1,6 +1,9 @@
 //! Overrides in the SuperTokens model: an override gets `original`, calls made inside the original go through
 //! the final object, layers stack, and `userContext` travels through every call.
 
+mod common;
+use common::post;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -17,24 +20,6 @@ fn sign_in(tp: &str, uid: &str, email: &str, verified: bool) -> SignInUpInput {
             id: email.into(),
             is_verified: verified,
         },
-    }
-}
-
-fn post(tp: &str, uid: &str, email: &str, verified: bool) -> SignInUpPostInput {
-    SignInUpPostInput {
-        tenant_id: "public".into(),
-        third_party_id: tp.into(),
-        user_info: ProviderUserInfo {
-            third_party_user_id: uid.into(),
-            email: Some(EmailInput {
-                id: email.into(),
-                is_verified: verified,
-            }),
-        },
-        require_email: true,
-        redirect_to_path: None,
-        existing_access_token: None,
-        should_try_linking_with_session_user: None,
     }
 }
 

@@ -1,6 +1,9 @@
 //! One write transaction per request where no host code runs (the request's steps share it, each in a
 //! savepoint), and a commit before every crossing into host code, counted at the store.
 
+mod common;
+use common::post;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -30,30 +33,20 @@ impl Store for Counting {
 }
 
 impl Counting {
+    fn open(dir: &std::path::Path) -> Arc<Counting> {
+        Arc::new(Counting {
+            inner: SqliteStore::open(SqliteOptions::new(dir.join("a.db"))).expect("store"),
+            writes: AtomicUsize::new(0),
+            reads: AtomicUsize::new(0),
+        })
+    }
+
     /// (write transactions, read transactions) since the last call.
     fn take(&self) -> (usize, usize) {
         (
             self.writes.swap(0, Ordering::SeqCst),
             self.reads.swap(0, Ordering::SeqCst),
         )
-    }
-}
-
-fn post(uid: &str, email: &str) -> SignInUpPostInput {
-    SignInUpPostInput {
-        tenant_id: "public".into(),
-        third_party_id: "google".into(),
-        user_info: ProviderUserInfo {
-            third_party_user_id: uid.into(),
-            email: Some(EmailInput {
-                id: email.into(),
-                is_verified: true,
-            }),
-        },
-        require_email: true,
-        redirect_to_path: None,
-        existing_access_token: None,
-        should_try_linking_with_session_user: None,
     }
 }
 
@@ -82,11 +75,7 @@ impl Host for SessionHost {
 }
 
 async fn open(dir: &std::path::Path, host: Option<Arc<SessionHost>>) -> (AuthCore, Arc<Counting>) {
-    let store = Arc::new(Counting {
-        inner: SqliteStore::open(SqliteOptions::new(dir.join("a.db"))).expect("store"),
-        writes: AtomicUsize::new(0),
-        reads: AtomicUsize::new(0),
-    });
+    let store = Counting::open(dir);
     let handler = authcore::events::FnHandler(|_e: authcore::events::Event| async { Ok(()) });
     let mut b = AuthCore::builder()
         .store(store.clone())
@@ -114,7 +103,7 @@ async fn a_sign_in_without_host_code_is_one_write_transaction() {
     let ctx = UserContext::new();
     let r = auth
         .apis()
-        .sign_in_up_post(&post("a", "a@x.com"), &ctx)
+        .sign_in_up_post(&post("google", "a", "a@x.com", true), &ctx)
         .await
         .expect("sign-up");
     assert!(matches!(
@@ -131,7 +120,7 @@ async fn a_sign_in_without_host_code_is_one_write_transaction() {
     );
     let r = auth
         .apis()
-        .sign_in_up_post(&post("a", "a@x.com"), &UserContext::new())
+        .sign_in_up_post(&post("google", "a", "a@x.com", true), &UserContext::new())
         .await
         .expect("sign-in");
     assert!(matches!(
@@ -169,17 +158,13 @@ async fn host_code_runs_only_after_the_request_committed_what_it_did_before() {
     let host = Arc::new(SessionHost {
         below: std::sync::OnceLock::new(),
         seen_users: AtomicUsize::new(usize::MAX),
-        auth_store: Arc::new(Counting {
-            inner: SqliteStore::open(SqliteOptions::new(dir.path().join("a.db"))).expect("store"),
-            writes: AtomicUsize::new(0),
-            reads: AtomicUsize::new(0),
-        }),
+        auth_store: Counting::open(dir.path()),
     });
     let (auth, store) = open(dir.path(), Some(host.clone())).await;
     store.take();
     let r = auth
         .apis()
-        .sign_in_up_post(&post("b", "b@x.com"), &UserContext::new())
+        .sign_in_up_post(&post("google", "b", "b@x.com", true), &UserContext::new())
         .await
         .expect("sign-up");
     assert!(matches!(
