@@ -267,6 +267,7 @@ impl Pools {
                     pools: self.clone(),
                     open: false,
                     tenants: HashMap::new(),
+                    reads: ReadCache::default(),
                 });
             }
             slot = self.writer_back.wait(slot).map_err(other)?;
@@ -285,6 +286,7 @@ impl Pools {
             pools: self.clone(),
             open: false,
             tenants: HashMap::new(),
+            reads: ReadCache::default(),
         })
     }
 }
@@ -299,6 +301,24 @@ struct SqliteTx {
     /// Tenant configurations read in this transaction: a request reads its tenant at several steps, and
     /// nothing else can change it while this transaction is open (changes made in it update the entry).
     tenants: HashMap<String, Option<TenantConfig>>,
+    /// Answers to the lookups a request repeats (the linking policy asks the same questions at several steps).
+    reads: ReadCache,
+}
+
+/// Lookup results valid while the connection has changed no row since they were read (SQLite's
+/// `total_changes`, which counts every INSERT, UPDATE and DELETE, triggers and cascades included); a rollback
+/// to a savepoint clears them. Within a transaction nobody else can change what they say.
+#[derive(Default)]
+struct ReadCache {
+    changes: u64,
+    ids: HashMap<(Lookup, String, String, String), Vec<String>>,
+    members: HashMap<String, Vec<RecipeUserRow>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Lookup {
+    Email,
+    ThirdParty,
 }
 
 impl Drop for SqliteTx {
@@ -403,6 +423,34 @@ fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<T>>) -> StoreResult<Ve
 }
 
 impl SqliteTx {
+    /// The read cache, emptied first if a row changed since it was filled.
+    fn reads(&mut self) -> &mut ReadCache {
+        let changes = self.c().total_changes();
+        if changes != self.reads.changes {
+            self.reads = ReadCache {
+                changes,
+                ..ReadCache::default()
+            };
+        }
+        &mut self.reads
+    }
+
+    fn cached_ids(
+        &mut self,
+        key: (Lookup, &str, &str, &str),
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> StoreResult<Vec<String>> {
+        let (lookup, a, b, c) = key;
+        let key = (lookup, a.to_string(), b.to_string(), c.to_string());
+        if let Some(hit) = self.reads().ids.get(&key) {
+            return Ok(hit.clone());
+        }
+        let ids = self.strings(sql, params)?;
+        self.reads().ids.insert(key, ids.clone());
+        Ok(ids)
+    }
+
     fn c(&self) -> &Connection {
         // Present until drop.
         self.conn
@@ -436,6 +484,7 @@ impl StoreTx for SqliteTx {
 
     fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
         self.tenants.clear();
+        self.reads = ReadCache::default();
         run_cached(self.c(), "ROLLBACK TO step")?;
         run_cached(self.c(), "RELEASE step")
     }
@@ -463,13 +512,20 @@ impl StoreTx for SqliteTx {
     }
 
     fn group_members(&mut self, group_id: &str) -> StoreResult<Vec<RecipeUserRow>> {
+        if let Some(hit) = self.reads().members.get(group_id) {
+            return Ok(hit.clone());
+        }
         let sql = format!(
             "SELECT {ROW_COLUMNS} FROM recipe_users r WHERE r.primary_or_recipe_user_id = ?1 \
              ORDER BY r.time_joined, r.seq"
         );
         let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
-        let rows = stmt.query_map([group_id], read_row).map_err(map_err)?;
-        collect(rows)
+        let rows = collect(stmt.query_map([group_id], read_row).map_err(map_err)?)?;
+        drop(stmt);
+        self.reads()
+            .members
+            .insert(group_id.to_string(), rows.clone());
+        Ok(rows)
     }
 
     fn group_of_third_party_user(
@@ -584,7 +640,8 @@ impl StoreTx for SqliteTx {
     }
 
     fn group_ids_by_email(&mut self, tenant_id: &str, email: &str) -> StoreResult<Vec<String>> {
-        self.strings(
+        self.cached_ids(
+            (Lookup::Email, tenant_id, email, ""),
             // EXISTS keeps SQLite on the email index; a JOIN let it scan the tenant's members instead.
             "SELECT DISTINCT r.primary_or_recipe_user_id FROM recipe_users r WHERE r.email = ?2 AND EXISTS \
              (SELECT 1 FROM recipe_user_tenants t WHERE t.recipe_user_id = r.recipe_user_id AND t.tenant_id = ?1)",
@@ -605,7 +662,8 @@ impl StoreTx for SqliteTx {
         tenant_id: &str,
         tp: &ThirdPartyInfo,
     ) -> StoreResult<Vec<String>> {
-        self.strings(
+        self.cached_ids(
+            (Lookup::ThirdParty, tenant_id, &tp.id, &tp.user_id),
             "SELECT DISTINCT r.primary_or_recipe_user_id FROM recipe_user_tenants t \
              JOIN recipe_users r ON r.recipe_user_id = t.recipe_user_id \
              WHERE t.tenant_id = ?1 AND t.third_party_id = ?2 AND t.third_party_user_id = ?3",
