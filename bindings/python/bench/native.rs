@@ -85,7 +85,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 pub struct BenchBaseline(Mutex<ApiBaseline>);
 
 impl BenchBaseline {
-    fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&ApiBaseline) -> T + Send) -> PyResult<T> {
+    fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&ApiBaseline) -> T + Send,
+    ) -> PyResult<T> {
         py.detach(|| {
             let base = self
                 .0
@@ -127,6 +131,11 @@ pub fn _bench_same_work(
     baseline: PathBuf,
 ) -> PyResult<std::collections::BTreeMap<String, i64>> {
     py.detach(|| same_work(&engine, &baseline))
-        .map(|counts| counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        .map(|counts| {
+            counts
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect()
+        })
         .map_err(PyValueError::new_err)
 }
