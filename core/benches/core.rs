@@ -32,24 +32,26 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use authcore::events::{Event, EventHandler};
-use authcore::store::sqlite::{SqliteOptions, SqliteStore};
 use authcore::{
     AccountLinkingConfig, AuthCore, AuthCoreConfig, EmailInput, LinkingOutcome,
     ManuallyCreateOrUpdateUserResult, ProviderUserInfo, SignInUpInput, SignInUpPostInput,
     SignInUpPostResult, SignInUpResult, UserContext,
 };
-use rusqlite::{params, Connection, OptionalExtension};
+// The baseline's SQL lives in its own crate, shared with the bindings' benchmark aids.
+use authcore_bench_baseline::{
+    self as baseline, assert_same_work, identities, ApiRow, Identity, TENANT,
+};
+use rusqlite::Connection;
 
 const TARGET: f64 = 0.70;
 /// Operations per side before switching to the other side.
 const CHUNK: usize = 500;
-const TENANT: &str = "public";
 
 struct Args {
     n: usize,
@@ -128,22 +130,6 @@ fn parse_args() -> Args {
 // ---------------------------------------------------------------------------------------------------------------
 // Inputs (built before any timing, shared by both sides).
 
-struct Identity {
-    tp_id: String,
-    tp_uid: String,
-    email: String,
-}
-
-fn identities(n: usize, provider: &str, uid_prefix: &str) -> Vec<Identity> {
-    (0..n)
-        .map(|i| Identity {
-            tp_id: provider.to_string(),
-            tp_uid: format!("{uid_prefix}-{i}"),
-            email: format!("user-{i}@example.com"),
-        })
-        .collect()
-}
-
 fn inputs(ids: &[Identity], verified: bool) -> Vec<SignInUpInput> {
     ids.iter()
         .map(|id| SignInUpInput {
@@ -158,366 +144,8 @@ fn inputs(ids: &[Identity], verified: bool) -> Vec<SignInUpInput> {
         .collect()
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 fn ops_per_sec(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Raw-rusqlite baseline.
-
-/// Creates the file with the engine's schema (its migrations), then reopens it as a plain connection with the
-/// engine's pragmas.
-fn open_baseline(path: &Path) -> Connection {
-    drop(SqliteStore::open(SqliteOptions::new(path)).expect("create baseline schema"));
-    let c = Connection::open(path).expect("open baseline");
-    c.busy_timeout(Duration::from_secs(5)).unwrap();
-    c.pragma_update(None, "journal_mode", "WAL").unwrap();
-    c.pragma_update(None, "synchronous", "NORMAL").unwrap();
-    c.pragma_update(None, "foreign_keys", "ON").unwrap();
-    c.set_prepared_statement_cache_capacity(64);
-    let mode: String = c
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(mode.to_lowercase(), "wal");
-    c
-}
-
-/// A read-only connection on the baseline file, like the engine's reader pool: sign-in reads use it, beside
-/// the writer. (Reads on the connection that just did N writes measured ~1.5-2x slower here at N=20000 than on
-/// a fresh connection, for reasons inside SQLite; the engine's reads never run on its writer either.)
-fn open_baseline_reader(path: &Path) -> Connection {
-    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | rusqlite::OpenFlags::SQLITE_OPEN_URI;
-    let c = Connection::open_with_flags(path, flags).expect("open baseline reader");
-    c.busy_timeout(Duration::from_secs(5)).unwrap();
-    c.pragma_update(None, "synchronous", "NORMAL").unwrap();
-    c.pragma_update(None, "foreign_keys", "ON").unwrap();
-    c.set_prepared_statement_cache_capacity(64);
-    c
-}
-
-/// One transaction: BEGIN/COMMIT are cached statements too, and anything that fails rolls back.
-fn in_tx<T>(c: &Connection, begin: &str, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> T {
-    c.prepare_cached(begin)
-        .and_then(|mut s| s.execute([]))
-        .expect("begin");
-    match f(c) {
-        Ok(v) => {
-            c.prepare_cached("COMMIT")
-                .and_then(|mut s| s.execute([]))
-                .expect("commit");
-            v
-        }
-        Err(e) => {
-            let _ = c.execute_batch("ROLLBACK");
-            panic!("baseline op failed: {e}");
-        }
-    }
-}
-
-/// The user-shaped columns a sign-in must return (the engine's `User`: login methods with their tenants and
-/// whether the current email is verified).
-macro_rules! group_select {
-    ($where:literal) => {
-        concat!(
-            "SELECT r.recipe_user_id, r.primary_or_recipe_user_id, r.is_linked_or_primary, r.email, ",
-            "r.third_party_id, r.third_party_user_id, r.time_joined, ",
-            "(SELECT group_concat(t.tenant_id, ',') FROM recipe_user_tenants t WHERE t.recipe_user_id = r.recipe_user_id), ",
-            "EXISTS(SELECT 1 FROM verified_emails v WHERE v.recipe_user_id = r.recipe_user_id AND v.email = r.email) ",
-            "FROM recipe_users r WHERE r.primary_or_recipe_user_id = ",
-            $where,
-            " ORDER BY r.time_joined, r.seq"
-        )
-    };
-}
-const GROUP_SQL: &str = group_select!("?1");
-const GROUP_OF_USER_SQL: &str =
-    group_select!("(SELECT primary_or_recipe_user_id FROM recipe_users WHERE recipe_user_id = ?1)");
-
-#[allow(dead_code)] // fields are read into the result like a real implementation would, not all inspected
-struct Row {
-    recipe_user_id: String,
-    group_id: String,
-    is_linked_or_primary: bool,
-    email: Option<String>,
-    tp_id: Option<String>,
-    tp_uid: Option<String>,
-    time_joined: i64,
-    tenants: Option<String>,
-    verified: bool,
-}
-
-fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    Ok(Row {
-        recipe_user_id: r.get(0)?,
-        group_id: r.get(1)?,
-        is_linked_or_primary: r.get(2)?,
-        email: r.get(3)?,
-        tp_id: r.get(4)?,
-        tp_uid: r.get(5)?,
-        time_joined: r.get(6)?,
-        tenants: r.get(7)?,
-        verified: r.get(8)?,
-    })
-}
-
-/// The sign-up part shared by `signup` and `autolink`: tenant exists, (tenant, provider account) is free, insert
-/// the recipe user and its tenant membership (the U1 unique index lives there), and the verified row if the
-/// provider vouched for the email. Returns the new recipe user id.
-fn baseline_insert_user(c: &Connection, id: &Identity, verified: bool) -> rusqlite::Result<String> {
-    let tenant: Option<i64> = c
-        .prepare_cached("SELECT 1 FROM tenants WHERE tenant_id = ?1")?
-        .query_row([TENANT], |r| r.get(0))
-        .optional()?;
-    assert!(tenant.is_some(), "tenant missing");
-    let existing: Option<String> = c
-        .prepare_cached(
-            "SELECT recipe_user_id FROM recipe_user_tenants \
-             WHERE tenant_id = ?1 AND third_party_id = ?2 AND third_party_user_id = ?3",
-        )?
-        .query_row(params![TENANT, id.tp_id, id.tp_uid], |r| r.get(0))
-        .optional()?;
-    assert!(existing.is_none(), "identity already exists");
-    let recipe_user_id = uuid::Uuid::new_v4().to_string();
-    c.prepare_cached(
-        "INSERT INTO recipe_users (recipe_user_id, primary_or_recipe_user_id, is_linked_or_primary, recipe_id, \
-         email, third_party_id, third_party_user_id, time_joined) VALUES (?1, ?1, 0, 'thirdparty', ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![recipe_user_id, id.email, id.tp_id, id.tp_uid, now_ms()])?;
-    c.prepare_cached(
-        "INSERT INTO recipe_user_tenants (recipe_user_id, tenant_id, third_party_id, third_party_user_id) \
-         VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![recipe_user_id, TENANT, id.tp_id, id.tp_uid])?;
-    if verified {
-        c.prepare_cached("INSERT INTO verified_emails (recipe_user_id, email) VALUES (?1, ?2)")?
-            .execute(params![recipe_user_id, id.email])?;
-    }
-    Ok(recipe_user_id)
-}
-
-fn baseline_signup(c: &Connection, id: &Identity) -> String {
-    in_tx(c, "BEGIN IMMEDIATE", |c| baseline_insert_user(c, id, false))
-}
-
-/// Sign-in with nothing to change: tenant row, the provider account's recipe user, its group's rows. No write.
-fn baseline_signin(c: &Connection, id: &Identity) -> Vec<Row> {
-    in_tx(c, "BEGIN", |c| {
-        let tenant: Option<String> = c
-            .prepare_cached("SELECT config FROM tenants WHERE tenant_id = ?1")?
-            .query_row([TENANT], |r| r.get(0))
-            .optional()?;
-        assert!(tenant.is_some(), "tenant missing");
-        let rid: String = c
-            .prepare_cached(
-                "SELECT recipe_user_id FROM recipe_user_tenants \
-                 WHERE tenant_id = ?1 AND third_party_id = ?2 AND third_party_user_id = ?3",
-            )?
-            .query_row(params![TENANT, id.tp_id, id.tp_uid], |r| r.get(0))?;
-        // The group of that recipe user, in one statement (its group id resolved by a subquery).
-        let rows = c
-            .prepare_cached(GROUP_OF_USER_SQL)?
-            .query_map([&rid], read_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        assert!(!rows.is_empty() && rows.iter().any(|r| r.recipe_user_id == rid));
-        Ok(rows)
-    })
-}
-
-/// The session a sign-in gets, in the sign-in's own transaction: a random handle and secret, only the secret's
-/// hash stored (what the engine stores).
-fn baseline_insert_session(
-    c: &Connection,
-    user_id: &str,
-    recipe_user_id: &str,
-) -> rusqlite::Result<()> {
-    use sha2::Digest;
-    let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).expect("random secret");
-    let hash = sha2::Sha256::digest(secret);
-    let now = now_ms();
-    c.prepare_cached(
-        "INSERT INTO sessions (session_handle, secret_hash, user_id, recipe_user_id, tenant_id, \
-         access_token_payload, time_created, expiry) VALUES (?1, ?2, ?3, ?4, ?5, '{}', ?6, ?7)",
-    )?
-    .execute(params![
-        uuid::Uuid::new_v4().to_string(),
-        &hash[..],
-        user_id,
-        recipe_user_id,
-        TENANT,
-        now,
-        now + 30 * 24 * 3600 * 1000
-    ])?;
-    Ok(())
-}
-
-/// `api-signup`: the sign-up and its session in one transaction.
-fn baseline_api_signup(c: &Connection, id: &Identity) -> String {
-    in_tx(c, "BEGIN IMMEDIATE", |c| {
-        let rid = baseline_insert_user(c, id, false)?;
-        baseline_insert_session(c, &rid, &rid)?;
-        Ok(rid)
-    })
-}
-
-/// `api-signin`: the sign-in reads of `signin`, then the session, in one write transaction.
-fn baseline_api_signin(c: &Connection, id: &Identity) -> Vec<Row> {
-    in_tx(c, "BEGIN IMMEDIATE", |c| {
-        let rid: String = c
-            .prepare_cached(
-                "SELECT recipe_user_id FROM recipe_user_tenants \
-                 WHERE tenant_id = ?1 AND third_party_id = ?2 AND third_party_user_id = ?3",
-            )?
-            .query_row(params![TENANT, id.tp_id, id.tp_uid], |r| r.get(0))?;
-        let rows = c
-            .prepare_cached(GROUP_OF_USER_SQL)?
-            .query_map([&rid], read_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let group = rows
-            .first()
-            .map(|r| r.group_id.clone())
-            .unwrap_or_else(|| rid.clone());
-        baseline_insert_session(c, &group, &rid)?;
-        Ok(rows)
-    })
-}
-
-/// Untimed autolink setup on the baseline file: N verified primary github users with the reservations a
-/// primary holds (its third-party key and its email in its tenant), in one transaction.
-fn baseline_setup_primaries(c: &Connection, ids: &[Identity]) {
-    in_tx(c, "BEGIN IMMEDIATE", |c| {
-        for id in ids {
-            let rid = baseline_insert_user(c, id, true)?;
-            c.prepare_cached(
-                "UPDATE recipe_users SET primary_or_recipe_user_id = ?1, is_linked_or_primary = 1 \
-                 WHERE recipe_user_id = ?1",
-            )?
-            .execute([&rid])?;
-            let mut ins = c.prepare_cached(
-                "INSERT INTO primary_user_reservations (tenant_id, kind, value, value2, primary_user_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            ins.execute(params![TENANT, "thirdparty", id.tp_id, id.tp_uid, rid])?;
-            ins.execute(params![TENANT, "email", id.email, "", rid])?;
-        }
-        Ok(())
-    })
-}
-
-/// Sign-up auto-linked by verified email, as a hand-written implementation would do it in one transaction:
-/// 1. the sign-up SQL (tenant exists, (tenant, provider account) free, INSERT recipe_users,
-///    INSERT recipe_user_tenants) plus INSERT verified_emails, since the provider vouched for the email;
-/// 2. SELECT the primary group holding this email in the tenant (its rows, so the verified check below and
-///    the returned user need nothing else);
-/// 3. the policy check: some login method of that group has this email and it is verified (requireVerification);
-/// 4. UPDATE the new recipe user into the group (primary_or_recipe_user_id, is_linked_or_primary);
-/// 5. INSERT the one reservation the group gains: the new login method's third-party key in the tenant (the
-///    email key is already held by the primary, and the group's tenants do not change).
-///
-/// The new user is verified once, in step 1 (it is the same verified_emails row the brief lists twice).
-/// A fresh recipe user has no sessions, so there is nothing to revoke.
-fn baseline_autolink(c: &Connection, id: &Identity, with_session: bool) -> Vec<Row> {
-    in_tx(c, "BEGIN IMMEDIATE", |c| {
-        let rid = baseline_insert_user(c, id, true)?;
-        let group_id: Option<String> = c
-            // Driven by the email index, tenant membership checked on the membership primary key. (Written as a
-            // plain JOIN with `t.tenant_id = ?`, SQLite without statistics drives it by the tenant index
-            // instead and scans every member of the tenant: O(N) per call.)
-            .prepare_cached(
-                "SELECT r.primary_or_recipe_user_id FROM recipe_users r \
-                 WHERE r.email = ?2 AND r.is_linked_or_primary = 1 AND EXISTS (SELECT 1 FROM recipe_user_tenants t \
-                 WHERE t.recipe_user_id = r.recipe_user_id AND t.tenant_id = ?1) LIMIT 1",
-            )?
-            .query_row(params![TENANT, id.email], |r| r.get(0))
-            .optional()?;
-        let group_id = group_id.expect("a primary with this email");
-        let mut rows = c
-            .prepare_cached(GROUP_SQL)?
-            .query_map([&group_id], read_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        assert!(
-            rows.iter()
-                .any(|r| r.verified && r.email.as_deref() == Some(id.email.as_str())),
-            "primary not verified"
-        );
-        c.prepare_cached(
-            "UPDATE recipe_users SET primary_or_recipe_user_id = ?2, is_linked_or_primary = 1 WHERE recipe_user_id = ?1",
-        )?
-        .execute(params![rid, group_id])?;
-        c.prepare_cached(
-            "INSERT INTO primary_user_reservations (tenant_id, kind, value, value2, primary_user_id) \
-             VALUES (?1, 'thirdparty', ?2, ?3, ?4)",
-        )?
-        .execute(params![TENANT, id.tp_id, id.tp_uid, group_id])?;
-        if with_session {
-            baseline_insert_session(c, &group_id, &rid)?;
-        }
-        // The returned user: the group plus the new member (known here, no re-read).
-        rows.push(Row {
-            recipe_user_id: rid,
-            group_id,
-            is_linked_or_primary: true,
-            email: Some(id.email.clone()),
-            tp_id: Some(id.tp_id.clone()),
-            tp_uid: Some(id.tp_uid.clone()),
-            time_joined: now_ms(),
-            tenants: Some(TENANT.to_string()),
-            verified: true,
-        });
-        Ok(rows)
-    })
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Same-work check: the two files must hold the same shape of data after each row.
-
-fn fingerprint(path: &Path) -> Vec<(&'static str, i64)> {
-    let c = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open for fingerprint");
-    let q = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
-    vec![
-        ("tenants", q("SELECT COUNT(*) FROM tenants")),
-        ("recipe_users", q("SELECT COUNT(*) FROM recipe_users")),
-        (
-            "recipe_users linked_or_primary",
-            q("SELECT COUNT(*) FROM recipe_users WHERE is_linked_or_primary = 1"),
-        ),
-        (
-            "groups",
-            q("SELECT COUNT(DISTINCT primary_or_recipe_user_id) FROM recipe_users"),
-        ),
-        (
-            "recipe_user_tenants",
-            q("SELECT COUNT(*) FROM recipe_user_tenants"),
-        ),
-        ("verified_emails", q("SELECT COUNT(*) FROM verified_emails")),
-        (
-            "reservations email",
-            q("SELECT COUNT(*) FROM primary_user_reservations WHERE kind = 'email'"),
-        ),
-        (
-            "reservations thirdparty",
-            q("SELECT COUNT(*) FROM primary_user_reservations WHERE kind = 'thirdparty'"),
-        ),
-        ("sessions", q("SELECT COUNT(*) FROM sessions")),
-    ]
-}
-
-fn assert_same_work(row: &str, engine: &Path, baseline: &Path) {
-    let (e, b) = (fingerprint(engine), fingerprint(baseline));
-    assert_eq!(
-        e, b,
-        "{row}: engine and baseline files differ (engine left, baseline right)"
-    );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -741,14 +369,14 @@ fn main() -> ExitCode {
         let base_path = dir.path().join("baseline-signup.db");
         let auth =
             AuthCore::open_sqlite(&engine_path, base_config(args.no_events)).expect("open engine");
-        let base = open_baseline(&base_path);
+        let base = baseline::open(&base_path);
 
         let (e, b) = interleaved(
             n,
             |r| rt.block_on(engine_sign_in_up(&auth, &google_unverified[r], true)),
             |r| {
                 time_each(&google[r], |id| {
-                    drop(std::hint::black_box(baseline_signup(&base, id)))
+                    drop(std::hint::black_box(baseline::signup(&base, id)))
                 })
             },
         );
@@ -762,13 +390,13 @@ fn main() -> ExitCode {
             });
         }
 
-        let reader = open_baseline_reader(&base_path);
+        let reader = baseline::open_reader(&base_path);
         let (e, b) = interleaved(
             n,
             |r| rt.block_on(engine_sign_in_up(&auth, &google_unverified[r], false)),
             |r| {
                 time_each(&google[r], |id| {
-                    drop(std::hint::black_box(baseline_signin(&reader, id)))
+                    drop(std::hint::black_box(baseline::signin(&reader, id)))
                 })
             },
         );
@@ -792,7 +420,7 @@ fn main() -> ExitCode {
         let base_path = dir.path().join("baseline-autolink.db");
         let auth = AuthCore::open_sqlite(&engine_path, linking_config(args.no_events))
             .expect("open engine");
-        let base = open_baseline(&base_path);
+        let base = baseline::open(&base_path);
 
         // Untimed setup: N verified github primaries on both sides.
         rt.block_on(engine_manual(
@@ -800,7 +428,7 @@ fn main() -> ExitCode {
             &github_verified,
             LinkingOutcome::BecamePrimary,
         ));
-        baseline_setup_primaries(&base, &github);
+        baseline::setup_primaries(&base, &github);
         assert_same_work("autolink setup", &engine_path, &base_path);
 
         let (e, b) = interleaved(
@@ -814,7 +442,7 @@ fn main() -> ExitCode {
             },
             |r| {
                 time_each(&google[r], |id| {
-                    drop(std::hint::black_box(baseline_autolink(&base, id, false)))
+                    drop(std::hint::black_box(baseline::autolink(&base, id, false)))
                 })
             },
         );
@@ -872,48 +500,32 @@ fn main() -> ExitCode {
     }
 
     // signInUpPOST: sign-up, sign-in, auto-linked sign-up; each with a session and one event handler --------------
+    // The identities and the baseline side are the shared ones (`ApiRow`, `ApiBaseline`) the bindings use too.
+    let api_posts = |row: ApiRow| -> Vec<SignInUpPostInput> {
+        let ids: Vec<Identity> = (0..n).map(|i| row.identity(i)).collect();
+        post_inputs(&inputs(&ids, row.verified()))
+    };
     if want("api-signup") || want("api-signin") {
-        let ids = identities(n, "google", "api");
-        let posts = post_inputs(&inputs(&ids, false));
+        let posts = api_posts(ApiRow::Signup);
         let engine_path = dir.path().join("engine-api.db");
         let base_path = dir.path().join("baseline-api.db");
         let (auth, handler) = open_with_handler(&rt, &engine_path, base_config(args.no_events));
-        let base = open_baseline(&base_path);
-        let (e, b) = interleaved(
-            n,
-            |r| rt.block_on(engine_api(&auth, &posts[r], true)),
-            |r| {
-                time_each(&ids[r], |id| {
-                    drop(std::hint::black_box(baseline_api_signup(&base, id)))
-                })
-            },
-        );
-        assert_same_work("api-signup", &engine_path, &base_path);
-        if want("api-signup") {
-            results.push(BenchRow {
-                row: "api-signup",
-                engine: ops_per_sec(n, e),
-                baseline: ops_per_sec(n, b),
-                target: TARGET,
-            });
-        }
-        let (e, b) = interleaved(
-            n,
-            |r| rt.block_on(engine_api(&auth, &posts[r], false)),
-            |r| {
-                time_each(&ids[r], |id| {
-                    drop(std::hint::black_box(baseline_api_signin(&base, id)))
-                })
-            },
-        );
-        assert_same_work("api-signin", &engine_path, &base_path);
-        if want("api-signin") {
-            results.push(BenchRow {
-                row: "api-signin",
-                engine: ops_per_sec(n, e),
-                baseline: ops_per_sec(n, b),
-                target: TARGET,
-            });
+        let base = baseline::ApiBaseline::open(&base_path);
+        for (row, new_user) in [(ApiRow::Signup, true), (ApiRow::Signin, false)] {
+            let (e, b) = interleaved(
+                n,
+                |r| rt.block_on(engine_api(&auth, &posts[r], new_user)),
+                |r| base.run(row, r),
+            );
+            assert_same_work(row.name(), &engine_path, &base_path);
+            if want(row.name()) {
+                results.push(BenchRow {
+                    row: row.name(),
+                    engine: ops_per_sec(n, e),
+                    baseline: ops_per_sec(n, b),
+                    target: TARGET,
+                });
+            }
         }
         if !args.no_events {
             // createUser + session + signIn per sign-up, session + signIn per sign-in, all delivered.
@@ -924,29 +536,23 @@ fn main() -> ExitCode {
         }
     }
     if want("api-autolink") {
-        let github = identities(n, "github", "apigh");
-        // Same emails as the github primaries (`user-<i>@example.com`).
-        let google_api = identities(n, "google", "apigo");
+        let primaries: Vec<Identity> = (0..n).map(baseline::api_primary).collect();
         let engine_path = dir.path().join("engine-api-autolink.db");
         let base_path = dir.path().join("baseline-api-autolink.db");
         let (auth, _handler) = open_with_handler(&rt, &engine_path, linking_config(args.no_events));
-        let base = open_baseline(&base_path);
+        let base = baseline::ApiBaseline::open(&base_path);
         rt.block_on(engine_manual(
             &auth,
-            &inputs(&github, true),
+            &inputs(&primaries, true),
             LinkingOutcome::BecamePrimary,
         ));
-        baseline_setup_primaries(&base, &github);
+        base.setup_primaries(n);
         assert_same_work("api-autolink setup", &engine_path, &base_path);
-        let posts = post_inputs(&inputs(&google_api, true));
+        let posts = api_posts(ApiRow::Autolink);
         let (e, b) = interleaved(
             n,
             |r| rt.block_on(engine_api(&auth, &posts[r], true)),
-            |r| {
-                time_each(&google_api[r], |id| {
-                    drop(std::hint::black_box(baseline_autolink(&base, id, true)))
-                })
-            },
+            |r| base.run(ApiRow::Autolink, r),
         );
         assert_same_work("api-autolink", &engine_path, &base_path);
         results.push(BenchRow {

@@ -5,6 +5,10 @@
 //! built like a Node one with one event handler: the default config and one async no-op handler for every
 //! event (the Rust twin of `events: {'*': async () => {}}`). Each run times a chunk of operations on a
 //! current-thread tokio runtime, one operation at a time, and returns the elapsed nanoseconds.
+//!
+//! `__benchBaseline*` run the raw-rusqlite baseline of the `signInUpPOST` rows (the shared
+//! `authcore-bench-baseline` crate, the same SQL `scripts/bench` measures the core against) in this process, and
+//! `__benchSameWork` compares an engine file with a baseline file after a loop.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -128,4 +132,62 @@ pub fn bench_direct_shutdown(bench: &External<BenchDirect>) -> napi::Result<()> 
         .block_on(bench.core.shutdown())
         .map(|_| ())
         .map_err(napi_err)
+}
+
+/// The baseline side of the `signInUpPOST` rows on one file (held by JS as an opaque external).
+pub struct BenchBaseline(authcore_bench_baseline::ApiBaseline);
+
+/// Runs `f`, turning a panic of the baseline (a failed statement or check) into a JS error.
+fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> napi::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|_| napi_err(format!("{what}: the baseline failed (see stderr)")))
+}
+
+/// Creates a baseline file at `sqlite` (the engine's schema) and opens it with the engine's pragmas.
+#[napi(js_name = "__benchBaselineOpen", skip_typescript)]
+pub fn bench_baseline_open(sqlite: String) -> napi::Result<External<BenchBaseline>> {
+    let base = guarded("open", || {
+        authcore_bench_baseline::ApiBaseline::open(std::path::Path::new(&sqlite))
+    })?;
+    Ok(External::new(BenchBaseline(base)))
+}
+
+/// Untimed setup of `api-autolink`: the `n` verified github primaries its sign-ups link into.
+#[napi(js_name = "__benchBaselineSetup", skip_typescript)]
+pub fn bench_baseline_setup(bench: &External<BenchBaseline>, n: u32) -> napi::Result<()> {
+    guarded("setup", || bench.0.setup_primaries(n as usize))
+}
+
+/// Runs operations `from..to` of `row` (`api-signup`, `api-signin`, `api-autolink`) on the baseline, one
+/// transaction each, and returns the elapsed nanoseconds.
+#[napi(js_name = "__benchBaselineRun", skip_typescript)]
+pub fn bench_baseline_run(
+    bench: &External<BenchBaseline>,
+    row: String,
+    from: u32,
+    to: u32,
+) -> napi::Result<f64> {
+    let Some(api_row) = authcore_bench_baseline::ApiRow::parse(&row) else {
+        return Err(napi_err(format!("unknown benchmark row '{row}'")));
+    };
+    let elapsed = guarded(&row, || bench.0.run(api_row, from as usize..to as usize))?;
+    Ok(elapsed.as_nanos() as f64)
+}
+
+/// Compares the engine file with the baseline file; returns the row counts (`{recipe_users: n, sessions: n,
+/// ...}`), or throws naming the counts that differ.
+#[napi(js_name = "__benchSameWork", skip_typescript)]
+pub fn bench_same_work(engine: String, baseline: String) -> napi::Result<serde_json::Value> {
+    let counts = guarded("same work", || {
+        authcore_bench_baseline::same_work(
+            std::path::Path::new(&engine),
+            std::path::Path::new(&baseline),
+        )
+    })?
+    .map_err(napi_err)?;
+    Ok(counts
+        .into_iter()
+        .map(|(name, n)| (name.to_string(), serde_json::Value::from(n)))
+        .collect::<serde_json::Map<_, _>>()
+        .into())
 }

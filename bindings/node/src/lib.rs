@@ -27,7 +27,10 @@ mod local;
 mod ops;
 
 #[cfg(feature = "bench")]
-pub use bench::{bench_direct_open, bench_direct_run, bench_direct_shutdown, BenchDirect};
+pub use bench::{
+    bench_baseline_open, bench_baseline_run, bench_baseline_setup, bench_direct_open,
+    bench_direct_run, bench_direct_shutdown, bench_same_work, BenchBaseline, BenchDirect,
+};
 pub use client::{NativeEngine, NativeLayer};
 pub use ops::{
     api_function_names, declared_operations, event_names, json_form, operation_names,

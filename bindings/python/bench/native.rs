@@ -1,8 +1,15 @@
 //! `_native._bench_direct`: the same operations called from Rust in the same process, without Python in the
 //! loop, so `scripts/bench-python` can report the binding's overhead against the core itself. Not public API.
+//!
+//! `_bench_baseline_open` / `_BenchBaseline` run the raw-rusqlite baseline of the `signInUpPOST` rows (the shared
+//! `authcore-bench-baseline` crate, the SQL `scripts/bench` measures the core against) in this process, and
+//! `_bench_same_work` compares an engine file with a baseline file after a loop.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Instant;
+
+use authcore_bench_baseline::{same_work, ApiBaseline, ApiRow};
 
 use authcore::{AuthCore, AuthCoreConfig, EmailInput, SignInUpInput, UserContext};
 use pyo3::exceptions::PyValueError;
@@ -61,4 +68,74 @@ pub fn _bench_direct(
         )),
         Err(e) => Err(to_pyerr(py, e)),
     }
+}
+
+/// Adds the benchmark aids to the module (private names: not in `__all__`).
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_bench_direct, m)?)?;
+    m.add_function(wrap_pyfunction!(_bench_baseline_open, m)?)?;
+    m.add_function(wrap_pyfunction!(_bench_same_work, m)?)?;
+    m.add_class::<BenchBaseline>()?;
+    Ok(())
+}
+
+/// The baseline side of the `signInUpPOST` rows on one file. (The mutex only makes the connection shareable
+/// with Python's threads; the benchmark uses it from one.)
+#[pyclass(name = "_BenchBaseline", frozen)]
+pub struct BenchBaseline(Mutex<ApiBaseline>);
+
+impl BenchBaseline {
+    fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&ApiBaseline) -> T + Send,
+    ) -> PyResult<T> {
+        py.detach(|| {
+            let base = self
+                .0
+                .lock()
+                .map_err(|_| PyValueError::new_err("the baseline failed earlier"))?;
+            Ok(f(&base))
+        })
+    }
+}
+
+#[pymethods]
+impl BenchBaseline {
+    /// Untimed setup of `api-autolink`: the `n` verified github primaries its sign-ups link into.
+    fn setup(&self, py: Python<'_>, n: usize) -> PyResult<()> {
+        self.with(py, |b| b.setup_primaries(n))
+    }
+
+    /// Runs operations `start..stop` of `row` (`api-signup`, `api-signin`, `api-autolink`), one transaction each;
+    /// returns the seconds taken.
+    fn run(&self, py: Python<'_>, row: &str, start: usize, stop: usize) -> PyResult<f64> {
+        let row = ApiRow::parse(row)
+            .ok_or_else(|| PyValueError::new_err(format!("unknown benchmark row '{row}'")))?;
+        self.with(py, |b| b.run(row, start..stop).as_secs_f64())
+    }
+}
+
+/// Creates a baseline file at `database` (the engine's schema) and opens it with the engine's pragmas.
+#[pyfunction]
+pub fn _bench_baseline_open(py: Python<'_>, database: PathBuf) -> BenchBaseline {
+    BenchBaseline(Mutex::new(py.detach(|| ApiBaseline::open(&database))))
+}
+
+/// The row counts of the engine file (`{"recipe_users": n, "sessions": n, ...}`) when the baseline file holds
+/// the same ones; `ValueError` naming the counts that differ otherwise.
+#[pyfunction]
+pub fn _bench_same_work(
+    py: Python<'_>,
+    engine: PathBuf,
+    baseline: PathBuf,
+) -> PyResult<std::collections::BTreeMap<String, i64>> {
+    py.detach(|| same_work(&engine, &baseline))
+        .map(|counts| {
+            counts
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect()
+        })
+        .map_err(PyValueError::new_err)
 }

@@ -34,7 +34,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.setattr("_call", wrap_pyfunction!(client::_call, m)?)?;
     error::register(m)?;
     #[cfg(feature = "bench")]
-    m.add_function(wrap_pyfunction!(bench::_bench_direct, m)?)?;
+    bench::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     let declared = serde_json::to_value(authcore::ops::OPERATIONS)
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
