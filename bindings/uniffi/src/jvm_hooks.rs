@@ -5,14 +5,19 @@
 //! is a JNA call: one pass-through override layer made a call cost ~170 µs. Here the engine calls a Kotlin
 //! bridge object with one JNI upcall on the current thread; the bridge starts the override's coroutine right
 //! there (undispatched), so an override that does not suspend answers within the upcall. `original` is a
-//! Kotlin object calling back with one JNI call (`FastPath.callOriginal`). Arguments and results use uniffi's
-//! serialisation on both sides, and the types are the binding's own, so nothing is converted twice.
+//! Kotlin object calling back with one JNI call (`FastPath.callOriginal`).
 //!
-//! The Rust side of a Kotlin layer is an ordinary implementation of the binding traits ([`Functions`],
-//! [`Apis`], [`EventHandler`], [`FunctionsOverride`], [`ApisOverride`]): the engine, `HostFunctions` and the
-//! event delivery are unchanged. The facade's own calls use the same table: they go to the engine's final
-//! `Functions`/`Apis` objects as to an `original`. An override that suspends replies `PENDING`; its completion arrives later
-//! through `FastPath.complete(callId, reply)` and wakes the waiting engine call.
+//! A Kotlin layer is the binding's [`HostOverride`] / [`HostLayer`] implemented here in Rust, so it becomes the
+//! core's generic host layer (`HostFunctions` / `HostApis`) like any other host's: the core decides which
+//! methods cross (those the Kotlin class writes itself), bounds them by `hostTimeoutMs` and commits the
+//! request's transaction first. No operation is listed here: `for_each_overridable!` derives, for every declared
+//! operation, the crossing's arguments (the core's JSON read into the declared types and written in uniffi's
+//! serialisation, in declaration order), its result (read back, as JSON for the core) and the calls Kotlin's
+//! `original` objects make (arguments read in the same order, the core layer called, its result written).
+//! The Kotlin half (`Overrides.kt`) is generated from the same declaration by `authcore-gen kotlin-hooks`. The
+//! facade's own calls go to the engine's final objects as to an `original`. An override that suspends replies
+//! `PENDING`; its completion arrives later through `FastPath.complete(callId, reply)` and wakes the waiting
+//! engine call.
 //!
 //! Upcall reply layout: a tag byte (`OK`, `ERR` + an `AuthError`, `PENDING`, `UNEXPECTED` + UTF-8 text for a
 //! Kotlin throwable that is not an `AuthException`), then uniffi-serialised bytes.
