@@ -588,7 +588,7 @@ impl AuthCore {
         AuthCore::builder().sqlite(path)?.config(config).build()
     }
 
-    pub fn functions(&self) -> &dyn RecipeFunctions {
+    pub fn functions(&self) -> &(dyn RecipeFunctions + 'static) {
         self.inner.fns()
     }
 

@@ -1,13 +1,15 @@
 //! Writes what each binding's typed surface derives from the core's declaration (`authcore::ops`):
 //! `authcore-gen node-types` prints `bindings/node/declared.d.ts`, `authcore-gen python-types`
 //! `bindings/python/python/authcore/_declared.pyi`, `authcore-gen kotlin-types`
-//! `bindings/uniffi/kotlin/src/main/kotlin/dev/authcore/Declared.kt`, `authcore-gen schema`
+//! `bindings/uniffi/kotlin/src/main/kotlin/dev/authcore/Declared.kt`, `authcore-gen kotlin-hooks`
+//! `bindings/uniffi/kotlin/src/main/kotlin/dev/authcore/Overrides.kt`, `authcore-gen schema`
 //! `bindings/gen/schema.json` (the JSON Schema of every operation's parameters and result, for generators of
 //! each language's types). The generated files are committed; the test scripts regenerate them and fail on
 //! `git diff`.
 
 use std::fmt::Write;
 
+mod kotlin_hooks;
 mod py_stubs;
 mod ts_model;
 
@@ -18,6 +20,7 @@ fn main() {
         Some("node-types") => print!("{}", node_types()),
         Some("python-types") => print!("{}", py_stubs::python_types(&authcore::schema::schema())),
         Some("kotlin-types") => print!("{}", kotlin_types()),
+        Some("kotlin-hooks") => print!("{}", kotlin_hooks::kotlin_hooks()),
         Some("node-model") => {
             let schema = authcore::schema::schema();
             print!(
@@ -34,7 +37,7 @@ fn main() {
             }
         },
         _ => {
-            eprintln!("usage: authcore-gen node-types | node-model | python-types | kotlin-types | schema");
+            eprintln!("usage: authcore-gen node-types | node-model | python-types | kotlin-types | kotlin-hooks | schema");
             std::process::exit(2);
         }
     }

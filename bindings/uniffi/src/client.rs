@@ -1,15 +1,12 @@
 //! The `AuthCore` handle, `UserContext` and `Hooks`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use crate::error::AuthError;
 use crate::events::{EventSubscription, HostHandler};
-use crate::hooks::{
-    ApiTarget, Apis, ApisOverride, FnTarget, Functions, FunctionsOverride, HostApis, HostFunctions,
-    OriginalApis, OriginalFunctions,
-};
+use crate::hooks::{apis_layer, functions_layer, Failure, HostOverride};
 use crate::types::*;
 
 type R<T> = Result<T, AuthError>;
@@ -123,9 +120,9 @@ fn uc(user_context: Option<Arc<UserContext>>) -> Arc<UserContext> {
 #[derive(uniffi::Record, Default)]
 pub struct Hooks {
     #[uniffi(default)]
-    pub functions: Vec<Arc<dyn FunctionsOverride>>,
+    pub functions: Vec<Arc<dyn HostOverride>>,
     #[uniffi(default)]
-    pub apis: Vec<Arc<dyn ApisOverride>>,
+    pub apis: Vec<Arc<dyn HostOverride>>,
     #[uniffi(default)]
     pub handlers: Vec<EventSubscription>,
 }
@@ -134,13 +131,11 @@ pub struct Hooks {
 #[derive(uniffi::Object)]
 pub struct AuthCore {
     core: authcore::AuthCore,
-    functions: Arc<OriginalFunctions>,
-    apis: Arc<OriginalApis>,
 }
 
 impl AuthCore {
-    /// The engine itself (the benchmark reaches it through the uniffi handle).
-    #[cfg(feature = "bench")]
+    /// The engine itself (the JNI paths and the benchmark reach it through the uniffi handle).
+    #[cfg_attr(not(any(feature = "jvm", feature = "bench")), allow(dead_code))]
     pub(crate) fn core(&self) -> &authcore::AuthCore {
         &self.core
     }
@@ -152,7 +147,7 @@ impl AuthCore {
     /// redelivers events a previous run left pending.
     #[uniffi::constructor(default(config), default(hooks))]
     pub async fn open(path: String, config: AuthCoreConfig, hooks: Hooks) -> R<Arc<Self>> {
-        let failure: Arc<Mutex<Option<AuthError>>> = Arc::default();
+        let failure: Failure = Arc::default();
         let Hooks {
             functions,
             apis,
@@ -163,42 +158,13 @@ impl AuthCore {
         for layer in functions {
             let failure = failure.clone();
             builder = builder.override_functions(move |below| {
-                let original: Arc<dyn Functions> =
-                    Arc::new(OriginalFunctions::new(FnTarget::Layer(below.clone())));
-                match layer.apply(original) {
-                    Ok(host) => Arc::new(HostFunctions {
-                        host,
-                        below,
-                        timeout_ms,
-                    }),
-                    Err(e) => {
-                        if let Ok(mut f) = failure.lock() {
-                            f.get_or_insert(e);
-                        }
-                        below
-                    }
-                }
+                functions_layer(&*layer, below, timeout_ms, &failure)
             });
         }
         for layer in apis {
             let failure = failure.clone();
-            builder = builder.override_apis(move |below| {
-                let original: Arc<dyn Apis> =
-                    Arc::new(OriginalApis::new(ApiTarget::Layer(below.clone())));
-                match layer.apply(original) {
-                    Ok(host) => Arc::new(HostApis {
-                        host,
-                        below,
-                        timeout_ms,
-                    }),
-                    Err(e) => {
-                        if let Ok(mut f) = failure.lock() {
-                            f.get_or_insert(e);
-                        }
-                        below
-                    }
-                }
-            });
+            builder = builder
+                .override_apis(move |below| apis_layer(&*layer, below, timeout_ms, &failure));
         }
         for EventSubscription { name, handler } in handlers {
             let handler = Arc::new(HostHandler(handler));
@@ -211,21 +177,7 @@ impl AuthCore {
         if let Some(e) = failure.lock().ok().and_then(|mut f| f.take()) {
             return Err(e);
         }
-        Ok(Arc::new(AuthCore {
-            functions: Arc::new(OriginalFunctions::new(FnTarget::Engine(core.clone()))),
-            apis: Arc::new(OriginalApis::new(ApiTarget::Engine(core.clone()))),
-            core,
-        }))
-    }
-
-    /// The final (overridden) recipe functions, as one object.
-    pub fn functions(&self) -> Arc<dyn Functions> {
-        self.functions.clone()
-    }
-
-    /// The final (overridden) API functions, as one object.
-    pub fn apis(&self) -> Arc<dyn Apis> {
-        self.apis.clone()
+        Ok(Arc::new(AuthCore { core }))
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -234,7 +186,11 @@ impl AuthCore {
         input: SignInUpInput,
         user_context: Option<Arc<UserContext>>,
     ) -> R<SignInUpResult> {
-        self.functions.sign_in_up(input, uc(user_context)).await
+        Ok(self
+            .core
+            .functions()
+            .sign_in_up(&input, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -243,9 +199,11 @@ impl AuthCore {
         input: SignInUpInput,
         user_context: Option<Arc<UserContext>>,
     ) -> R<ManuallyCreateOrUpdateUserResult> {
-        self.functions
-            .manually_create_or_update_user(input, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .manually_create_or_update_user(&input, &uc(user_context).inner)
+            .await?)
     }
 
     /// The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision.
@@ -255,7 +213,11 @@ impl AuthCore {
         input: SignInUpPostInput,
         user_context: Option<Arc<UserContext>>,
     ) -> R<SignInUpPostResult> {
-        self.apis.sign_in_up_post(input, uc(user_context)).await
+        Ok(self
+            .core
+            .apis()
+            .sign_in_up_post(&input, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -264,9 +226,11 @@ impl AuthCore {
         recipe_user_id: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<CreatePrimaryUserResult> {
-        self.functions
-            .create_primary_user(recipe_user_id, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .create_primary_user(&recipe_user_id, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -275,9 +239,11 @@ impl AuthCore {
         recipe_user_id: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<CreatePrimaryUserResult> {
-        self.functions
-            .can_create_primary_user(recipe_user_id, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .can_create_primary_user(&recipe_user_id, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -287,9 +253,11 @@ impl AuthCore {
         primary_user_id: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<LinkAccountsResult> {
-        self.functions
-            .link_accounts(recipe_user_id, primary_user_id, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .link_accounts(&recipe_user_id, &primary_user_id, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -299,9 +267,11 @@ impl AuthCore {
         primary_user_id: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<LinkAccountsResult> {
-        self.functions
-            .can_link_accounts(recipe_user_id, primary_user_id, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .can_link_accounts(&recipe_user_id, &primary_user_id, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -310,9 +280,11 @@ impl AuthCore {
         recipe_user_id: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<UnlinkAccountResult> {
-        self.functions
-            .unlink_account(recipe_user_id, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .unlink_account(&recipe_user_id, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(remove_all_linked_accounts = true, user_context = None))]
@@ -322,9 +294,15 @@ impl AuthCore {
         remove_all_linked_accounts: bool,
         user_context: Option<Arc<UserContext>>,
     ) -> R<()> {
-        self.functions
-            .delete_user(user_id, remove_all_linked_accounts, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .delete_user(
+                &user_id,
+                remove_all_linked_accounts,
+                &uc(user_context).inner,
+            )
+            .await?)
     }
 
     /// The user with this id (any member's recipe user id or the primary id), or null.
@@ -334,7 +312,11 @@ impl AuthCore {
         user_id: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<Option<User>> {
-        self.functions.get_user(user_id, uc(user_context)).await
+        Ok(self
+            .core
+            .functions()
+            .get_user(&user_id, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(do_union_of_account_info = false, user_context = None))]
@@ -345,14 +327,16 @@ impl AuthCore {
         do_union_of_account_info: bool,
         user_context: Option<Arc<UserContext>>,
     ) -> R<Vec<User>> {
-        self.functions
+        Ok(self
+            .core
+            .functions()
             .list_users_by_account_info(
-                tenant_id,
-                account_info,
+                &tenant_id,
+                &account_info,
                 do_union_of_account_info,
-                uc(user_context),
+                &uc(user_context).inner,
             )
-            .await
+            .await?)
     }
 
     // No default `input`: the core's `timeJoinedOrder` is not optional and uniffi has no enum defaults.
@@ -362,7 +346,11 @@ impl AuthCore {
         input: GetUsersInput,
         user_context: Option<Arc<UserContext>>,
     ) -> R<GetUsersResult> {
-        self.functions.get_users(input, uc(user_context)).await
+        Ok(self
+            .core
+            .functions()
+            .get_users(&input, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(email = None, user_context = None))]
@@ -372,9 +360,11 @@ impl AuthCore {
         email: Option<String>,
         user_context: Option<Arc<UserContext>>,
     ) -> R<bool> {
-        self.functions
-            .is_email_verified(recipe_user_id, email, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .is_email_verified(&recipe_user_id, email.as_deref(), &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -383,7 +373,11 @@ impl AuthCore {
         input: VerifyEmailInput,
         user_context: Option<Arc<UserContext>>,
     ) -> R<VerifyEmailResult> {
-        self.functions.verify_email(input, uc(user_context)).await
+        Ok(self
+            .core
+            .functions()
+            .verify_email(&input, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(email = None, user_context = None))]
@@ -393,9 +387,11 @@ impl AuthCore {
         email: Option<String>,
         user_context: Option<Arc<UserContext>>,
     ) -> R<()> {
-        self.functions
-            .unverify_email(recipe_user_id, email, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .unverify_email(&recipe_user_id, email.as_deref(), &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(config), default(user_context = None))]
@@ -405,9 +401,11 @@ impl AuthCore {
         config: TenantConfigInput,
         user_context: Option<Arc<UserContext>>,
     ) -> R<CreateOrUpdateTenantResult> {
-        self.functions
-            .create_or_update_tenant(tenant_id, config, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .create_or_update_tenant(&tenant_id, &config.into(), &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -416,9 +414,11 @@ impl AuthCore {
         tenant_id: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<DeleteTenantResult> {
-        self.functions
-            .delete_tenant(tenant_id, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .delete_tenant(&tenant_id, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -427,12 +427,20 @@ impl AuthCore {
         tenant_id: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<Option<Tenant>> {
-        self.functions.get_tenant(tenant_id, uc(user_context)).await
+        Ok(self
+            .core
+            .functions()
+            .get_tenant(&tenant_id, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
     pub async fn list_all_tenants(&self, user_context: Option<Arc<UserContext>>) -> R<Vec<Tenant>> {
-        self.functions.list_all_tenants(uc(user_context)).await
+        Ok(self
+            .core
+            .functions()
+            .list_all_tenants(&uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -442,9 +450,11 @@ impl AuthCore {
         recipe_user_id: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<AssociateUserToTenantResult> {
-        self.functions
-            .associate_user_to_tenant(tenant_id, recipe_user_id, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .associate_user_to_tenant(&tenant_id, &recipe_user_id, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -454,9 +464,11 @@ impl AuthCore {
         recipe_user_id: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<DisassociateUserFromTenantResult> {
-        self.functions
-            .disassociate_user_from_tenant(tenant_id, recipe_user_id, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .disassociate_user_from_tenant(&tenant_id, &recipe_user_id, &uc(user_context).inner)
+            .await?)
     }
 
     /// Any declared operation by its name (`authcore::ops`: `"getUserCount"`), its arguments as a JSON object
@@ -490,14 +502,16 @@ impl AuthCore {
         access_token_payload_json: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<CreateNewSessionResult> {
-        self.functions
+        Ok(self
+            .core
+            .functions()
             .create_new_session(
-                tenant_id,
-                recipe_user_id,
-                access_token_payload_json,
-                uc(user_context),
+                &tenant_id,
+                &recipe_user_id,
+                &payload_of(&access_token_payload_json)?,
+                &uc(user_context).inner,
             )
-            .await
+            .await?)
     }
 
     #[uniffi::method(default(tenant_id = None, any_tenant = false, user_context = None))]
@@ -508,9 +522,18 @@ impl AuthCore {
         any_tenant: bool,
         user_context: Option<Arc<UserContext>>,
     ) -> R<GetSessionResult> {
-        self.functions
-            .get_session(access_token, tenant_id, any_tenant, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .get_session(
+                &authcore::GetSessionInput {
+                    access_token,
+                    tenant_id,
+                    any_tenant,
+                },
+                &uc(user_context).inner,
+            )
+            .await?)
     }
 
     #[uniffi::method(default(user_context = None))]
@@ -519,9 +542,11 @@ impl AuthCore {
         session_handle: String,
         user_context: Option<Arc<UserContext>>,
     ) -> R<bool> {
-        self.functions
-            .revoke_session(session_handle, uc(user_context))
-            .await
+        Ok(self
+            .core
+            .functions()
+            .revoke_session(&session_handle, &uc(user_context).inner)
+            .await?)
     }
 
     #[uniffi::method(default(revoke_sessions_for_linked_accounts = true, user_context = None))]
@@ -531,13 +556,15 @@ impl AuthCore {
         revoke_sessions_for_linked_accounts: bool,
         user_context: Option<Arc<UserContext>>,
     ) -> R<Vec<String>> {
-        self.functions
+        Ok(self
+            .core
+            .functions()
             .revoke_all_sessions_for_user(
-                user_id,
+                &user_id,
                 revoke_sessions_for_linked_accounts,
-                uc(user_context),
+                &uc(user_context).inner,
             )
-            .await
+            .await?)
     }
 
     #[uniffi::method(default(fetch_sessions_for_all_linked_accounts = true, user_context = None))]
@@ -547,13 +574,15 @@ impl AuthCore {
         fetch_sessions_for_all_linked_accounts: bool,
         user_context: Option<Arc<UserContext>>,
     ) -> R<Vec<String>> {
-        self.functions
+        Ok(self
+            .core
+            .functions()
             .get_all_session_handles_for_user(
-                user_id,
+                &user_id,
                 fetch_sessions_for_all_linked_accounts,
-                uc(user_context),
+                &uc(user_context).inner,
             )
-            .await
+            .await?)
     }
 
     /// Redelivers events whose delivery failed or that a crashed run left pending.

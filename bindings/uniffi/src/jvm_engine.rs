@@ -1,5 +1,6 @@
 //! The facade's calls on the engine handle itself over JNI: `AuthCore.open`, `call`, `listEvents`,
-//! `deliverPendingEvents`, `shutdown` (the `Functions`/`Apis` methods go through `jvm_hooks`' table).
+//! `deliverPendingEvents`, `shutdown` (the declared operations go through `jvm_hooks`, derived from the
+//! declaration).
 //!
 //! Why: these were the last facade methods on uniffi's JNA path (~40 µs a call, a dozen native `Memory` blocks).
 //! Each runs the very method the generated `NativeAuthCore` calls ([`AuthCore::open`], [`AuthCore::call`], ...),

@@ -74,6 +74,14 @@ impl Refused {
         }
     }
 
+    /// As an error of the call that was reading the value.
+    pub(crate) fn into_error(self) -> AuthError {
+        match self {
+            Refused::Fault(message) => AuthError::host(message),
+            Refused::Invalid(e) => e,
+        }
+    }
+
     pub(crate) fn reply(self) -> Reply {
         match self {
             Refused::Fault(message) => fault(&message),

@@ -5,14 +5,19 @@
 //! is a JNA call: one pass-through override layer made a call cost ~170 µs. Here the engine calls a Kotlin
 //! bridge object with one JNI upcall on the current thread; the bridge starts the override's coroutine right
 //! there (undispatched), so an override that does not suspend answers within the upcall. `original` is a
-//! Kotlin object calling back with one JNI call (`FastPath.callOriginal`). Arguments and results use uniffi's
-//! serialisation on both sides, and the types are the binding's own, so nothing is converted twice.
+//! Kotlin object calling back with one JNI call (`FastPath.callOriginal`).
 //!
-//! The Rust side of a Kotlin layer is an ordinary implementation of the binding traits ([`Functions`],
-//! [`Apis`], [`EventHandler`], [`FunctionsOverride`], [`ApisOverride`]): the engine, `HostFunctions` and the
-//! event delivery are unchanged. The facade's own calls use the same table: they go to the engine's final
-//! `Functions`/`Apis` objects as to an `original`. An override that suspends replies `PENDING`; its completion arrives later
-//! through `FastPath.complete(callId, reply)` and wakes the waiting engine call.
+//! A Kotlin layer is the binding's [`HostOverride`] / [`HostLayer`] implemented here in Rust, so it becomes the
+//! core's generic host layer (`HostFunctions` / `HostApis`) like any other host's: the core decides which
+//! methods cross (those the Kotlin class writes itself), bounds them by `hostTimeoutMs` and commits the
+//! request's transaction first. No operation is listed here: `for_each_overridable!` derives, for every declared
+//! operation, the crossing's arguments (the core's JSON read into the declared types and written in uniffi's
+//! serialisation, in declaration order), its result (read back, as JSON for the core) and the calls Kotlin's
+//! `original` objects make (arguments read in the same order, the core layer called, its result written).
+//! The Kotlin half (`Overrides.kt`) is generated from the same declaration by `authcore-gen kotlin-hooks`. The
+//! facade's own calls go to the engine's final objects as to an `original`. An override that suspends replies
+//! `PENDING`; its completion arrives later through `FastPath.complete(callId, reply)` and wakes the waiting
+//! engine call.
 //!
 //! Upcall reply layout: a tag byte (`OK`, `ERR` + an `AuthError`, `PENDING`, `UNEXPECTED` + UTF-8 text for a
 //! Kotlin throwable that is not an `AuthException`), then uniffi-serialised bytes.
@@ -20,6 +25,7 @@
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr;
@@ -28,21 +34,24 @@ use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
 
 use async_trait::async_trait;
+use authcore::ops::OperationKind;
+use authcore::{ApiFunctions, RecipeFunctions};
 use jni_sys::{
     jbyteArray, jint, jlong, jmethodID, jobject, jvalue, JNIEnv, JavaVM, JNI_EDETACHED, JNI_OK,
     JNI_VERSION_1_6,
 };
+use serde_json::Value;
 use uniffi::{Lift, Lower};
 
 use crate::client::{AuthCore, UserContext};
 use crate::error::AuthError;
 use crate::events::EventHandler;
-use crate::hooks::{Apis, ApisOverride, Functions, FunctionsOverride};
+use crate::hooks::{Below, HostLayer, HostOriginal, HostOverride};
 use crate::jvm_fast_path::{
-    byte_array_to_vec, encode, encode_unit, fault, panic_text, run, vec_to_byte_array, Call,
-    Refused, Reply, ERR, OK, PENDING,
+    byte_array_to_vec, encode_unit, fault, panic_text, run, vec_to_byte_array, Call, Refused,
+    Reply, ERR, OK, PENDING,
 };
-use crate::types::*;
+use crate::types::{Event, TenantConfigInput};
 use crate::UniFfiTag;
 
 type R<T> = Result<T, AuthError>;
@@ -250,18 +259,6 @@ fn reply_error(reply: &[u8]) -> AuthError {
     }
 }
 
-fn decode<T: Lift<UniFfiTag>>(reply: Reply) -> R<T> {
-    match reply.split_first() {
-        Some((&OK, mut rest)) => T::try_read(&mut rest).map_err(|e| {
-            match Refused::lifting(e, "undecodable result from a Kotlin hook") {
-                Refused::Invalid(e) => e,
-                Refused::Fault(message) => AuthError::host(message),
-            }
-        }),
-        _ => Err(reply_error(&reply)),
-    }
-}
-
 fn decode_unit(reply: Reply) -> R<()> {
     match reply.first() {
         Some(&OK) => Ok(()),
@@ -328,116 +325,265 @@ impl Wire for Uc {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The operation table: one entry per method of the overridable traits, in the order Kotlin resolves them.
+// The operations, derived from the core's declaration (`authcore::for_each_overridable!`).
 
-/// Declares, for [`Functions`] and [`Apis`]: the Rust implementations that call a Kotlin bridge
-/// ([`JvmFunctions`], [`JvmApis`]), the dispatch of Kotlin's calls to `original`, and the names of all hook
-/// operations ([`HOOK_OPS`]).
-macro_rules! hooks {
-    ($(
-        $trait:ident for $host:ident, $dispatch:ident {
-            $($op:literal => $kind:ident fn $method:ident($($arg:ident: $aty:ty),*) -> $ret:ty;)+
-        }
-    )+) => {
-        /// Every operation of the table by name; an operation's index is its position. The engine's own
-        /// operations (`jvm_engine`: `call`, `listEvents`, ...) share the table, so one `callOriginal` reaches
-        /// all of them.
-        pub(crate) const HOOK_OPS: &[&str] = &[
-            "functionsApply", "apisApply", "handle", "call", "listEvents", "deliverPendingEvents", "shutdown",
-            $($($op),+),+
-        ];
+/// The control operations of the bridges and the engine handle (`jvm_engine`), before the declared ones.
+const CONTROL_OPS: &[&str] = &[
+    "functionsApply",
+    "apisApply",
+    "handle",
+    "call",
+    "listEvents",
+    "deliverPendingEvents",
+    "shutdown",
+];
 
-        $(
-            #[async_trait]
-            impl $trait for $host {
-                $(
-                    async fn $method(&self, $($arg: <$aty as Wire>::Value),*) -> R<$ret> {
-                        if let Some(below) = self.skip($op) {
-                            // The Kotlin layer does not replace this method: no upcall.
-                            return below.$method($($arg),*).await;
-                        }
-                        let mut args = Vec::with_capacity(128);
-                        $(<$aty as Wire>::put($arg, &mut args);)*
-                        let reply = call_host(&self.bridge, $op, args).await?;
-                        hooks!(@decode $kind reply)
-                    }
-                )+
-            }
+/// Every operation by name; an operation's index is its position: the control operations, then every
+/// overridable operation of the declaration under its wire name (`getUser`, `signInUpPOST`). Kotlin resolves
+/// the indexes once by name (`jvmHookOps()`), so one `callOriginal` reaches all of them.
+pub(crate) static HOOK_OPS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    CONTROL_OPS
+        .iter()
+        .copied()
+        .chain(authcore::ops::OVERRIDABLE.iter().map(|o| o.name))
+        .collect()
+});
 
-            fn $dispatch(target: Arc<dyn $trait>, op: &str, args: &mut &[u8]) -> Result<Call, Refused> {
-                match op {
-                    $(
-                        $op => {
-                            $(let $arg = <$aty as Wire>::take(args, $op, stringify!($arg))?;)*
-                            Ok(Box::pin(async move {
-                                hooks!(@encode $kind target.$method($($arg),*).await)
-                            }))
-                        }
-                    )+
-                    other => Err(format!("no {} operation {other}", stringify!($trait)).into()),
-                }
-            }
-        )+
-    };
-    (@decode value $reply:expr) => { decode($reply) };
-    (@decode unit $reply:expr) => { decode_unit($reply) };
-    (@encode value $result:expr) => { encode($result) };
-    (@encode unit $result:expr) => { encode_unit($result) };
+/// How a declared parameter or result crosses JNI. Most types are the core's own uniffi types and use uniffi's
+/// serialisation ([`ViaUniffi`]); the few the core cannot give uniffi have a form of their own ([`OwnWire`]).
+/// The choice is made per type at compile time (autoref specialisation), so the derived code names no type.
+pub(crate) struct W<T>(PhantomData<T>);
+
+impl<T> W<T> {
+    pub(crate) const NEW: W<T> = W(PhantomData);
 }
 
-hooks! {
-    Functions for JvmFunctions, dispatch_functions {
-        "signInUp" => value fn sign_in_up(input: SignInUpInput, user_context: Uc) -> SignInUpResult;
-        "manuallyCreateOrUpdateUser" => value fn manually_create_or_update_user(
-            input: SignInUpInput, user_context: Uc) -> ManuallyCreateOrUpdateUserResult;
-        "shouldDoAutomaticAccountLinking" => value fn should_do_automatic_account_linking(
-            new_account_info: NewAccountInfo, user: Option<User>, session: Option<Session>, tenant_id: String,
-            user_context: Uc) -> ShouldAutomaticallyLink;
-        "onAccountLinked" => unit fn on_account_linked(user: User, new_account: LoginMethod, user_context: Uc) -> ();
-        "createPrimaryUser" => value fn create_primary_user(recipe_user_id: String, user_context: Uc)
-            -> CreatePrimaryUserResult;
-        "canCreatePrimaryUser" => value fn can_create_primary_user(recipe_user_id: String, user_context: Uc)
-            -> CreatePrimaryUserResult;
-        "linkAccounts" => value fn link_accounts(recipe_user_id: String, primary_user_id: String, user_context: Uc)
-            -> LinkAccountsResult;
-        "canLinkAccounts" => value fn can_link_accounts(
-            recipe_user_id: String, primary_user_id: String, user_context: Uc) -> LinkAccountsResult;
-        "unlinkAccount" => value fn unlink_account(recipe_user_id: String, user_context: Uc) -> UnlinkAccountResult;
-        "deleteUser" => unit fn delete_user(user_id: String, remove_all_linked_accounts: bool, user_context: Uc) -> ();
-        "getUser" => value fn get_user(user_id: String, user_context: Uc) -> Option<User>;
-        "listUsersByAccountInfo" => value fn list_users_by_account_info(
-            tenant_id: String, account_info: AccountInfo, do_union_of_account_info: bool, user_context: Uc)
-            -> Vec<User>;
-        "getUsers" => value fn get_users(input: GetUsersInput, user_context: Uc) -> GetUsersResult;
-        "isEmailVerified" => value fn is_email_verified(recipe_user_id: String, email: Option<String>, user_context: Uc)
-            -> bool;
-        "verifyEmail" => value fn verify_email(input: VerifyEmailInput, user_context: Uc) -> VerifyEmailResult;
-        "unverifyEmail" => unit fn unverify_email(recipe_user_id: String, email: Option<String>, user_context: Uc) -> ();
-        "createOrUpdateTenant" => value fn create_or_update_tenant(
-            tenant_id: String, config: TenantConfigInput, user_context: Uc) -> CreateOrUpdateTenantResult;
-        "deleteTenant" => value fn delete_tenant(tenant_id: String, user_context: Uc) -> DeleteTenantResult;
-        "getTenant" => value fn get_tenant(tenant_id: String, user_context: Uc) -> Option<Tenant>;
-        "listAllTenants" => value fn list_all_tenants(user_context: Uc) -> Vec<Tenant>;
-        "associateUserToTenant" => value fn associate_user_to_tenant(
-            tenant_id: String, recipe_user_id: String, user_context: Uc) -> AssociateUserToTenantResult;
-        "disassociateUserFromTenant" => value fn disassociate_user_from_tenant(
-            tenant_id: String, recipe_user_id: String, user_context: Uc) -> DisassociateUserFromTenantResult;
-        "createNewSession" => value fn create_new_session(
-            tenant_id: String, recipe_user_id: String, access_token_payload_json: String, user_context: Uc)
-            -> CreateNewSessionResult;
-        "getSession" => value fn get_session(
-            access_token: String, tenant_id: Option<String>, any_tenant: bool, user_context: Uc) -> GetSessionResult;
-        "revokeSession" => value fn revoke_session(session_handle: String, user_context: Uc) -> bool;
-        "revokeAllSessionsForUser" => value fn revoke_all_sessions_for_user(
-            user_id: String, revoke_sessions_for_linked_accounts: bool, user_context: Uc) -> Vec<String>;
-        "getAllSessionHandlesForUser" => value fn get_all_session_handles_for_user(
-            user_id: String, fetch_sessions_for_all_linked_accounts: bool, user_context: Uc) -> Vec<String>;
+pub(crate) trait ViaUniffi<T> {
+    fn put(&self, value: T, buf: &mut Vec<u8>);
+    fn take(&self, args: &mut &[u8], what: &str) -> Result<T, Refused>;
+}
+
+impl<T: Lift<UniFfiTag> + Lower<UniFfiTag>> ViaUniffi<T> for W<T> {
+    fn put(&self, value: T, buf: &mut Vec<u8>) {
+        T::write(value, buf)
     }
-    Apis for JvmApis, dispatch_apis {
-        "signInUpPost" => value fn sign_in_up_post(input: SignInUpPostInput, user_context: Uc) -> SignInUpPostResult;
-        "getRedirectionUrl" => value fn get_redirection_url(context: RedirectContext, user_context: Uc)
-            -> Option<String>;
+    fn take(&self, args: &mut &[u8], what: &str) -> Result<T, Refused> {
+        T::try_read(args).map_err(|e| Refused::lifting(e, what))
     }
+}
+
+pub(crate) trait ViaOwn<T> {
+    fn put(&self, value: T, buf: &mut Vec<u8>);
+    fn take(&self, args: &mut &[u8], what: &str) -> Result<T, Refused>;
+}
+
+impl<T: OwnWire> ViaOwn<T> for &W<T> {
+    fn put(&self, value: T, buf: &mut Vec<u8>) {
+        value.put(buf)
+    }
+    fn take(&self, args: &mut &[u8], what: &str) -> Result<T, Refused> {
+        T::take(args, what)
+    }
+}
+
+/// A declared type without a uniffi form of its own.
+pub(crate) trait OwnWire: Sized {
+    fn put(self, buf: &mut Vec<u8>);
+    fn take(args: &mut &[u8], what: &str) -> Result<Self, Refused>;
+}
+
+/// A JSON value (`createNewSession`'s payload) crosses as its text (Kotlin: `String`).
+impl OwnWire for Value {
+    fn put(self, buf: &mut Vec<u8>) {
+        <String as Lower<UniFfiTag>>::write(self.to_string(), buf)
+    }
+    fn take(args: &mut &[u8], what: &str) -> Result<Self, Refused> {
+        let text =
+            <String as Lift<UniFfiTag>>::try_read(args).map_err(|e| Refused::lifting(e, what))?;
+        serde_json::from_str(&text).map_err(|e| {
+            Refused::Invalid(
+                authcore::AuthError::invalid("accessTokenPayload", e.to_string()).into(),
+            )
+        })
+    }
+}
+
+/// The core's tenant update crosses as the binding's record (see `types::TenantConfigInput`).
+impl OwnWire for authcore::TenantConfigInput {
+    fn put(self, buf: &mut Vec<u8>) {
+        <TenantConfigInput as Lower<UniFfiTag>>::write(self.into(), buf)
+    }
+    fn take(args: &mut &[u8], what: &str) -> Result<Self, Refused> {
+        <TenantConfigInput as Lift<UniFfiTag>>::try_read(args)
+            .map(Into::into)
+            .map_err(|e| Refused::lifting(e, what))
+    }
+}
+
+/// Nothing (a method without a result).
+impl OwnWire for () {
+    fn put(self, _buf: &mut Vec<u8>) {}
+    fn take(_args: &mut &[u8], _what: &str) -> Result<Self, Refused> {
+        Ok(())
+    }
+}
+
+/// The core's layer of one trait that an `original` calls: a layer below an override, or the engine's final
+/// (overridden) object.
+pub(crate) enum Source<T: ?Sized> {
+    Layer(Arc<T>),
+    Engine(Arc<AuthCore>),
+}
+
+/// The engine's final object of a trait.
+pub(crate) trait Final {
+    fn of(core: &authcore::AuthCore) -> &Self;
+}
+
+impl Final for dyn RecipeFunctions {
+    fn of(core: &authcore::AuthCore) -> &Self {
+        core.functions()
+    }
+}
+
+impl Final for dyn ApiFunctions {
+    fn of(core: &authcore::AuthCore) -> &Self {
+        core.apis()
+    }
+}
+
+impl<T: ?Sized + Final> Source<T> {
+    fn get(&self) -> &T {
+        match self {
+            Source::Layer(layer) => layer,
+            Source::Engine(core) => T::of(core.core()),
+        }
+    }
+}
+
+/// The reply of a finished call: `OK` and the result, or `ERR` and the error.
+macro_rules! reply_of {
+    ($ret:ty, $result:expr) => {
+        match $result {
+            Ok(value) => {
+                let mut reply = Vec::with_capacity(128);
+                reply.push(OK);
+                (&W::<$ret>::NEW).put(value, &mut reply);
+                reply
+            }
+            Err(e) => encode_unit(Err(AuthError::from(e))),
+        }
+    };
+}
+
+/// Derives from the declaration: the arguments of a crossing into Kotlin (`host_args`, from the JSON the
+/// core's host layer passes), its result (`host_result`, as JSON for the core), and the calls of Kotlin's
+/// `original` objects (`Source::dispatch`), each parameter in declaration order.
+macro_rules! jvm_ops {
+    ($(
+        $(#[doc = $tdoc:literal])*
+        trait $Trait:ident($Flow:ident, $Host:ident, $call:ident, $kind:ident) {
+            $(
+                $(#[doc = $doc:literal])*
+                fn $name:ident $wire:literal $shape:ident ( $($p:ident : $pty:ty $(= $def:expr)?),* $(,)? )
+                    -> $ret:ty as $env:ident;
+            )*
+        }
+    )*) => {
+        /// Writes the arguments of `op` for Kotlin, from the JSON object of the core's host layer (which
+        /// names every parameter).
+        pub(super) fn host_args(op: &str, args: Value, buf: &mut Vec<u8>) -> R<()> {
+            match op {
+                $($($wire => {
+                    jvm_ops!(@args $shape, args, buf; $($p: $pty),*);
+                    Ok(())
+                })*)*
+                other => Err(AuthError::host(format!("no hook operation {other}"))),
+            }
+        }
+
+        /// Reads the result of `op` from a Kotlin reply, as JSON for the core's host layer.
+        pub(super) fn host_result(op: &str, reply: Reply) -> R<Value> {
+            match op {
+                $($($wire => {
+                    let value: $ret = match reply.split_first() {
+                        Some((&OK, mut rest)) => (&W::<$ret>::NEW)
+                            .take(&mut rest, "undecodable result from a Kotlin hook")
+                            .map_err(Refused::into_error)?,
+                        _ => return Err(reply_error(&reply)),
+                    };
+                    Ok(authcore::json::to_value(&value)?)
+                })*)*
+                other => Err(AuthError::host(format!("no hook operation {other}"))),
+            }
+        }
+
+        $(
+            impl Source<dyn $Trait> {
+                /// Kotlin's call of `op` on this layer: its arguments read from `args` (then the
+                /// `UserContext`), the call itself not started yet.
+                pub(super) fn dispatch(self, op: &str, args: &mut &[u8]) -> Result<Call, Refused> {
+                    match op {
+                        $($wire => {
+                            $(let $p: <$pty as FromOwned<'_>>::Owned =
+                                (&W::<<$pty as FromOwned<'_>>::Owned>::NEW).take(args, stringify!($p))?;)*
+                            let ctx = Uc::take(args, $wire, "userContext")?;
+                            Ok(Box::pin(async move {
+                                let result = self.get().$name($(FromOwned::from_owned(&$p),)* &ctx.inner).await;
+                                reply_of!($ret, result)
+                            }))
+                        })*
+                        other => Err(format!("no {} operation {other}", stringify!($Trait)).into()),
+                    }
+                }
+            }
+        )*
+    };
+    (@args whole, $args:ident, $buf:ident; $p:ident : $pty:ty) => {
+        let $p: <$pty as FromOwned<'_>>::Owned = authcore::json::parse("args", $args)?;
+        (&W::<<$pty as FromOwned<'_>>::Owned>::NEW).put($p, $buf);
+    };
+    (@args named, $args:ident, $buf:ident; $($p:ident : $pty:ty),*) => {
+        #[allow(unused_mut, unused_variables)]
+        let mut map = match $args {
+            Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        $(
+            let value = map.remove(&authcore::ops::camel_case(stringify!($p))).unwrap_or(Value::Null);
+            let $p: <$pty as FromOwned<'_>>::Owned = authcore::json::parse(stringify!($p), value)?;
+            (&W::<<$pty as FromOwned<'_>>::Owned>::NEW).put($p, $buf);
+        )*
+    };
+}
+
+/// The declaration's types under the names it uses (the core's `TenantConfigInput`, not the binding's).
+mod declared {
+    pub(super) use authcore::api::{SignInUpPostInput, SignInUpPostResult};
+    pub(super) use authcore::functions::*;
+    pub(super) use authcore::model::{AccountInfo, LoginMethod, SignInUpInput, User};
+    pub(super) use authcore::policy::{NewAccountInfo, ShouldAutomaticallyLink};
+    pub(super) use authcore::recipes::linking::{
+        CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult,
+    };
+    pub(super) use authcore::recipes::sessions::{
+        CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
+    };
+    pub(super) use authcore::recipes::tenants::{
+        AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
+        DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
+    };
+    pub(super) use authcore::recipes::thirdparty::SignInUpResult;
+    pub(super) use authcore::redirect::RedirectContext;
+}
+
+mod derived {
+    use super::declared::TenantConfigInput;
+    use super::declared::*;
+    use super::*;
+    use authcore::layers::FromOwned;
+
+    authcore::for_each_overridable!(jvm_ops);
 }
 
 fn op_index(op: &str) -> R<i32> {
@@ -469,40 +615,43 @@ pub fn fast_path_in_flight() -> u64 {
 // ---------------------------------------------------------------------------------------------------------
 // The Rust side of Kotlin layers.
 
-/// A Kotlin override of the recipe functions, as the engine calls it. `replaced` holds the hook operations the
-/// Kotlin object declares itself (read from its Kotlin metadata, which tells a written `override` from one that
-/// `by original` delegation generated); every other method goes straight to `below`, with no upcall. `None`:
-/// unknown (a Java class), so every method crosses.
-struct JvmFunctions {
+/// A Kotlin override layer as the core's host: the generic host layer (`HostFunctions` / `HostApis`, built by
+/// `hooks`) crosses into it only for the operations in `replaced`, those the Kotlin object declares itself
+/// (read from its Kotlin metadata, which tells a written `override` from one that `by original` delegation
+/// generated); `None`: unknown (a Java class), so every operation crosses.
+struct JvmLayer {
     bridge: Arc<Bridge>,
-    below: Arc<dyn Functions>,
-    replaced: Option<Vec<i32>>,
+    replaced: Option<Vec<String>>,
+    /// Every operation of this layer's trait (what "unknown" replaces).
+    kind: OperationKind,
 }
 
-/// A Kotlin override of the API functions (see [`JvmFunctions`]).
-struct JvmApis {
-    bridge: Arc<Bridge>,
-    below: Arc<dyn Apis>,
-    replaced: Option<Vec<i32>>,
-}
-
-/// Whether a layer that replaces `replaced` leaves `op` to the layer below.
-fn leaves_to_below(replaced: &Option<Vec<i32>>, op: &str) -> bool {
-    match (replaced, op_index(op)) {
-        (Some(ops), Ok(index)) => !ops.contains(&index),
-        _ => false,
+#[async_trait]
+impl HostLayer for JvmLayer {
+    fn replaces(&self) -> Vec<String> {
+        match &self.replaced {
+            Some(ops) => ops.clone(),
+            None => authcore::ops::OVERRIDABLE
+                .iter()
+                .filter(|o| o.kind == self.kind)
+                .map(|o| o.name.to_string())
+                .collect(),
+        }
     }
-}
 
-impl JvmFunctions {
-    fn skip(&self, op: &str) -> Option<&Arc<dyn Functions>> {
-        leaves_to_below(&self.replaced, op).then_some(&self.below)
-    }
-}
-
-impl JvmApis {
-    fn skip(&self, op: &str) -> Option<&Arc<dyn Apis>> {
-        leaves_to_below(&self.replaced, op).then_some(&self.below)
+    async fn call(
+        &self,
+        op: String,
+        args_json: String,
+        user_context: Arc<UserContext>,
+    ) -> R<String> {
+        let args: Value = serde_json::from_str(&args_json)
+            .map_err(|e| AuthError::host(format!("arguments of {op}: {e}")))?;
+        let mut buf = Vec::with_capacity(128);
+        derived::host_args(&op, args, &mut buf)?;
+        <Uc as Wire>::put(user_context, &mut buf);
+        let reply = call_host(&self.bridge, &op, buf).await?;
+        Ok(derived::host_result(&op, reply)?.to_string())
     }
 }
 
@@ -520,18 +669,34 @@ impl EventHandler for JvmHandler {
     }
 }
 
-/// What a Kotlin `original` object calls: the layer below a Kotlin override, or (for the facade) the engine's
-/// final objects and the engine handle itself (`call`, `listEvents`, `deliverPendingEvents`, `shutdown`).
+/// What a Kotlin `original` object calls: the layer below a Kotlin override or the engine's final objects,
+/// or (for the facade) the engine handle itself (`call`, `listEvents`, `deliverPendingEvents`, `shutdown`).
 pub(crate) enum Original {
-    Functions(Arc<dyn Functions>),
-    Apis(Arc<dyn Apis>),
+    Functions(Source<dyn RecipeFunctions>),
+    Apis(Source<dyn ApiFunctions>),
     Engine(Arc<AuthCore>),
+}
+
+impl Original {
+    fn dispatch(&self, op: &str, args: &mut &[u8]) -> Result<Call, Refused> {
+        match self {
+            Original::Functions(Source::Layer(l)) => Source::Layer(l.clone()).dispatch(op, args),
+            Original::Functions(Source::Engine(c)) => {
+                Source::<dyn RecipeFunctions>::Engine(c.clone()).dispatch(op, args)
+            }
+            Original::Apis(Source::Layer(l)) => Source::Layer(l.clone()).dispatch(op, args),
+            Original::Apis(Source::Engine(c)) => {
+                Source::<dyn ApiFunctions>::Engine(c.clone()).dispatch(op, args)
+            }
+            Original::Engine(core) => crate::jvm_engine::dispatch(core.clone(), op, args),
+        }
+    }
 }
 
 /// Builds a Kotlin layer: hands the bridge its `original` (a boxed [`Original`], owned by the Kotlin object
 /// from then on) and lets it call the user's `apply`. The reply is `OK`, then optionally the count and indexes
 /// (big-endian i32s) of the hook operations the layer replaces; without them every operation crosses.
-fn apply_layer(bridge: &Bridge, op: &str, original: Original) -> R<Option<Vec<i32>>> {
+fn apply_layer(bridge: &Bridge, op: &str, original: Original) -> R<Option<Vec<String>>> {
     let pointer = Box::into_raw(Box::new(original)) as u64;
     let index = op_index(op)?;
     let reply = bridge
@@ -544,58 +709,66 @@ fn apply_layer(bridge: &Bridge, op: &str, original: Original) -> R<Option<Vec<i3
                 .chunks_exact(4)
                 .map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]]))
                 .collect();
-            match ints.split_first() {
-                Some((&n, ops)) if n as usize == ops.len() && rest.len() % 4 == 0 => {
-                    Ok(Some(ops.to_vec()))
-                }
-                _ => Err(AuthError::host(format!(
+            let names = match ints.split_first() {
+                Some((&n, ops)) if n as usize == ops.len() && rest.len() % 4 == 0 => ops
+                    .iter()
+                    .map(|&i| usize::try_from(i).ok().and_then(|i| HOOK_OPS.get(i)))
+                    .map(|name| name.map(|n| n.to_string()))
+                    .collect::<Option<Vec<_>>>(),
+                _ => None,
+            };
+            names.map(Some).ok_or_else(|| {
+                AuthError::host(format!(
                     "Kotlin hook {op}: malformed list of replaced operations"
-                ))),
-            }
+                ))
+            })
         }
         _ => Err(reply_error(&reply)),
     }
 }
 
-struct JvmFunctionsOverride {
+/// A Kotlin override factory (`FunctionsOverride` or `ApisOverride`) as the binding's [`HostOverride`].
+struct JvmOverride {
     bridge: Arc<Bridge>,
+    kind: OperationKind,
 }
 
-impl FunctionsOverride for JvmFunctionsOverride {
-    fn apply(&self, original: Arc<dyn Functions>) -> R<Arc<dyn Functions>> {
-        let replaced = apply_layer(
-            &self.bridge,
-            "functionsApply",
-            Original::Functions(original.clone()),
-        )?;
-        Ok(Arc::new(JvmFunctions {
+impl HostOverride for JvmOverride {
+    fn apply(&self, original: Arc<HostOriginal>) -> R<Arc<dyn HostLayer>> {
+        let (op, original) = match original.below.clone() {
+            Below::Functions(f) => ("functionsApply", Original::Functions(Source::Layer(f))),
+            Below::Apis(a) => ("apisApply", Original::Apis(Source::Layer(a))),
+        };
+        let replaced = apply_layer(&self.bridge, op, original)?;
+        Ok(Arc::new(JvmLayer {
             bridge: self.bridge.clone(),
-            below: original,
             replaced,
+            kind: self.kind,
         }))
     }
 }
 
-struct JvmApisOverride {
-    bridge: Arc<Bridge>,
+/// A bridge as a uniffi handle of a [`HostOverride`] (0 on failure).
+unsafe fn override_handle(env: *mut JNIEnv, bridge: jobject, kind: OperationKind) -> jlong {
+    catch_unwind(AssertUnwindSafe(|| {
+        match unsafe { Bridge::new(env, bridge) } {
+            Ok(bridge) => {
+                let layer: Arc<dyn HostOverride> = Arc::new(JvmOverride {
+                    bridge: Arc::new(bridge),
+                    kind,
+                });
+                <Arc<dyn HostOverride> as Lower<UniFfiTag>>::lower(layer).as_raw() as jlong
+            }
+            Err(_) => 0,
+        }
+    }))
+    .unwrap_or(0)
 }
-
-impl ApisOverride for JvmApisOverride {
-    fn apply(&self, original: Arc<dyn Apis>) -> R<Arc<dyn Apis>> {
-        let replaced = apply_layer(&self.bridge, "apisApply", Original::Apis(original.clone()))?;
-        Ok(Arc::new(JvmApis {
-            bridge: self.bridge.clone(),
-            below: original,
-            replaced,
-        }))
-    }
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // JNI entry points.
 
-/// `FastPath.functionsLayer(bridge)`: a uniffi handle of a `FunctionsOverride` calling this Kotlin bridge
-/// (the facade lifts it with the generated converter and passes it in `Hooks`); 0 on failure.
+/// `FastPath.functionsLayer(bridge)`: a uniffi handle of a `HostOverride` calling this Kotlin bridge (the
+/// facade lifts it with the generated converter and passes it in `Hooks`); 0 on failure.
 ///
 /// # Safety
 /// Called by the JVM with a live bridge object.
@@ -605,18 +778,7 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_functionsLayer(
     _this: jobject,
     bridge: jobject,
 ) -> jlong {
-    catch_unwind(AssertUnwindSafe(|| {
-        match unsafe { Bridge::new(env, bridge) } {
-            Ok(bridge) => {
-                let layer: Arc<dyn FunctionsOverride> = Arc::new(JvmFunctionsOverride {
-                    bridge: Arc::new(bridge),
-                });
-                <Arc<dyn FunctionsOverride> as Lower<UniFfiTag>>::lower(layer).as_raw() as jlong
-            }
-            Err(_) => 0,
-        }
-    }))
-    .unwrap_or(0)
+    unsafe { override_handle(env, bridge, OperationKind::Recipe) }
 }
 
 /// `FastPath.apisLayer(bridge)`: as `functionsLayer`, for the API functions.
@@ -629,18 +791,7 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_apisLayer(
     _this: jobject,
     bridge: jobject,
 ) -> jlong {
-    catch_unwind(AssertUnwindSafe(|| {
-        match unsafe { Bridge::new(env, bridge) } {
-            Ok(bridge) => {
-                let layer: Arc<dyn ApisOverride> = Arc::new(JvmApisOverride {
-                    bridge: Arc::new(bridge),
-                });
-                <Arc<dyn ApisOverride> as Lower<UniFfiTag>>::lower(layer).as_raw() as jlong
-            }
-            Err(_) => 0,
-        }
-    }))
-    .unwrap_or(0)
+    unsafe { override_handle(env, bridge, OperationKind::Api) }
 }
 
 /// `FastPath.eventHandler(bridge)`: a uniffi handle of an `EventHandler` calling this Kotlin bridge.
@@ -721,11 +872,7 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_callOriginal(
             return fault(&format!("unknown hook operation {op}"));
         };
         let mut rest = input.as_slice();
-        let call = match target {
-            Original::Functions(f) => dispatch_functions(f.clone(), name, &mut rest),
-            Original::Apis(a) => dispatch_apis(a.clone(), name, &mut rest),
-            Original::Engine(core) => crate::jvm_engine::dispatch(core.clone(), name, &mut rest),
-        };
+        let call = target.dispatch(name, &mut rest);
         match call {
             Ok(_) if !rest.is_empty() => fault(&format!("{name}: arguments left over")),
             Ok(call) => run(call),
@@ -760,7 +907,7 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_engineFunctions(
     _this: jobject,
     handle: jlong,
 ) -> jlong {
-    engine_original(handle, |core| Original::Functions(core.functions()))
+    engine_original(handle, |core| Original::Functions(Source::Engine(core)))
 }
 
 /// See [`engine_original`].
@@ -773,7 +920,7 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_engineApis(
     _this: jobject,
     handle: jlong,
 ) -> jlong {
-    engine_original(handle, |core| Original::Apis(core.apis()))
+    engine_original(handle, |core| Original::Apis(Source::Engine(core)))
 }
 
 /// `FastPath.engine(handle)`: the engine handle itself, as an `original` for the facade's calls that are not

@@ -3,7 +3,7 @@
 //! * `client`: the `AuthCore` handle (`AuthCore.open(...)`), `UserContext`, `Hooks`.
 //! * `types`: records and enums mirroring the core's, with exhaustive conversions both ways.
 //! * `error`: the one mapping between core errors and `AuthException` (Kotlin) / `AuthError` (Swift).
-//! * `hooks`: the `Functions` / `Apis` traits (host overrides in, `original` out).
+//! * `hooks`: host override layers over the core's generic host layer (`HostOverride`, `HostLayer`).
 //! * `events`: host event handlers.
 //! * `jvm_fast_path`: the JNI call path of the Kotlin facade (one JNI call per operation instead of JNA).
 //! * `jvm_hooks`: Kotlin overrides and handlers over JNI upcalls (the facade's hooks).
@@ -38,6 +38,4 @@ pub mod types;
 pub use client::{AuthCore, Hooks, UserContext};
 pub use error::AuthError;
 pub use events::{EventHandler, EventSubscription};
-pub use hooks::{
-    Apis, ApisOverride, Functions, FunctionsOverride, OriginalApis, OriginalFunctions,
-};
+pub use hooks::{HostLayer, HostOriginal, HostOverride};

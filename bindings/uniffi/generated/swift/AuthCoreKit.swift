@@ -574,527 +574,9 @@ fileprivate struct FfiConverterString: FfiConverter {
 
 
 /**
- * The overridable API functions.
- */
-public protocol Apis: AnyObject, Sendable {
-    
-    /**
-     * What an HTTP handler does after the provider returned the user's info.
-     */
-    func signInUpPost(input: SignInUpPostInput, userContext: UserContext) async throws  -> SignInUpPostResult
-    
-    /**
-     * Where to send the user; `null` means the configured default path. The answer is validated afterwards.
-     */
-    func getRedirectionUrl(context: RedirectContext, userContext: UserContext) async throws  -> String?
-    
-}
-/**
- * The overridable API functions.
- */
-open class ApisImpl: Apis, @unchecked Sendable {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_authcore_uniffi_fn_clone_apis(self.handle, $0) }
-    }
-    // No primary constructor declared for this class.
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_authcore_uniffi_fn_free_apis(handle, $0) }
-    }
-
-    
-
-    
-    /**
-     * What an HTTP handler does after the provider returned the user's info.
-     */
-open func signInUpPost(input: SignInUpPostInput, userContext: UserContext)async throws  -> SignInUpPostResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_apis_sign_in_up_post(
-                        self.uniffiCloneHandle(),FfiConverterTypeSignInUpPostInput_lower(input),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeSignInUpPostResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-    /**
-     * Where to send the user; `null` means the configured default path. The answer is validated afterwards.
-     */
-open func getRedirectionUrl(context: RedirectContext, userContext: UserContext)async throws  -> String?  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_apis_get_redirection_url(
-                        self.uniffiCloneHandle(),FfiConverterTypeRedirectContext_lower(context),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterOptionString.lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-
-    
-}
-
-
-
-// Put the implementation in a struct so we don't pollute the top-level namespace
-fileprivate struct UniffiCallbackInterfaceApis {
-
-    // Create the VTable using a series of closures.
-    // Swift automatically converts these into C callback functions.
-    //
-    // Store the vtable directly.
-    static let vtable: UniffiVTableCallbackInterfaceApis = UniffiVTableCallbackInterfaceApis(
-        uniffiFree: { (uniffiHandle: UInt64) -> () in
-            do {
-                try FfiConverterTypeApis.handleMap.remove(handle: uniffiHandle)
-            } catch {
-                print("Uniffi callback interface Apis: handle missing in uniffiFree")
-            }
-        },
-        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
-            do {
-                return try FfiConverterTypeApis.handleMap.clone(handle: uniffiHandle)
-            } catch {
-                fatalError("Uniffi callback interface Apis: handle missing in uniffiClone")
-            }
-        },
-        signInUpPost: { (
-            uniffiHandle: UInt64,
-            input: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> SignInUpPostResult in
-                guard let uniffiObj = try? FfiConverterTypeApis.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.signInUpPost(
-                     input: try FfiConverterTypeSignInUpPostInput_lift(input),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: SignInUpPostResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeSignInUpPostResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        getRedirectionUrl: { (
-            uniffiHandle: UInt64,
-            context: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> String? in
-                guard let uniffiObj = try? FfiConverterTypeApis.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.getRedirectionUrl(
-                     context: try FfiConverterTypeRedirectContext_lift(context),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: String?) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterOptionString.lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        }
-    )
-
-    // Rust stores this pointer for future callback invocations, so it must live
-    // for the process lifetime (not just for the init function call).
-    //
-    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
-    // This is safe because the pointee is initialized once during static init
-    // and never mutated by either side of the FFI.  Its fields are C function pointers.
-    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceApis> = {
-        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceApis>.allocate(capacity: 1)
-        ptr.initialize(to: vtable)
-        return UnsafePointer(ptr)
-    }()
-}
-
-private func uniffiCallbackInitApis() {
-    uniffi_authcore_uniffi_fn_init_callback_vtable_apis(UniffiCallbackInterfaceApis.vtablePtr)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeApis: FfiConverter {
-    fileprivate static let handleMap = UniffiHandleMap<Apis>()
-
-    typealias FfiType = UInt64
-    typealias SwiftType = Apis
-
-    public static func lift(_ handle: UInt64) throws -> Apis {
-        if ((handle & 1) == 0) {
-            // Rust-generated handle, construct a new class that uses the handle to implement the
-            // interface
-            return ApisImpl(unsafeFromHandle: handle)
-        } else {
-            // Swift-generated handle, get the object from the handle map
-            return try handleMap.remove(handle: handle)
-        }
-    }
-
-    public static func lower(_ value: Apis) -> UInt64 {
-         if let rustImpl = value as? ApisImpl {
-             // Rust-implemented object.  Clone the handle and return it
-            return rustImpl.uniffiCloneHandle()
-         } else {
-            // Swift object, generate a new vtable handle and return that.
-            return handleMap.insert(obj: value)
-         }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Apis {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: Apis, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeApis_lift(_ handle: UInt64) throws -> Apis {
-    return try FfiConverterTypeApis.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeApis_lower(_ value: Apis) -> UInt64 {
-    return FfiConverterTypeApis.lower(value)
-}
-
-
-
-
-
-
-/**
- * Builds one override layer of the API functions from `original` (host, or the Kotlin facade's JNI bridge).
- */
-public protocol ApisOverride: AnyObject, Sendable {
-    
-    func apply(original: Apis) throws  -> Apis
-    
-}
-/**
- * Builds one override layer of the API functions from `original` (host, or the Kotlin facade's JNI bridge).
- */
-open class ApisOverrideImpl: ApisOverride, @unchecked Sendable {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_authcore_uniffi_fn_clone_apisoverride(self.handle, $0) }
-    }
-    // No primary constructor declared for this class.
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_authcore_uniffi_fn_free_apisoverride(handle, $0) }
-    }
-
-    
-
-    
-open func apply(original: Apis)throws  -> Apis  {
-    return try  FfiConverterTypeApis_lift(try rustCallWithError(FfiConverterTypeAuthError_lift) {
-        uniffiCallStatus in
-    uniffi_authcore_uniffi_fn_method_apisoverride_apply(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeApis_lower(original),uniffiCallStatus
-    )
-})
-}
-    
-
-    
-}
-
-
-
-// Put the implementation in a struct so we don't pollute the top-level namespace
-fileprivate struct UniffiCallbackInterfaceApisOverride {
-
-    // Create the VTable using a series of closures.
-    // Swift automatically converts these into C callback functions.
-    //
-    // Store the vtable directly.
-    static let vtable: UniffiVTableCallbackInterfaceApisOverride = UniffiVTableCallbackInterfaceApisOverride(
-        uniffiFree: { (uniffiHandle: UInt64) -> () in
-            do {
-                try FfiConverterTypeApisOverride.handleMap.remove(handle: uniffiHandle)
-            } catch {
-                print("Uniffi callback interface ApisOverride: handle missing in uniffiFree")
-            }
-        },
-        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
-            do {
-                return try FfiConverterTypeApisOverride.handleMap.clone(handle: uniffiHandle)
-            } catch {
-                fatalError("Uniffi callback interface ApisOverride: handle missing in uniffiClone")
-            }
-        },
-        apply: { (
-            uniffiHandle: UInt64,
-            original: UInt64,
-            uniffiOutReturn: UnsafeMutablePointer<UInt64>,
-            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
-        ) in
-            let makeCall = {
-                () throws -> Apis in
-                guard let uniffiObj = try? FfiConverterTypeApisOverride.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try uniffiObj.apply(
-                     original: try FfiConverterTypeApis_lift(original)
-                )
-            }
-
-            
-            let writeReturn = { uniffiOutReturn.pointee = FfiConverterTypeApis_lower($0) }
-            uniffiTraitInterfaceCallWithError(
-                callStatus: uniffiCallStatus,
-                makeCall: makeCall,
-                writeReturn: writeReturn,
-                lowerError: FfiConverterTypeAuthError_lower
-            )
-        }
-    )
-
-    // Rust stores this pointer for future callback invocations, so it must live
-    // for the process lifetime (not just for the init function call).
-    //
-    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
-    // This is safe because the pointee is initialized once during static init
-    // and never mutated by either side of the FFI.  Its fields are C function pointers.
-    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceApisOverride> = {
-        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceApisOverride>.allocate(capacity: 1)
-        ptr.initialize(to: vtable)
-        return UnsafePointer(ptr)
-    }()
-}
-
-private func uniffiCallbackInitApisOverride() {
-    uniffi_authcore_uniffi_fn_init_callback_vtable_apisoverride(UniffiCallbackInterfaceApisOverride.vtablePtr)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeApisOverride: FfiConverter {
-    fileprivate static let handleMap = UniffiHandleMap<ApisOverride>()
-
-    typealias FfiType = UInt64
-    typealias SwiftType = ApisOverride
-
-    public static func lift(_ handle: UInt64) throws -> ApisOverride {
-        if ((handle & 1) == 0) {
-            // Rust-generated handle, construct a new class that uses the handle to implement the
-            // interface
-            return ApisOverrideImpl(unsafeFromHandle: handle)
-        } else {
-            // Swift-generated handle, get the object from the handle map
-            return try handleMap.remove(handle: handle)
-        }
-    }
-
-    public static func lower(_ value: ApisOverride) -> UInt64 {
-         if let rustImpl = value as? ApisOverrideImpl {
-             // Rust-implemented object.  Clone the handle and return it
-            return rustImpl.uniffiCloneHandle()
-         } else {
-            // Swift object, generate a new vtable handle and return that.
-            return handleMap.insert(obj: value)
-         }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ApisOverride {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: ApisOverride, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeApisOverride_lift(_ handle: UInt64) throws -> ApisOverride {
-    return try FfiConverterTypeApisOverride.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeApisOverride_lower(_ value: ApisOverride) -> UInt64 {
-    return FfiConverterTypeApisOverride.lower(value)
-}
-
-
-
-
-
-
-/**
  * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
  */
 public protocol AuthCoreProtocol: AnyObject, Sendable {
-    
-    /**
-     * The final (overridden) API functions, as one object.
-     */
-    func apis()  -> Apis
     
     func associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext?) async throws  -> AssociateUserToTenantResult
     
@@ -1128,11 +610,6 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
     func deliverPendingEvents() async throws  -> DeliveryReport
     
     func disassociateUserFromTenant(tenantId: String, recipeUserId: String, userContext: UserContext?) async throws  -> DisassociateUserFromTenantResult
-    
-    /**
-     * The final (overridden) recipe functions, as one object.
-     */
-    func functions()  -> Functions
     
     func getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedAccounts: Bool, userContext: UserContext?) async throws  -> [String]
     
@@ -1260,18 +737,6 @@ public static func `open`(path: String, config: AuthCoreConfig = AuthCoreConfig(
 }
     
 
-    
-    /**
-     * The final (overridden) API functions, as one object.
-     */
-open func apis() -> Apis  {
-    return try!  FfiConverterTypeApis_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_authcore_uniffi_fn_method_authcore_apis(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
     
 open func associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext? = nil)async throws  -> AssociateUserToTenantResult  {
     return
@@ -1458,18 +923,6 @@ open func disassociateUserFromTenant(tenantId: String, recipeUserId: String, use
             liftFunc: FfiConverterTypeDisassociateUserFromTenantResult_lift,
             errorHandler: FfiConverterTypeAuthError_lift
         )
-}
-    
-    /**
-     * The final (overridden) recipe functions, as one object.
-     */
-open func functions() -> Functions  {
-    return try!  FfiConverterTypeFunctions_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_authcore_uniffi_fn_method_authcore_functions(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
 }
     
 open func getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedAccounts: Bool = true, userContext: UserContext? = nil)async throws  -> [String]  {
@@ -2064,92 +1517,26 @@ public func FfiConverterTypeEventHandler_lower(_ value: EventHandler) -> UInt64 
 
 
 /**
- * Every overridable recipe function. Kotlin: implement by delegation to change one method,
- * `class Mine(original: Functions) : Functions by original { override suspend fun getUser(...) = ... }`.
+ * One override layer as host code.
  */
-public protocol Functions: AnyObject, Sendable {
+public protocol HostLayer: AnyObject, Sendable {
     
     /**
-     * Core third-party sign-in/up (no linking).
+     * The declared operation names (`getUser`, `signInUpPOST`) this layer runs itself.
      */
-    func signInUp(input: SignInUpInput, userContext: UserContext) async throws  -> SignInUpResult
+    func replaces()  -> [String]
     
     /**
-     * Sign-in/up with the automatic-linking policy.
+     * Runs this layer's own `op` with `args_json` (one JSON object, the declaration's camelCase names) and
+     * returns its result as JSON text (`null` for nothing).
      */
-    func manuallyCreateOrUpdateUser(input: SignInUpInput, userContext: UserContext) async throws  -> ManuallyCreateOrUpdateUserResult
-    
-    func shouldDoAutomaticAccountLinking(newAccountInfo: NewAccountInfo, user: User?, session: Session?, tenantId: String, userContext: UserContext) async throws  -> ShouldAutomaticallyLink
-    
-    /**
-     * Called after a link that actually happened.
-     */
-    func onAccountLinked(user: User, newAccount: LoginMethod, userContext: UserContext) async throws 
-    
-    func createPrimaryUser(recipeUserId: String, userContext: UserContext) async throws  -> CreatePrimaryUserResult
-    
-    func canCreatePrimaryUser(recipeUserId: String, userContext: UserContext) async throws  -> CreatePrimaryUserResult
-    
-    func linkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext) async throws  -> LinkAccountsResult
-    
-    func canLinkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext) async throws  -> LinkAccountsResult
-    
-    func unlinkAccount(recipeUserId: String, userContext: UserContext) async throws  -> UnlinkAccountResult
-    
-    func deleteUser(userId: String, removeAllLinkedAccounts: Bool, userContext: UserContext) async throws 
-    
-    func getUser(userId: String, userContext: UserContext) async throws  -> User?
-    
-    func listUsersByAccountInfo(tenantId: String, accountInfo: AccountInfo, doUnionOfAccountInfo: Bool, userContext: UserContext) async throws  -> [User]
-    
-    func getUsers(input: GetUsersInput, userContext: UserContext) async throws  -> GetUsersResult
-    
-    func isEmailVerified(recipeUserId: String, email: String?, userContext: UserContext) async throws  -> Bool
-    
-    func verifyEmail(input: VerifyEmailInput, userContext: UserContext) async throws  -> VerifyEmailResult
-    
-    func unverifyEmail(recipeUserId: String, email: String?, userContext: UserContext) async throws 
-    
-    func createOrUpdateTenant(tenantId: String, config: TenantConfigInput, userContext: UserContext) async throws  -> CreateOrUpdateTenantResult
-    
-    func deleteTenant(tenantId: String, userContext: UserContext) async throws  -> DeleteTenantResult
-    
-    func getTenant(tenantId: String, userContext: UserContext) async throws  -> Tenant?
-    
-    func listAllTenants(userContext: UserContext) async throws  -> [Tenant]
-    
-    func associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext) async throws  -> AssociateUserToTenantResult
-    
-    func disassociateUserFromTenant(tenantId: String, recipeUserId: String, userContext: UserContext) async throws  -> DisassociateUserFromTenantResult
-    
-    /**
-     * `access_token_payload_json`: a JSON object as text (`"{}"` for none).
-     */
-    func createNewSession(tenantId: String, recipeUserId: String, accessTokenPayloadJson: String, userContext: UserContext) async throws  -> CreateNewSessionResult
-    
-    /**
-     * `tenant_id`: the tenant the session must belong to (`None`: public) unless `any_tenant`.
-     */
-    func getSession(accessToken: String, tenantId: String?, anyTenant: Bool, userContext: UserContext) async throws  -> GetSessionResult
-    
-    /**
-     * Whether a session was revoked.
-     */
-    func revokeSession(sessionHandle: String, userContext: UserContext) async throws  -> Bool
-    
-    /**
-     * The revoked session handles.
-     */
-    func revokeAllSessionsForUser(userId: String, revokeSessionsForLinkedAccounts: Bool, userContext: UserContext) async throws  -> [String]
-    
-    func getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedAccounts: Bool, userContext: UserContext) async throws  -> [String]
+    func call(op: String, argsJson: String, userContext: UserContext) async throws  -> String
     
 }
 /**
- * Every overridable recipe function. Kotlin: implement by delegation to change one method,
- * `class Mine(original: Functions) : Functions by original { override suspend fun getUser(...) = ... }`.
+ * One override layer as host code.
  */
-open class FunctionsImpl: Functions, @unchecked Sendable {
+open class HostLayerImpl: HostLayer, @unchecked Sendable {
     fileprivate let handle: UInt64
 
     /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
@@ -2186,7 +1573,7 @@ open class FunctionsImpl: Functions, @unchecked Sendable {
     @_documentation(visibility: private)
 #endif
     public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_authcore_uniffi_fn_clone_functions(self.handle, $0) }
+        return try! rustCall { uniffi_authcore_uniffi_fn_clone_hostlayer(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
@@ -2196,461 +1583,40 @@ open class FunctionsImpl: Functions, @unchecked Sendable {
             return
         }
 
-        try! rustCall { uniffi_authcore_uniffi_fn_free_functions(handle, $0) }
+        try! rustCall { uniffi_authcore_uniffi_fn_free_hostlayer(handle, $0) }
     }
 
     
 
     
     /**
-     * Core third-party sign-in/up (no linking).
+     * The declared operation names (`getUser`, `signInUpPOST`) this layer runs itself.
      */
-open func signInUp(input: SignInUpInput, userContext: UserContext)async throws  -> SignInUpResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_sign_in_up(
-                        self.uniffiCloneHandle(),FfiConverterTypeSignInUpInput_lower(input),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeSignInUpResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
+open func replaces() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_authcore_uniffi_fn_method_hostlayer_replaces(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
-     * Sign-in/up with the automatic-linking policy.
+     * Runs this layer's own `op` with `args_json` (one JSON object, the declaration's camelCase names) and
+     * returns its result as JSON text (`null` for nothing).
      */
-open func manuallyCreateOrUpdateUser(input: SignInUpInput, userContext: UserContext)async throws  -> ManuallyCreateOrUpdateUserResult  {
+open func call(op: String, argsJson: String, userContext: UserContext)async throws  -> String  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_manually_create_or_update_user(
-                        self.uniffiCloneHandle(),FfiConverterTypeSignInUpInput_lower(input),FfiConverterTypeUserContext_lower(userContext)
+                uniffi_authcore_uniffi_fn_method_hostlayer_call(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(op),FfiConverterString.lower(argsJson),FfiConverterTypeUserContext_lower(userContext)
                 )
             },
             pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
             completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeManuallyCreateOrUpdateUserResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func shouldDoAutomaticAccountLinking(newAccountInfo: NewAccountInfo, user: User?, session: Session?, tenantId: String, userContext: UserContext)async throws  -> ShouldAutomaticallyLink  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_should_do_automatic_account_linking(
-                        self.uniffiCloneHandle(),FfiConverterTypeNewAccountInfo_lower(newAccountInfo),FfiConverterOptionTypeUser.lower(user),FfiConverterOptionTypeSession.lower(session),FfiConverterString.lower(tenantId),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeShouldAutomaticallyLink_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-    /**
-     * Called after a link that actually happened.
-     */
-open func onAccountLinked(user: User, newAccount: LoginMethod, userContext: UserContext)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_on_account_linked(
-                        self.uniffiCloneHandle(),FfiConverterTypeUser_lower(user),FfiConverterTypeLoginMethod_lower(newAccount),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_void,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_void,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func createPrimaryUser(recipeUserId: String, userContext: UserContext)async throws  -> CreatePrimaryUserResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_create_primary_user(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(recipeUserId),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeCreatePrimaryUserResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func canCreatePrimaryUser(recipeUserId: String, userContext: UserContext)async throws  -> CreatePrimaryUserResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_can_create_primary_user(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(recipeUserId),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeCreatePrimaryUserResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func linkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext)async throws  -> LinkAccountsResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_link_accounts(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(recipeUserId),FfiConverterString.lower(primaryUserId),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeLinkAccountsResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func canLinkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext)async throws  -> LinkAccountsResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_can_link_accounts(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(recipeUserId),FfiConverterString.lower(primaryUserId),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeLinkAccountsResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func unlinkAccount(recipeUserId: String, userContext: UserContext)async throws  -> UnlinkAccountResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_unlink_account(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(recipeUserId),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeUnlinkAccountResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func deleteUser(userId: String, removeAllLinkedAccounts: Bool, userContext: UserContext)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_delete_user(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(userId),FfiConverterBool.lower(removeAllLinkedAccounts),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_void,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_void,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func getUser(userId: String, userContext: UserContext)async throws  -> User?  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_get_user(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(userId),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterOptionTypeUser.lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func listUsersByAccountInfo(tenantId: String, accountInfo: AccountInfo, doUnionOfAccountInfo: Bool, userContext: UserContext)async throws  -> [User]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_list_users_by_account_info(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(tenantId),FfiConverterTypeAccountInfo_lower(accountInfo),FfiConverterBool.lower(doUnionOfAccountInfo),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeUser.lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func getUsers(input: GetUsersInput, userContext: UserContext)async throws  -> GetUsersResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_get_users(
-                        self.uniffiCloneHandle(),FfiConverterTypeGetUsersInput_lower(input),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeGetUsersResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func isEmailVerified(recipeUserId: String, email: String?, userContext: UserContext)async throws  -> Bool  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_is_email_verified(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(recipeUserId),FfiConverterOptionString.lower(email),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_i8,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_i8,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_i8,
-            liftFunc: FfiConverterBool.lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func verifyEmail(input: VerifyEmailInput, userContext: UserContext)async throws  -> VerifyEmailResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_verify_email(
-                        self.uniffiCloneHandle(),FfiConverterTypeVerifyEmailInput_lower(input),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeVerifyEmailResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func unverifyEmail(recipeUserId: String, email: String?, userContext: UserContext)async throws   {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_unverify_email(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(recipeUserId),FfiConverterOptionString.lower(email),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_void,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_void,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_void,
-            liftFunc: { $0 },
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func createOrUpdateTenant(tenantId: String, config: TenantConfigInput, userContext: UserContext)async throws  -> CreateOrUpdateTenantResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_create_or_update_tenant(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(tenantId),FfiConverterTypeTenantConfigInput_lower(config),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeCreateOrUpdateTenantResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func deleteTenant(tenantId: String, userContext: UserContext)async throws  -> DeleteTenantResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_delete_tenant(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(tenantId),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeDeleteTenantResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func getTenant(tenantId: String, userContext: UserContext)async throws  -> Tenant?  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_get_tenant(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(tenantId),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterOptionTypeTenant.lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func listAllTenants(userContext: UserContext)async throws  -> [Tenant]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_list_all_tenants(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeTenant.lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext)async throws  -> AssociateUserToTenantResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_associate_user_to_tenant(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(tenantId),FfiConverterString.lower(recipeUserId),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeAssociateUserToTenantResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func disassociateUserFromTenant(tenantId: String, recipeUserId: String, userContext: UserContext)async throws  -> DisassociateUserFromTenantResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_disassociate_user_from_tenant(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(tenantId),FfiConverterString.lower(recipeUserId),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeDisassociateUserFromTenantResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-    /**
-     * `access_token_payload_json`: a JSON object as text (`"{}"` for none).
-     */
-open func createNewSession(tenantId: String, recipeUserId: String, accessTokenPayloadJson: String, userContext: UserContext)async throws  -> CreateNewSessionResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_create_new_session(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(tenantId),FfiConverterString.lower(recipeUserId),FfiConverterString.lower(accessTokenPayloadJson),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeCreateNewSessionResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-    /**
-     * `tenant_id`: the tenant the session must belong to (`None`: public) unless `any_tenant`.
-     */
-open func getSession(accessToken: String, tenantId: String?, anyTenant: Bool, userContext: UserContext)async throws  -> GetSessionResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_get_session(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(accessToken),FfiConverterOptionString.lower(tenantId),FfiConverterBool.lower(anyTenant),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeGetSessionResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-    /**
-     * Whether a session was revoked.
-     */
-open func revokeSession(sessionHandle: String, userContext: UserContext)async throws  -> Bool  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_revoke_session(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(sessionHandle),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_i8,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_i8,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_i8,
-            liftFunc: FfiConverterBool.lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-    /**
-     * The revoked session handles.
-     */
-open func revokeAllSessionsForUser(userId: String, revokeSessionsForLinkedAccounts: Bool, userContext: UserContext)async throws  -> [String]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_revoke_all_sessions_for_user(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(userId),FfiConverterBool.lower(revokeSessionsForLinkedAccounts),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceString.lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
-open func getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedAccounts: Bool, userContext: UserContext)async throws  -> [String]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_functions_get_all_session_handles_for_user(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(userId),FfiConverterBool.lower(fetchSessionsForAllLinkedAccounts),FfiConverterTypeUserContext_lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceString.lift,
+            liftFunc: FfiConverterString.lift,
             errorHandler: FfiConverterTypeAuthError_lift
         )
 }
@@ -2662,1253 +1628,75 @@ open func getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedA
 
 
 // Put the implementation in a struct so we don't pollute the top-level namespace
-fileprivate struct UniffiCallbackInterfaceFunctions {
+fileprivate struct UniffiCallbackInterfaceHostLayer {
 
     // Create the VTable using a series of closures.
     // Swift automatically converts these into C callback functions.
     //
     // Store the vtable directly.
-    static let vtable: UniffiVTableCallbackInterfaceFunctions = UniffiVTableCallbackInterfaceFunctions(
+    static let vtable: UniffiVTableCallbackInterfaceHostLayer = UniffiVTableCallbackInterfaceHostLayer(
         uniffiFree: { (uniffiHandle: UInt64) -> () in
             do {
-                try FfiConverterTypeFunctions.handleMap.remove(handle: uniffiHandle)
+                try FfiConverterTypeHostLayer.handleMap.remove(handle: uniffiHandle)
             } catch {
-                print("Uniffi callback interface Functions: handle missing in uniffiFree")
+                print("Uniffi callback interface HostLayer: handle missing in uniffiFree")
             }
         },
         uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
             do {
-                return try FfiConverterTypeFunctions.handleMap.clone(handle: uniffiHandle)
+                return try FfiConverterTypeHostLayer.handleMap.clone(handle: uniffiHandle)
             } catch {
-                fatalError("Uniffi callback interface Functions: handle missing in uniffiClone")
+                fatalError("Uniffi callback interface HostLayer: handle missing in uniffiClone")
             }
         },
-        signInUp: { (
+        replaces: { (
             uniffiHandle: UInt64,
-            input: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> [String] in
+                guard let uniffiObj = try? FfiConverterTypeHostLayer.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.replaces(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterSequenceString.lower($0) }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        call: { (
+            uniffiHandle: UInt64,
+            op: RustBuffer,
+            argsJson: RustBuffer,
             userContext: UInt64,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
             uniffiCallbackData: UInt64,
             uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
         ) in
             let makeCall = {
-                () async throws -> SignInUpResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
+                () async throws -> String in
+                guard let uniffiObj = try? FfiConverterTypeHostLayer.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
-                return try await uniffiObj.signInUp(
-                     input: try FfiConverterTypeSignInUpInput_lift(input),
+                return try await uniffiObj.call(
+                     op: try FfiConverterString.lift(op),
+                     argsJson: try FfiConverterString.lift(argsJson),
                      userContext: try FfiConverterTypeUserContext_lift(userContext)
                 )
             }
 
-            let uniffiHandleSuccess = { (returnValue: SignInUpResult) in
+            let uniffiHandleSuccess = { (returnValue: String) in
                 uniffiFutureCallback(
                     uniffiCallbackData,
                     UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeSignInUpResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        manuallyCreateOrUpdateUser: { (
-            uniffiHandle: UInt64,
-            input: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> ManuallyCreateOrUpdateUserResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.manuallyCreateOrUpdateUser(
-                     input: try FfiConverterTypeSignInUpInput_lift(input),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: ManuallyCreateOrUpdateUserResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeManuallyCreateOrUpdateUserResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        shouldDoAutomaticAccountLinking: { (
-            uniffiHandle: UInt64,
-            newAccountInfo: RustBuffer,
-            user: RustBuffer,
-            session: RustBuffer,
-            tenantId: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> ShouldAutomaticallyLink in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.shouldDoAutomaticAccountLinking(
-                     newAccountInfo: try FfiConverterTypeNewAccountInfo_lift(newAccountInfo),
-                     user: try FfiConverterOptionTypeUser.lift(user),
-                     session: try FfiConverterOptionTypeSession.lift(session),
-                     tenantId: try FfiConverterString.lift(tenantId),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: ShouldAutomaticallyLink) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeShouldAutomaticallyLink_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        onAccountLinked: { (
-            uniffiHandle: UInt64,
-            user: RustBuffer,
-            newAccount: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteVoid,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> () in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.onAccountLinked(
-                     user: try FfiConverterTypeUser_lift(user),
-                     newAccount: try FfiConverterTypeLoginMethod_lift(newAccount),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: ()) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultVoid(
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultVoid(
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        createPrimaryUser: { (
-            uniffiHandle: UInt64,
-            recipeUserId: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> CreatePrimaryUserResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.createPrimaryUser(
-                     recipeUserId: try FfiConverterString.lift(recipeUserId),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: CreatePrimaryUserResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeCreatePrimaryUserResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        canCreatePrimaryUser: { (
-            uniffiHandle: UInt64,
-            recipeUserId: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> CreatePrimaryUserResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.canCreatePrimaryUser(
-                     recipeUserId: try FfiConverterString.lift(recipeUserId),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: CreatePrimaryUserResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeCreatePrimaryUserResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        linkAccounts: { (
-            uniffiHandle: UInt64,
-            recipeUserId: RustBuffer,
-            primaryUserId: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> LinkAccountsResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.linkAccounts(
-                     recipeUserId: try FfiConverterString.lift(recipeUserId),
-                     primaryUserId: try FfiConverterString.lift(primaryUserId),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: LinkAccountsResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeLinkAccountsResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        canLinkAccounts: { (
-            uniffiHandle: UInt64,
-            recipeUserId: RustBuffer,
-            primaryUserId: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> LinkAccountsResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.canLinkAccounts(
-                     recipeUserId: try FfiConverterString.lift(recipeUserId),
-                     primaryUserId: try FfiConverterString.lift(primaryUserId),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: LinkAccountsResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeLinkAccountsResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        unlinkAccount: { (
-            uniffiHandle: UInt64,
-            recipeUserId: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> UnlinkAccountResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.unlinkAccount(
-                     recipeUserId: try FfiConverterString.lift(recipeUserId),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: UnlinkAccountResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeUnlinkAccountResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        deleteUser: { (
-            uniffiHandle: UInt64,
-            userId: RustBuffer,
-            removeAllLinkedAccounts: Int8,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteVoid,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> () in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.deleteUser(
-                     userId: try FfiConverterString.lift(userId),
-                     removeAllLinkedAccounts: try FfiConverterBool.lift(removeAllLinkedAccounts),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: ()) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultVoid(
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultVoid(
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        getUser: { (
-            uniffiHandle: UInt64,
-            userId: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> User? in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.getUser(
-                     userId: try FfiConverterString.lift(userId),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: User?) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterOptionTypeUser.lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        listUsersByAccountInfo: { (
-            uniffiHandle: UInt64,
-            tenantId: RustBuffer,
-            accountInfo: RustBuffer,
-            doUnionOfAccountInfo: Int8,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> [User] in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.listUsersByAccountInfo(
-                     tenantId: try FfiConverterString.lift(tenantId),
-                     accountInfo: try FfiConverterTypeAccountInfo_lift(accountInfo),
-                     doUnionOfAccountInfo: try FfiConverterBool.lift(doUnionOfAccountInfo),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: [User]) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterSequenceTypeUser.lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        getUsers: { (
-            uniffiHandle: UInt64,
-            input: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> GetUsersResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.getUsers(
-                     input: try FfiConverterTypeGetUsersInput_lift(input),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: GetUsersResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeGetUsersResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        isEmailVerified: { (
-            uniffiHandle: UInt64,
-            recipeUserId: RustBuffer,
-            email: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteI8,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> Bool in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.isEmailVerified(
-                     recipeUserId: try FfiConverterString.lift(recipeUserId),
-                     email: try FfiConverterOptionString.lift(email),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: Bool) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultI8(
-                        returnValue: FfiConverterBool.lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultI8(
-                        returnValue: 0,
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        verifyEmail: { (
-            uniffiHandle: UInt64,
-            input: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> VerifyEmailResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.verifyEmail(
-                     input: try FfiConverterTypeVerifyEmailInput_lift(input),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: VerifyEmailResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeVerifyEmailResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        unverifyEmail: { (
-            uniffiHandle: UInt64,
-            recipeUserId: RustBuffer,
-            email: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteVoid,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> () in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.unverifyEmail(
-                     recipeUserId: try FfiConverterString.lift(recipeUserId),
-                     email: try FfiConverterOptionString.lift(email),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: ()) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultVoid(
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultVoid(
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        createOrUpdateTenant: { (
-            uniffiHandle: UInt64,
-            tenantId: RustBuffer,
-            config: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> CreateOrUpdateTenantResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.createOrUpdateTenant(
-                     tenantId: try FfiConverterString.lift(tenantId),
-                     config: try FfiConverterTypeTenantConfigInput_lift(config),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: CreateOrUpdateTenantResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeCreateOrUpdateTenantResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        deleteTenant: { (
-            uniffiHandle: UInt64,
-            tenantId: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> DeleteTenantResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.deleteTenant(
-                     tenantId: try FfiConverterString.lift(tenantId),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: DeleteTenantResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeDeleteTenantResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        getTenant: { (
-            uniffiHandle: UInt64,
-            tenantId: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> Tenant? in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.getTenant(
-                     tenantId: try FfiConverterString.lift(tenantId),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: Tenant?) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterOptionTypeTenant.lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        listAllTenants: { (
-            uniffiHandle: UInt64,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> [Tenant] in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.listAllTenants(
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: [Tenant]) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterSequenceTypeTenant.lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        associateUserToTenant: { (
-            uniffiHandle: UInt64,
-            tenantId: RustBuffer,
-            recipeUserId: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> AssociateUserToTenantResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.associateUserToTenant(
-                     tenantId: try FfiConverterString.lift(tenantId),
-                     recipeUserId: try FfiConverterString.lift(recipeUserId),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: AssociateUserToTenantResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeAssociateUserToTenantResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        disassociateUserFromTenant: { (
-            uniffiHandle: UInt64,
-            tenantId: RustBuffer,
-            recipeUserId: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> DisassociateUserFromTenantResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.disassociateUserFromTenant(
-                     tenantId: try FfiConverterString.lift(tenantId),
-                     recipeUserId: try FfiConverterString.lift(recipeUserId),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: DisassociateUserFromTenantResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeDisassociateUserFromTenantResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        createNewSession: { (
-            uniffiHandle: UInt64,
-            tenantId: RustBuffer,
-            recipeUserId: RustBuffer,
-            accessTokenPayloadJson: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> CreateNewSessionResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.createNewSession(
-                     tenantId: try FfiConverterString.lift(tenantId),
-                     recipeUserId: try FfiConverterString.lift(recipeUserId),
-                     accessTokenPayloadJson: try FfiConverterString.lift(accessTokenPayloadJson),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: CreateNewSessionResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeCreateNewSessionResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        getSession: { (
-            uniffiHandle: UInt64,
-            accessToken: RustBuffer,
-            tenantId: RustBuffer,
-            anyTenant: Int8,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> GetSessionResult in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.getSession(
-                     accessToken: try FfiConverterString.lift(accessToken),
-                     tenantId: try FfiConverterOptionString.lift(tenantId),
-                     anyTenant: try FfiConverterBool.lift(anyTenant),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: GetSessionResult) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterTypeGetSessionResult_lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        revokeSession: { (
-            uniffiHandle: UInt64,
-            sessionHandle: RustBuffer,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteI8,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> Bool in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.revokeSession(
-                     sessionHandle: try FfiConverterString.lift(sessionHandle),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: Bool) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultI8(
-                        returnValue: FfiConverterBool.lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultI8(
-                        returnValue: 0,
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        revokeAllSessionsForUser: { (
-            uniffiHandle: UInt64,
-            userId: RustBuffer,
-            revokeSessionsForLinkedAccounts: Int8,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> [String] in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.revokeAllSessionsForUser(
-                     userId: try FfiConverterString.lift(userId),
-                     revokeSessionsForLinkedAccounts: try FfiConverterBool.lift(revokeSessionsForLinkedAccounts),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: [String]) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterSequenceString.lower(returnValue),
-                        callStatus: RustCallStatus()
-                    )
-                )
-            }
-            let uniffiHandleError = { (statusCode, errorBuf) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: RustBuffer.empty(),
-                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
-                    )
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall: makeCall,
-                handleSuccess: uniffiHandleSuccess,
-                handleError: uniffiHandleError,
-                lowerError: FfiConverterTypeAuthError_lower,
-                droppedCallback: uniffiOutDroppedCallback
-            )
-        },
-        getAllSessionHandlesForUser: { (
-            uniffiHandle: UInt64,
-            userId: RustBuffer,
-            fetchSessionsForAllLinkedAccounts: Int8,
-            userContext: UInt64,
-            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
-            uniffiCallbackData: UInt64,
-            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
-        ) in
-            let makeCall = {
-                () async throws -> [String] in
-                guard let uniffiObj = try? FfiConverterTypeFunctions.handleMap.get(handle: uniffiHandle) else {
-                    throw UniffiInternalError.unexpectedStaleHandle
-                }
-                return try await uniffiObj.getAllSessionHandlesForUser(
-                     userId: try FfiConverterString.lift(userId),
-                     fetchSessionsForAllLinkedAccounts: try FfiConverterBool.lift(fetchSessionsForAllLinkedAccounts),
-                     userContext: try FfiConverterTypeUserContext_lift(userContext)
-                )
-            }
-
-            let uniffiHandleSuccess = { (returnValue: [String]) in
-                uniffiFutureCallback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer(
-                        returnValue: FfiConverterSequenceString.lower(returnValue),
+                        returnValue: FfiConverterString.lower(returnValue),
                         callStatus: RustCallStatus()
                     )
                 )
@@ -3938,39 +1726,39 @@ fileprivate struct UniffiCallbackInterfaceFunctions {
     // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
     // This is safe because the pointee is initialized once during static init
     // and never mutated by either side of the FFI.  Its fields are C function pointers.
-    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceFunctions> = {
-        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceFunctions>.allocate(capacity: 1)
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceHostLayer> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceHostLayer>.allocate(capacity: 1)
         ptr.initialize(to: vtable)
         return UnsafePointer(ptr)
     }()
 }
 
-private func uniffiCallbackInitFunctions() {
-    uniffi_authcore_uniffi_fn_init_callback_vtable_functions(UniffiCallbackInterfaceFunctions.vtablePtr)
+private func uniffiCallbackInitHostLayer() {
+    uniffi_authcore_uniffi_fn_init_callback_vtable_hostlayer(UniffiCallbackInterfaceHostLayer.vtablePtr)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeFunctions: FfiConverter {
-    fileprivate static let handleMap = UniffiHandleMap<Functions>()
+public struct FfiConverterTypeHostLayer: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<HostLayer>()
 
     typealias FfiType = UInt64
-    typealias SwiftType = Functions
+    typealias SwiftType = HostLayer
 
-    public static func lift(_ handle: UInt64) throws -> Functions {
+    public static func lift(_ handle: UInt64) throws -> HostLayer {
         if ((handle & 1) == 0) {
             // Rust-generated handle, construct a new class that uses the handle to implement the
             // interface
-            return FunctionsImpl(unsafeFromHandle: handle)
+            return HostLayerImpl(unsafeFromHandle: handle)
         } else {
             // Swift-generated handle, get the object from the handle map
             return try handleMap.remove(handle: handle)
         }
     }
 
-    public static func lower(_ value: Functions) -> UInt64 {
-         if let rustImpl = value as? FunctionsImpl {
+    public static func lower(_ value: HostLayer) -> UInt64 {
+         if let rustImpl = value as? HostLayerImpl {
              // Rust-implemented object.  Clone the handle and return it
             return rustImpl.uniffiCloneHandle()
          } else {
@@ -3979,12 +1767,12 @@ public struct FfiConverterTypeFunctions: FfiConverter {
          }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Functions {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HostLayer {
         let handle: UInt64 = try readInt(&buf)
         return try lift(handle)
     }
 
-    public static func write(_ value: Functions, into buf: inout [UInt8]) {
+    public static func write(_ value: HostLayer, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -3993,15 +1781,15 @@ public struct FfiConverterTypeFunctions: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeFunctions_lift(_ handle: UInt64) throws -> Functions {
-    return try FfiConverterTypeFunctions.lift(handle)
+public func FfiConverterTypeHostLayer_lift(_ handle: UInt64) throws -> HostLayer {
+    return try FfiConverterTypeHostLayer.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeFunctions_lower(_ value: Functions) -> UInt64 {
-    return FfiConverterTypeFunctions.lower(value)
+public func FfiConverterTypeHostLayer_lower(_ value: HostLayer) -> UInt64 {
+    return FfiConverterTypeHostLayer.lower(value)
 }
 
 
@@ -4010,19 +1798,21 @@ public func FfiConverterTypeFunctions_lower(_ value: Functions) -> UInt64 {
 
 
 /**
- * Builds one override layer of the recipe functions from `original` (the layer below). Implemented by the host,
- * or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
+ * The layer below an override, called by operation name.
  */
-public protocol FunctionsOverride: AnyObject, Sendable {
+public protocol HostOriginalProtocol: AnyObject, Sendable {
     
-    func apply(original: Functions) throws  -> Functions
+    /**
+     * Runs the declared operation `op` of the layer below with `args_json` (a JSON object; defaults apply,
+     * unknown keys are refused) and returns its result as JSON text.
+     */
+    func call(op: String, argsJson: String, userContext: UserContext) async throws  -> String
     
 }
 /**
- * Builds one override layer of the recipe functions from `original` (the layer below). Implemented by the host,
- * or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
+ * The layer below an override, called by operation name.
  */
-open class FunctionsOverrideImpl: FunctionsOverride, @unchecked Sendable {
+open class HostOriginal: HostOriginalProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
 
     /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
@@ -4059,7 +1849,7 @@ open class FunctionsOverrideImpl: FunctionsOverride, @unchecked Sendable {
     @_documentation(visibility: private)
 #endif
     public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_authcore_uniffi_fn_clone_functionsoverride(self.handle, $0) }
+        return try! rustCall { uniffi_authcore_uniffi_fn_clone_hostoriginal(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
@@ -4069,18 +1859,152 @@ open class FunctionsOverrideImpl: FunctionsOverride, @unchecked Sendable {
             return
         }
 
-        try! rustCall { uniffi_authcore_uniffi_fn_free_functionsoverride(handle, $0) }
+        try! rustCall { uniffi_authcore_uniffi_fn_free_hostoriginal(handle, $0) }
     }
 
     
 
     
-open func apply(original: Functions)throws  -> Functions  {
-    return try  FfiConverterTypeFunctions_lift(try rustCallWithError(FfiConverterTypeAuthError_lift) {
+    /**
+     * Runs the declared operation `op` of the layer below with `args_json` (a JSON object; defaults apply,
+     * unknown keys are refused) and returns its result as JSON text.
+     */
+open func call(op: String, argsJson: String, userContext: UserContext)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_method_hostoriginal_call(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(op),FfiConverterString.lower(argsJson),FfiConverterTypeUserContext_lower(userContext)
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHostOriginal: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = HostOriginal
+
+    public static func lift(_ handle: UInt64) throws -> HostOriginal {
+        return HostOriginal(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: HostOriginal) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HostOriginal {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: HostOriginal, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostOriginal_lift(_ handle: UInt64) throws -> HostOriginal {
+    return try FfiConverterTypeHostOriginal.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostOriginal_lower(_ value: HostOriginal) -> UInt64 {
+    return FfiConverterTypeHostOriginal.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Builds one override layer from `original` (the layer below).
+ */
+public protocol HostOverride: AnyObject, Sendable {
+    
+    func apply(original: HostOriginal) throws  -> HostLayer
+    
+}
+/**
+ * Builds one override layer from `original` (the layer below).
+ */
+open class HostOverrideImpl: HostOverride, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_authcore_uniffi_fn_clone_hostoverride(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_authcore_uniffi_fn_free_hostoverride(handle, $0) }
+    }
+
+    
+
+    
+open func apply(original: HostOriginal)throws  -> HostLayer  {
+    return try  FfiConverterTypeHostLayer_lift(try rustCallWithError(FfiConverterTypeAuthError_lift) {
         uniffiCallStatus in
-    uniffi_authcore_uniffi_fn_method_functionsoverride_apply(
+    uniffi_authcore_uniffi_fn_method_hostoverride_apply(
             self.uniffiCloneHandle(),
-        FfiConverterTypeFunctions_lower(original),uniffiCallStatus
+        FfiConverterTypeHostOriginal_lower(original),uniffiCallStatus
     )
 })
 }
@@ -4092,25 +2016,25 @@ open func apply(original: Functions)throws  -> Functions  {
 
 
 // Put the implementation in a struct so we don't pollute the top-level namespace
-fileprivate struct UniffiCallbackInterfaceFunctionsOverride {
+fileprivate struct UniffiCallbackInterfaceHostOverride {
 
     // Create the VTable using a series of closures.
     // Swift automatically converts these into C callback functions.
     //
     // Store the vtable directly.
-    static let vtable: UniffiVTableCallbackInterfaceFunctionsOverride = UniffiVTableCallbackInterfaceFunctionsOverride(
+    static let vtable: UniffiVTableCallbackInterfaceHostOverride = UniffiVTableCallbackInterfaceHostOverride(
         uniffiFree: { (uniffiHandle: UInt64) -> () in
             do {
-                try FfiConverterTypeFunctionsOverride.handleMap.remove(handle: uniffiHandle)
+                try FfiConverterTypeHostOverride.handleMap.remove(handle: uniffiHandle)
             } catch {
-                print("Uniffi callback interface FunctionsOverride: handle missing in uniffiFree")
+                print("Uniffi callback interface HostOverride: handle missing in uniffiFree")
             }
         },
         uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
             do {
-                return try FfiConverterTypeFunctionsOverride.handleMap.clone(handle: uniffiHandle)
+                return try FfiConverterTypeHostOverride.handleMap.clone(handle: uniffiHandle)
             } catch {
-                fatalError("Uniffi callback interface FunctionsOverride: handle missing in uniffiClone")
+                fatalError("Uniffi callback interface HostOverride: handle missing in uniffiClone")
             }
         },
         apply: { (
@@ -4120,17 +2044,17 @@ fileprivate struct UniffiCallbackInterfaceFunctionsOverride {
             uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
         ) in
             let makeCall = {
-                () throws -> Functions in
-                guard let uniffiObj = try? FfiConverterTypeFunctionsOverride.handleMap.get(handle: uniffiHandle) else {
+                () throws -> HostLayer in
+                guard let uniffiObj = try? FfiConverterTypeHostOverride.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return try uniffiObj.apply(
-                     original: try FfiConverterTypeFunctions_lift(original)
+                     original: try FfiConverterTypeHostOriginal_lift(original)
                 )
             }
 
             
-            let writeReturn = { uniffiOutReturn.pointee = FfiConverterTypeFunctions_lower($0) }
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterTypeHostLayer_lower($0) }
             uniffiTraitInterfaceCallWithError(
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
@@ -4146,39 +2070,39 @@ fileprivate struct UniffiCallbackInterfaceFunctionsOverride {
     // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
     // This is safe because the pointee is initialized once during static init
     // and never mutated by either side of the FFI.  Its fields are C function pointers.
-    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceFunctionsOverride> = {
-        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceFunctionsOverride>.allocate(capacity: 1)
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceHostOverride> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceHostOverride>.allocate(capacity: 1)
         ptr.initialize(to: vtable)
         return UnsafePointer(ptr)
     }()
 }
 
-private func uniffiCallbackInitFunctionsOverride() {
-    uniffi_authcore_uniffi_fn_init_callback_vtable_functionsoverride(UniffiCallbackInterfaceFunctionsOverride.vtablePtr)
+private func uniffiCallbackInitHostOverride() {
+    uniffi_authcore_uniffi_fn_init_callback_vtable_hostoverride(UniffiCallbackInterfaceHostOverride.vtablePtr)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeFunctionsOverride: FfiConverter {
-    fileprivate static let handleMap = UniffiHandleMap<FunctionsOverride>()
+public struct FfiConverterTypeHostOverride: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<HostOverride>()
 
     typealias FfiType = UInt64
-    typealias SwiftType = FunctionsOverride
+    typealias SwiftType = HostOverride
 
-    public static func lift(_ handle: UInt64) throws -> FunctionsOverride {
+    public static func lift(_ handle: UInt64) throws -> HostOverride {
         if ((handle & 1) == 0) {
             // Rust-generated handle, construct a new class that uses the handle to implement the
             // interface
-            return FunctionsOverrideImpl(unsafeFromHandle: handle)
+            return HostOverrideImpl(unsafeFromHandle: handle)
         } else {
             // Swift-generated handle, get the object from the handle map
             return try handleMap.remove(handle: handle)
         }
     }
 
-    public static func lower(_ value: FunctionsOverride) -> UInt64 {
-         if let rustImpl = value as? FunctionsOverrideImpl {
+    public static func lower(_ value: HostOverride) -> UInt64 {
+         if let rustImpl = value as? HostOverrideImpl {
              // Rust-implemented object.  Clone the handle and return it
             return rustImpl.uniffiCloneHandle()
          } else {
@@ -4187,12 +2111,12 @@ public struct FfiConverterTypeFunctionsOverride: FfiConverter {
          }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FunctionsOverride {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HostOverride {
         let handle: UInt64 = try readInt(&buf)
         return try lift(handle)
     }
 
-    public static func write(_ value: FunctionsOverride, into buf: inout [UInt8]) {
+    public static func write(_ value: HostOverride, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -4201,15 +2125,15 @@ public struct FfiConverterTypeFunctionsOverride: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeFunctionsOverride_lift(_ handle: UInt64) throws -> FunctionsOverride {
-    return try FfiConverterTypeFunctionsOverride.lift(handle)
+public func FfiConverterTypeHostOverride_lift(_ handle: UInt64) throws -> HostOverride {
+    return try FfiConverterTypeHostOverride.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeFunctionsOverride_lower(_ value: FunctionsOverride) -> UInt64 {
-    return FfiConverterTypeFunctionsOverride.lower(value)
+public func FfiConverterTypeHostOverride_lower(_ value: HostOverride) -> UInt64 {
+    return FfiConverterTypeHostOverride.lower(value)
 }
 
 
@@ -4572,13 +2496,13 @@ public func FfiConverterTypeEventSubscription_lower(_ value: EventSubscription) 
  * Overrides and event handlers given to `AuthCore.open`. Later layers wrap earlier ones.
  */
 public struct Hooks {
-    public var functions: [FunctionsOverride]
-    public var apis: [ApisOverride]
+    public var functions: [HostOverride]
+    public var apis: [HostOverride]
     public var handlers: [EventSubscription]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(functions: [FunctionsOverride] = [], apis: [ApisOverride] = [], handlers: [EventSubscription] = []) {
+    public init(functions: [HostOverride] = [], apis: [HostOverride] = [], handlers: [EventSubscription] = []) {
         self.functions = functions
         self.apis = apis
         self.handlers = handlers
@@ -4600,15 +2524,15 @@ public struct FfiConverterTypeHooks: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Hooks {
         return
             try Hooks(
-                functions: FfiConverterSequenceTypeFunctionsOverride.read(from: &buf), 
-                apis: FfiConverterSequenceTypeApisOverride.read(from: &buf), 
+                functions: FfiConverterSequenceTypeHostOverride.read(from: &buf), 
+                apis: FfiConverterSequenceTypeHostOverride.read(from: &buf), 
                 handlers: FfiConverterSequenceTypeEventSubscription.read(from: &buf)
         )
     }
 
     public static func write(_ value: Hooks, into buf: inout [UInt8]) {
-        FfiConverterSequenceTypeFunctionsOverride.write(value.functions, into: &buf)
-        FfiConverterSequenceTypeApisOverride.write(value.apis, into: &buf)
+        FfiConverterSequenceTypeHostOverride.write(value.functions, into: &buf)
+        FfiConverterSequenceTypeHostOverride.write(value.apis, into: &buf)
         FfiConverterSequenceTypeEventSubscription.write(value.handlers, into: &buf)
     }
 }
@@ -5218,30 +3142,6 @@ fileprivate struct FfiConverterOptionTypeUserContext: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeSession: FfiConverterRustBuffer {
-    typealias SwiftType = Session?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeSession.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeSession.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypeTenant: FfiConverterRustBuffer {
     typealias SwiftType = Tenant?
 
@@ -5387,48 +3287,23 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceTypeApisOverride: FfiConverterRustBuffer {
-    typealias SwiftType = [ApisOverride]
+fileprivate struct FfiConverterSequenceTypeHostOverride: FfiConverterRustBuffer {
+    typealias SwiftType = [HostOverride]
 
-    public static func write(_ value: [ApisOverride], into buf: inout [UInt8]) {
+    public static func write(_ value: [HostOverride], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterTypeApisOverride.write(item, into: &buf)
+            FfiConverterTypeHostOverride.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ApisOverride] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HostOverride] {
         let len: Int32 = try readInt(&buf)
-        var seq = [ApisOverride]()
+        var seq = [HostOverride]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeApisOverride.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeFunctionsOverride: FfiConverterRustBuffer {
-    typealias SwiftType = [FunctionsOverride]
-
-    public static func write(_ value: [FunctionsOverride], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeFunctionsOverride.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [FunctionsOverride] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [FunctionsOverride]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeFunctionsOverride.read(from: &buf))
+            seq.append(try FfiConverterTypeHostOverride.read(from: &buf))
         }
         return seq
     }
@@ -5731,9 +3606,6 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authcore_uniffi_checksum_func_event_name_string() != 789) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_apis() != 15004) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant() != 22595) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5765,9 +3637,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_disassociate_user_from_tenant() != 41328) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_functions() != 52529) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user() != 11208) {
@@ -5860,97 +3729,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authcore_uniffi_checksum_method_eventhandler_handle() != 37942) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_apis_sign_in_up_post() != 12890) {
+    if (uniffi_authcore_uniffi_checksum_method_hostlayer_replaces() != 33310) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_apis_get_redirection_url() != 33831) {
+    if (uniffi_authcore_uniffi_checksum_method_hostlayer_call() != 29468) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_apisoverride_apply() != 2291) {
+    if (uniffi_authcore_uniffi_checksum_method_hostoriginal_call() != 50748) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_functions_sign_in_up() != 61811) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_manually_create_or_update_user() != 35586) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_should_do_automatic_account_linking() != 56347) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_on_account_linked() != 56616) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_create_primary_user() != 36719) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_can_create_primary_user() != 14229) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_link_accounts() != 62520) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_can_link_accounts() != 16570) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_unlink_account() != 20468) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_delete_user() != 19749) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_get_user() != 35042) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_list_users_by_account_info() != 49000) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_get_users() != 6461) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_is_email_verified() != 50176) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_verify_email() != 51503) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_unverify_email() != 14661) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_create_or_update_tenant() != 17325) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_delete_tenant() != 19868) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_get_tenant() != 36891) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_list_all_tenants() != 22349) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_associate_user_to_tenant() != 30315) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_disassociate_user_from_tenant() != 14309) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_create_new_session() != 2579) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_get_session() != 60606) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_revoke_session() != 4796) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_revoke_all_sessions_for_user() != 26561) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functions_get_all_session_handles_for_user() != 50959) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_functionsoverride_apply() != 45921) {
+    if (uniffi_authcore_uniffi_checksum_method_hostoverride_apply() != 50204) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_constructor_authcore_open() != 40359) {
@@ -5963,11 +3751,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
-    uniffiCallbackInitApis()
-    uniffiCallbackInitApisOverride()
     uniffiCallbackInitEventHandler()
-    uniffiCallbackInitFunctions()
-    uniffiCallbackInitFunctionsOverride()
+    uniffiCallbackInitHostLayer()
+    uniffiCallbackInitHostOverride()
     uniffiEnsureAuthcoreInitialized()
     return InitializationResult.ok
 }()

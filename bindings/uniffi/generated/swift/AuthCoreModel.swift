@@ -1134,6 +1134,68 @@ public func FfiConverterTypeEventsConfig_lower(_ value: EventsConfig) -> RustBuf
 }
 
 
+/**
+ * Input of `getSession`. A session is valid only in its own tenant: `tenantId` (default `public`) must be
+ * the session's, unless the caller explicitly asks across tenants with `anyTenant`.
+ */
+public struct GetSessionInput: Equatable, Hashable {
+    public var accessToken: String
+    public var tenantId: String?
+    public var anyTenant: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(accessToken: String, tenantId: String? = nil, anyTenant: Bool = false) {
+        self.accessToken = accessToken
+        self.tenantId = tenantId
+        self.anyTenant = anyTenant
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GetSessionInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGetSessionInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GetSessionInput {
+        return
+            try GetSessionInput(
+                accessToken: FfiConverterString.read(from: &buf), 
+                tenantId: FfiConverterOptionString.read(from: &buf), 
+                anyTenant: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GetSessionInput, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.accessToken, into: &buf)
+        FfiConverterOptionString.write(value.tenantId, into: &buf)
+        FfiConverterBool.write(value.anyTenant, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetSessionInput_lift(_ buf: RustBuffer) throws -> GetSessionInput {
+    return try FfiConverterTypeGetSessionInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetSessionInput_lower(_ value: GetSessionInput) -> RustBuffer {
+    return FfiConverterTypeGetSessionInput.lower(value)
+}
+
+
 public struct GetUsersInput: Equatable, Hashable {
     public var tenantId: String?
     public var limit: Count?

@@ -249,190 +249,22 @@ typedef void (*UniffiCallbackInterfaceEventHandlerMethod0)(uint64_t, RustBuffer,
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_APIS_METHOD0
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_APIS_METHOD0
-typedef void (*UniffiCallbackInterfaceApisMethod0)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_APIS_METHOD1
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_APIS_METHOD1
-typedef void (*UniffiCallbackInterfaceApisMethod1)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_APIS_OVERRIDE_METHOD0
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_APIS_OVERRIDE_METHOD0
-typedef void (*UniffiCallbackInterfaceApisOverrideMethod0)(uint64_t, uint64_t, uint64_t* _Nonnull, 
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_LAYER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_LAYER_METHOD0
+typedef void (*UniffiCallbackInterfaceHostLayerMethod0)(uint64_t, RustBuffer* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD0
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD0
-typedef void (*UniffiCallbackInterfaceFunctionsMethod0)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_LAYER_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_LAYER_METHOD1
+typedef void (*UniffiCallbackInterfaceHostLayerMethod1)(uint64_t, RustBuffer, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
     );
 
 #endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD1
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD1
-typedef void (*UniffiCallbackInterfaceFunctionsMethod1)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD2
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD2
-typedef void (*UniffiCallbackInterfaceFunctionsMethod2)(uint64_t, RustBuffer, RustBuffer, RustBuffer, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD3
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD3
-typedef void (*UniffiCallbackInterfaceFunctionsMethod3)(uint64_t, RustBuffer, RustBuffer, uint64_t, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD4
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD4
-typedef void (*UniffiCallbackInterfaceFunctionsMethod4)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD5
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD5
-typedef void (*UniffiCallbackInterfaceFunctionsMethod5)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD6
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD6
-typedef void (*UniffiCallbackInterfaceFunctionsMethod6)(uint64_t, RustBuffer, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD7
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD7
-typedef void (*UniffiCallbackInterfaceFunctionsMethod7)(uint64_t, RustBuffer, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD8
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD8
-typedef void (*UniffiCallbackInterfaceFunctionsMethod8)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD9
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD9
-typedef void (*UniffiCallbackInterfaceFunctionsMethod9)(uint64_t, RustBuffer, int8_t, uint64_t, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD10
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD10
-typedef void (*UniffiCallbackInterfaceFunctionsMethod10)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD11
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD11
-typedef void (*UniffiCallbackInterfaceFunctionsMethod11)(uint64_t, RustBuffer, RustBuffer, int8_t, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD12
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD12
-typedef void (*UniffiCallbackInterfaceFunctionsMethod12)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD13
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD13
-typedef void (*UniffiCallbackInterfaceFunctionsMethod13)(uint64_t, RustBuffer, RustBuffer, uint64_t, UniffiForeignFutureCompleteI8 _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD14
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD14
-typedef void (*UniffiCallbackInterfaceFunctionsMethod14)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD15
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD15
-typedef void (*UniffiCallbackInterfaceFunctionsMethod15)(uint64_t, RustBuffer, RustBuffer, uint64_t, UniffiForeignFutureCompleteVoid _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD16
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD16
-typedef void (*UniffiCallbackInterfaceFunctionsMethod16)(uint64_t, RustBuffer, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD17
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD17
-typedef void (*UniffiCallbackInterfaceFunctionsMethod17)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD18
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD18
-typedef void (*UniffiCallbackInterfaceFunctionsMethod18)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD19
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD19
-typedef void (*UniffiCallbackInterfaceFunctionsMethod19)(uint64_t, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD20
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD20
-typedef void (*UniffiCallbackInterfaceFunctionsMethod20)(uint64_t, RustBuffer, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD21
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD21
-typedef void (*UniffiCallbackInterfaceFunctionsMethod21)(uint64_t, RustBuffer, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD22
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD22
-typedef void (*UniffiCallbackInterfaceFunctionsMethod22)(uint64_t, RustBuffer, RustBuffer, RustBuffer, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD23
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD23
-typedef void (*UniffiCallbackInterfaceFunctionsMethod23)(uint64_t, RustBuffer, RustBuffer, int8_t, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD24
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD24
-typedef void (*UniffiCallbackInterfaceFunctionsMethod24)(uint64_t, RustBuffer, uint64_t, UniffiForeignFutureCompleteI8 _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD25
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD25
-typedef void (*UniffiCallbackInterfaceFunctionsMethod25)(uint64_t, RustBuffer, int8_t, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD26
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_METHOD26
-typedef void (*UniffiCallbackInterfaceFunctionsMethod26)(uint64_t, RustBuffer, int8_t, uint64_t, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
-    );
-
-#endif
-#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_OVERRIDE_METHOD0
-#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_FUNCTIONS_OVERRIDE_METHOD0
-typedef void (*UniffiCallbackInterfaceFunctionsOverrideMethod0)(uint64_t, uint64_t, uint64_t* _Nonnull, 
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_OVERRIDE_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_OVERRIDE_METHOD0
+typedef void (*UniffiCallbackInterfaceHostOverrideMethod0)(uint64_t, uint64_t, uint64_t* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
@@ -446,67 +278,23 @@ typedef struct UniffiVTableCallbackInterfaceEventHandler {
 } UniffiVTableCallbackInterfaceEventHandler;
 
 #endif
-#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_APIS
-#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_APIS
-typedef struct UniffiVTableCallbackInterfaceApis {
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HOST_LAYER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HOST_LAYER
+typedef struct UniffiVTableCallbackInterfaceHostLayer {
     UniffiCallbackInterfaceFree _Nonnull uniffiFree;
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
-    UniffiCallbackInterfaceApisMethod0 _Nonnull signInUpPost;
-    UniffiCallbackInterfaceApisMethod1 _Nonnull getRedirectionUrl;
-} UniffiVTableCallbackInterfaceApis;
+    UniffiCallbackInterfaceHostLayerMethod0 _Nonnull replaces;
+    UniffiCallbackInterfaceHostLayerMethod1 _Nonnull call;
+} UniffiVTableCallbackInterfaceHostLayer;
 
 #endif
-#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_APIS_OVERRIDE
-#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_APIS_OVERRIDE
-typedef struct UniffiVTableCallbackInterfaceApisOverride {
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HOST_OVERRIDE
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HOST_OVERRIDE
+typedef struct UniffiVTableCallbackInterfaceHostOverride {
     UniffiCallbackInterfaceFree _Nonnull uniffiFree;
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
-    UniffiCallbackInterfaceApisOverrideMethod0 _Nonnull apply;
-} UniffiVTableCallbackInterfaceApisOverride;
-
-#endif
-#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FUNCTIONS
-#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FUNCTIONS
-typedef struct UniffiVTableCallbackInterfaceFunctions {
-    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
-    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
-    UniffiCallbackInterfaceFunctionsMethod0 _Nonnull signInUp;
-    UniffiCallbackInterfaceFunctionsMethod1 _Nonnull manuallyCreateOrUpdateUser;
-    UniffiCallbackInterfaceFunctionsMethod2 _Nonnull shouldDoAutomaticAccountLinking;
-    UniffiCallbackInterfaceFunctionsMethod3 _Nonnull onAccountLinked;
-    UniffiCallbackInterfaceFunctionsMethod4 _Nonnull createPrimaryUser;
-    UniffiCallbackInterfaceFunctionsMethod5 _Nonnull canCreatePrimaryUser;
-    UniffiCallbackInterfaceFunctionsMethod6 _Nonnull linkAccounts;
-    UniffiCallbackInterfaceFunctionsMethod7 _Nonnull canLinkAccounts;
-    UniffiCallbackInterfaceFunctionsMethod8 _Nonnull unlinkAccount;
-    UniffiCallbackInterfaceFunctionsMethod9 _Nonnull deleteUser;
-    UniffiCallbackInterfaceFunctionsMethod10 _Nonnull getUser;
-    UniffiCallbackInterfaceFunctionsMethod11 _Nonnull listUsersByAccountInfo;
-    UniffiCallbackInterfaceFunctionsMethod12 _Nonnull getUsers;
-    UniffiCallbackInterfaceFunctionsMethod13 _Nonnull isEmailVerified;
-    UniffiCallbackInterfaceFunctionsMethod14 _Nonnull verifyEmail;
-    UniffiCallbackInterfaceFunctionsMethod15 _Nonnull unverifyEmail;
-    UniffiCallbackInterfaceFunctionsMethod16 _Nonnull createOrUpdateTenant;
-    UniffiCallbackInterfaceFunctionsMethod17 _Nonnull deleteTenant;
-    UniffiCallbackInterfaceFunctionsMethod18 _Nonnull getTenant;
-    UniffiCallbackInterfaceFunctionsMethod19 _Nonnull listAllTenants;
-    UniffiCallbackInterfaceFunctionsMethod20 _Nonnull associateUserToTenant;
-    UniffiCallbackInterfaceFunctionsMethod21 _Nonnull disassociateUserFromTenant;
-    UniffiCallbackInterfaceFunctionsMethod22 _Nonnull createNewSession;
-    UniffiCallbackInterfaceFunctionsMethod23 _Nonnull getSession;
-    UniffiCallbackInterfaceFunctionsMethod24 _Nonnull revokeSession;
-    UniffiCallbackInterfaceFunctionsMethod25 _Nonnull revokeAllSessionsForUser;
-    UniffiCallbackInterfaceFunctionsMethod26 _Nonnull getAllSessionHandlesForUser;
-} UniffiVTableCallbackInterfaceFunctions;
-
-#endif
-#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FUNCTIONS_OVERRIDE
-#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_FUNCTIONS_OVERRIDE
-typedef struct UniffiVTableCallbackInterfaceFunctionsOverride {
-    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
-    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
-    UniffiCallbackInterfaceFunctionsOverrideMethod0 _Nonnull apply;
-} UniffiVTableCallbackInterfaceFunctionsOverride;
+    UniffiCallbackInterfaceHostOverrideMethod0 _Nonnull apply;
+} UniffiVTableCallbackInterfaceHostOverride;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_AUTHCORE
@@ -522,11 +310,6 @@ void uniffi_authcore_uniffi_fn_free_authcore(uint64_t handle, RustCallStatus *_N
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CONSTRUCTOR_AUTHCORE_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CONSTRUCTOR_AUTHCORE_OPEN
 uint64_t uniffi_authcore_uniffi_fn_constructor_authcore_open(RustBuffer path, RustBuffer config, RustBuffer hooks
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_APIS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_APIS
-uint64_t uniffi_authcore_uniffi_fn_method_authcore_apis(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_ASSOCIATE_USER_TO_TENANT
@@ -582,11 +365,6 @@ uint64_t uniffi_authcore_uniffi_fn_method_authcore_deliver_pending_events(uint64
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_DISASSOCIATE_USER_FROM_TENANT
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_DISASSOCIATE_USER_FROM_TENANT
 uint64_t uniffi_authcore_uniffi_fn_method_authcore_disassociate_user_from_tenant(uint64_t ptr, RustBuffer tenant_id, RustBuffer recipe_user_id, RustBuffer user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_FUNCTIONS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_FUNCTIONS
-uint64_t uniffi_authcore_uniffi_fn_method_authcore_functions(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_GET_ALL_SESSION_HANDLES_FOR_USER
@@ -775,219 +553,64 @@ void uniffi_authcore_uniffi_fn_init_callback_vtable_eventhandler(const UniffiVTa
 uint64_t uniffi_authcore_uniffi_fn_method_eventhandler_handle(uint64_t ptr, RustBuffer event
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_APIS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_APIS
-uint64_t uniffi_authcore_uniffi_fn_clone_apis(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_HOSTLAYER
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_HOSTLAYER
+uint64_t uniffi_authcore_uniffi_fn_clone_hostlayer(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_APIS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_APIS
-void uniffi_authcore_uniffi_fn_free_apis(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_HOSTLAYER
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_HOSTLAYER
+void uniffi_authcore_uniffi_fn_free_hostlayer(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_APIS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_APIS
-void uniffi_authcore_uniffi_fn_init_callback_vtable_apis(const UniffiVTableCallbackInterfaceApis* _Nonnull vtable
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_HOSTLAYER
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_HOSTLAYER
+void uniffi_authcore_uniffi_fn_init_callback_vtable_hostlayer(const UniffiVTableCallbackInterfaceHostLayer* _Nonnull vtable
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_APIS_SIGN_IN_UP_POST
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_APIS_SIGN_IN_UP_POST
-uint64_t uniffi_authcore_uniffi_fn_method_apis_sign_in_up_post(uint64_t ptr, RustBuffer input, uint64_t user_context
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_HOSTLAYER_REPLACES
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_HOSTLAYER_REPLACES
+RustBuffer uniffi_authcore_uniffi_fn_method_hostlayer_replaces(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_APIS_GET_REDIRECTION_URL
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_APIS_GET_REDIRECTION_URL
-uint64_t uniffi_authcore_uniffi_fn_method_apis_get_redirection_url(uint64_t ptr, RustBuffer context, uint64_t user_context
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_HOSTLAYER_CALL
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_HOSTLAYER_CALL
+uint64_t uniffi_authcore_uniffi_fn_method_hostlayer_call(uint64_t ptr, RustBuffer op, RustBuffer args_json, uint64_t user_context
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_APISOVERRIDE
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_APISOVERRIDE
-uint64_t uniffi_authcore_uniffi_fn_clone_apisoverride(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_HOSTORIGINAL
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_HOSTORIGINAL
+uint64_t uniffi_authcore_uniffi_fn_clone_hostoriginal(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_APISOVERRIDE
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_APISOVERRIDE
-void uniffi_authcore_uniffi_fn_free_apisoverride(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_HOSTORIGINAL
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_HOSTORIGINAL
+void uniffi_authcore_uniffi_fn_free_hostoriginal(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_APISOVERRIDE
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_APISOVERRIDE
-void uniffi_authcore_uniffi_fn_init_callback_vtable_apisoverride(const UniffiVTableCallbackInterfaceApisOverride* _Nonnull vtable
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_HOSTORIGINAL_CALL
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_HOSTORIGINAL_CALL
+uint64_t uniffi_authcore_uniffi_fn_method_hostoriginal_call(uint64_t ptr, RustBuffer op, RustBuffer args_json, uint64_t user_context
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_APISOVERRIDE_APPLY
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_APISOVERRIDE_APPLY
-uint64_t uniffi_authcore_uniffi_fn_method_apisoverride_apply(uint64_t ptr, uint64_t original, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_HOSTOVERRIDE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_HOSTOVERRIDE
+uint64_t uniffi_authcore_uniffi_fn_clone_hostoverride(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_FUNCTIONS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_FUNCTIONS
-uint64_t uniffi_authcore_uniffi_fn_clone_functions(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_HOSTOVERRIDE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_HOSTOVERRIDE
+void uniffi_authcore_uniffi_fn_free_hostoverride(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_FUNCTIONS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_FUNCTIONS
-void uniffi_authcore_uniffi_fn_free_functions(uint64_t handle, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_HOSTOVERRIDE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_HOSTOVERRIDE
+void uniffi_authcore_uniffi_fn_init_callback_vtable_hostoverride(const UniffiVTableCallbackInterfaceHostOverride* _Nonnull vtable
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_FUNCTIONS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_FUNCTIONS
-void uniffi_authcore_uniffi_fn_init_callback_vtable_functions(const UniffiVTableCallbackInterfaceFunctions* _Nonnull vtable
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_SIGN_IN_UP
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_SIGN_IN_UP
-uint64_t uniffi_authcore_uniffi_fn_method_functions_sign_in_up(uint64_t ptr, RustBuffer input, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_MANUALLY_CREATE_OR_UPDATE_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_MANUALLY_CREATE_OR_UPDATE_USER
-uint64_t uniffi_authcore_uniffi_fn_method_functions_manually_create_or_update_user(uint64_t ptr, RustBuffer input, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_SHOULD_DO_AUTOMATIC_ACCOUNT_LINKING
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_SHOULD_DO_AUTOMATIC_ACCOUNT_LINKING
-uint64_t uniffi_authcore_uniffi_fn_method_functions_should_do_automatic_account_linking(uint64_t ptr, RustBuffer new_account_info, RustBuffer user, RustBuffer session, RustBuffer tenant_id, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_ON_ACCOUNT_LINKED
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_ON_ACCOUNT_LINKED
-uint64_t uniffi_authcore_uniffi_fn_method_functions_on_account_linked(uint64_t ptr, RustBuffer user, RustBuffer new_account, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_CREATE_PRIMARY_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_CREATE_PRIMARY_USER
-uint64_t uniffi_authcore_uniffi_fn_method_functions_create_primary_user(uint64_t ptr, RustBuffer recipe_user_id, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_CAN_CREATE_PRIMARY_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_CAN_CREATE_PRIMARY_USER
-uint64_t uniffi_authcore_uniffi_fn_method_functions_can_create_primary_user(uint64_t ptr, RustBuffer recipe_user_id, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_LINK_ACCOUNTS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_LINK_ACCOUNTS
-uint64_t uniffi_authcore_uniffi_fn_method_functions_link_accounts(uint64_t ptr, RustBuffer recipe_user_id, RustBuffer primary_user_id, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_CAN_LINK_ACCOUNTS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_CAN_LINK_ACCOUNTS
-uint64_t uniffi_authcore_uniffi_fn_method_functions_can_link_accounts(uint64_t ptr, RustBuffer recipe_user_id, RustBuffer primary_user_id, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_UNLINK_ACCOUNT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_UNLINK_ACCOUNT
-uint64_t uniffi_authcore_uniffi_fn_method_functions_unlink_account(uint64_t ptr, RustBuffer recipe_user_id, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_DELETE_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_DELETE_USER
-uint64_t uniffi_authcore_uniffi_fn_method_functions_delete_user(uint64_t ptr, RustBuffer user_id, int8_t remove_all_linked_accounts, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_USER
-uint64_t uniffi_authcore_uniffi_fn_method_functions_get_user(uint64_t ptr, RustBuffer user_id, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_LIST_USERS_BY_ACCOUNT_INFO
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_LIST_USERS_BY_ACCOUNT_INFO
-uint64_t uniffi_authcore_uniffi_fn_method_functions_list_users_by_account_info(uint64_t ptr, RustBuffer tenant_id, RustBuffer account_info, int8_t do_union_of_account_info, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_USERS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_USERS
-uint64_t uniffi_authcore_uniffi_fn_method_functions_get_users(uint64_t ptr, RustBuffer input, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_IS_EMAIL_VERIFIED
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_IS_EMAIL_VERIFIED
-uint64_t uniffi_authcore_uniffi_fn_method_functions_is_email_verified(uint64_t ptr, RustBuffer recipe_user_id, RustBuffer email, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_VERIFY_EMAIL
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_VERIFY_EMAIL
-uint64_t uniffi_authcore_uniffi_fn_method_functions_verify_email(uint64_t ptr, RustBuffer input, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_UNVERIFY_EMAIL
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_UNVERIFY_EMAIL
-uint64_t uniffi_authcore_uniffi_fn_method_functions_unverify_email(uint64_t ptr, RustBuffer recipe_user_id, RustBuffer email, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_CREATE_OR_UPDATE_TENANT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_CREATE_OR_UPDATE_TENANT
-uint64_t uniffi_authcore_uniffi_fn_method_functions_create_or_update_tenant(uint64_t ptr, RustBuffer tenant_id, RustBuffer config, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_DELETE_TENANT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_DELETE_TENANT
-uint64_t uniffi_authcore_uniffi_fn_method_functions_delete_tenant(uint64_t ptr, RustBuffer tenant_id, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_TENANT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_TENANT
-uint64_t uniffi_authcore_uniffi_fn_method_functions_get_tenant(uint64_t ptr, RustBuffer tenant_id, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_LIST_ALL_TENANTS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_LIST_ALL_TENANTS
-uint64_t uniffi_authcore_uniffi_fn_method_functions_list_all_tenants(uint64_t ptr, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_ASSOCIATE_USER_TO_TENANT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_ASSOCIATE_USER_TO_TENANT
-uint64_t uniffi_authcore_uniffi_fn_method_functions_associate_user_to_tenant(uint64_t ptr, RustBuffer tenant_id, RustBuffer recipe_user_id, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_DISASSOCIATE_USER_FROM_TENANT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_DISASSOCIATE_USER_FROM_TENANT
-uint64_t uniffi_authcore_uniffi_fn_method_functions_disassociate_user_from_tenant(uint64_t ptr, RustBuffer tenant_id, RustBuffer recipe_user_id, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_CREATE_NEW_SESSION
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_CREATE_NEW_SESSION
-uint64_t uniffi_authcore_uniffi_fn_method_functions_create_new_session(uint64_t ptr, RustBuffer tenant_id, RustBuffer recipe_user_id, RustBuffer access_token_payload_json, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_SESSION
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_SESSION
-uint64_t uniffi_authcore_uniffi_fn_method_functions_get_session(uint64_t ptr, RustBuffer access_token, RustBuffer tenant_id, int8_t any_tenant, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_REVOKE_SESSION
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_REVOKE_SESSION
-uint64_t uniffi_authcore_uniffi_fn_method_functions_revoke_session(uint64_t ptr, RustBuffer session_handle, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_REVOKE_ALL_SESSIONS_FOR_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_REVOKE_ALL_SESSIONS_FOR_USER
-uint64_t uniffi_authcore_uniffi_fn_method_functions_revoke_all_sessions_for_user(uint64_t ptr, RustBuffer user_id, int8_t revoke_sessions_for_linked_accounts, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_ALL_SESSION_HANDLES_FOR_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONS_GET_ALL_SESSION_HANDLES_FOR_USER
-uint64_t uniffi_authcore_uniffi_fn_method_functions_get_all_session_handles_for_user(uint64_t ptr, RustBuffer user_id, int8_t fetch_sessions_for_all_linked_accounts, uint64_t user_context
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_FUNCTIONSOVERRIDE
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CLONE_FUNCTIONSOVERRIDE
-uint64_t uniffi_authcore_uniffi_fn_clone_functionsoverride(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_FUNCTIONSOVERRIDE
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_FREE_FUNCTIONSOVERRIDE
-void uniffi_authcore_uniffi_fn_free_functionsoverride(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_FUNCTIONSOVERRIDE
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_INIT_CALLBACK_VTABLE_FUNCTIONSOVERRIDE
-void uniffi_authcore_uniffi_fn_init_callback_vtable_functionsoverride(const UniffiVTableCallbackInterfaceFunctionsOverride* _Nonnull vtable
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONSOVERRIDE_APPLY
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_FUNCTIONSOVERRIDE_APPLY
-uint64_t uniffi_authcore_uniffi_fn_method_functionsoverride_apply(uint64_t ptr, uint64_t original, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_HOSTOVERRIDE_APPLY
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_HOSTOVERRIDE_APPLY
+uint64_t uniffi_authcore_uniffi_fn_method_hostoverride_apply(uint64_t ptr, uint64_t original, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHERROR_CODE
@@ -1289,12 +912,6 @@ uint16_t uniffi_authcore_uniffi_checksum_func_event_name_string(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_APIS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_APIS
-uint16_t uniffi_authcore_uniffi_checksum_method_authcore_apis(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_ASSOCIATE_USER_TO_TENANT
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_ASSOCIATE_USER_TO_TENANT
 uint16_t uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant(void
@@ -1358,12 +975,6 @@ uint16_t uniffi_authcore_uniffi_checksum_method_authcore_deliver_pending_events(
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_DISASSOCIATE_USER_FROM_TENANT
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_DISASSOCIATE_USER_FROM_TENANT
 uint16_t uniffi_authcore_uniffi_checksum_method_authcore_disassociate_user_from_tenant(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_FUNCTIONS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_AUTHCORE_FUNCTIONS
-uint16_t uniffi_authcore_uniffi_checksum_method_authcore_functions(void
     
 );
 #endif
@@ -1547,189 +1158,27 @@ uint16_t uniffi_authcore_uniffi_checksum_method_eventhandler_handle(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_APIS_SIGN_IN_UP_POST
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_APIS_SIGN_IN_UP_POST
-uint16_t uniffi_authcore_uniffi_checksum_method_apis_sign_in_up_post(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_HOSTLAYER_REPLACES
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_HOSTLAYER_REPLACES
+uint16_t uniffi_authcore_uniffi_checksum_method_hostlayer_replaces(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_APIS_GET_REDIRECTION_URL
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_APIS_GET_REDIRECTION_URL
-uint16_t uniffi_authcore_uniffi_checksum_method_apis_get_redirection_url(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_HOSTLAYER_CALL
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_HOSTLAYER_CALL
+uint16_t uniffi_authcore_uniffi_checksum_method_hostlayer_call(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_APISOVERRIDE_APPLY
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_APISOVERRIDE_APPLY
-uint16_t uniffi_authcore_uniffi_checksum_method_apisoverride_apply(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_HOSTORIGINAL_CALL
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_HOSTORIGINAL_CALL
+uint16_t uniffi_authcore_uniffi_checksum_method_hostoriginal_call(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_SIGN_IN_UP
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_SIGN_IN_UP
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_sign_in_up(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_MANUALLY_CREATE_OR_UPDATE_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_MANUALLY_CREATE_OR_UPDATE_USER
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_manually_create_or_update_user(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_SHOULD_DO_AUTOMATIC_ACCOUNT_LINKING
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_SHOULD_DO_AUTOMATIC_ACCOUNT_LINKING
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_should_do_automatic_account_linking(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_ON_ACCOUNT_LINKED
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_ON_ACCOUNT_LINKED
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_on_account_linked(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_CREATE_PRIMARY_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_CREATE_PRIMARY_USER
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_create_primary_user(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_CAN_CREATE_PRIMARY_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_CAN_CREATE_PRIMARY_USER
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_can_create_primary_user(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_LINK_ACCOUNTS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_LINK_ACCOUNTS
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_link_accounts(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_CAN_LINK_ACCOUNTS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_CAN_LINK_ACCOUNTS
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_can_link_accounts(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_UNLINK_ACCOUNT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_UNLINK_ACCOUNT
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_unlink_account(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_DELETE_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_DELETE_USER
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_delete_user(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_GET_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_GET_USER
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_get_user(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_LIST_USERS_BY_ACCOUNT_INFO
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_LIST_USERS_BY_ACCOUNT_INFO
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_list_users_by_account_info(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_GET_USERS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_GET_USERS
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_get_users(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_IS_EMAIL_VERIFIED
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_IS_EMAIL_VERIFIED
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_is_email_verified(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_VERIFY_EMAIL
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_VERIFY_EMAIL
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_verify_email(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_UNVERIFY_EMAIL
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_UNVERIFY_EMAIL
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_unverify_email(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_CREATE_OR_UPDATE_TENANT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_CREATE_OR_UPDATE_TENANT
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_create_or_update_tenant(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_DELETE_TENANT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_DELETE_TENANT
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_delete_tenant(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_GET_TENANT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_GET_TENANT
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_get_tenant(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_LIST_ALL_TENANTS
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_LIST_ALL_TENANTS
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_list_all_tenants(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_ASSOCIATE_USER_TO_TENANT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_ASSOCIATE_USER_TO_TENANT
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_associate_user_to_tenant(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_DISASSOCIATE_USER_FROM_TENANT
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_DISASSOCIATE_USER_FROM_TENANT
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_disassociate_user_from_tenant(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_CREATE_NEW_SESSION
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_CREATE_NEW_SESSION
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_create_new_session(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_GET_SESSION
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_GET_SESSION
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_get_session(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_REVOKE_SESSION
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_REVOKE_SESSION
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_revoke_session(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_REVOKE_ALL_SESSIONS_FOR_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_REVOKE_ALL_SESSIONS_FOR_USER
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_revoke_all_sessions_for_user(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_GET_ALL_SESSION_HANDLES_FOR_USER
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONS_GET_ALL_SESSION_HANDLES_FOR_USER
-uint16_t uniffi_authcore_uniffi_checksum_method_functions_get_all_session_handles_for_user(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONSOVERRIDE_APPLY
-#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_FUNCTIONSOVERRIDE_APPLY
-uint16_t uniffi_authcore_uniffi_checksum_method_functionsoverride_apply(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_HOSTOVERRIDE_APPLY
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_METHOD_HOSTOVERRIDE_APPLY
+uint16_t uniffi_authcore_uniffi_checksum_method_hostoverride_apply(void
     
 );
 #endif

@@ -58,12 +58,7 @@ import dev.authcore.model.FfiConverterTypeGetUsersResult
 import dev.authcore.model.FfiConverterTypeLinkAccountsResult
 import dev.authcore.model.FfiConverterTypeListEventsInput
 import dev.authcore.model.FfiConverterTypeListEventsResult
-import dev.authcore.model.FfiConverterTypeLoginMethod
 import dev.authcore.model.FfiConverterTypeManuallyCreateOrUpdateUserResult
-import dev.authcore.model.FfiConverterTypeNewAccountInfo
-import dev.authcore.model.FfiConverterTypeRedirectContext
-import dev.authcore.model.FfiConverterTypeSession
-import dev.authcore.model.FfiConverterTypeShouldAutomaticallyLink
 import dev.authcore.model.FfiConverterTypeSignInUpInput
 import dev.authcore.model.FfiConverterTypeSignInUpPostInput
 import dev.authcore.model.FfiConverterTypeSignInUpPostResult
@@ -80,12 +75,7 @@ import dev.authcore.model.GetUsersResult
 import dev.authcore.model.LinkAccountsResult
 import dev.authcore.model.ListEventsInput
 import dev.authcore.model.ListEventsResult
-import dev.authcore.model.LoginMethod
 import dev.authcore.model.ManuallyCreateOrUpdateUserResult
-import dev.authcore.model.NewAccountInfo
-import dev.authcore.model.RedirectContext
-import dev.authcore.model.Session
-import dev.authcore.model.ShouldAutomaticallyLink
 import dev.authcore.model.SignInUpInput
 import dev.authcore.model.SignInUpPostInput
 import dev.authcore.model.SignInUpPostResult
@@ -121,12 +111,7 @@ import dev.authcore.model.RustBuffer as RustBufferGetUsersResult
 import dev.authcore.model.RustBuffer as RustBufferLinkAccountsResult
 import dev.authcore.model.RustBuffer as RustBufferListEventsInput
 import dev.authcore.model.RustBuffer as RustBufferListEventsResult
-import dev.authcore.model.RustBuffer as RustBufferLoginMethod
 import dev.authcore.model.RustBuffer as RustBufferManuallyCreateOrUpdateUserResult
-import dev.authcore.model.RustBuffer as RustBufferNewAccountInfo
-import dev.authcore.model.RustBuffer as RustBufferRedirectContext
-import dev.authcore.model.RustBuffer as RustBufferSession
-import dev.authcore.model.RustBuffer as RustBufferShouldAutomaticallyLink
 import dev.authcore.model.RustBuffer as RustBufferSignInUpInput
 import dev.authcore.model.RustBuffer as RustBufferSignInUpPostInput
 import dev.authcore.model.RustBuffer as RustBufferSignInUpPostResult
@@ -759,97 +744,13 @@ internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
 internal interface UniffiCallbackInterfaceEventHandlerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`event`: RustBufferEvent.ByValue,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
-internal interface UniffiCallbackInterfaceApisMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpPostInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+internal interface UniffiCallbackInterfaceHostLayerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
 }
-internal interface UniffiCallbackInterfaceApisMethod1 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`context`: RustBufferRedirectContext.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+internal interface UniffiCallbackInterfaceHostLayerMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`op`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
 }
-internal interface UniffiCallbackInterfaceApisOverrideMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`original`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod1 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod2 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`newAccountInfo`: RustBufferNewAccountInfo.ByValue,`user`: RustBuffer.ByValue,`session`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod3 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`user`: RustBufferUser.ByValue,`newAccount`: RustBufferLoginMethod.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod4 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod5 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod6 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`primaryUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod7 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`primaryUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod8 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod9 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`userId`: RustBuffer.ByValue,`removeAllLinkedAccounts`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod10 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`userId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod11 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBufferAccountInfo.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod12 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`input`: RustBufferGetUsersInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod13 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteI8,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod14 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`input`: RustBufferVerifyEmailInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod15 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod16 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`config`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod17 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod18 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod19 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod20 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod21 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod22 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`accessTokenPayloadJson`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod23 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`accessToken`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`anyTenant`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod24 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`sessionHandle`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteI8,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod25 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`userId`: RustBuffer.ByValue,`revokeSessionsForLinkedAccounts`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsMethod26 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`userId`: RustBuffer.ByValue,`fetchSessionsForAllLinkedAccounts`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
-}
-internal interface UniffiCallbackInterfaceFunctionsOverrideMethod0 : com.sun.jna.Callback {
+internal interface UniffiCallbackInterfaceHostOverrideMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`original`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,)
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "handle")
@@ -871,157 +772,41 @@ internal open class UniffiVTableCallbackInterfaceEventHandler(
     }
 
 }
-@Structure.FieldOrder("uniffiFree", "uniffiClone", "signInUpPost", "getRedirectionUrl")
-internal open class UniffiVTableCallbackInterfaceApis(
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "replaces", "call")
+internal open class UniffiVTableCallbackInterfaceHostLayer(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
     @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-    @JvmField internal var `signInUpPost`: UniffiCallbackInterfaceApisMethod0? = null,
-    @JvmField internal var `getRedirectionUrl`: UniffiCallbackInterfaceApisMethod1? = null,
+    @JvmField internal var `replaces`: UniffiCallbackInterfaceHostLayerMethod0? = null,
+    @JvmField internal var `call`: UniffiCallbackInterfaceHostLayerMethod1? = null,
 ) : Structure() {
     class UniffiByValue(
         `uniffiFree`: UniffiCallbackInterfaceFree? = null,
         `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-        `signInUpPost`: UniffiCallbackInterfaceApisMethod0? = null,
-        `getRedirectionUrl`: UniffiCallbackInterfaceApisMethod1? = null,
-    ): UniffiVTableCallbackInterfaceApis(`uniffiFree`,`uniffiClone`,`signInUpPost`,`getRedirectionUrl`,), Structure.ByValue
+        `replaces`: UniffiCallbackInterfaceHostLayerMethod0? = null,
+        `call`: UniffiCallbackInterfaceHostLayerMethod1? = null,
+    ): UniffiVTableCallbackInterfaceHostLayer(`uniffiFree`,`uniffiClone`,`replaces`,`call`,), Structure.ByValue
 
-   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceApis) {
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceHostLayer) {
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
-        `signInUpPost` = other.`signInUpPost`
-        `getRedirectionUrl` = other.`getRedirectionUrl`
+        `replaces` = other.`replaces`
+        `call` = other.`call`
     }
 
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "apply")
-internal open class UniffiVTableCallbackInterfaceApisOverride(
+internal open class UniffiVTableCallbackInterfaceHostOverride(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
     @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-    @JvmField internal var `apply`: UniffiCallbackInterfaceApisOverrideMethod0? = null,
+    @JvmField internal var `apply`: UniffiCallbackInterfaceHostOverrideMethod0? = null,
 ) : Structure() {
     class UniffiByValue(
         `uniffiFree`: UniffiCallbackInterfaceFree? = null,
         `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-        `apply`: UniffiCallbackInterfaceApisOverrideMethod0? = null,
-    ): UniffiVTableCallbackInterfaceApisOverride(`uniffiFree`,`uniffiClone`,`apply`,), Structure.ByValue
+        `apply`: UniffiCallbackInterfaceHostOverrideMethod0? = null,
+    ): UniffiVTableCallbackInterfaceHostOverride(`uniffiFree`,`uniffiClone`,`apply`,), Structure.ByValue
 
-   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceApisOverride) {
-        `uniffiFree` = other.`uniffiFree`
-        `uniffiClone` = other.`uniffiClone`
-        `apply` = other.`apply`
-    }
-
-}
-@Structure.FieldOrder("uniffiFree", "uniffiClone", "signInUp", "manuallyCreateOrUpdateUser", "shouldDoAutomaticAccountLinking", "onAccountLinked", "createPrimaryUser", "canCreatePrimaryUser", "linkAccounts", "canLinkAccounts", "unlinkAccount", "deleteUser", "getUser", "listUsersByAccountInfo", "getUsers", "isEmailVerified", "verifyEmail", "unverifyEmail", "createOrUpdateTenant", "deleteTenant", "getTenant", "listAllTenants", "associateUserToTenant", "disassociateUserFromTenant", "createNewSession", "getSession", "revokeSession", "revokeAllSessionsForUser", "getAllSessionHandlesForUser")
-internal open class UniffiVTableCallbackInterfaceFunctions(
-    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
-    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-    @JvmField internal var `signInUp`: UniffiCallbackInterfaceFunctionsMethod0? = null,
-    @JvmField internal var `manuallyCreateOrUpdateUser`: UniffiCallbackInterfaceFunctionsMethod1? = null,
-    @JvmField internal var `shouldDoAutomaticAccountLinking`: UniffiCallbackInterfaceFunctionsMethod2? = null,
-    @JvmField internal var `onAccountLinked`: UniffiCallbackInterfaceFunctionsMethod3? = null,
-    @JvmField internal var `createPrimaryUser`: UniffiCallbackInterfaceFunctionsMethod4? = null,
-    @JvmField internal var `canCreatePrimaryUser`: UniffiCallbackInterfaceFunctionsMethod5? = null,
-    @JvmField internal var `linkAccounts`: UniffiCallbackInterfaceFunctionsMethod6? = null,
-    @JvmField internal var `canLinkAccounts`: UniffiCallbackInterfaceFunctionsMethod7? = null,
-    @JvmField internal var `unlinkAccount`: UniffiCallbackInterfaceFunctionsMethod8? = null,
-    @JvmField internal var `deleteUser`: UniffiCallbackInterfaceFunctionsMethod9? = null,
-    @JvmField internal var `getUser`: UniffiCallbackInterfaceFunctionsMethod10? = null,
-    @JvmField internal var `listUsersByAccountInfo`: UniffiCallbackInterfaceFunctionsMethod11? = null,
-    @JvmField internal var `getUsers`: UniffiCallbackInterfaceFunctionsMethod12? = null,
-    @JvmField internal var `isEmailVerified`: UniffiCallbackInterfaceFunctionsMethod13? = null,
-    @JvmField internal var `verifyEmail`: UniffiCallbackInterfaceFunctionsMethod14? = null,
-    @JvmField internal var `unverifyEmail`: UniffiCallbackInterfaceFunctionsMethod15? = null,
-    @JvmField internal var `createOrUpdateTenant`: UniffiCallbackInterfaceFunctionsMethod16? = null,
-    @JvmField internal var `deleteTenant`: UniffiCallbackInterfaceFunctionsMethod17? = null,
-    @JvmField internal var `getTenant`: UniffiCallbackInterfaceFunctionsMethod18? = null,
-    @JvmField internal var `listAllTenants`: UniffiCallbackInterfaceFunctionsMethod19? = null,
-    @JvmField internal var `associateUserToTenant`: UniffiCallbackInterfaceFunctionsMethod20? = null,
-    @JvmField internal var `disassociateUserFromTenant`: UniffiCallbackInterfaceFunctionsMethod21? = null,
-    @JvmField internal var `createNewSession`: UniffiCallbackInterfaceFunctionsMethod22? = null,
-    @JvmField internal var `getSession`: UniffiCallbackInterfaceFunctionsMethod23? = null,
-    @JvmField internal var `revokeSession`: UniffiCallbackInterfaceFunctionsMethod24? = null,
-    @JvmField internal var `revokeAllSessionsForUser`: UniffiCallbackInterfaceFunctionsMethod25? = null,
-    @JvmField internal var `getAllSessionHandlesForUser`: UniffiCallbackInterfaceFunctionsMethod26? = null,
-) : Structure() {
-    class UniffiByValue(
-        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
-        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-        `signInUp`: UniffiCallbackInterfaceFunctionsMethod0? = null,
-        `manuallyCreateOrUpdateUser`: UniffiCallbackInterfaceFunctionsMethod1? = null,
-        `shouldDoAutomaticAccountLinking`: UniffiCallbackInterfaceFunctionsMethod2? = null,
-        `onAccountLinked`: UniffiCallbackInterfaceFunctionsMethod3? = null,
-        `createPrimaryUser`: UniffiCallbackInterfaceFunctionsMethod4? = null,
-        `canCreatePrimaryUser`: UniffiCallbackInterfaceFunctionsMethod5? = null,
-        `linkAccounts`: UniffiCallbackInterfaceFunctionsMethod6? = null,
-        `canLinkAccounts`: UniffiCallbackInterfaceFunctionsMethod7? = null,
-        `unlinkAccount`: UniffiCallbackInterfaceFunctionsMethod8? = null,
-        `deleteUser`: UniffiCallbackInterfaceFunctionsMethod9? = null,
-        `getUser`: UniffiCallbackInterfaceFunctionsMethod10? = null,
-        `listUsersByAccountInfo`: UniffiCallbackInterfaceFunctionsMethod11? = null,
-        `getUsers`: UniffiCallbackInterfaceFunctionsMethod12? = null,
-        `isEmailVerified`: UniffiCallbackInterfaceFunctionsMethod13? = null,
-        `verifyEmail`: UniffiCallbackInterfaceFunctionsMethod14? = null,
-        `unverifyEmail`: UniffiCallbackInterfaceFunctionsMethod15? = null,
-        `createOrUpdateTenant`: UniffiCallbackInterfaceFunctionsMethod16? = null,
-        `deleteTenant`: UniffiCallbackInterfaceFunctionsMethod17? = null,
-        `getTenant`: UniffiCallbackInterfaceFunctionsMethod18? = null,
-        `listAllTenants`: UniffiCallbackInterfaceFunctionsMethod19? = null,
-        `associateUserToTenant`: UniffiCallbackInterfaceFunctionsMethod20? = null,
-        `disassociateUserFromTenant`: UniffiCallbackInterfaceFunctionsMethod21? = null,
-        `createNewSession`: UniffiCallbackInterfaceFunctionsMethod22? = null,
-        `getSession`: UniffiCallbackInterfaceFunctionsMethod23? = null,
-        `revokeSession`: UniffiCallbackInterfaceFunctionsMethod24? = null,
-        `revokeAllSessionsForUser`: UniffiCallbackInterfaceFunctionsMethod25? = null,
-        `getAllSessionHandlesForUser`: UniffiCallbackInterfaceFunctionsMethod26? = null,
-    ): UniffiVTableCallbackInterfaceFunctions(`uniffiFree`,`uniffiClone`,`signInUp`,`manuallyCreateOrUpdateUser`,`shouldDoAutomaticAccountLinking`,`onAccountLinked`,`createPrimaryUser`,`canCreatePrimaryUser`,`linkAccounts`,`canLinkAccounts`,`unlinkAccount`,`deleteUser`,`getUser`,`listUsersByAccountInfo`,`getUsers`,`isEmailVerified`,`verifyEmail`,`unverifyEmail`,`createOrUpdateTenant`,`deleteTenant`,`getTenant`,`listAllTenants`,`associateUserToTenant`,`disassociateUserFromTenant`,`createNewSession`,`getSession`,`revokeSession`,`revokeAllSessionsForUser`,`getAllSessionHandlesForUser`,), Structure.ByValue
-
-   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceFunctions) {
-        `uniffiFree` = other.`uniffiFree`
-        `uniffiClone` = other.`uniffiClone`
-        `signInUp` = other.`signInUp`
-        `manuallyCreateOrUpdateUser` = other.`manuallyCreateOrUpdateUser`
-        `shouldDoAutomaticAccountLinking` = other.`shouldDoAutomaticAccountLinking`
-        `onAccountLinked` = other.`onAccountLinked`
-        `createPrimaryUser` = other.`createPrimaryUser`
-        `canCreatePrimaryUser` = other.`canCreatePrimaryUser`
-        `linkAccounts` = other.`linkAccounts`
-        `canLinkAccounts` = other.`canLinkAccounts`
-        `unlinkAccount` = other.`unlinkAccount`
-        `deleteUser` = other.`deleteUser`
-        `getUser` = other.`getUser`
-        `listUsersByAccountInfo` = other.`listUsersByAccountInfo`
-        `getUsers` = other.`getUsers`
-        `isEmailVerified` = other.`isEmailVerified`
-        `verifyEmail` = other.`verifyEmail`
-        `unverifyEmail` = other.`unverifyEmail`
-        `createOrUpdateTenant` = other.`createOrUpdateTenant`
-        `deleteTenant` = other.`deleteTenant`
-        `getTenant` = other.`getTenant`
-        `listAllTenants` = other.`listAllTenants`
-        `associateUserToTenant` = other.`associateUserToTenant`
-        `disassociateUserFromTenant` = other.`disassociateUserFromTenant`
-        `createNewSession` = other.`createNewSession`
-        `getSession` = other.`getSession`
-        `revokeSession` = other.`revokeSession`
-        `revokeAllSessionsForUser` = other.`revokeAllSessionsForUser`
-        `getAllSessionHandlesForUser` = other.`getAllSessionHandlesForUser`
-    }
-
-}
-@Structure.FieldOrder("uniffiFree", "uniffiClone", "apply")
-internal open class UniffiVTableCallbackInterfaceFunctionsOverride(
-    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
-    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-    @JvmField internal var `apply`: UniffiCallbackInterfaceFunctionsOverrideMethod0? = null,
-) : Structure() {
-    class UniffiByValue(
-        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
-        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-        `apply`: UniffiCallbackInterfaceFunctionsOverrideMethod0? = null,
-    ): UniffiVTableCallbackInterfaceFunctionsOverride(`uniffiFree`,`uniffiClone`,`apply`,), Structure.ByValue
-
-   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceFunctionsOverride) {
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceHostOverride) {
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `apply` = other.`apply`
@@ -1067,8 +852,6 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_authcore_uniffi_checksum_func_event_name_string(
     ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_authcore_apis(
-    ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_call(
@@ -1090,8 +873,6 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_authcore_uniffi_checksum_method_authcore_deliver_pending_events(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_disassociate_user_from_tenant(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_authcore_functions(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user(
     ): Int
@@ -1153,67 +934,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_eventhandler_handle(
     ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_apis_sign_in_up_post(
+    external fun uniffi_authcore_uniffi_checksum_method_hostlayer_replaces(
     ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_apis_get_redirection_url(
+    external fun uniffi_authcore_uniffi_checksum_method_hostlayer_call(
     ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_apisoverride_apply(
+    external fun uniffi_authcore_uniffi_checksum_method_hostoriginal_call(
     ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_sign_in_up(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_manually_create_or_update_user(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_should_do_automatic_account_linking(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_on_account_linked(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_create_primary_user(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_can_create_primary_user(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_link_accounts(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_can_link_accounts(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_unlink_account(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_delete_user(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_get_user(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_list_users_by_account_info(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_get_users(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_is_email_verified(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_verify_email(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_unverify_email(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_create_or_update_tenant(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_delete_tenant(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_get_tenant(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_list_all_tenants(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_associate_user_to_tenant(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_disassociate_user_from_tenant(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_create_new_session(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_get_session(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_revoke_session(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_revoke_all_sessions_for_user(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functions_get_all_session_handles_for_user(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_functionsoverride_apply(
+    external fun uniffi_authcore_uniffi_checksum_method_hostoverride_apply(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_constructor_authcore_open(
     ): Int
@@ -1237,11 +964,9 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "authcore"))
-        uniffiCallbackInterfaceApis.register(this)
-        uniffiCallbackInterfaceApisOverride.register(this)
         uniffiCallbackInterfaceEventHandler.register(this)
-        uniffiCallbackInterfaceFunctions.register(this)
-        uniffiCallbackInterfaceFunctionsOverride.register(this)
+        uniffiCallbackInterfaceHostLayer.register(this)
+        uniffiCallbackInterfaceHostOverride.register(this)
         dev.authcore.model.uniffiEnsureInitialized()
         
     }
@@ -1252,8 +977,6 @@ internal object UniffiLib {
     external fun uniffi_authcore_uniffi_fn_free_authcore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_authcore_uniffi_fn_constructor_authcore_open(`path`: RustBuffer.ByValue,`config`: RustBufferAuthCoreConfig.ByValue,`hooks`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_apis(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -1276,8 +999,6 @@ internal object UniffiLib {
     external fun uniffi_authcore_uniffi_fn_method_authcore_deliver_pending_events(`ptr`: Long,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_disassociate_user_from_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_functions(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_get_all_session_handles_for_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`fetchSessionsForAllLinkedAccounts`: Byte,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -1353,91 +1074,29 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_authcore_uniffi_fn_method_eventhandler_handle(`ptr`: Long,`event`: RustBufferEvent.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_clone_apis(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_authcore_uniffi_fn_clone_hostlayer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_authcore_uniffi_fn_free_apis(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_authcore_uniffi_fn_free_hostlayer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_authcore_uniffi_fn_init_callback_vtable_apis(`vtable`: UniffiVTableCallbackInterfaceApis,
+    external fun uniffi_authcore_uniffi_fn_init_callback_vtable_hostlayer(`vtable`: UniffiVTableCallbackInterfaceHostLayer,
     ): Unit
-    external fun uniffi_authcore_uniffi_fn_method_apis_sign_in_up_post(`ptr`: Long,`input`: RustBufferSignInUpPostInput.ByValue,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_method_hostlayer_replaces(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_authcore_uniffi_fn_method_hostlayer_call(`ptr`: Long,`op`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,`userContext`: Long,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_apis_get_redirection_url(`ptr`: Long,`context`: RustBufferRedirectContext.ByValue,`userContext`: Long,
+    external fun uniffi_authcore_uniffi_fn_clone_hostoriginal(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_authcore_uniffi_fn_clone_apisoverride(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_free_apisoverride(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_authcore_uniffi_fn_free_hostoriginal(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_authcore_uniffi_fn_init_callback_vtable_apisoverride(`vtable`: UniffiVTableCallbackInterfaceApisOverride,
+    external fun uniffi_authcore_uniffi_fn_method_hostoriginal_call(`ptr`: Long,`op`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,`userContext`: Long,
+    ): Long
+    external fun uniffi_authcore_uniffi_fn_clone_hostoverride(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_authcore_uniffi_fn_free_hostoverride(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_authcore_uniffi_fn_method_apisoverride_apply(`ptr`: Long,`original`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_clone_functions(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_free_functions(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_authcore_uniffi_fn_init_callback_vtable_hostoverride(`vtable`: UniffiVTableCallbackInterfaceHostOverride,
     ): Unit
-    external fun uniffi_authcore_uniffi_fn_init_callback_vtable_functions(`vtable`: UniffiVTableCallbackInterfaceFunctions,
-    ): Unit
-    external fun uniffi_authcore_uniffi_fn_method_functions_sign_in_up(`ptr`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_manually_create_or_update_user(`ptr`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_should_do_automatic_account_linking(`ptr`: Long,`newAccountInfo`: RustBufferNewAccountInfo.ByValue,`user`: RustBuffer.ByValue,`session`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_on_account_linked(`ptr`: Long,`user`: RustBufferUser.ByValue,`newAccount`: RustBufferLoginMethod.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_create_primary_user(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_can_create_primary_user(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_link_accounts(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`primaryUserId`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_can_link_accounts(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`primaryUserId`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_unlink_account(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_delete_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`removeAllLinkedAccounts`: Byte,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_get_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_list_users_by_account_info(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBufferAccountInfo.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_get_users(`ptr`: Long,`input`: RustBufferGetUsersInput.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_is_email_verified(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_verify_email(`ptr`: Long,`input`: RustBufferVerifyEmailInput.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_unverify_email(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_create_or_update_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`config`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_delete_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_get_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_list_all_tenants(`ptr`: Long,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_associate_user_to_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_disassociate_user_from_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_create_new_session(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`accessTokenPayloadJson`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_get_session(`ptr`: Long,`accessToken`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`anyTenant`: Byte,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_revoke_session(`ptr`: Long,`sessionHandle`: RustBuffer.ByValue,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_revoke_all_sessions_for_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`revokeSessionsForLinkedAccounts`: Byte,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_functions_get_all_session_handles_for_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`fetchSessionsForAllLinkedAccounts`: Byte,`userContext`: Long,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_clone_functionsoverride(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_free_functionsoverride(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_authcore_uniffi_fn_init_callback_vtable_functionsoverride(`vtable`: UniffiVTableCallbackInterfaceFunctionsOverride,
-    ): Unit
-    external fun uniffi_authcore_uniffi_fn_method_functionsoverride_apply(`ptr`: Long,`original`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_authcore_uniffi_fn_method_hostoverride_apply(`ptr`: Long,`original`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_autherror_code(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1595,9 +1254,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_func_event_name_string() and 0xFFFF) != 789) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_apis() and 0xFFFF) != 15004) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant() and 0xFFFF) != 22595) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1629,9 +1285,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_disassociate_user_from_tenant() and 0xFFFF) != 41328) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_functions() and 0xFFFF) != 52529) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user() and 0xFFFF) != 11208) {
@@ -1724,97 +1377,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_eventhandler_handle() and 0xFFFF) != 37942) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_apis_sign_in_up_post() and 0xFFFF) != 12890) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_hostlayer_replaces() and 0xFFFF) != 33310) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_apis_get_redirection_url() and 0xFFFF) != 33831) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_hostlayer_call() and 0xFFFF) != 29468) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_apisoverride_apply() and 0xFFFF) != 2291) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_hostoriginal_call() and 0xFFFF) != 50748) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_sign_in_up() and 0xFFFF) != 61811) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_manually_create_or_update_user() and 0xFFFF) != 35586) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_should_do_automatic_account_linking() and 0xFFFF) != 56347) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_on_account_linked() and 0xFFFF) != 56616) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_create_primary_user() and 0xFFFF) != 36719) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_can_create_primary_user() and 0xFFFF) != 14229) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_link_accounts() and 0xFFFF) != 62520) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_can_link_accounts() and 0xFFFF) != 16570) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_unlink_account() and 0xFFFF) != 20468) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_delete_user() and 0xFFFF) != 19749) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_user() and 0xFFFF) != 35042) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_list_users_by_account_info() and 0xFFFF) != 49000) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_users() and 0xFFFF) != 6461) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_is_email_verified() and 0xFFFF) != 50176) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_verify_email() and 0xFFFF) != 51503) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_unverify_email() and 0xFFFF) != 14661) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_create_or_update_tenant() and 0xFFFF) != 17325) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_delete_tenant() and 0xFFFF) != 19868) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_tenant() and 0xFFFF) != 36891) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_list_all_tenants() and 0xFFFF) != 22349) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_associate_user_to_tenant() and 0xFFFF) != 30315) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_disassociate_user_from_tenant() and 0xFFFF) != 14309) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_create_new_session() and 0xFFFF) != 2579) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_session() and 0xFFFF) != 60606) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_revoke_session() and 0xFFFF) != 4796) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_revoke_all_sessions_for_user() and 0xFFFF) != 26561) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functions_get_all_session_handles_for_user() and 0xFFFF) != 50959) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_functionsoverride_apply() and 0xFFFF) != 45921) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_hostoverride_apply() and 0xFFFF) != 50204) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_constructor_authcore_open() and 0xFFFF) != 40359) {
@@ -2385,753 +1957,6 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 
 /**
- * The overridable API functions.
- */
-public interface Apis {
-    
-    /**
-     * What an HTTP handler does after the provider returned the user's info.
-     */
-    suspend fun `signInUpPost`(`input`: SignInUpPostInput, `userContext`: UserContext): SignInUpPostResult
-    
-    /**
-     * Where to send the user; `null` means the configured default path. The answer is validated afterwards.
-     */
-    suspend fun `getRedirectionUrl`(`context`: RedirectContext, `userContext`: UserContext): kotlin.String?
-    
-    companion object
-}
-
-/**
- * The overridable API functions.
- */
-open class ApisImpl: Disposable, AutoCloseable, Apis
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_authcore_uniffi_fn_free_apis(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_authcore_uniffi_fn_clone_apis(handle, status)
-        }
-    }
-
-    
-    /**
-     * What an HTTP handler does after the provider returned the user's info.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `signInUpPost`(`input`: SignInUpPostInput, `userContext`: UserContext) : SignInUpPostResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_apis_sign_in_up_post(
-                uniffiHandle,
-                
-        FfiConverterTypeSignInUpPostInput.lower(`input`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSignInUpPostResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeSignInUpPostResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Where to send the user; `null` means the configured default path. The answer is validated afterwards.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getRedirectionUrl`(`context`: RedirectContext, `userContext`: UserContext) : kotlin.String? {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_apis_get_redirection_url(
-                uniffiHandle,
-                
-        FfiConverterTypeRedirectContext.lower(`context`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterOptionalString.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-
-    
-
-
-    
-    
-    /**
-     * @suppress
-     */
-    companion object
-    
-}
-
-
-
-// Put the implementation in an object so we don't pollute the top-level namespace
-internal object uniffiCallbackInterfaceApis {
-    internal object `signInUpPost`: UniffiCallbackInterfaceApisMethod0 {
-        override fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpPostInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeApis.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`signInUpPost`(
-                    FfiConverterTypeSignInUpPostInput.lift(`input`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: SignInUpPostResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeSignInUpPostResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `getRedirectionUrl`: UniffiCallbackInterfaceApisMethod1 {
-        override fun callback(`uniffiHandle`: Long,`context`: RustBufferRedirectContext.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeApis.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`getRedirectionUrl`(
-                    FfiConverterTypeRedirectContext.lift(`context`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: kotlin.String? ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterOptionalString.lower(returnValue),
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-
-    internal object uniffiFree: UniffiCallbackInterfaceFree {
-        override fun callback(handle: Long) {
-            FfiConverterTypeApis.handleMap.remove(handle)
-        }
-    }
-
-    internal object uniffiClone: UniffiCallbackInterfaceClone {
-        override fun callback(handle: Long): Long {
-            return FfiConverterTypeApis.handleMap.clone(handle)
-        }
-    }
-
-    internal var vtable = UniffiVTableCallbackInterfaceApis.UniffiByValue(
-        uniffiFree,
-        uniffiClone,
-        `signInUpPost`,
-        `getRedirectionUrl`,
-    )
-
-    // Registers the foreign callback with the Rust side.
-    // This method is generated for each callback interface.
-    internal fun register(lib: UniffiLib) {
-        lib.uniffi_authcore_uniffi_fn_init_callback_vtable_apis(vtable)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeApis: FfiConverter<Apis, Long> {
-    internal val handleMap = UniffiHandleMap<Apis>()
-
-    override fun lower(value: Apis): Long {
-        if (value is ApisImpl) {
-             // Rust-implemented object.  Clone the handle and return it
-            return value.uniffiCloneHandle()
-         } else {
-            // Kotlin object, generate a new vtable handle and return that.
-            return handleMap.insert(value)
-         }
-    }
-
-    override fun lift(value: Long): Apis {
-        if ((value and 1.toLong()) == 0.toLong()) {
-            // Rust-generated handle, construct a new class that uses the handle to implement the
-            // interface
-            return ApisImpl(UniffiWithHandle, value)
-        } else {
-            // Kotlin-generated handle, get the object from the handle map
-            return handleMap.remove(value)
-        }
-    }
-
-    override fun read(buf: ByteBuffer): Apis {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: Apis) = 8UL
-
-    override fun write(value: Apis, buf: ByteBuffer) {
-        buf.putLong(lower(value))
-    }
-}
-
-
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
- * Builds one override layer of the API functions from `original` (host, or the Kotlin facade's JNI bridge).
- */
-public interface ApisOverride {
-    
-    fun `apply`(`original`: Apis): Apis
-    
-    companion object
-}
-
-/**
- * Builds one override layer of the API functions from `original` (host, or the Kotlin facade's JNI bridge).
- */
-open class ApisOverrideImpl: Disposable, AutoCloseable, ApisOverride
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_authcore_uniffi_fn_free_apisoverride(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_authcore_uniffi_fn_clone_apisoverride(handle, status)
-        }
-    }
-
-    
-    @Throws(AuthException::class)override fun `apply`(`original`: Apis): Apis {
-            return FfiConverterTypeApis.lift(
-    callWithHandle {
-    uniffiRustCallWithError(AuthException) { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_method_apisoverride_apply(
-        it,
-        
-        FfiConverterTypeApis.lower(`original`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-
-    
-
-
-    
-    
-    /**
-     * @suppress
-     */
-    companion object
-    
-}
-
-
-
-// Put the implementation in an object so we don't pollute the top-level namespace
-internal object uniffiCallbackInterfaceApisOverride {
-    internal object `apply`: UniffiCallbackInterfaceApisOverrideMethod0 {
-        override fun callback(`uniffiHandle`: Long,`original`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,) {
-            val uniffiObj = FfiConverterTypeApisOverride.handleMap.get(uniffiHandle)
-            val makeCall = { ->
-                uniffiObj.`apply`(
-                    FfiConverterTypeApis.lift(`original`),
-                )
-            }
-            val writeReturn = { value: Apis -> uniffiOutReturn.setValue(FfiConverterTypeApis.lower(value)) }
-            uniffiTraitInterfaceCallWithError(
-                uniffiCallStatus,
-                makeCall,
-                writeReturn,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) }
-            )
-        }
-    }
-
-    internal object uniffiFree: UniffiCallbackInterfaceFree {
-        override fun callback(handle: Long) {
-            FfiConverterTypeApisOverride.handleMap.remove(handle)
-        }
-    }
-
-    internal object uniffiClone: UniffiCallbackInterfaceClone {
-        override fun callback(handle: Long): Long {
-            return FfiConverterTypeApisOverride.handleMap.clone(handle)
-        }
-    }
-
-    internal var vtable = UniffiVTableCallbackInterfaceApisOverride.UniffiByValue(
-        uniffiFree,
-        uniffiClone,
-        `apply`,
-    )
-
-    // Registers the foreign callback with the Rust side.
-    // This method is generated for each callback interface.
-    internal fun register(lib: UniffiLib) {
-        lib.uniffi_authcore_uniffi_fn_init_callback_vtable_apisoverride(vtable)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeApisOverride: FfiConverter<ApisOverride, Long> {
-    internal val handleMap = UniffiHandleMap<ApisOverride>()
-
-    override fun lower(value: ApisOverride): Long {
-        if (value is ApisOverrideImpl) {
-             // Rust-implemented object.  Clone the handle and return it
-            return value.uniffiCloneHandle()
-         } else {
-            // Kotlin object, generate a new vtable handle and return that.
-            return handleMap.insert(value)
-         }
-    }
-
-    override fun lift(value: Long): ApisOverride {
-        if ((value and 1.toLong()) == 0.toLong()) {
-            // Rust-generated handle, construct a new class that uses the handle to implement the
-            // interface
-            return ApisOverrideImpl(UniffiWithHandle, value)
-        } else {
-            // Kotlin-generated handle, get the object from the handle map
-            return handleMap.remove(value)
-        }
-    }
-
-    override fun read(buf: ByteBuffer): ApisOverride {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: ApisOverride) = 8UL
-
-    override fun write(value: ApisOverride, buf: ByteBuffer) {
-        buf.putLong(lower(value))
-    }
-}
-
-
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
  * Reacts to auth events. Kotlin: `object : EventHandler { override suspend fun handle(event: Event) { ... } }`.
  * Implemented by the host, or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
  */
@@ -3481,94 +2306,28 @@ public object FfiConverterTypeEventHandler: FfiConverter<EventHandler, Long> {
 
 
 /**
- * Every overridable recipe function. Kotlin: implement by delegation to change one method,
- * `class Mine(original: Functions) : Functions by original { override suspend fun getUser(...) = ... }`.
+ * One override layer as host code.
  */
-public interface Functions {
+public interface HostLayer {
     
     /**
-     * Core third-party sign-in/up (no linking).
+     * The declared operation names (`getUser`, `signInUpPOST`) this layer runs itself.
      */
-    suspend fun `signInUp`(`input`: SignInUpInput, `userContext`: UserContext): SignInUpResult
+    fun `replaces`(): List<kotlin.String>
     
     /**
-     * Sign-in/up with the automatic-linking policy.
+     * Runs this layer's own `op` with `args_json` (one JSON object, the declaration's camelCase names) and
+     * returns its result as JSON text (`null` for nothing).
      */
-    suspend fun `manuallyCreateOrUpdateUser`(`input`: SignInUpInput, `userContext`: UserContext): ManuallyCreateOrUpdateUserResult
-    
-    suspend fun `shouldDoAutomaticAccountLinking`(`newAccountInfo`: NewAccountInfo, `user`: User?, `session`: Session?, `tenantId`: kotlin.String, `userContext`: UserContext): ShouldAutomaticallyLink
-    
-    /**
-     * Called after a link that actually happened.
-     */
-    suspend fun `onAccountLinked`(`user`: User, `newAccount`: LoginMethod, `userContext`: UserContext)
-    
-    suspend fun `createPrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext): CreatePrimaryUserResult
-    
-    suspend fun `canCreatePrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext): CreatePrimaryUserResult
-    
-    suspend fun `linkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext): LinkAccountsResult
-    
-    suspend fun `canLinkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext): LinkAccountsResult
-    
-    suspend fun `unlinkAccount`(`recipeUserId`: kotlin.String, `userContext`: UserContext): UnlinkAccountResult
-    
-    suspend fun `deleteUser`(`userId`: kotlin.String, `removeAllLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext)
-    
-    suspend fun `getUser`(`userId`: kotlin.String, `userContext`: UserContext): User?
-    
-    suspend fun `listUsersByAccountInfo`(`tenantId`: kotlin.String, `accountInfo`: AccountInfo, `doUnionOfAccountInfo`: kotlin.Boolean, `userContext`: UserContext): List<User>
-    
-    suspend fun `getUsers`(`input`: GetUsersInput, `userContext`: UserContext): GetUsersResult
-    
-    suspend fun `isEmailVerified`(`recipeUserId`: kotlin.String, `email`: kotlin.String?, `userContext`: UserContext): kotlin.Boolean
-    
-    suspend fun `verifyEmail`(`input`: VerifyEmailInput, `userContext`: UserContext): VerifyEmailResult
-    
-    suspend fun `unverifyEmail`(`recipeUserId`: kotlin.String, `email`: kotlin.String?, `userContext`: UserContext)
-    
-    suspend fun `createOrUpdateTenant`(`tenantId`: kotlin.String, `config`: TenantConfigInput, `userContext`: UserContext): CreateOrUpdateTenantResult
-    
-    suspend fun `deleteTenant`(`tenantId`: kotlin.String, `userContext`: UserContext): DeleteTenantResult
-    
-    suspend fun `getTenant`(`tenantId`: kotlin.String, `userContext`: UserContext): Tenant?
-    
-    suspend fun `listAllTenants`(`userContext`: UserContext): List<Tenant>
-    
-    suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext): AssociateUserToTenantResult
-    
-    suspend fun `disassociateUserFromTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext): DisassociateUserFromTenantResult
-    
-    /**
-     * `access_token_payload_json`: a JSON object as text (`"{}"` for none).
-     */
-    suspend fun `createNewSession`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `accessTokenPayloadJson`: kotlin.String, `userContext`: UserContext): CreateNewSessionResult
-    
-    /**
-     * `tenant_id`: the tenant the session must belong to (`None`: public) unless `any_tenant`.
-     */
-    suspend fun `getSession`(`accessToken`: kotlin.String, `tenantId`: kotlin.String?, `anyTenant`: kotlin.Boolean, `userContext`: UserContext): GetSessionResult
-    
-    /**
-     * Whether a session was revoked.
-     */
-    suspend fun `revokeSession`(`sessionHandle`: kotlin.String, `userContext`: UserContext): kotlin.Boolean
-    
-    /**
-     * The revoked session handles.
-     */
-    suspend fun `revokeAllSessionsForUser`(`userId`: kotlin.String, `revokeSessionsForLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext): List<kotlin.String>
-    
-    suspend fun `getAllSessionHandlesForUser`(`userId`: kotlin.String, `fetchSessionsForAllLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext): List<kotlin.String>
+    suspend fun `call`(`op`: kotlin.String, `argsJson`: kotlin.String, `userContext`: UserContext): kotlin.String
     
     companion object
 }
 
 /**
- * Every overridable recipe function. Kotlin: implement by delegation to change one method,
- * `class Mine(original: Functions) : Functions by original { override suspend fun getUser(...) = ... }`.
+ * One override layer as host code.
  */
-open class FunctionsImpl: Disposable, AutoCloseable, Functions
+open class HostLayerImpl: Disposable, AutoCloseable, HostLayer
 {
 
     @Suppress("UNUSED_PARAMETER")
@@ -3652,7 +2411,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
                 return;
             }
             uniffiRustCall { status ->
-                UniffiLib.uniffi_authcore_uniffi_fn_free_functions(handle, status)
+                UniffiLib.uniffi_authcore_uniffi_fn_free_hostlayer(handle, status)
             }
         }
     }
@@ -3665,268 +2424,41 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
             throw InternalException("uniffiCloneHandle() called on NoHandle object");
         }
         return uniffiRustCall() { status ->
-            UniffiLib.uniffi_authcore_uniffi_fn_clone_functions(handle, status)
+            UniffiLib.uniffi_authcore_uniffi_fn_clone_hostlayer(handle, status)
         }
     }
 
     
     /**
-     * Core third-party sign-in/up (no linking).
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `signInUp`(`input`: SignInUpInput, `userContext`: UserContext) : SignInUpResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_sign_in_up(
-                uniffiHandle,
-                
-        FfiConverterTypeSignInUpInput.lower(`input`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferSignInUpResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeSignInUpResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
+     * The declared operation names (`getUser`, `signInUpPOST`) this layer runs itself.
+     */override fun `replaces`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_method_hostlayer_replaces(
+        it,
+        _status)
+}
+    }
     )
     }
+    
 
     
     /**
-     * Sign-in/up with the automatic-linking policy.
+     * Runs this layer's own `op` with `args_json` (one JSON object, the declaration's camelCase names) and
+     * returns its result as JSON text (`null` for nothing).
      */
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `manuallyCreateOrUpdateUser`(`input`: SignInUpInput, `userContext`: UserContext) : ManuallyCreateOrUpdateUserResult {
+    override suspend fun `call`(`op`: kotlin.String, `argsJson`: kotlin.String, `userContext`: UserContext) : kotlin.String {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_manually_create_or_update_user(
+            UniffiLib.uniffi_authcore_uniffi_fn_method_hostlayer_call(
                 uniffiHandle,
                 
-        FfiConverterTypeSignInUpInput.lower(`input`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferManuallyCreateOrUpdateUserResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeManuallyCreateOrUpdateUserResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `shouldDoAutomaticAccountLinking`(`newAccountInfo`: NewAccountInfo, `user`: User?, `session`: Session?, `tenantId`: kotlin.String, `userContext`: UserContext) : ShouldAutomaticallyLink {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_should_do_automatic_account_linking(
-                uniffiHandle,
-                
-        FfiConverterTypeNewAccountInfo.lower(`newAccountInfo`),
-        FfiConverterOptionalTypeUser.lower(`user`),
-        FfiConverterOptionalTypeSession.lower(`session`),
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferShouldAutomaticallyLink.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeShouldAutomaticallyLink.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Called after a link that actually happened.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `onAccountLinked`(`user`: User, `newAccount`: LoginMethod, `userContext`: UserContext) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_on_account_linked(
-                uniffiHandle,
-                
-        FfiConverterTypeUser.lower(`user`),
-        FfiConverterTypeLoginMethod.lower(`newAccount`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createPrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext) : CreatePrimaryUserResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_create_primary_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreatePrimaryUserResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeCreatePrimaryUserResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `canCreatePrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext) : CreatePrimaryUserResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_can_create_primary_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreatePrimaryUserResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeCreatePrimaryUserResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `linkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext) : LinkAccountsResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_link_accounts(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterString.lower(`primaryUserId`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferLinkAccountsResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeLinkAccountsResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `canLinkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext) : LinkAccountsResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_can_link_accounts(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterString.lower(`primaryUserId`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferLinkAccountsResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeLinkAccountsResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `unlinkAccount`(`recipeUserId`: kotlin.String, `userContext`: UserContext) : UnlinkAccountResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_unlink_account(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferUnlinkAccountResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeUnlinkAccountResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `deleteUser`(`userId`: kotlin.String, `removeAllLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_delete_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`userId`),
-        FfiConverterBoolean.lower(`removeAllLinkedAccounts`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getUser`(`userId`: kotlin.String, `userContext`: UserContext) : User? {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_get_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`userId`),
+        FfiConverterString.lower(`op`),
+        FfiConverterString.lower(`argsJson`),
         FfiConverterTypeUserContext.lower(`userContext`),
             )
         },
@@ -3934,400 +2466,7 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
         { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterOptionalTypeUser.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `listUsersByAccountInfo`(`tenantId`: kotlin.String, `accountInfo`: AccountInfo, `doUnionOfAccountInfo`: kotlin.Boolean, `userContext`: UserContext) : List<User> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_list_users_by_account_info(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterTypeAccountInfo.lower(`accountInfo`),
-        FfiConverterBoolean.lower(`doUnionOfAccountInfo`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeUser.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getUsers`(`input`: GetUsersInput, `userContext`: UserContext) : GetUsersResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_get_users(
-                uniffiHandle,
-                
-        FfiConverterTypeGetUsersInput.lower(`input`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferGetUsersResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeGetUsersResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `isEmailVerified`(`recipeUserId`: kotlin.String, `email`: kotlin.String?, `userContext`: UserContext) : kotlin.Boolean {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_is_email_verified(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterOptionalString.lower(`email`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_i8(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_i8(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_i8(future) },
-        // lift function
-        { FfiConverterBoolean.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `verifyEmail`(`input`: VerifyEmailInput, `userContext`: UserContext) : VerifyEmailResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_verify_email(
-                uniffiHandle,
-                
-        FfiConverterTypeVerifyEmailInput.lower(`input`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferVerifyEmailResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeVerifyEmailResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `unverifyEmail`(`recipeUserId`: kotlin.String, `email`: kotlin.String?, `userContext`: UserContext) {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_unverify_email(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterOptionalString.lower(`email`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_void(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_void(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_void(future) },
-        // lift function
-        { },
-        
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createOrUpdateTenant`(`tenantId`: kotlin.String, `config`: TenantConfigInput, `userContext`: UserContext) : CreateOrUpdateTenantResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_create_or_update_tenant(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterTypeTenantConfigInput.lower(`config`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreateOrUpdateTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeCreateOrUpdateTenantResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `deleteTenant`(`tenantId`: kotlin.String, `userContext`: UserContext) : DeleteTenantResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_delete_tenant(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDeleteTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeDeleteTenantResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getTenant`(`tenantId`: kotlin.String, `userContext`: UserContext) : Tenant? {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_get_tenant(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterOptionalTypeTenant.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `listAllTenants`(`userContext`: UserContext) : List<Tenant> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_list_all_tenants(
-                uniffiHandle,
-                
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceTypeTenant.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext) : AssociateUserToTenantResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_associate_user_to_tenant(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferAssociateUserToTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeAssociateUserToTenantResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `disassociateUserFromTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext) : DisassociateUserFromTenantResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_disassociate_user_from_tenant(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDisassociateUserFromTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeDisassociateUserFromTenantResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * `access_token_payload_json`: a JSON object as text (`"{}"` for none).
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `createNewSession`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `accessTokenPayloadJson`: kotlin.String, `userContext`: UserContext) : CreateNewSessionResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_create_new_session(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterString.lower(`accessTokenPayloadJson`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreateNewSessionResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeCreateNewSessionResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * `tenant_id`: the tenant the session must belong to (`None`: public) unless `any_tenant`.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getSession`(`accessToken`: kotlin.String, `tenantId`: kotlin.String?, `anyTenant`: kotlin.Boolean, `userContext`: UserContext) : GetSessionResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_get_session(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`accessToken`),
-        FfiConverterOptionalString.lower(`tenantId`),
-        FfiConverterBoolean.lower(`anyTenant`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferGetSessionResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeGetSessionResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * Whether a session was revoked.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `revokeSession`(`sessionHandle`: kotlin.String, `userContext`: UserContext) : kotlin.Boolean {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_revoke_session(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`sessionHandle`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_i8(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_i8(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_i8(future) },
-        // lift function
-        { FfiConverterBoolean.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The revoked session handles.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `revokeAllSessionsForUser`(`userId`: kotlin.String, `revokeSessionsForLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext) : List<kotlin.String> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_revoke_all_sessions_for_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`userId`),
-        FfiConverterBoolean.lower(`revokeSessionsForLinkedAccounts`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceString.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getAllSessionHandlesForUser`(`userId`: kotlin.String, `fetchSessionsForAllLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext) : List<kotlin.String> {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_functions_get_all_session_handles_for_user(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`userId`),
-        FfiConverterBoolean.lower(`fetchSessionsForAllLinkedAccounts`),
-        FfiConverterTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterSequenceString.lift(it) },
+        { FfiConverterString.lift(it) },
         // Error FFI converter
         AuthException.ErrorHandler,
     )
@@ -4350,942 +2489,31 @@ open class FunctionsImpl: Disposable, AutoCloseable, Functions
 
 
 // Put the implementation in an object so we don't pollute the top-level namespace
-internal object uniffiCallbackInterfaceFunctions {
-    internal object `signInUp`: UniffiCallbackInterfaceFunctionsMethod0 {
-        override fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
+internal object uniffiCallbackInterfaceHostLayer {
+    internal object `replaces`: UniffiCallbackInterfaceHostLayerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeHostLayer.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`replaces`(
+                )
+            }
+            val writeReturn = { value: List<kotlin.String> -> uniffiOutReturn.setValue(FfiConverterSequenceString.lower(value)) }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+    internal object `call`: UniffiCallbackInterfaceHostLayerMethod1 {
+        override fun callback(`uniffiHandle`: Long,`op`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+            val uniffiObj = FfiConverterTypeHostLayer.handleMap.get(uniffiHandle)
             val makeCall = suspend { ->
-                uniffiObj.`signInUp`(
-                    FfiConverterTypeSignInUpInput.lift(`input`),
+                uniffiObj.`call`(
+                    FfiConverterString.lift(`op`),
+                    FfiConverterString.lift(`argsJson`),
                     FfiConverterTypeUserContext.lift(`userContext`),
                 )
             }
-            val uniffiHandleSuccess = { returnValue: SignInUpResult ->
+            val uniffiHandleSuccess = { returnValue: kotlin.String ->
                 val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeSignInUpResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `manuallyCreateOrUpdateUser`: UniffiCallbackInterfaceFunctionsMethod1 {
-        override fun callback(`uniffiHandle`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`manuallyCreateOrUpdateUser`(
-                    FfiConverterTypeSignInUpInput.lift(`input`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: ManuallyCreateOrUpdateUserResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeManuallyCreateOrUpdateUserResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `shouldDoAutomaticAccountLinking`: UniffiCallbackInterfaceFunctionsMethod2 {
-        override fun callback(`uniffiHandle`: Long,`newAccountInfo`: RustBufferNewAccountInfo.ByValue,`user`: RustBuffer.ByValue,`session`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`shouldDoAutomaticAccountLinking`(
-                    FfiConverterTypeNewAccountInfo.lift(`newAccountInfo`),
-                    FfiConverterOptionalTypeUser.lift(`user`),
-                    FfiConverterOptionalTypeSession.lift(`session`),
-                    FfiConverterString.lift(`tenantId`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: ShouldAutomaticallyLink ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeShouldAutomaticallyLink.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `onAccountLinked`: UniffiCallbackInterfaceFunctionsMethod3 {
-        override fun callback(`uniffiHandle`: Long,`user`: RustBufferUser.ByValue,`newAccount`: RustBufferLoginMethod.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`onAccountLinked`(
-                    FfiConverterTypeUser.lift(`user`),
-                    FfiConverterTypeLoginMethod.lift(`newAccount`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { _: Unit ->
-                val uniffiResult = UniffiForeignFutureResultVoid.UniffiByValue(
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultVoid.UniffiByValue(
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `createPrimaryUser`: UniffiCallbackInterfaceFunctionsMethod4 {
-        override fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`createPrimaryUser`(
-                    FfiConverterString.lift(`recipeUserId`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: CreatePrimaryUserResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeCreatePrimaryUserResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `canCreatePrimaryUser`: UniffiCallbackInterfaceFunctionsMethod5 {
-        override fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`canCreatePrimaryUser`(
-                    FfiConverterString.lift(`recipeUserId`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: CreatePrimaryUserResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeCreatePrimaryUserResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `linkAccounts`: UniffiCallbackInterfaceFunctionsMethod6 {
-        override fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`primaryUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`linkAccounts`(
-                    FfiConverterString.lift(`recipeUserId`),
-                    FfiConverterString.lift(`primaryUserId`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: LinkAccountsResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeLinkAccountsResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `canLinkAccounts`: UniffiCallbackInterfaceFunctionsMethod7 {
-        override fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`primaryUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`canLinkAccounts`(
-                    FfiConverterString.lift(`recipeUserId`),
-                    FfiConverterString.lift(`primaryUserId`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: LinkAccountsResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeLinkAccountsResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `unlinkAccount`: UniffiCallbackInterfaceFunctionsMethod8 {
-        override fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`unlinkAccount`(
-                    FfiConverterString.lift(`recipeUserId`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: UnlinkAccountResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeUnlinkAccountResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `deleteUser`: UniffiCallbackInterfaceFunctionsMethod9 {
-        override fun callback(`uniffiHandle`: Long,`userId`: RustBuffer.ByValue,`removeAllLinkedAccounts`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`deleteUser`(
-                    FfiConverterString.lift(`userId`),
-                    FfiConverterBoolean.lift(`removeAllLinkedAccounts`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { _: Unit ->
-                val uniffiResult = UniffiForeignFutureResultVoid.UniffiByValue(
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultVoid.UniffiByValue(
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `getUser`: UniffiCallbackInterfaceFunctionsMethod10 {
-        override fun callback(`uniffiHandle`: Long,`userId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`getUser`(
-                    FfiConverterString.lift(`userId`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: User? ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterOptionalTypeUser.lower(returnValue),
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `listUsersByAccountInfo`: UniffiCallbackInterfaceFunctionsMethod11 {
-        override fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBufferAccountInfo.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`listUsersByAccountInfo`(
-                    FfiConverterString.lift(`tenantId`),
-                    FfiConverterTypeAccountInfo.lift(`accountInfo`),
-                    FfiConverterBoolean.lift(`doUnionOfAccountInfo`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: List<User> ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterSequenceTypeUser.lower(returnValue),
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `getUsers`: UniffiCallbackInterfaceFunctionsMethod12 {
-        override fun callback(`uniffiHandle`: Long,`input`: RustBufferGetUsersInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`getUsers`(
-                    FfiConverterTypeGetUsersInput.lift(`input`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: GetUsersResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeGetUsersResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `isEmailVerified`: UniffiCallbackInterfaceFunctionsMethod13 {
-        override fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteI8,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`isEmailVerified`(
-                    FfiConverterString.lift(`recipeUserId`),
-                    FfiConverterOptionalString.lift(`email`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: kotlin.Boolean ->
-                val uniffiResult = UniffiForeignFutureResultI8.UniffiByValue(
-                    FfiConverterBoolean.lower(returnValue),
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultI8.UniffiByValue(
-                        0.toByte(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `verifyEmail`: UniffiCallbackInterfaceFunctionsMethod14 {
-        override fun callback(`uniffiHandle`: Long,`input`: RustBufferVerifyEmailInput.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`verifyEmail`(
-                    FfiConverterTypeVerifyEmailInput.lift(`input`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: VerifyEmailResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeVerifyEmailResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `unverifyEmail`: UniffiCallbackInterfaceFunctionsMethod15 {
-        override fun callback(`uniffiHandle`: Long,`recipeUserId`: RustBuffer.ByValue,`email`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteVoid,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`unverifyEmail`(
-                    FfiConverterString.lift(`recipeUserId`),
-                    FfiConverterOptionalString.lift(`email`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { _: Unit ->
-                val uniffiResult = UniffiForeignFutureResultVoid.UniffiByValue(
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultVoid.UniffiByValue(
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `createOrUpdateTenant`: UniffiCallbackInterfaceFunctionsMethod16 {
-        override fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`config`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`createOrUpdateTenant`(
-                    FfiConverterString.lift(`tenantId`),
-                    FfiConverterTypeTenantConfigInput.lift(`config`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: CreateOrUpdateTenantResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeCreateOrUpdateTenantResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `deleteTenant`: UniffiCallbackInterfaceFunctionsMethod17 {
-        override fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`deleteTenant`(
-                    FfiConverterString.lift(`tenantId`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: DeleteTenantResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeDeleteTenantResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `getTenant`: UniffiCallbackInterfaceFunctionsMethod18 {
-        override fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`getTenant`(
-                    FfiConverterString.lift(`tenantId`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: Tenant? ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterOptionalTypeTenant.lower(returnValue),
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `listAllTenants`: UniffiCallbackInterfaceFunctionsMethod19 {
-        override fun callback(`uniffiHandle`: Long,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`listAllTenants`(
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: List<Tenant> ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterSequenceTypeTenant.lower(returnValue),
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `associateUserToTenant`: UniffiCallbackInterfaceFunctionsMethod20 {
-        override fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`associateUserToTenant`(
-                    FfiConverterString.lift(`tenantId`),
-                    FfiConverterString.lift(`recipeUserId`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: AssociateUserToTenantResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeAssociateUserToTenantResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `disassociateUserFromTenant`: UniffiCallbackInterfaceFunctionsMethod21 {
-        override fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`disassociateUserFromTenant`(
-                    FfiConverterString.lift(`tenantId`),
-                    FfiConverterString.lift(`recipeUserId`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: DisassociateUserFromTenantResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeDisassociateUserFromTenantResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `createNewSession`: UniffiCallbackInterfaceFunctionsMethod22 {
-        override fun callback(`uniffiHandle`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`accessTokenPayloadJson`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`createNewSession`(
-                    FfiConverterString.lift(`tenantId`),
-                    FfiConverterString.lift(`recipeUserId`),
-                    FfiConverterString.lift(`accessTokenPayloadJson`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: CreateNewSessionResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeCreateNewSessionResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `getSession`: UniffiCallbackInterfaceFunctionsMethod23 {
-        override fun callback(`uniffiHandle`: Long,`accessToken`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`anyTenant`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`getSession`(
-                    FfiConverterString.lift(`accessToken`),
-                    FfiConverterOptionalString.lift(`tenantId`),
-                    FfiConverterBoolean.lift(`anyTenant`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: GetSessionResult ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterTypeGetSessionResult.lower(returnValue).let { b -> RustBuffer.ByValue().apply { capacity = b.capacity; len = b.len; data = b.data } },
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `revokeSession`: UniffiCallbackInterfaceFunctionsMethod24 {
-        override fun callback(`uniffiHandle`: Long,`sessionHandle`: RustBuffer.ByValue,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteI8,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`revokeSession`(
-                    FfiConverterString.lift(`sessionHandle`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: kotlin.Boolean ->
-                val uniffiResult = UniffiForeignFutureResultI8.UniffiByValue(
-                    FfiConverterBoolean.lower(returnValue),
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultI8.UniffiByValue(
-                        0.toByte(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `revokeAllSessionsForUser`: UniffiCallbackInterfaceFunctionsMethod25 {
-        override fun callback(`uniffiHandle`: Long,`userId`: RustBuffer.ByValue,`revokeSessionsForLinkedAccounts`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`revokeAllSessionsForUser`(
-                    FfiConverterString.lift(`userId`),
-                    FfiConverterBoolean.lift(`revokeSessionsForLinkedAccounts`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: List<kotlin.String> ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterSequenceString.lower(returnValue),
-                    UniffiRustCallStatus.ByValue()
-                )
-                uniffiResult.write()
-                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
-            }
-            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
-                uniffiFutureCallback.callback(
-                    uniffiCallbackData,
-                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                        RustBuffer.ByValue(),
-                        callStatus,
-                    ),
-                )
-            }
-            uniffiTraitInterfaceCallAsyncWithError(
-                makeCall,
-                uniffiHandleSuccess,
-                uniffiHandleError,
-                { e: AuthException -> FfiConverterTypeAuthError.lower(e) },
-                uniffiOutDroppedCallback
-            )
-        }
-    }
-    internal object `getAllSessionHandlesForUser`: UniffiCallbackInterfaceFunctionsMethod26 {
-        override fun callback(`uniffiHandle`: Long,`userId`: RustBuffer.ByValue,`fetchSessionsForAllLinkedAccounts`: Byte,`userContext`: Long,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
-            val uniffiObj = FfiConverterTypeFunctions.handleMap.get(uniffiHandle)
-            val makeCall = suspend { ->
-                uniffiObj.`getAllSessionHandlesForUser`(
-                    FfiConverterString.lift(`userId`),
-                    FfiConverterBoolean.lift(`fetchSessionsForAllLinkedAccounts`),
-                    FfiConverterTypeUserContext.lift(`userContext`),
-                )
-            }
-            val uniffiHandleSuccess = { returnValue: List<kotlin.String> ->
-                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
-                    FfiConverterSequenceString.lower(returnValue),
+                    FfiConverterString.lower(returnValue),
                     UniffiRustCallStatus.ByValue()
                 )
                 uniffiResult.write()
@@ -5312,63 +2540,38 @@ internal object uniffiCallbackInterfaceFunctions {
 
     internal object uniffiFree: UniffiCallbackInterfaceFree {
         override fun callback(handle: Long) {
-            FfiConverterTypeFunctions.handleMap.remove(handle)
+            FfiConverterTypeHostLayer.handleMap.remove(handle)
         }
     }
 
     internal object uniffiClone: UniffiCallbackInterfaceClone {
         override fun callback(handle: Long): Long {
-            return FfiConverterTypeFunctions.handleMap.clone(handle)
+            return FfiConverterTypeHostLayer.handleMap.clone(handle)
         }
     }
 
-    internal var vtable = UniffiVTableCallbackInterfaceFunctions.UniffiByValue(
+    internal var vtable = UniffiVTableCallbackInterfaceHostLayer.UniffiByValue(
         uniffiFree,
         uniffiClone,
-        `signInUp`,
-        `manuallyCreateOrUpdateUser`,
-        `shouldDoAutomaticAccountLinking`,
-        `onAccountLinked`,
-        `createPrimaryUser`,
-        `canCreatePrimaryUser`,
-        `linkAccounts`,
-        `canLinkAccounts`,
-        `unlinkAccount`,
-        `deleteUser`,
-        `getUser`,
-        `listUsersByAccountInfo`,
-        `getUsers`,
-        `isEmailVerified`,
-        `verifyEmail`,
-        `unverifyEmail`,
-        `createOrUpdateTenant`,
-        `deleteTenant`,
-        `getTenant`,
-        `listAllTenants`,
-        `associateUserToTenant`,
-        `disassociateUserFromTenant`,
-        `createNewSession`,
-        `getSession`,
-        `revokeSession`,
-        `revokeAllSessionsForUser`,
-        `getAllSessionHandlesForUser`,
+        `replaces`,
+        `call`,
     )
 
     // Registers the foreign callback with the Rust side.
     // This method is generated for each callback interface.
     internal fun register(lib: UniffiLib) {
-        lib.uniffi_authcore_uniffi_fn_init_callback_vtable_functions(vtable)
+        lib.uniffi_authcore_uniffi_fn_init_callback_vtable_hostlayer(vtable)
     }
 }
 
 /**
  * @suppress
  */
-public object FfiConverterTypeFunctions: FfiConverter<Functions, Long> {
-    internal val handleMap = UniffiHandleMap<Functions>()
+public object FfiConverterTypeHostLayer: FfiConverter<HostLayer, Long> {
+    internal val handleMap = UniffiHandleMap<HostLayer>()
 
-    override fun lower(value: Functions): Long {
-        if (value is FunctionsImpl) {
+    override fun lower(value: HostLayer): Long {
+        if (value is HostLayerImpl) {
              // Rust-implemented object.  Clone the handle and return it
             return value.uniffiCloneHandle()
          } else {
@@ -5377,24 +2580,24 @@ public object FfiConverterTypeFunctions: FfiConverter<Functions, Long> {
          }
     }
 
-    override fun lift(value: Long): Functions {
+    override fun lift(value: Long): HostLayer {
         if ((value and 1.toLong()) == 0.toLong()) {
             // Rust-generated handle, construct a new class that uses the handle to implement the
             // interface
-            return FunctionsImpl(UniffiWithHandle, value)
+            return HostLayerImpl(UniffiWithHandle, value)
         } else {
             // Kotlin-generated handle, get the object from the handle map
             return handleMap.remove(value)
         }
     }
 
-    override fun read(buf: ByteBuffer): Functions {
+    override fun read(buf: ByteBuffer): HostLayer {
         return lift(buf.getLong())
     }
 
-    override fun allocationSize(value: Functions) = 8UL
+    override fun allocationSize(value: HostLayer) = 8UL
 
-    override fun write(value: Functions, buf: ByteBuffer) {
+    override fun write(value: HostLayer, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -5496,21 +2699,23 @@ public object FfiConverterTypeFunctions: FfiConverter<Functions, Long> {
 
 
 /**
- * Builds one override layer of the recipe functions from `original` (the layer below). Implemented by the host,
- * or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
+ * The layer below an override, called by operation name.
  */
-public interface FunctionsOverride {
+public interface HostOriginalInterface {
     
-    fun `apply`(`original`: Functions): Functions
+    /**
+     * Runs the declared operation `op` of the layer below with `args_json` (a JSON object; defaults apply,
+     * unknown keys are refused) and returns its result as JSON text.
+     */
+    suspend fun `call`(`op`: kotlin.String, `argsJson`: kotlin.String, `userContext`: UserContext): kotlin.String
     
     companion object
 }
 
 /**
- * Builds one override layer of the recipe functions from `original` (the layer below). Implemented by the host,
- * or in Rust by the Kotlin facade's JNI bridge (`jvm_hooks`).
+ * The layer below an override, called by operation name.
  */
-open class FunctionsOverrideImpl: Disposable, AutoCloseable, FunctionsOverride
+open class HostOriginal: Disposable, AutoCloseable, HostOriginalInterface
 {
 
     @Suppress("UNUSED_PARAMETER")
@@ -5594,7 +2799,7 @@ open class FunctionsOverrideImpl: Disposable, AutoCloseable, FunctionsOverride
                 return;
             }
             uniffiRustCall { status ->
-                UniffiLib.uniffi_authcore_uniffi_fn_free_functionsoverride(handle, status)
+                UniffiLib.uniffi_authcore_uniffi_fn_free_hostoriginal(handle, status)
             }
         }
     }
@@ -5607,19 +2812,295 @@ open class FunctionsOverrideImpl: Disposable, AutoCloseable, FunctionsOverride
             throw InternalException("uniffiCloneHandle() called on NoHandle object");
         }
         return uniffiRustCall() { status ->
-            UniffiLib.uniffi_authcore_uniffi_fn_clone_functionsoverride(handle, status)
+            UniffiLib.uniffi_authcore_uniffi_fn_clone_hostoriginal(handle, status)
         }
     }
 
     
-    @Throws(AuthException::class)override fun `apply`(`original`: Functions): Functions {
-            return FfiConverterTypeFunctions.lift(
+    /**
+     * Runs the declared operation `op` of the layer below with `args_json` (a JSON object; defaults apply,
+     * unknown keys are refused) and returns its result as JSON text.
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `call`(`op`: kotlin.String, `argsJson`: kotlin.String, `userContext`: UserContext) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_hostoriginal_call(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`op`),
+        FfiConverterString.lower(`argsJson`),
+        FfiConverterTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHostOriginal: FfiConverter<HostOriginal, Long> {
+    override fun lower(value: HostOriginal): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): HostOriginal {
+        return HostOriginal(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): HostOriginal {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: HostOriginal) = 8UL
+
+    override fun write(value: HostOriginal, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Builds one override layer from `original` (the layer below).
+ */
+public interface HostOverride {
+    
+    fun `apply`(`original`: HostOriginal): HostLayer
+    
+    companion object
+}
+
+/**
+ * Builds one override layer from `original` (the layer below).
+ */
+open class HostOverrideImpl: Disposable, AutoCloseable, HostOverride
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_authcore_uniffi_fn_free_hostoverride(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_authcore_uniffi_fn_clone_hostoverride(handle, status)
+        }
+    }
+
+    
+    @Throws(AuthException::class)override fun `apply`(`original`: HostOriginal): HostLayer {
+            return FfiConverterTypeHostLayer.lift(
     callWithHandle {
     uniffiRustCallWithError(AuthException) { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_method_functionsoverride_apply(
+    UniffiLib.uniffi_authcore_uniffi_fn_method_hostoverride_apply(
         it,
         
-        FfiConverterTypeFunctions.lower(`original`),_status)
+        FfiConverterTypeHostOriginal.lower(`original`),_status)
 }
     }
     )
@@ -5643,16 +3124,16 @@ open class FunctionsOverrideImpl: Disposable, AutoCloseable, FunctionsOverride
 
 
 // Put the implementation in an object so we don't pollute the top-level namespace
-internal object uniffiCallbackInterfaceFunctionsOverride {
-    internal object `apply`: UniffiCallbackInterfaceFunctionsOverrideMethod0 {
+internal object uniffiCallbackInterfaceHostOverride {
+    internal object `apply`: UniffiCallbackInterfaceHostOverrideMethod0 {
         override fun callback(`uniffiHandle`: Long,`original`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,) {
-            val uniffiObj = FfiConverterTypeFunctionsOverride.handleMap.get(uniffiHandle)
+            val uniffiObj = FfiConverterTypeHostOverride.handleMap.get(uniffiHandle)
             val makeCall = { ->
                 uniffiObj.`apply`(
-                    FfiConverterTypeFunctions.lift(`original`),
+                    FfiConverterTypeHostOriginal.lift(`original`),
                 )
             }
-            val writeReturn = { value: Functions -> uniffiOutReturn.setValue(FfiConverterTypeFunctions.lower(value)) }
+            val writeReturn = { value: HostLayer -> uniffiOutReturn.setValue(FfiConverterTypeHostLayer.lower(value)) }
             uniffiTraitInterfaceCallWithError(
                 uniffiCallStatus,
                 makeCall,
@@ -5664,17 +3145,17 @@ internal object uniffiCallbackInterfaceFunctionsOverride {
 
     internal object uniffiFree: UniffiCallbackInterfaceFree {
         override fun callback(handle: Long) {
-            FfiConverterTypeFunctionsOverride.handleMap.remove(handle)
+            FfiConverterTypeHostOverride.handleMap.remove(handle)
         }
     }
 
     internal object uniffiClone: UniffiCallbackInterfaceClone {
         override fun callback(handle: Long): Long {
-            return FfiConverterTypeFunctionsOverride.handleMap.clone(handle)
+            return FfiConverterTypeHostOverride.handleMap.clone(handle)
         }
     }
 
-    internal var vtable = UniffiVTableCallbackInterfaceFunctionsOverride.UniffiByValue(
+    internal var vtable = UniffiVTableCallbackInterfaceHostOverride.UniffiByValue(
         uniffiFree,
         uniffiClone,
         `apply`,
@@ -5683,18 +3164,18 @@ internal object uniffiCallbackInterfaceFunctionsOverride {
     // Registers the foreign callback with the Rust side.
     // This method is generated for each callback interface.
     internal fun register(lib: UniffiLib) {
-        lib.uniffi_authcore_uniffi_fn_init_callback_vtable_functionsoverride(vtable)
+        lib.uniffi_authcore_uniffi_fn_init_callback_vtable_hostoverride(vtable)
     }
 }
 
 /**
  * @suppress
  */
-public object FfiConverterTypeFunctionsOverride: FfiConverter<FunctionsOverride, Long> {
-    internal val handleMap = UniffiHandleMap<FunctionsOverride>()
+public object FfiConverterTypeHostOverride: FfiConverter<HostOverride, Long> {
+    internal val handleMap = UniffiHandleMap<HostOverride>()
 
-    override fun lower(value: FunctionsOverride): Long {
-        if (value is FunctionsOverrideImpl) {
+    override fun lower(value: HostOverride): Long {
+        if (value is HostOverrideImpl) {
              // Rust-implemented object.  Clone the handle and return it
             return value.uniffiCloneHandle()
          } else {
@@ -5703,24 +3184,24 @@ public object FfiConverterTypeFunctionsOverride: FfiConverter<FunctionsOverride,
          }
     }
 
-    override fun lift(value: Long): FunctionsOverride {
+    override fun lift(value: Long): HostOverride {
         if ((value and 1.toLong()) == 0.toLong()) {
             // Rust-generated handle, construct a new class that uses the handle to implement the
             // interface
-            return FunctionsOverrideImpl(UniffiWithHandle, value)
+            return HostOverrideImpl(UniffiWithHandle, value)
         } else {
             // Kotlin-generated handle, get the object from the handle map
             return handleMap.remove(value)
         }
     }
 
-    override fun read(buf: ByteBuffer): FunctionsOverride {
+    override fun read(buf: ByteBuffer): HostOverride {
         return lift(buf.getLong())
     }
 
-    override fun allocationSize(value: FunctionsOverride) = 8UL
+    override fun allocationSize(value: HostOverride) = 8UL
 
-    override fun write(value: FunctionsOverride, buf: ByteBuffer) {
+    override fun write(value: HostOverride, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -5826,11 +3307,6 @@ public object FfiConverterTypeFunctionsOverride: FfiConverter<FunctionsOverride,
  */
 public interface NativeAuthCoreInterface {
     
-    /**
-     * The final (overridden) API functions, as one object.
-     */
-    fun `apis`(): Apis
-    
     suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext? = null): AssociateUserToTenantResult
     
     /**
@@ -5863,11 +3339,6 @@ public interface NativeAuthCoreInterface {
     suspend fun `deliverPendingEvents`(): DeliveryReport
     
     suspend fun `disassociateUserFromTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext? = null): DisassociateUserFromTenantResult
-    
-    /**
-     * The final (overridden) recipe functions, as one object.
-     */
-    fun `functions`(): Functions
     
     suspend fun `getAllSessionHandlesForUser`(`userId`: kotlin.String, `fetchSessionsForAllLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null): List<kotlin.String>
     
@@ -6026,22 +3497,6 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
             UniffiLib.uniffi_authcore_uniffi_fn_clone_authcore(handle, status)
         }
     }
-
-    
-    /**
-     * The final (overridden) API functions, as one object.
-     */override fun `apis`(): Apis {
-            return FfiConverterTypeApis.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_apis(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
 
     
     @Throws(AuthException::class)
@@ -6313,22 +3768,6 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
         AuthException.ErrorHandler,
     )
     }
-
-    
-    /**
-     * The final (overridden) recipe functions, as one object.
-     */override fun `functions`(): Functions {
-            return FfiConverterTypeFunctions.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_functions(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
 
     
     @Throws(AuthException::class)
@@ -6793,12 +4232,12 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
      */
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-     suspend fun `open`(`path`: kotlin.String, `config`: AuthCoreConfig = AuthCoreConfig(), `hooks`: Hooks = Hooks()) : NativeAuthCore {
+     suspend fun `open`(`path`: kotlin.String, `config`: AuthCoreConfig = AuthCoreConfig(), `hooks`: NativeHooks = NativeHooks()) : NativeAuthCore {
         return uniffiRustCallAsync(
         UniffiLib.uniffi_authcore_uniffi_fn_constructor_authcore_open(
         FfiConverterString.lower(`path`),
         FfiConverterTypeAuthCoreConfig.lower(`config`),
-        FfiConverterTypeHooks.lower(`hooks`),),
+        FfiConverterTypeNativeHooks.lower(`hooks`),),
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_u64(future, callback, continuation) },
         { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_u64(future, continuation) },
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_u64(future) },
@@ -7431,28 +4870,18 @@ public object FfiConverterTypeEventSubscription: FfiConverterRustBuffer<EventSub
 /**
  * Overrides and event handlers given to `AuthCore.open`. Later layers wrap earlier ones.
  */
-data class Hooks (
-    var `functions`: List<FunctionsOverride> = listOf() 
+data class NativeHooks (
+    var `functions`: List<HostOverride> = listOf() 
     , 
-    var `apis`: List<ApisOverride> = listOf() 
+    var `apis`: List<HostOverride> = listOf() 
     , 
     var `handlers`: List<EventSubscription> = listOf() 
     
-): Disposable{
+){
     
 
     
 
-    
-    @Suppress("UNNECESSARY_SAFE_CALL") // codegen is much simpler if we unconditionally emit safe calls here
-    override fun destroy() {
-        
-    Disposable.destroy(
-        this.`functions`,
-        this.`apis`,
-        this.`handlers`
-    )
-    }
     
     companion object
 }
@@ -7460,24 +4889,24 @@ data class Hooks (
 /**
  * @suppress
  */
-public object FfiConverterTypeHooks: FfiConverterRustBuffer<Hooks> {
-    override fun read(buf: ByteBuffer): Hooks {
-        return Hooks(
-            FfiConverterSequenceTypeFunctionsOverride.read(buf),
-            FfiConverterSequenceTypeApisOverride.read(buf),
+public object FfiConverterTypeNativeHooks: FfiConverterRustBuffer<NativeHooks> {
+    override fun read(buf: ByteBuffer): NativeHooks {
+        return NativeHooks(
+            FfiConverterSequenceTypeHostOverride.read(buf),
+            FfiConverterSequenceTypeHostOverride.read(buf),
             FfiConverterSequenceTypeEventSubscription.read(buf),
         )
     }
 
-    override fun allocationSize(value: Hooks) = (
-            FfiConverterSequenceTypeFunctionsOverride.allocationSize(value.`functions`) +
-            FfiConverterSequenceTypeApisOverride.allocationSize(value.`apis`) +
+    override fun allocationSize(value: NativeHooks) = (
+            FfiConverterSequenceTypeHostOverride.allocationSize(value.`functions`) +
+            FfiConverterSequenceTypeHostOverride.allocationSize(value.`apis`) +
             FfiConverterSequenceTypeEventSubscription.allocationSize(value.`handlers`)
     )
 
-    override fun write(value: Hooks, buf: ByteBuffer) {
-            FfiConverterSequenceTypeFunctionsOverride.write(value.`functions`, buf)
-            FfiConverterSequenceTypeApisOverride.write(value.`apis`, buf)
+    override fun write(value: NativeHooks, buf: ByteBuffer) {
+            FfiConverterSequenceTypeHostOverride.write(value.`functions`, buf)
+            FfiConverterSequenceTypeHostOverride.write(value.`apis`, buf)
             FfiConverterSequenceTypeEventSubscription.write(value.`handlers`, buf)
     }
 }
@@ -8408,38 +5837,6 @@ public object FfiConverterOptionalTypeUserContext: FfiConverterRustBuffer<UserCo
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeSession: FfiConverterRustBuffer<Session?> {
-    override fun read(buf: ByteBuffer): Session? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeSession.read(buf)
-    }
-
-    override fun allocationSize(value: Session?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeSession.allocationSize(value)
-        }
-    }
-
-    override fun write(value: Session?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeSession.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalTypeTenant: FfiConverterRustBuffer<Tenant?> {
     override fun read(buf: ByteBuffer): Tenant? {
         if (buf.get().toInt() == 0) {
@@ -8628,52 +6025,24 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
-public object FfiConverterSequenceTypeApisOverride: FfiConverterRustBuffer<List<ApisOverride>> {
-    override fun read(buf: ByteBuffer): List<ApisOverride> {
+public object FfiConverterSequenceTypeHostOverride: FfiConverterRustBuffer<List<HostOverride>> {
+    override fun read(buf: ByteBuffer): List<HostOverride> {
         val len = buf.getInt()
-        return List<ApisOverride>(len) {
-            FfiConverterTypeApisOverride.read(buf)
+        return List<HostOverride>(len) {
+            FfiConverterTypeHostOverride.read(buf)
         }
     }
 
-    override fun allocationSize(value: List<ApisOverride>): ULong {
+    override fun allocationSize(value: List<HostOverride>): ULong {
         val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeApisOverride.allocationSize(it) }.sum()
+        val sizeForItems = value.map { FfiConverterTypeHostOverride.allocationSize(it) }.sum()
         return sizeForLength + sizeForItems
     }
 
-    override fun write(value: List<ApisOverride>, buf: ByteBuffer) {
+    override fun write(value: List<HostOverride>, buf: ByteBuffer) {
         buf.putInt(value.size)
         value.iterator().forEach {
-            FfiConverterTypeApisOverride.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeFunctionsOverride: FfiConverterRustBuffer<List<FunctionsOverride>> {
-    override fun read(buf: ByteBuffer): List<FunctionsOverride> {
-        val len = buf.getInt()
-        return List<FunctionsOverride>(len) {
-            FfiConverterTypeFunctionsOverride.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<FunctionsOverride>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeFunctionsOverride.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<FunctionsOverride>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeFunctionsOverride.write(it, buf)
+            FfiConverterTypeHostOverride.write(it, buf)
         }
     }
 }
@@ -8789,16 +6158,6 @@ public object FfiConverterSequenceTypeEventSubscription: FfiConverterRustBuffer<
         }
     }
 }
-
-
-
-
-
-
-
-
-
-
 
 
 

@@ -1469,6 +1469,53 @@ public object FfiConverterTypeEventsConfig: FfiConverterRustBuffer<EventsConfig>
 
 
 
+/**
+ * Input of `getSession`. A session is valid only in its own tenant: `tenantId` (default `public`) must be
+ * the session's, unless the caller explicitly asks across tenants with `anyTenant`.
+ */
+data class GetSessionInput (
+    var `accessToken`: kotlin.String
+    , 
+    var `tenantId`: kotlin.String? = null 
+    , 
+    var `anyTenant`: kotlin.Boolean = false 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGetSessionInput: FfiConverterRustBuffer<GetSessionInput> {
+    override fun read(buf: ByteBuffer): GetSessionInput {
+        return GetSessionInput(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GetSessionInput) = (
+            FfiConverterString.allocationSize(value.`accessToken`) +
+            FfiConverterOptionalString.allocationSize(value.`tenantId`) +
+            FfiConverterBoolean.allocationSize(value.`anyTenant`)
+    )
+
+    override fun write(value: GetSessionInput, buf: ByteBuffer) {
+            FfiConverterString.write(value.`accessToken`, buf)
+            FfiConverterOptionalString.write(value.`tenantId`, buf)
+            FfiConverterBoolean.write(value.`anyTenant`, buf)
+    }
+}
+
+
+
 data class GetUsersInput (
     var `tenantId`: kotlin.String? = null 
     , 

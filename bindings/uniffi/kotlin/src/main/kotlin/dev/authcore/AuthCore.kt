@@ -121,7 +121,7 @@ class AuthCore private constructor(
         tenantId: String? = null,
         anyTenant: Boolean = false,
         userContext: UserContext? = null,
-    ): GetSessionResult = functions.getSession(accessToken, tenantId, anyTenant, userContext ?: NewRequest)
+    ): GetSessionResult = functions.getSession(GetSessionInput(accessToken, tenantId, anyTenant), userContext ?: NewRequest)
 
     suspend fun revokeSession(sessionHandle: String, userContext: UserContext? = null): Boolean =
         functions.revokeSession(sessionHandle, userContext ?: NewRequest)
@@ -178,7 +178,7 @@ class AuthCore private constructor(
          */
         suspend fun open(path: String, config: AuthCoreConfig = AuthCoreConfig(), hooks: Hooks = Hooks()): AuthCore {
             // The native `AuthCore::open` over JNI (jvm_engine.rs), its arguments and result in uniffi's encoding.
-            val args = Args().str(path).put(FfiConverterTypeAuthCoreConfig, config).put(FfiConverterTypeHooks, JvmHooks.of(hooks))
+            val args = Args().str(path).put(FfiConverterTypeAuthCoreConfig, config).put(FfiConverterTypeNativeHooks, JvmHooks.of(hooks))
             return AuthCore(finish(FastPath.open(args.array(), args.length()), FfiConverterTypeNativeAuthCore))
         }
 

@@ -11,8 +11,30 @@ import kotlin.coroutines.Continuation
 import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.coroutines.startCoroutine
 
+/** Builds one override layer of the recipe functions from `original` (the layer below). */
+fun interface FunctionsOverride {
+    fun apply(original: Functions): Functions
+}
+
+/** Builds one override layer of the API functions from `original` (the layer below). */
+fun interface ApisOverride {
+    fun apply(original: Apis): Apis
+}
+
+/** Overrides and event handlers given to [AuthCore.open]. Later layers wrap earlier ones. */
+data class Hooks(
+    val functions: List<FunctionsOverride> = emptyList(),
+    val apis: List<ApisOverride> = emptyList(),
+    val handlers: List<EventSubscription> = emptyList(),
+)
+
 /**
  * Kotlin overrides and event handlers over JNI (the native side is `bindings/uniffi/src/jvm_hooks.rs`).
+ *
+ * Each override layer is the core's generic host layer over a Kotlin object: the core crosses into Kotlin only
+ * for the methods the object writes itself ([Replaced]), and the per-operation code on both sides (the typed
+ * interfaces, the bridges' argument order, the `original` objects in `Overrides.kt`) is generated from the
+ * core's declaration; only the machinery below is written by hand.
  *
  * [AuthCore.open] turns each hook into a bridge object the engine calls with one JNI upcall on the calling
  * thread; the bridge starts the hook's coroutine right there, so a hook that does not suspend answers within
@@ -23,12 +45,12 @@ import kotlin.coroutines.startCoroutine
  * throwable (an `Error` too, which uniffi's callback code does not catch) reach the caller as `HOST_ERROR`.
  */
 internal object JvmHooks {
-    fun of(hooks: Hooks): Hooks =
-        Hooks(
+    fun of(hooks: Hooks): NativeHooks =
+        NativeHooks(
             functions = hooks.functions.map { layer ->
-                FfiConverterTypeFunctionsOverride.lift(handle(FastPath.functionsLayer(FunctionsBridge(layer))))
+                FfiConverterTypeHostOverride.lift(handle(FastPath.functionsLayer(FunctionsBridge(layer))))
             },
-            apis = hooks.apis.map { layer -> FfiConverterTypeApisOverride.lift(handle(FastPath.apisLayer(ApisBridge(layer)))) },
+            apis = hooks.apis.map { layer -> FfiConverterTypeHostOverride.lift(handle(FastPath.apisLayer(ApisBridge(layer)))) },
             handlers = hooks.handlers.map {
                 EventSubscription(it.name, FfiConverterTypeEventHandler.lift(handle(FastPath.eventHandler(HandlerBridge(it.handler)))))
             },
@@ -41,18 +63,14 @@ internal object JvmHooks {
 }
 
 /** Hook operation indexes, resolved by name once from the native library (`HOOK_OPS` in jvm_hooks.rs). */
-@Suppress("ObjectPropertyName")
 internal object HookOp {
     private val names: List<String> = jvmHookOps()
 
-    private fun of(name: String): Int {
+    fun of(name: String): Int {
         val i = names.indexOf(name)
         check(i >= 0) { "the native library has no hook operation '$name' (library and Kotlin from different builds?)" }
         return i
     }
-
-    /** Every hook operation as (name, index). */
-    val all: List<Pair<String, Int>> = names.mapIndexed { i, name -> name to i }
 
     val functionsApply = of("functionsApply")
     val apisApply = of("apisApply")
@@ -61,35 +79,6 @@ internal object HookOp {
     val listEvents = of("listEvents")
     val deliverPendingEvents = of("deliverPendingEvents")
     val shutdown = of("shutdown")
-    val signInUp = of("signInUp")
-    val manuallyCreateOrUpdateUser = of("manuallyCreateOrUpdateUser")
-    val shouldDoAutomaticAccountLinking = of("shouldDoAutomaticAccountLinking")
-    val onAccountLinked = of("onAccountLinked")
-    val createPrimaryUser = of("createPrimaryUser")
-    val canCreatePrimaryUser = of("canCreatePrimaryUser")
-    val linkAccounts = of("linkAccounts")
-    val canLinkAccounts = of("canLinkAccounts")
-    val unlinkAccount = of("unlinkAccount")
-    val deleteUser = of("deleteUser")
-    val getUser = of("getUser")
-    val listUsersByAccountInfo = of("listUsersByAccountInfo")
-    val getUsers = of("getUsers")
-    val isEmailVerified = of("isEmailVerified")
-    val verifyEmail = of("verifyEmail")
-    val unverifyEmail = of("unverifyEmail")
-    val createOrUpdateTenant = of("createOrUpdateTenant")
-    val deleteTenant = of("deleteTenant")
-    val getTenant = of("getTenant")
-    val listAllTenants = of("listAllTenants")
-    val associateUserToTenant = of("associateUserToTenant")
-    val disassociateUserFromTenant = of("disassociateUserFromTenant")
-    val createNewSession = of("createNewSession")
-    val getSession = of("getSession")
-    val revokeSession = of("revokeSession")
-    val revokeAllSessionsForUser = of("revokeAllSessionsForUser")
-    val getAllSessionHandlesForUser = of("getAllSessionHandlesForUser")
-    val signInUpPost = of("signInUpPost")
-    val getRedirectionUrl = of("getRedirectionUrl")
 }
 
 /**
@@ -101,7 +90,7 @@ internal object HookOp {
 internal object Replaced {
     fun reply(impl: Any): ByteArray {
         val names = declared(impl.javaClass) ?: return HookBridge.ok()
-        val ops = HookOp.all.filter { (name, _) -> name in names }.map { it.second }
+        val ops = names.mapNotNull { HookOps.byMethod[it] }
         val buf = ByteBuffer.allocate(1 + 4 * (ops.size + 1))
         buf.put(OK)
         buf.putInt(ops.size)
@@ -176,221 +165,8 @@ internal abstract class HookBridge {
             return if (state.compareAndSet(null, PENDING_REPLY)) PENDING_REPLY else state.get()!!
         }
 
-        fun str(buf: ByteBuffer) = FfiConverterString.read(buf)
-        fun bool(buf: ByteBuffer) = FfiConverterBoolean.read(buf)
         fun uc(buf: ByteBuffer) = ContextHandles.adopt(buf.getLong())
     }
-}
-
-/** One Kotlin override layer of the recipe functions. */
-internal class FunctionsBridge(private val layer: FunctionsOverride) : HookBridge() {
-    @Volatile private var host: Functions? = null
-
-    private fun f(): Functions = host ?: throw IllegalStateException("override layer used before apply")
-
-    override fun dispatch(op: Int, args: ByteBuffer, callId: Long): ByteArray {
-        val a = args
-        return when (op) {
-            HookOp.functionsApply -> {
-                val impl = layer.apply(OriginalFunctions(a.getLong()))
-                host = impl
-                Replaced.reply(impl)
-            }
-            HookOp.signInUp -> {
-                val input = FfiConverterTypeSignInUpInput.read(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeSignInUpResult, f().signInUp(input, ctx)) }
-            }
-            HookOp.manuallyCreateOrUpdateUser -> {
-                val input = FfiConverterTypeSignInUpInput.read(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeManuallyCreateOrUpdateUserResult, f().manuallyCreateOrUpdateUser(input, ctx)) }
-            }
-            HookOp.shouldDoAutomaticAccountLinking -> {
-                val info = FfiConverterTypeNewAccountInfo.read(a)
-                val user = FfiConverterOptionalTypeUser.read(a)
-                val session = FfiConverterOptionalTypeSession.read(a)
-                val tenantId = str(a)
-                val ctx = uc(a)
-                run(callId) {
-                    ok(FfiConverterTypeShouldAutomaticallyLink, f().shouldDoAutomaticAccountLinking(info, user, session, tenantId, ctx))
-                }
-            }
-            HookOp.onAccountLinked -> {
-                val user = FfiConverterTypeUser.read(a)
-                val method = FfiConverterTypeLoginMethod.read(a)
-                val ctx = uc(a)
-                run(callId) {
-                    f().onAccountLinked(user, method, ctx)
-                    ok()
-                }
-            }
-            HookOp.createPrimaryUser -> {
-                val id = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeCreatePrimaryUserResult, f().createPrimaryUser(id, ctx)) }
-            }
-            HookOp.canCreatePrimaryUser -> {
-                val id = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeCreatePrimaryUserResult, f().canCreatePrimaryUser(id, ctx)) }
-            }
-            HookOp.linkAccounts -> {
-                val id = str(a)
-                val primary = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeLinkAccountsResult, f().linkAccounts(id, primary, ctx)) }
-            }
-            HookOp.canLinkAccounts -> {
-                val id = str(a)
-                val primary = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeLinkAccountsResult, f().canLinkAccounts(id, primary, ctx)) }
-            }
-            HookOp.unlinkAccount -> {
-                val id = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeUnlinkAccountResult, f().unlinkAccount(id, ctx)) }
-            }
-            HookOp.deleteUser -> {
-                val id = str(a)
-                val all = bool(a)
-                val ctx = uc(a)
-                run(callId) {
-                    f().deleteUser(id, all, ctx)
-                    ok()
-                }
-            }
-            HookOp.getUser -> {
-                val id = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterOptionalTypeUser, f().getUser(id, ctx)) }
-            }
-            HookOp.listUsersByAccountInfo -> {
-                val tenantId = str(a)
-                val info = FfiConverterTypeAccountInfo.read(a)
-                val union = bool(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterSequenceTypeUser, f().listUsersByAccountInfo(tenantId, info, union, ctx)) }
-            }
-            HookOp.getUsers -> {
-                val input = FfiConverterTypeGetUsersInput.read(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeGetUsersResult, f().getUsers(input, ctx)) }
-            }
-            HookOp.isEmailVerified -> {
-                val id = str(a)
-                val email = FfiConverterOptionalString.read(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterBoolean, f().isEmailVerified(id, email, ctx)) }
-            }
-            HookOp.verifyEmail -> {
-                val input = FfiConverterTypeVerifyEmailInput.read(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeVerifyEmailResult, f().verifyEmail(input, ctx)) }
-            }
-            HookOp.unverifyEmail -> {
-                val id = str(a)
-                val email = FfiConverterOptionalString.read(a)
-                val ctx = uc(a)
-                run(callId) {
-                    f().unverifyEmail(id, email, ctx)
-                    ok()
-                }
-            }
-            HookOp.createOrUpdateTenant -> {
-                val tenantId = str(a)
-                val config = FfiConverterTypeTenantConfigInput.read(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeCreateOrUpdateTenantResult, f().createOrUpdateTenant(tenantId, config, ctx)) }
-            }
-            HookOp.deleteTenant -> {
-                val tenantId = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeDeleteTenantResult, f().deleteTenant(tenantId, ctx)) }
-            }
-            HookOp.getTenant -> {
-                val tenantId = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterOptionalTypeTenant, f().getTenant(tenantId, ctx)) }
-            }
-            HookOp.listAllTenants -> {
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterSequenceTypeTenant, f().listAllTenants(ctx)) }
-            }
-            HookOp.associateUserToTenant -> {
-                val tenantId = str(a)
-                val id = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeAssociateUserToTenantResult, f().associateUserToTenant(tenantId, id, ctx)) }
-            }
-            HookOp.disassociateUserFromTenant -> {
-                val tenantId = str(a)
-                val id = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeDisassociateUserFromTenantResult, f().disassociateUserFromTenant(tenantId, id, ctx)) }
-            }
-            HookOp.createNewSession -> {
-                val tenantId = str(a)
-                val id = str(a)
-                val payload = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeCreateNewSessionResult, f().createNewSession(tenantId, id, payload, ctx)) }
-            }
-            HookOp.getSession -> {
-                val token = str(a)
-                val tenantId = FfiConverterOptionalString.read(a)
-                val anyTenant = bool(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterTypeGetSessionResult, f().getSession(token, tenantId, anyTenant, ctx)) }
-            }
-            HookOp.revokeSession -> {
-                val handle = str(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterBoolean, f().revokeSession(handle, ctx)) }
-            }
-            HookOp.revokeAllSessionsForUser -> {
-                val id = str(a)
-                val linked = bool(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterSequenceString, f().revokeAllSessionsForUser(id, linked, ctx)) }
-            }
-            HookOp.getAllSessionHandlesForUser -> {
-                val id = str(a)
-                val linked = bool(a)
-                val ctx = uc(a)
-                run(callId) { ok(FfiConverterSequenceString, f().getAllSessionHandlesForUser(id, linked, ctx)) }
-            }
-            else -> throw IllegalArgumentException("no Functions operation $op")
-        }
-    }
-}
-
-/** One Kotlin override layer of the API functions. */
-internal class ApisBridge(private val layer: ApisOverride) : HookBridge() {
-    @Volatile private var host: Apis? = null
-
-    private fun f(): Apis = host ?: throw IllegalStateException("override layer used before apply")
-
-    override fun dispatch(op: Int, args: ByteBuffer, callId: Long): ByteArray =
-        when (op) {
-            HookOp.apisApply -> {
-                val impl = layer.apply(OriginalApis(args.getLong()))
-                host = impl
-                Replaced.reply(impl)
-            }
-            HookOp.signInUpPost -> {
-                val input = FfiConverterTypeSignInUpPostInput.read(args)
-                val ctx = uc(args)
-                run(callId) { ok(FfiConverterTypeSignInUpPostResult, f().signInUpPost(input, ctx)) }
-            }
-            HookOp.getRedirectionUrl -> {
-                val context = FfiConverterTypeRedirectContext.read(args)
-                val ctx = uc(args)
-                run(callId) { ok(FfiConverterOptionalString, f().getRedirectionUrl(context, ctx)) }
-            }
-            else -> throw IllegalArgumentException("no Apis operation $op")
-        }
 }
 
 /** One Kotlin event handler. */
@@ -453,144 +229,6 @@ internal abstract class NativeOriginal(private val pointer: Long) : AutoCloseabl
     }
 }
 
-/** Recipe functions over JNI: an override's `original`, or the engine's final functions behind [AuthCore]. */
-internal class OriginalFunctions(pointer: Long) : NativeOriginal(pointer), Functions {
-    override suspend fun signInUp(input: SignInUpInput, userContext: UserContext): SignInUpResult =
-        call(HookOp.signInUp, FfiConverterTypeSignInUpResult) { put(FfiConverterTypeSignInUpInput, input).ctx(userContext) }
-
-    override suspend fun manuallyCreateOrUpdateUser(input: SignInUpInput, userContext: UserContext): ManuallyCreateOrUpdateUserResult =
-        call(HookOp.manuallyCreateOrUpdateUser, FfiConverterTypeManuallyCreateOrUpdateUserResult) {
-            put(FfiConverterTypeSignInUpInput, input).ctx(userContext)
-        }
-
-    override suspend fun shouldDoAutomaticAccountLinking(
-        newAccountInfo: NewAccountInfo,
-        user: User?,
-        session: Session?,
-        tenantId: String,
-        userContext: UserContext,
-    ): ShouldAutomaticallyLink =
-        call(HookOp.shouldDoAutomaticAccountLinking, FfiConverterTypeShouldAutomaticallyLink) {
-            put(FfiConverterTypeNewAccountInfo, newAccountInfo).put(FfiConverterOptionalTypeUser, user)
-                .put(FfiConverterOptionalTypeSession, session).str(tenantId).ctx(userContext)
-        }
-
-    override suspend fun onAccountLinked(user: User, newAccount: LoginMethod, userContext: UserContext): Unit =
-        call<Unit>(HookOp.onAccountLinked, null) {
-            put(FfiConverterTypeUser, user).put(FfiConverterTypeLoginMethod, newAccount).ctx(userContext)
-        }
-
-    override suspend fun createPrimaryUser(recipeUserId: String, userContext: UserContext): CreatePrimaryUserResult =
-        call(HookOp.createPrimaryUser, FfiConverterTypeCreatePrimaryUserResult) { str(recipeUserId).ctx(userContext) }
-
-    override suspend fun canCreatePrimaryUser(recipeUserId: String, userContext: UserContext): CreatePrimaryUserResult =
-        call(HookOp.canCreatePrimaryUser, FfiConverterTypeCreatePrimaryUserResult) { str(recipeUserId).ctx(userContext) }
-
-    override suspend fun linkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext): LinkAccountsResult =
-        call(HookOp.linkAccounts, FfiConverterTypeLinkAccountsResult) { str(recipeUserId).str(primaryUserId).ctx(userContext) }
-
-    override suspend fun canLinkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext): LinkAccountsResult =
-        call(HookOp.canLinkAccounts, FfiConverterTypeLinkAccountsResult) { str(recipeUserId).str(primaryUserId).ctx(userContext) }
-
-    override suspend fun unlinkAccount(recipeUserId: String, userContext: UserContext): UnlinkAccountResult =
-        call(HookOp.unlinkAccount, FfiConverterTypeUnlinkAccountResult) { str(recipeUserId).ctx(userContext) }
-
-    override suspend fun deleteUser(userId: String, removeAllLinkedAccounts: Boolean, userContext: UserContext): Unit =
-        call<Unit>(HookOp.deleteUser, null) { str(userId).bool(removeAllLinkedAccounts).ctx(userContext) }
-
-    override suspend fun getUser(userId: String, userContext: UserContext): User? =
-        call(HookOp.getUser, FfiConverterOptionalTypeUser) { str(userId).ctx(userContext) }
-
-    override suspend fun listUsersByAccountInfo(
-        tenantId: String,
-        accountInfo: AccountInfo,
-        doUnionOfAccountInfo: Boolean,
-        userContext: UserContext,
-    ): List<User> =
-        call(HookOp.listUsersByAccountInfo, FfiConverterSequenceTypeUser) {
-            str(tenantId).put(FfiConverterTypeAccountInfo, accountInfo).bool(doUnionOfAccountInfo).ctx(userContext)
-        }
-
-    override suspend fun getUsers(input: GetUsersInput, userContext: UserContext): GetUsersResult =
-        call(HookOp.getUsers, FfiConverterTypeGetUsersResult) { put(FfiConverterTypeGetUsersInput, input).ctx(userContext) }
-
-    override suspend fun isEmailVerified(recipeUserId: String, email: String?, userContext: UserContext): Boolean =
-        call(HookOp.isEmailVerified, FfiConverterBoolean) { str(recipeUserId).put(FfiConverterOptionalString, email).ctx(userContext) }
-
-    override suspend fun verifyEmail(input: VerifyEmailInput, userContext: UserContext): VerifyEmailResult =
-        call(HookOp.verifyEmail, FfiConverterTypeVerifyEmailResult) { put(FfiConverterTypeVerifyEmailInput, input).ctx(userContext) }
-
-    override suspend fun unverifyEmail(recipeUserId: String, email: String?, userContext: UserContext): Unit =
-        call<Unit>(HookOp.unverifyEmail, null) { str(recipeUserId).put(FfiConverterOptionalString, email).ctx(userContext) }
-
-    override suspend fun createOrUpdateTenant(tenantId: String, config: TenantConfigInput, userContext: UserContext): CreateOrUpdateTenantResult =
-        call(HookOp.createOrUpdateTenant, FfiConverterTypeCreateOrUpdateTenantResult) {
-            str(tenantId).put(FfiConverterTypeTenantConfigInput, config).ctx(userContext)
-        }
-
-    override suspend fun deleteTenant(tenantId: String, userContext: UserContext): DeleteTenantResult =
-        call(HookOp.deleteTenant, FfiConverterTypeDeleteTenantResult) { str(tenantId).ctx(userContext) }
-
-    override suspend fun getTenant(tenantId: String, userContext: UserContext): Tenant? =
-        call(HookOp.getTenant, FfiConverterOptionalTypeTenant) { str(tenantId).ctx(userContext) }
-
-    override suspend fun listAllTenants(userContext: UserContext): List<Tenant> =
-        call(HookOp.listAllTenants, FfiConverterSequenceTypeTenant) { ctx(userContext) }
-
-    override suspend fun associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext): AssociateUserToTenantResult =
-        call(HookOp.associateUserToTenant, FfiConverterTypeAssociateUserToTenantResult) { str(tenantId).str(recipeUserId).ctx(userContext) }
-
-    override suspend fun disassociateUserFromTenant(
-        tenantId: String,
-        recipeUserId: String,
-        userContext: UserContext,
-    ): DisassociateUserFromTenantResult =
-        call(HookOp.disassociateUserFromTenant, FfiConverterTypeDisassociateUserFromTenantResult) {
-            str(tenantId).str(recipeUserId).ctx(userContext)
-        }
-
-    override suspend fun createNewSession(
-        tenantId: String,
-        recipeUserId: String,
-        accessTokenPayloadJson: String,
-        userContext: UserContext,
-    ): CreateNewSessionResult =
-        call(HookOp.createNewSession, FfiConverterTypeCreateNewSessionResult) {
-            str(tenantId).str(recipeUserId).str(accessTokenPayloadJson).ctx(userContext)
-        }
-
-    override suspend fun getSession(accessToken: String, tenantId: String?, anyTenant: Boolean, userContext: UserContext): GetSessionResult =
-        call(HookOp.getSession, FfiConverterTypeGetSessionResult) {
-            str(accessToken).put(FfiConverterOptionalString, tenantId).bool(anyTenant).ctx(userContext)
-        }
-
-    override suspend fun revokeSession(sessionHandle: String, userContext: UserContext): Boolean =
-        call(HookOp.revokeSession, FfiConverterBoolean) { str(sessionHandle).ctx(userContext) }
-
-    override suspend fun revokeAllSessionsForUser(userId: String, revokeSessionsForLinkedAccounts: Boolean, userContext: UserContext): List<String> =
-        call(HookOp.revokeAllSessionsForUser, FfiConverterSequenceString) {
-            str(userId).bool(revokeSessionsForLinkedAccounts).ctx(userContext)
-        }
-
-    override suspend fun getAllSessionHandlesForUser(
-        userId: String,
-        fetchSessionsForAllLinkedAccounts: Boolean,
-        userContext: UserContext,
-    ): List<String> =
-        call(HookOp.getAllSessionHandlesForUser, FfiConverterSequenceString) {
-            str(userId).bool(fetchSessionsForAllLinkedAccounts).ctx(userContext)
-        }
-}
-
-/** API functions over JNI: an override's `original`, or the engine's final API functions behind [AuthCore]. */
-internal class OriginalApis(pointer: Long) : NativeOriginal(pointer), Apis {
-    override suspend fun signInUpPost(input: SignInUpPostInput, userContext: UserContext): SignInUpPostResult =
-        call(HookOp.signInUpPost, FfiConverterTypeSignInUpPostResult) { put(FfiConverterTypeSignInUpPostInput, input).ctx(userContext) }
-
-    override suspend fun getRedirectionUrl(context: RedirectContext, userContext: UserContext): String? =
-        call(HookOp.getRedirectionUrl, FfiConverterOptionalString) { put(FfiConverterTypeRedirectContext, context).ctx(userContext) }
-}
-
 /**
  * The engine handle's own methods over JNI (`jvm_engine.rs`), behind [AuthCore]: the native `call`, `listEvents`,
  * `deliverPendingEvents` and `shutdown` themselves, so the results and errors are those of [NativeAuthCore].
@@ -606,3 +244,33 @@ internal class EngineCalls(pointer: Long) : NativeOriginal(pointer) {
 
     suspend fun shutdown(): DeliveryReport = call(HookOp.shutdown, FfiConverterTypeDeliveryReport) {}
 }
+
+/** uniffi's serialisation of a nullable (a tag byte, then the value). */
+internal fun <T> optionalOf(inner: FfiConverter<T, *>): FfiConverter<T?, *> =
+    object : FfiConverterRustBuffer<T?> {
+        override fun read(buf: ByteBuffer): T? = if (buf.get().toInt() == 0) null else inner.read(buf)
+        override fun allocationSize(value: T?): ULong = if (value == null) 1UL else 1UL + inner.allocationSize(value)
+        override fun write(value: T?, buf: ByteBuffer) {
+            if (value == null) {
+                buf.put(0)
+            } else {
+                buf.put(1)
+                inner.write(value, buf)
+            }
+        }
+    }
+
+internal fun <T> optionalOf(inner: ModelConverter<T>): FfiConverter<T?, *> = optionalOf(inner.local())
+
+/** uniffi's serialisation of a list (an i32 count, then the items). */
+internal fun <T> sequenceOf(inner: FfiConverter<T, *>): FfiConverter<List<T>, *> =
+    object : FfiConverterRustBuffer<List<T>> {
+        override fun read(buf: ByteBuffer): List<T> = List(buf.getInt()) { inner.read(buf) }
+        override fun allocationSize(value: List<T>): ULong = value.fold(4UL) { size, item -> size + inner.allocationSize(item) }
+        override fun write(value: List<T>, buf: ByteBuffer) {
+            buf.putInt(value.size)
+            value.forEach { inner.write(it, buf) }
+        }
+    }
+
+internal fun <T> sequenceOf(inner: ModelConverter<T>): FfiConverter<List<T>, *> = sequenceOf(inner.local())
