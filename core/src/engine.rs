@@ -1341,3 +1341,25 @@ pub(crate) async fn verify_if_linked_accounts_verified(
     fns.verify_email(&input, ctx).await?;
     Ok(fns.get_user(recipe_user_id, ctx).await?.unwrap_or(user))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// uniffi's `default` attribute takes only a literal, so the Kotlin/Swift defaults of `AuthCoreConfig`
+    /// repeat the core's: this fails when one changes without the other.
+    #[test]
+    fn the_uniffi_default_literals_are_the_core_defaults() {
+        let source = include_str!("engine.rs");
+        for (literal, value) in [
+            ("2592000000", default_session_lifetime().to_string()),
+            ("30000", default_host_timeout().to_string()),
+        ] {
+            assert_eq!(literal, value);
+            assert!(
+                source.contains(&format!("uniffi(default = {literal}))")),
+                "engine.rs gives uniffi the default {literal}"
+            );
+        }
+    }
+}
