@@ -1,5 +1,6 @@
-//! The API layer (`signInUpPOST`, spec §4.8.7): what an HTTP handler would do after the provider returned the
-//! user's info. The OAuth code exchange is the host's job for now; this takes its result.
+//! The API layer (`getAuthorisationURL`, `signInUpPOST`, spec §4.8.7): what the frontend calls. Sign-in takes
+//! the provider's redirect (the code is exchanged and the id_token verified here), tokens a native app obtained,
+//! or user info a host that runs the OAuth exchange itself already has.
 
 use std::sync::{Arc, Weak};
 
@@ -23,6 +24,7 @@ use crate::recipes::sessions::{
 use crate::recipes::tenants::{
     provider_available, AssociateUserToTenantResult, THIRD_PARTY_FACTOR,
 };
+use crate::oauth::{flow, OAuthTokens, ProviderConfigForClientType, RawUserInfo, RedirectUriInfo};
 use crate::redirect::{self, RedirectAction, RedirectContext, RedirectDecision};
 
 const ERR_SECURITY: &str =
@@ -51,11 +53,30 @@ pub struct SignInUpPostInput {
     #[cfg_attr(feature = "uniffi", uniffi(default = "public"))]
     pub tenant_id: String,
     pub third_party_id: String,
-    pub user_info: ProviderUserInfo,
+    /// Which of the provider's clients (`web`, `ios`, `android`…); needed when it has several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub client_type: Option<String>,
+    /// Where the provider sent the user back: the code is exchanged for tokens and the user read from them.
+    #[serde(default, rename = "redirectURIInfo", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub redirect_uri_info: Option<RedirectUriInfo>,
+    /// Tokens the caller obtained from the provider itself (a native app's PKCE flow); the id_token is
+    /// verified as if this engine had exchanged the code.
+    #[serde(default, rename = "oAuthTokens", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Map<String, serde_json::Value>>"))]
+    pub o_auth_tokens: Option<OAuthTokens>,
+    /// The user as the provider described it to a host that ran the OAuth exchange itself (Passport, Authlib).
+    /// Exactly one of `redirectURIInfo`, `oAuthTokens` and `userInfo` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub user_info: Option<ProviderUserInfo>,
     /// When false and the provider gave no email, a stable fake email is used (SuperTokens' `requireEmail`).
-    #[serde(default = "yes")]
-    #[cfg_attr(feature = "uniffi", uniffi(default = true))]
-    pub require_email: bool,
+    /// Absent: the provider's own `requireEmail` (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub require_email: Option<bool>,
     /// Where the user wanted to go; validated before use (no open redirects).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
@@ -76,9 +97,6 @@ pub struct SignInUpPostInput {
 fn public() -> String {
     ids::PUBLIC_TENANT.to_string()
 }
-fn yes() -> bool {
-    true
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -93,11 +111,72 @@ pub enum SignInUpPostResult {
         session: Session,
         access_token: String,
         redirect: RedirectDecision,
+        /// Seed 000's name: a new user was made (not only a new login method of an existing user).
+        created_new_user: bool,
+        /// The provider's token response, when this engine exchanged the code or was given tokens.
+        #[serde(
+            default,
+            rename = "oAuthTokens",
+            skip_serializing_if = "Option::is_none"
+        )]
+        #[cfg_attr(
+            feature = "schema",
+            schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")
+        )]
+        o_auth_tokens: Option<OAuthTokens>,
+        /// Seed 000's name for `oAuthTokens` (SuperTokens' older `authCodeResponse`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "schema",
+            schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")
+        )]
+        auth_code_response: Option<OAuthTokens>,
+        /// What the provider said, as it said it (the verified id_token's claims, the user info answer).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raw_user_info_from_provider: Option<RawUserInfo>,
     },
     #[serde(rename = "SIGN_IN_UP_NOT_ALLOWED")]
     SignInUpNotAllowed { reason: String },
     #[serde(rename = "NO_EMAIL_GIVEN_BY_PROVIDER")]
     NoEmailGivenByProvider,
+}
+
+/// `getAuthorisationURL`'s input: which provider (and client) the user chose, and the redirect URI registered
+/// with that provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GetAuthorisationUrlInput {
+    #[serde(default = "public")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = "public"))]
+    pub tenant_id: String,
+    pub third_party_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub client_type: Option<String>,
+    #[serde(rename = "redirectURIOnProviderDashboard")]
+    pub redirect_uri_on_provider_dashboard: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(tag = "status")]
+pub enum GetAuthorisationUrlResult {
+    /// Send the user to `urlWithQueryParams`. Stateless mode: keep `state`, `pkceCodeVerifier` and `nonce` with
+    /// the user's browser session (as SuperTokens' frontend keeps state and verifier), compare `state` with the
+    /// one the provider sends back, and pass the verifier (and the nonce when there is no verifier) to
+    /// `signInUpPOST`. With a verifier the nonce is derived from it, so the verifier alone suffices.
+    #[serde(rename = "OK", rename_all = "camelCase")]
+    Ok {
+        url_with_query_params: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pkce_code_verifier: Option<String>,
+        state: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<String>,
+    },
 }
 
 pub use crate::layers::ApiFunctions;
@@ -110,6 +189,119 @@ fn not_allowed(code: &str, sentence: &str) -> SignInUpPostResult {
     SignInUpPostResult::SignInUpNotAllowed {
         reason: format!("{sentence} ({code})"),
     }
+}
+
+/// The configuration of `third_party_id` for one of its clients, from the engine's providers.
+fn provider_for_client(
+    inner: &Inner,
+    third_party_id: &str,
+    client_type: Option<&str>,
+) -> Result<ProviderConfigForClientType> {
+    let provider = inner
+        .config
+        .providers
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .find(|p| p.third_party_id == third_party_id)
+        .ok_or_else(|| AuthError::ProviderNotFound {
+            third_party_id: third_party_id.to_string(),
+        })?;
+    crate::oauth::config::for_client_type(provider, client_type)
+}
+
+/// The tenant exists and offers the provider.
+async fn check_tenant_provider(
+    inner: &Inner,
+    tenant_id: &str,
+    third_party_id: &str,
+    ctx: &UserContext,
+) -> Result<crate::recipes::tenants::Tenant> {
+    let tenant = inner
+        .fns()
+        .get_tenant(tenant_id, ctx)
+        .await?
+        .ok_or_else(|| AuthError::TenantNotFound {
+            tenant_id: tenant_id.to_string(),
+        })?;
+    ids::validate_third_party_id(third_party_id)?;
+    if !provider_available(
+        tenant_id,
+        &tenant.config,
+        inner.config.providers.as_deref(),
+        third_party_id,
+    ) {
+        return Err(AuthError::ProviderNotFound {
+            third_party_id: third_party_id.to_string(),
+        });
+    }
+    Ok(tenant)
+}
+
+/// Who the user is at the provider, from whichever of the three inputs `signInUpPOST` got: the user info, the
+/// required-email rule, and (when the provider was talked to) its tokens and raw answers.
+type ProviderAnswer = (ProviderUserInfo, bool, Option<OAuthTokens>, Option<RawUserInfo>);
+
+async fn provider_answer(inner: &Inner, input: &SignInUpPostInput) -> Result<ProviderAnswer> {
+    let (info, tokens) = match (
+        &input.user_info,
+        &input.redirect_uri_info,
+        &input.o_auth_tokens,
+    ) {
+        (Some(info), None, None) => {
+            let require = input.require_email.unwrap_or_else(|| {
+                provider_for_client(inner, &input.third_party_id, input.client_type.as_deref())
+                    .map_or(true, |c| c.require_email)
+            });
+            return Ok((info.clone(), require, None, None));
+        }
+        (None, Some(info), None) => (Some(info), None),
+        (None, None, Some(tokens)) => (None, Some(tokens.clone())),
+        _ => {
+            return Err(AuthError::invalid(
+                "redirectURIInfo",
+                "give exactly one of redirectURIInfo, oAuthTokens and userInfo",
+            ))
+        }
+    };
+    let mut cfg = provider_for_client(inner, &input.third_party_id, input.client_type.as_deref())?;
+    let oauth = inner.oauth()?;
+    oauth.discover(&mut cfg).await?;
+    let (tokens, nonce) = match (info, tokens) {
+        (Some(info), _) => {
+            // RFC 9207: an `iss` in the response names who answered; another issuer's code is a mix-up attack.
+            let iss = info
+                .redirect_uri_query_params
+                .get("iss")
+                .and_then(serde_json::Value::as_str);
+            if let (Some(iss), Some(expected)) = (iss, cfg.issuer.as_deref()) {
+                if iss != expected {
+                    return Err(AuthError::OAuthStateMismatch {
+                        message: "the response's issuer is not this provider's".into(),
+                    });
+                }
+            }
+            let nonce = info.nonce.clone().or_else(|| {
+                info.pkce_code_verifier
+                    .as_deref()
+                    .map(flow::nonce_from_verifier)
+            });
+            (oauth.exchange_code(&cfg, info).await?, nonce)
+        }
+        (None, Some(tokens)) => (tokens, None),
+        (None, None) => return Err(AuthError::internal("no provider input")),
+    };
+    let user = oauth.user_info(&cfg, &tokens, nonce.as_deref()).await?;
+    let require = input.require_email.unwrap_or(cfg.require_email);
+    Ok((
+        ProviderUserInfo {
+            third_party_user_id: user.third_party_user_id,
+            email: user.email,
+        },
+        require,
+        Some(tokens),
+        Some(user.raw_user_info_from_provider),
+    ))
 }
 
 impl CoreApis {
@@ -142,6 +334,47 @@ impl ApiFunctions for CoreApis {
         Ok(context.redirect_to_path.clone())
     }
 
+    async fn get_authorisation_url(
+        &self,
+        input: &GetAuthorisationUrlInput,
+        ctx: &UserContext,
+    ) -> Result<GetAuthorisationUrlResult> {
+        let inner: Arc<Inner> = self
+            .inner
+            .upgrade()
+            .ok_or_else(|| AuthError::internal("the engine was dropped"))?;
+        let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
+        check_tenant_provider(&inner, &tenant_id, &input.third_party_id, ctx).await?;
+        let mut cfg =
+            provider_for_client(&inner, &input.third_party_id, input.client_type.as_deref())?;
+        let oauth = inner.oauth()?;
+        oauth.discover(&mut cfg).await?;
+        let redirect =
+            oauth.authorisation_redirect(&cfg, &input.redirect_uri_on_provider_dashboard)?;
+        let state = flow::random_token(24)?;
+        let openid = cfg.scope.iter().any(|s| s == "openid");
+        let nonce = match (&redirect.pkce_code_verifier, openid) {
+            (_, false) => None,
+            (Some(v), true) => Some(flow::nonce_from_verifier(v)),
+            (None, true) => Some(flow::random_token(24)?),
+        };
+        let mut url = url::Url::parse(&redirect.url_with_query_params)
+            .map_err(|e| AuthError::invalid("authorizationEndpoint", e.to_string()))?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("state", &state);
+            if let Some(n) = &nonce {
+                q.append_pair("nonce", n);
+            }
+        }
+        Ok(GetAuthorisationUrlResult::Ok {
+            url_with_query_params: url.into(),
+            pkce_code_verifier: redirect.pkce_code_verifier,
+            state,
+            nonce,
+        })
+    }
+
     async fn sign_in_up_post(
         &self,
         input: &SignInUpPostInput,
@@ -152,30 +385,18 @@ impl ApiFunctions for CoreApis {
             .upgrade()
             .ok_or_else(|| AuthError::internal("the engine was dropped"))?;
         let fns: &dyn RecipeFunctions = inner.fns();
-        // One write transaction for the whole request while no host code runs (committed before any does).
+        // The tenant first: an unknown tenant is TENANT_NOT_FOUND whatever else the request holds.
+        let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
+        let tenant = check_tenant_provider(&inner, &tenant_id, &input.third_party_id, ctx).await?;
+        // The provider is talked to before any write: no transaction is open while the network answers.
+        let (user_info, require_email, o_auth_tokens, raw_user_info) =
+            provider_answer(&inner, input).await?;
+        // One write transaction for the rest of the request while no host code runs (committed before any
+        // does).
         if inner.batch_requests {
             ctx.begin_batch();
         }
-        // The tenant first: an unknown tenant is TENANT_NOT_FOUND whatever else the request holds.
-        let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
-        let tenant =
-            fns.get_tenant(&tenant_id, ctx)
-                .await?
-                .ok_or_else(|| AuthError::TenantNotFound {
-                    tenant_id: tenant_id.clone(),
-                })?;
-        ids::validate_third_party_id(&input.third_party_id)?;
-        if !provider_available(
-            &tenant_id,
-            &tenant.config,
-            inner.config.providers.as_deref(),
-            &input.third_party_id,
-        ) {
-            return Err(AuthError::ProviderNotFound {
-                third_party_id: input.third_party_id.clone(),
-            });
-        }
-        ids::validate_third_party_user_id(&input.user_info.third_party_user_id)?;
+        ids::validate_third_party_user_id(&user_info.third_party_user_id)?;
         // Session linking only when asked for explicitly: an existing session never changes who signs in, so a
         // token planted in a victim's browser cannot capture the victim's next sign-in (login CSRF).
         let link_session = if input.should_try_linking_with_session_user == Some(true) {
@@ -195,15 +416,14 @@ impl ApiFunctions for CoreApis {
         } else {
             None
         };
-        let provided = input
-            .user_info
+        let provided = user_info
             .email
             .clone()
             .filter(|e| !e.id.trim().is_empty());
         let email_input = match provided {
             Some(e) => e,
-            None if !input.require_email => EmailInput {
-                id: email::fake_email(&input.third_party_id, &input.user_info.third_party_user_id),
+            None if !require_email => EmailInput {
+                id: email::fake_email(&input.third_party_id, &user_info.third_party_user_id),
                 is_verified: true,
             },
             None => return Ok(SignInUpPostResult::NoEmailGivenByProvider),
@@ -211,7 +431,7 @@ impl ApiFunctions for CoreApis {
         let email_id = email::normalise_and_validate_email(&email_input.id)?;
         let tp = ThirdPartyInfo {
             id: input.third_party_id.clone(),
-            user_id: input.user_info.third_party_user_id.clone(),
+            user_id: user_info.third_party_user_id.clone(),
         };
         let new_info = NewAccountInfo {
             recipe_id: RecipeId::ThirdParty,
@@ -437,6 +657,10 @@ impl ApiFunctions for CoreApis {
             session,
             access_token,
             redirect,
+            created_new_user: is_new_user,
+            auth_code_response: o_auth_tokens.clone(),
+            o_auth_tokens,
+            raw_user_info_from_provider: raw_user_info,
         })
     }
 }

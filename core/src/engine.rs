@@ -37,6 +37,7 @@ use crate::recipes::thirdparty::{self, IdGenerator, SignInUpResult, UuidGenerato
 use crate::recipes::{emailverification, RequestTx, Step, Tx, TxError, TxResult};
 use crate::redirect::RedirectConfig;
 use crate::store::sqlite::{SqliteOptions, SqliteStore};
+use crate::oauth::{DefaultHttpClient, HttpClient, HttpPolicy, OAuthClient};
 use crate::store::{Constraint, Store, StoreError};
 
 /// Engine configuration; JSON-shaped so every binding can pass it through unchanged.
@@ -101,7 +102,12 @@ pub struct AuthCoreBuilder {
     function_overrides: Vec<FunctionsOverride>,
     api_overrides: Vec<ApisOverride>,
     handlers: Handlers,
+    http_client: Option<Arc<dyn HttpClient>>,
+    oauth_clock: Option<OAuthClock>,
 }
+
+/// The clock id_token times are checked against, in milliseconds since the epoch (tests move it).
+pub type OAuthClock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 impl AuthCoreBuilder {
     /// Handle one event kind. Handlers run after commit, awaited by the operation, in registration order.
@@ -156,6 +162,17 @@ impl AuthCoreBuilder {
         self.id_generator = generator;
         self
     }
+    /// The HTTP client the OAuth flow uses instead of the built-in one (a proxy, a test transport). It must
+    /// not block: the engine awaits it from the host's own threads.
+    pub fn http_client(mut self, client: Arc<dyn HttpClient>) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+    /// The clock id_token times (`exp`, `nbf`, `iat`) and the provider caches use.
+    pub fn oauth_clock(mut self, clock: OAuthClock) -> Self {
+        self.oauth_clock = Some(clock);
+        self
+    }
     /// Add an override layer over the recipe functions; later layers wrap earlier ones.
     pub fn override_functions(
         mut self,
@@ -192,6 +209,8 @@ impl AuthCoreBuilder {
         let functions_overridden = !function_overrides.is_empty();
         let api_overrides = self.api_overrides;
         let handlers = self.handlers;
+        let http_client = self.http_client;
+        let oauth_clock = self.oauth_clock.unwrap_or_else(|| Arc::new(now_ms));
         let inner = Arc::new_cyclic(|weak: &Weak<Inner>| {
             let mut fns: Arc<dyn RecipeFunctions> = Arc::new(CoreFunctions {
                 inner: weak.clone(),
@@ -230,6 +249,9 @@ impl AuthCoreBuilder {
                 id_generator: self.id_generator,
                 layers: cell,
                 lifecycle: Lifecycle::default(),
+                http_client,
+                oauth_clock,
+                oauth: OnceLock::new(),
             }
         });
         Ok(AuthCore { inner })
@@ -249,6 +271,10 @@ pub(crate) struct Inner {
     id_generator: Arc<dyn IdGenerator>,
     layers: OnceLock<(Arc<dyn RecipeFunctions>, Arc<dyn ApiFunctions>)>,
     lifecycle: Lifecycle,
+    http_client: Option<Arc<dyn HttpClient>>,
+    oauth_clock: OAuthClock,
+    /// Made on the first OAuth call, so an engine that never talks to a provider builds no HTTP client.
+    oauth: OnceLock<OAuthClient>,
 }
 
 /// Whether the engine still takes calls, and how many requests are inside it: `shutdown` refuses new requests,
@@ -257,6 +283,28 @@ pub(crate) struct Inner {
 struct Lifecycle {
     shut: std::sync::atomic::AtomicBool,
     active: std::sync::atomic::AtomicUsize,
+}
+
+impl Inner {
+    /// The provider client, made on first use.
+    pub(crate) fn oauth(&self) -> Result<&OAuthClient> {
+        if let Some(c) = self.oauth.get() {
+            return Ok(c);
+        }
+        let http: Arc<dyn HttpClient> = match &self.http_client {
+            Some(c) => c.clone(),
+            None => Arc::new(
+                DefaultHttpClient::new(HttpPolicy::default())
+                    .map_err(|e| AuthError::internal(e.to_string()))?,
+            ),
+        };
+        let _ = self
+            .oauth
+            .set(OAuthClient::new(http, self.oauth_clock.clone()));
+        self.oauth
+            .get()
+            .ok_or_else(|| AuthError::internal("the provider client could not be made"))
+    }
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -577,7 +625,14 @@ impl AuthCore {
             function_overrides: Vec::new(),
             api_overrides: Vec::new(),
             handlers: Handlers::default(),
+            http_client: None,
+            oauth_clock: None,
         }
+    }
+
+    /// How many JWKS documents this engine fetched (a cached key set is fetched once).
+    pub fn jwks_fetches(&self) -> u64 {
+        self.inner.oauth.get().map_or(0, OAuthClient::jwks_fetches)
     }
 
     /// Opens an engine on a SQLite file with the given configuration.

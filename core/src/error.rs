@@ -99,6 +99,36 @@ pub enum AuthError {
     /// The engine was shut down (`shutdown()`); it answers nothing after that.
     #[error("the engine was shut down")]
     ShutDown,
+    /// The provider's discovery document or JWKS could not be fetched or read.
+    #[error("provider discovery failed: {message}")]
+    OAuthDiscoveryFailed { message: String },
+    /// The token endpoint refused the code (or could not be reached: `status` 0). `error` and
+    /// `error_description` are the provider's own words; the request's secret and code are never repeated.
+    #[error("the provider's token endpoint refused the request ({status} {error}): {error_description}")]
+    OAuthTokenRefused {
+        status: u16,
+        error: String,
+        error_description: String,
+    },
+    /// The provider's user info endpoint failed, or its answer lacks the user id.
+    #[error("user info failed: {message}")]
+    OAuthUserInfoFailed { message: String },
+    /// The provider sent the user back with an error instead of a code (`access_denied`, ...).
+    #[error("the provider refused the authorisation ({error}): {error_description}")]
+    OAuthAuthorisationRefused {
+        error: String,
+        error_description: String,
+    },
+    /// The id_token failed verification; `reason` says which check (`signature`, `alg`, `kid`, `iss`, `aud`,
+    /// `azp`, `exp`, `nbf`, `iat`, `nonce`, `malformed`, `hd`).
+    #[error("the id_token is invalid ({reason})")]
+    IdTokenInvalid { reason: String },
+    /// The `state` or `iss` the provider sent back does not belong to this flow (login CSRF, mix-up).
+    #[error("the authorisation response does not match the flow: {message}")]
+    OAuthStateMismatch { message: String },
+    /// A stored flow record was used already or is past its lifetime.
+    #[error("the sign-in flow expired or was used already")]
+    OAuthFlowExpired,
 }
 
 /// One error code as the bindings expose it: the stable code, the exception class name (`InvalidInputError`),
@@ -203,6 +233,18 @@ declare_errors! {
     SchemaTooNew "SCHEMA_TOO_NEW" "The database was migrated by a newer version of the library."
         { found: i64, supported: i64 };
     ShutDown "SHUT_DOWN" "The engine was shut down (shutdown()); it answers nothing after that." {};
+    OAuthDiscoveryFailed "OAUTH_DISCOVERY_FAILED" "The provider's discovery document or JWKS could not be fetched."
+        { message as reason: String };
+    OAuthTokenRefused "OAUTH_TOKEN_REFUSED" "The provider's token endpoint refused the code or could not be reached."
+        { status: u16, error: String, error_description: String };
+    OAuthUserInfoFailed "OAUTH_USER_INFO_FAILED" "The provider's user info endpoint failed or gave no user id."
+        { message as reason: String };
+    OAuthAuthorisationRefused "OAUTH_AUTHORISATION_REFUSED"
+        "The provider sent the user back with an error instead of a code." { error: String, error_description: String };
+    IdTokenInvalid "ID_TOKEN_INVALID" "The id_token failed verification; reason names the check." { reason: String };
+    OAuthStateMismatch "OAUTH_STATE_MISMATCH" "The state or issuer sent back does not belong to this sign-in flow."
+        { message as reason: String };
+    OAuthFlowExpired "OAUTH_FLOW_EXPIRED" "A stored sign-in flow was used already or expired." {};
 }
 
 impl AuthError {

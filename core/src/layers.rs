@@ -16,7 +16,9 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::api::{SignInUpPostInput, SignInUpPostResult};
+use crate::api::{
+    GetAuthorisationUrlInput, GetAuthorisationUrlResult, SignInUpPostInput, SignInUpPostResult,
+};
 use crate::engine::Inner;
 use crate::error::{AuthError, Result};
 use crate::functions::*;

@@ -16,6 +16,7 @@ pub mod host;
 pub mod json;
 pub mod layers;
 pub mod model;
+pub mod oauth;
 pub mod ops;
 mod outbox;
 pub mod policy;
@@ -27,7 +28,10 @@ pub mod store;
 #[cfg(feature = "uniffi")]
 pub mod uniffi_types;
 
-pub use api::{ApiFunctions, ProviderUserInfo, SignInUpPostInput, SignInUpPostResult};
+pub use api::{
+    ApiFunctions, GetAuthorisationUrlInput, GetAuthorisationUrlResult, ProviderUserInfo,
+    SignInUpPostInput, SignInUpPostResult,
+};
 pub use engine::{AuthCore, AuthCoreBuilder, AuthCoreConfig};
 pub use error::{AuthError, Result};
 pub use functions::*;

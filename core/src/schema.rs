@@ -8,7 +8,9 @@ use schemars::generate::SchemaSettings;
 use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
-use crate::api::{SignInUpPostInput, SignInUpPostResult};
+use crate::api::{
+    GetAuthorisationUrlInput, GetAuthorisationUrlResult, SignInUpPostInput, SignInUpPostResult,
+};
 use crate::events::{DeliveryReport, ListEventsInput, ListEventsResult};
 use crate::functions::*;
 use crate::layers::FromOwned;

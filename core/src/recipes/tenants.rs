@@ -316,17 +316,7 @@ pub(crate) fn disassociate(
     )))
 }
 
-/// Static provider configuration given to the engine (spec §5.4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderConfig {
-    pub third_party_id: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
-    pub include_in_non_public_tenants_by_default: bool,
-}
+pub use crate::oauth::ProviderConfig;
 
 /// `mergeProvidersFromCoreAndStatic` reduced to availability: is `third_party_id` usable on this tenant?
 /// `static_providers = None` means no static list was configured: every provider is available.
