@@ -80,9 +80,11 @@ export function sendJson(res, status, value, headers = {}) {
   res.end(body);
 }
 
+// A JSON request body; empty, null or a non-object body counts as {}.
 export function parseJsonBody(text) {
   if (!text) return {};
-  return JSON.parse(text);
+  const v = JSON.parse(text);
+  return v !== null && typeof v === 'object' ? v : {};
 }
 
 export const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
