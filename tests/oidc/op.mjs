@@ -51,10 +51,65 @@ let current = newRsaKey(`op-rs256-${keyNo}`);
 let previous = null; // kept in the JWKS after a rotation unless {"keepOld": false}
 const strayEc = newEcKey('op-es256-unpublished'); // for /__test/mint alg ES256: in no JWKS
 
+// oidc-provider's built-in memory adapter keeps one store per Provider instance; this one is shared by every
+// instance (a key rotation builds a new one), so sessions, interactions, codes and tokens survive a rotation.
+const store = new Map(); // key -> { value, expiresAt }
+const grantMembers = new Map(); // grantId -> Set of keys
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode',
+  'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
+const live = (key) => {
+  const e = store.get(key);
+  if (!e) return undefined;
+  if (e.expiresAt !== undefined && e.expiresAt <= Date.now()) { store.delete(key); return undefined; }
+  return e.value;
+};
+class SharedMemoryAdapter {
+  constructor(model) { this.model = model; }
+
+  key(id) { return `${this.model}:${id}`; }
+
+  async upsert(id, payload, expiresIn) {
+    const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : undefined;
+    store.set(this.key(id), { value: payload, expiresAt });
+    if (this.model === 'Session' && payload.uid) store.set(`sessionUid:${payload.uid}`, { value: id, expiresAt });
+    if (payload.userCode) store.set(`userCode:${payload.userCode}`, { value: id, expiresAt });
+    if (GRANTABLE.has(this.model) && payload.grantId) {
+      const members = grantMembers.get(payload.grantId) ?? new Set();
+      members.add(this.key(id));
+      grantMembers.set(payload.grantId, members);
+    }
+  }
+
+  async find(id) { return live(this.key(id)); }
+
+  async findByUid(uid) {
+    const id = live(`sessionUid:${uid}`);
+    return id === undefined ? undefined : this.find(id);
+  }
+
+  async findByUserCode(userCode) {
+    const id = live(`userCode:${userCode}`);
+    return id === undefined ? undefined : this.find(id);
+  }
+
+  async consume(id) {
+    const v = live(this.key(id));
+    if (v) v.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id) { store.delete(this.key(id)); }
+
+  async revokeByGrantId(grantId) {
+    for (const key of grantMembers.get(grantId) ?? []) store.delete(key);
+    grantMembers.delete(grantId);
+  }
+}
+
 function buildProvider() {
   const keys = [current.privateJwk];
   if (previous) keys.push(previous.privateJwk);
   const provider = new Provider(issuer, {
+    adapter: SharedMemoryAdapter,
     clients: CLIENTS,
     jwks: { keys },
     cookies: { keys: ['authcore-test-cookie-key-1'] },
@@ -77,7 +132,7 @@ function buildProvider() {
 }
 
 // oidc-provider reads its keys once, at construction: a rotation builds a new Provider with the new key set.
-// Its state (sessions, interactions, codes, tokens) lives in the module-wide memory adapter, so it survives.
+// Its state (sessions, interactions, codes, tokens) lives in the shared adapter above, so it survives.
 let provider = buildProvider();
 let handler = provider.callback();
 
