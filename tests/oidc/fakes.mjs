@@ -227,16 +227,16 @@ function githubTokenAnswer(req, res, fields) {
 
 const GITHUB_ERRORS = {
   incorrect_client_credentials: ['The client_id and/or client_secret passed are incorrect.', 'incorrect-client-credentials'],
-  redirect_uri_mismatch: ['The redirect_uri MUST match the registered callback URL for this application.', 'redirect-uri-mismatch2'],
+  redirect_uri_mismatch: ['The redirect_uri MUST match the registered callback URL for this application.', 'redirect-uri-mismatch2', 'troubleshooting-authorization-request-errors'],
   bad_verification_code: ['The code passed is incorrect or expired.', 'bad-verification-code'],
 };
 function githubError(req, res, error) {
-  const [description, anchor] = GITHUB_ERRORS[error];
+  const [description, anchor, page = 'troubleshooting-oauth-app-access-token-request-errors'] = GITHUB_ERRORS[error];
   // GitHub answers these errors with HTTP 200.
   return githubTokenAnswer(req, res, {
     error,
     error_description: description,
-    error_uri: `https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#${anchor}`,
+    error_uri: `https://docs.github.com/apps/managing-oauth-apps/${page}/#${anchor}`,
   });
 }
 
@@ -636,7 +636,8 @@ async function apple(req, res, path, query, params) {
     if (a.email) {
       const relay = grant.login.startsWith('private');
       claims.email = relay ? `${hashHex(grant.login, 10)}@privaterelay.appleid.com` : a.email;
-      claims.email_verified = bool(a.verified);
+      // Apple: "always true, because the servers only return verified email addresses" (also for `unverified…`).
+      claims.email_verified = bool(true);
       if (relay) claims.is_private_email = bool(true);
     }
     const idToken = signJwt({ kid: KEYS.apple.kid, alg: 'RS256' }, claims, { alg: 'RS256', key: KEYS.apple.privateKey });

@@ -119,3 +119,21 @@ test('fakes: Apple client secret, Twitter Basic + PKCE, Microsoft tid', async ()
   assert.equal(msClaims.tid, '9188040d-6c67-4c5b-b112-36a304b66dad');
   assert.equal(msClaims.iss, `${fakes.base}/microsoft/${msClaims.tid}/v2.0`);
 });
+
+test('OP: a code from before a rotation is exchanged after it, signed with the new key', async () => {
+  const { verifier, challenge } = pkce();
+  // Any port of the loopback redirect URI matches (native clients, RFC 8252 7.3).
+  const redirect = 'http://127.0.0.1:5555/callback';
+  const cb = await op.drive(authUrl('web', redirect, challenge), 'dora');
+  const { kid } = await op.rotateKeys();
+  const tokens = await (await fetch(`${op.issuer}/token`, {
+    method: 'POST',
+    body: form({
+      grant_type: 'authorization_code', code: cb.code, redirect_uri: redirect, client_id: 'web', client_secret: 'web-secret', code_verifier: verifier,
+    }),
+  })).json();
+  assert.equal(b64json(tokens.id_token.split('.')[0]).kid, kid);
+  const jwks = await (await fetch(`${op.issuer}/jwks`)).json();
+  assert.equal(jwks.keys.length, 2);
+  assert.equal(jwks.keys[0].kid, kid);
+});
