@@ -15,6 +15,7 @@ use crate::functions::{ManuallyCreateOrUpdateUserResult, RecipeFunctions, UserCo
 use crate::model::{
     email, ids, AccountInfo, EmailInput, RecipeId, SignInUpInput, ThirdPartyInfo, User,
 };
+use crate::oauth::{flow, OAuthTokens, ProviderConfigForClientType, RawUserInfo, RedirectUriInfo};
 use crate::policy::{
     self, Currency as _, NewAccountInfo, SessionLinkCheck, REASON_PRIMARY_USER_CONFLICT,
 };
@@ -24,7 +25,6 @@ use crate::recipes::sessions::{
 use crate::recipes::tenants::{
     provider_available, AssociateUserToTenantResult, THIRD_PARTY_FACTOR,
 };
-use crate::oauth::{flow, OAuthTokens, ProviderConfigForClientType, RawUserInfo, RedirectUriInfo};
 use crate::redirect::{self, RedirectAction, RedirectContext, RedirectDecision};
 
 const ERR_SECURITY: &str =
@@ -58,14 +58,25 @@ pub struct SignInUpPostInput {
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub client_type: Option<String>,
     /// Where the provider sent the user back: the code is exchanged for tokens and the user read from them.
-    #[serde(default, rename = "redirectURIInfo", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "redirectURIInfo",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub redirect_uri_info: Option<RedirectUriInfo>,
     /// Tokens the caller obtained from the provider itself (a native app's PKCE flow); the id_token is
     /// verified as if this engine had exchanged the code.
-    #[serde(default, rename = "oAuthTokens", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "oAuthTokens",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<serde_json::Map<String, serde_json::Value>>"))]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")
+    )]
     pub o_auth_tokens: Option<OAuthTokens>,
     /// The user as the provider described it to a host that ran the OAuth exchange itself (Passport, Authlib).
     /// Exactly one of `redirectURIInfo`, `oAuthTokens` and `userInfo` is given.
@@ -240,7 +251,12 @@ async fn check_tenant_provider(
 
 /// Who the user is at the provider, from whichever of the three inputs `signInUpPOST` got: the user info, the
 /// required-email rule, and (when the provider was talked to) its tokens and raw answers.
-type ProviderAnswer = (ProviderUserInfo, bool, Option<OAuthTokens>, Option<RawUserInfo>);
+type ProviderAnswer = (
+    ProviderUserInfo,
+    bool,
+    Option<OAuthTokens>,
+    Option<RawUserInfo>,
+);
 
 async fn provider_answer(inner: &Inner, input: &SignInUpPostInput) -> Result<ProviderAnswer> {
     let (info, tokens) = match (
@@ -416,10 +432,7 @@ impl ApiFunctions for CoreApis {
         } else {
             None
         };
-        let provided = user_info
-            .email
-            .clone()
-            .filter(|e| !e.id.trim().is_empty());
+        let provided = user_info.email.clone().filter(|e| !e.id.trim().is_empty());
         let email_input = match provided {
             Some(e) => e,
             None if !require_email => EmailInput {

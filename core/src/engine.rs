@@ -19,6 +19,7 @@ use crate::events::{
 use crate::functions::*;
 use crate::layers::{FlowApis, FlowFunctions};
 use crate::model::{email, ids, AccountInfo, SignInUpInput, User};
+use crate::oauth::{DefaultHttpClient, HttpClient, HttpPolicy, OAuthClient};
 use crate::outbox::Outbox;
 use crate::policy::{
     self, AccountLinkingConfig, EmailChangeDecision, NewAccountInfo, ShouldAutomaticallyLink,
@@ -37,7 +38,6 @@ use crate::recipes::thirdparty::{self, IdGenerator, SignInUpResult, UuidGenerato
 use crate::recipes::{emailverification, RequestTx, Step, Tx, TxError, TxResult};
 use crate::redirect::RedirectConfig;
 use crate::store::sqlite::{SqliteOptions, SqliteStore};
-use crate::oauth::{DefaultHttpClient, HttpClient, HttpPolicy, OAuthClient};
 use crate::store::{Constraint, Store, StoreError};
 
 /// Engine configuration; JSON-shaped so every binding can pass it through unchanged.

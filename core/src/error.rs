@@ -104,7 +104,9 @@ pub enum AuthError {
     OAuthDiscoveryFailed { message: String },
     /// The token endpoint refused the code (or could not be reached: `status` 0). `error` and
     /// `error_description` are the provider's own words; the request's secret and code are never repeated.
-    #[error("the provider's token endpoint refused the request ({status} {error}): {error_description}")]
+    #[error(
+        "the provider's token endpoint refused the request ({status} {error}): {error_description}"
+    )]
     OAuthTokenRefused {
         status: u16,
         error: String,

@@ -68,7 +68,8 @@ pub(crate) fn defaults(third_party_id: &str, client: &ProviderClientConfig) -> D
     };
     match kind(third_party_id) {
         Kind::Google | Kind::GoogleWorkspaces => {
-            let mut params = obj(json!({"included_grant_scopes": "true", "access_type": "offline"}));
+            let mut params =
+                obj(json!({"included_grant_scopes": "true", "access_type": "offline"}));
             let workspaces = kind(third_party_id) == Kind::GoogleWorkspaces;
             if workspaces {
                 let hd = client
@@ -80,7 +81,14 @@ pub(crate) fn defaults(third_party_id: &str, client: &ProviderClientConfig) -> D
                 params.insert("hd".into(), Value::String(hd.to_string()));
             }
             Defaults {
-                name: Some(if workspaces { "Google Workspaces" } else { "Google" }.into()),
+                name: Some(
+                    if workspaces {
+                        "Google Workspaces"
+                    } else {
+                        "Google"
+                    }
+                    .into(),
+                ),
                 oidc_discovery_endpoint: Some("https://accounts.google.com/".into()),
                 issuer: Some("https://accounts.google.com".into()),
                 authorization_endpoint_query_params: params,

@@ -383,7 +383,10 @@ pub fn for_client_type(
     merge(&mut user_info_headers, &provider.user_info_endpoint_headers);
     let map = provider.user_info_map.clone().unwrap_or_default();
     let fields = |over: Option<UserFields>, base: UserFields| UserFields {
-        user_id: over.as_ref().and_then(|o| o.user_id.clone()).or(base.user_id),
+        user_id: over
+            .as_ref()
+            .and_then(|o| o.user_id.clone())
+            .or(base.user_id),
         email: over.as_ref().and_then(|o| o.email.clone()).or(base.email),
         email_verified: over
             .as_ref()

@@ -49,8 +49,10 @@ pub struct AuthorisationRedirect {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RedirectUriInfo {
+    #[serde(rename = "redirectURIOnProviderDashboard")]
     pub redirect_uri_on_provider_dashboard: String,
     /// The query (or, for `form_post`, the form) the provider sent back: `code`, `state`, `iss`, `error`…
+    #[serde(rename = "redirectURIQueryParams")]
     #[cfg_attr(feature = "schema", schemars(with = "Map<String, Value>"))]
     pub redirect_uri_query_params: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,9 +297,7 @@ impl OAuthClient {
                 let doc = match (status, body) {
                     (200, Some(doc)) => doc,
                     (status, _) => {
-                        return Err(failed(format!(
-                            "the discovery document answered {status}"
-                        )))
+                        return Err(failed(format!("the discovery document answered {status}")))
                     }
                 };
                 self.discovery
@@ -345,7 +345,10 @@ impl OAuthClient {
         let endpoint = cfg.authorization_endpoint.as_deref().ok_or_else(|| {
             AuthError::invalid(
                 "authorizationEndpoint",
-                format!("provider '{}' has no authorisation endpoint", cfg.third_party_id),
+                format!(
+                    "provider '{}' has no authorisation endpoint",
+                    cfg.third_party_id
+                ),
             )
         })?;
         let mut pairs = vec![
@@ -414,13 +417,12 @@ impl OAuthClient {
             pairs.push(("code_verifier".to_string(), v.clone()));
         }
         apply_params(&mut pairs, &cfg.token_endpoint_body_params);
-        let refused = |status: u16, error: String, description: String| {
-            AuthError::OAuthTokenRefused {
+        let refused =
+            |status: u16, error: String, description: String| AuthError::OAuthTokenRefused {
                 status,
                 error,
                 error_description: description,
-            }
-        };
+            };
         let response = self
             .http
             .send(HttpRequest {
@@ -655,7 +657,12 @@ impl OAuthClient {
                 .map_err(|e| failed(format!("emails: {e}")))?;
             let emails: Vec<Value> = match serde_json::from_slice::<Value>(&r.body) {
                 Ok(Value::Array(a)) if r.status == 200 => a,
-                _ => return Err(failed(format!("emails: the endpoint answered {}", r.status))),
+                _ => {
+                    return Err(failed(format!(
+                        "emails: the endpoint answered {}",
+                        r.status
+                    )))
+                }
             };
             info.remove("email");
             if let Some(primary) = emails

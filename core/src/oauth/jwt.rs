@@ -134,7 +134,8 @@ pub struct Parsed<'a> {
 /// Splits and decodes a compact JWS; a token that is not exactly that is `Malformed`.
 pub fn parse(token: &str) -> Result<Parsed<'_>, Failure> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(Failure::Malformed);
     };
@@ -232,8 +233,10 @@ fn key_fits(key: &Jwk, alg: &str) -> bool {
     }
     matches!(
         (&key.key, alg),
-        (KeyMaterial::Rsa { .. }, "RS256" | "RS384" | "RS512" | "PS256")
-            | (KeyMaterial::P256 { .. }, "ES256")
+        (
+            KeyMaterial::Rsa { .. },
+            "RS256" | "RS384" | "RS512" | "PS256"
+        ) | (KeyMaterial::P256 { .. }, "ES256")
             | (KeyMaterial::Ed25519 { .. }, "EdDSA")
     )
 }

@@ -15,4 +15,6 @@ pub use config::{
 pub use flow::{
     AuthorisationRedirect, OAuthClient, OAuthTokens, RawUserInfo, RedirectUriInfo, UserInfo,
 };
-pub use http::{DefaultHttpClient, HttpClient, HttpError, HttpMethod, HttpPolicy, HttpRequest, HttpResponse};
+pub use http::{
+    DefaultHttpClient, HttpClient, HttpError, HttpMethod, HttpPolicy, HttpRequest, HttpResponse,
+};
