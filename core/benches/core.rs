@@ -253,17 +253,15 @@ fn open_with_handler(
 fn post_inputs(inputs: &[SignInUpInput]) -> Vec<SignInUpPostInput> {
     inputs
         .iter()
-        .map(|i| SignInUpPostInput {
-            tenant_id: TENANT.to_string(),
-            third_party_id: i.third_party_id.clone(),
-            user_info: ProviderUserInfo {
-                third_party_user_id: i.third_party_user_id.clone(),
-                email: Some(i.email.clone()),
-            },
-            require_email: true,
-            redirect_to_path: None,
-            existing_access_token: None,
-            should_try_linking_with_session_user: None,
+        .map(|i| {
+            SignInUpPostInput::with_user_info(
+                TENANT,
+                i.third_party_id.clone(),
+                ProviderUserInfo {
+                    third_party_user_id: i.third_party_user_id.clone(),
+                    email: Some(i.email.clone()),
+                },
+            )
         })
         .collect()
 }

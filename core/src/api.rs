@@ -105,6 +105,28 @@ pub struct SignInUpPostInput {
     pub should_try_linking_with_session_user: Option<bool>,
 }
 
+impl SignInUpPostInput {
+    /// A sign-in with user info the host obtained itself, everything else at its default.
+    pub fn with_user_info(
+        tenant_id: impl Into<String>,
+        third_party_id: impl Into<String>,
+        user_info: ProviderUserInfo,
+    ) -> Self {
+        SignInUpPostInput {
+            tenant_id: tenant_id.into(),
+            third_party_id: third_party_id.into(),
+            client_type: None,
+            redirect_uri_info: None,
+            o_auth_tokens: None,
+            user_info: Some(user_info),
+            require_email: None,
+            redirect_to_path: None,
+            existing_access_token: None,
+            should_try_linking_with_session_user: None,
+        }
+    }
+}
+
 fn public() -> String {
     ids::PUBLIC_TENANT.to_string()
 }
@@ -401,15 +423,19 @@ impl ApiFunctions for CoreApis {
             .upgrade()
             .ok_or_else(|| AuthError::internal("the engine was dropped"))?;
         let fns: &dyn RecipeFunctions = inner.fns();
+        // One write transaction for the whole request while no host code runs (committed before any does).
+        // When the provider must be asked first, the transaction starts after its answer: none is open while
+        // the network answers.
+        let asks_provider = input.user_info.is_none();
+        if inner.batch_requests && !asks_provider {
+            ctx.begin_batch();
+        }
         // The tenant first: an unknown tenant is TENANT_NOT_FOUND whatever else the request holds.
         let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
         let tenant = check_tenant_provider(&inner, &tenant_id, &input.third_party_id, ctx).await?;
-        // The provider is talked to before any write: no transaction is open while the network answers.
         let (user_info, require_email, o_auth_tokens, raw_user_info) =
             provider_answer(&inner, input).await?;
-        // One write transaction for the rest of the request while no host code runs (committed before any
-        // does).
-        if inner.batch_requests {
+        if inner.batch_requests && asks_provider {
             ctx.begin_batch();
         }
         ids::validate_third_party_user_id(&user_info.third_party_user_id)?;

@@ -331,21 +331,17 @@ async fn sign_in_event_carries_nextauth_fields() {
         .on_event(EventName::SignIn, Arc::new(h))
         .build()
         .expect("b");
-    let post = SignInUpPostInput {
-        tenant_id: "public".into(),
-        third_party_id: "google".into(),
-        user_info: ProviderUserInfo {
+    let post = SignInUpPostInput::with_user_info(
+        "public",
+        "google",
+        ProviderUserInfo {
             third_party_user_id: "g1".into(),
             email: Some(EmailInput {
                 id: "a@x.com".into(),
                 is_verified: true,
             }),
         },
-        require_email: true,
-        redirect_to_path: None,
-        existing_access_token: None,
-        should_try_linking_with_session_user: None,
-    };
+    );
     auth.apis()
         .sign_in_up_post(&post, &UserContext::new())
         .await

@@ -12,21 +12,17 @@ use authcore::{EmailInput, ProviderUserInfo, SignInUpPostInput};
 
 /// A `signInUpPOST` input on the public tenant for a provider account with one email.
 pub fn post(tp: &str, uid: &str, email: &str, verified: bool) -> SignInUpPostInput {
-    SignInUpPostInput {
-        tenant_id: "public".into(),
-        third_party_id: tp.into(),
-        user_info: ProviderUserInfo {
+    SignInUpPostInput::with_user_info(
+        "public",
+        tp,
+        ProviderUserInfo {
             third_party_user_id: uid.into(),
             email: Some(EmailInput {
                 id: email.into(),
                 is_verified: verified,
             }),
         },
-        require_email: true,
-        redirect_to_path: None,
-        existing_access_token: None,
-        should_try_linking_with_session_user: None,
-    }
+    )
 }
 
 pub fn scenarios_dir() -> PathBuf {
