@@ -4,6 +4,8 @@
 
 pub mod invariants;
 pub mod matcher;
+#[path = "../support/oidc.rs"]
+pub mod oidc;
 pub mod runner;
 
 use std::path::PathBuf;

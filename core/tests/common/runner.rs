@@ -68,12 +68,66 @@ pub async fn call_with(
         m.remove("userContext");
     }
     Ok(match op {
+        "drive" => {
+            let op_base = peer_base("op").map_err(|e| AuthError::internal(e))?;
+            let r = super::oidc::http(
+                "POST",
+                &format!("{op_base}/__test/drive"),
+                &[("content-type", "application/json")],
+                Some(input.to_string().as_bytes()),
+            );
+            serde_json::from_str(&r.body).map_err(|e| AuthError::internal(e.to_string()))?
+        }
         "sleep" => {
             let ms = args.get("ms").and_then(|v| v.as_u64()).unwrap_or(0);
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             json!({"status": "OK"})
         }
         other => return auth.call(other, input, &ctx).await,
+    })
+}
+
+/// The test peers of this process (tests/oidc/), started on first use and shared by every scenario: a real
+/// OpenID Provider (`op`) and the provider fakes (`fakes`).
+fn peers() -> &'static std::sync::Mutex<std::collections::HashMap<String, super::oidc::Peer>> {
+    static PEERS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, super::oidc::Peer>>,
+    > = std::sync::OnceLock::new();
+    PEERS.get_or_init(Default::default)
+}
+
+/// The base URL of the peer `name`, starting it if needed.
+pub fn peer_base(name: &str) -> Result<String, String> {
+    let mut map = peers().lock().map_err(|e| e.to_string())?;
+    if let Some(p) = map.get(name) {
+        return Ok(p.base.clone());
+    }
+    let peer = match name {
+        "op" => super::oidc::Peer::start_op(),
+        "fakes" => super::oidc::Peer::start_fakes(),
+        other => return Err(format!("unknown peer {other}")),
+    };
+    let base = peer.base.clone();
+    map.insert(name.to_string(), peer);
+    Ok(base)
+}
+
+/// Replaces every `{"$peer": name}` in `v` by that peer's base URL (tests/scenarios/README.md "Peers").
+pub fn with_peers(v: &Value) -> Result<Value, String> {
+    Ok(match v {
+        Value::Object(m) if m.len() == 1 && m.contains_key("$peer") => {
+            let name = m["$peer"].as_str().ok_or("$peer needs a string")?;
+            Value::String(peer_base(name)?)
+        }
+        Value::Object(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in m {
+                out.insert(k.clone(), with_peers(x)?);
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(with_peers).collect::<Result<_, _>>()?),
+        other => other.clone(),
     })
 }
 
@@ -360,6 +414,7 @@ pub async fn run_scenario_mode(
     let batched = transactions == Transactions::PerRequest;
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
+    let scenario = with_peers(&scenario)?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let config = engine_config(&scenario).map_err(|e| format!("config: {e}"))?;
     let recorder = Arc::new(Recorder::default());
