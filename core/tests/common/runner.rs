@@ -69,7 +69,7 @@ pub async fn call_with(
     }
     Ok(match op {
         "drive" => {
-            let op_base = peer_base("op").map_err(|e| AuthError::internal(e))?;
+            let op_base = peer_base("op").map_err(AuthError::internal)?;
             let r = super::oidc::http(
                 "POST",
                 &format!("{op_base}/__test/drive"),
