@@ -25,7 +25,9 @@ use crate::recipes::sessions::{
 use crate::recipes::tenants::{
     provider_available, AssociateUserToTenantResult, THIRD_PARTY_FACTOR,
 };
+use crate::recipes::Step;
 use crate::redirect::{self, RedirectAction, RedirectContext, RedirectDecision};
+use crate::store::{FlowTake, OAuthFlowRow};
 
 const ERR_SECURITY: &str =
     "Cannot sign in / up due to security reasons. Please try a different login method or contact support.";
@@ -190,6 +192,33 @@ pub struct GetAuthorisationUrlInput {
     pub client_type: Option<String>,
     #[serde(rename = "redirectURIOnProviderDashboard")]
     pub redirect_uri_on_provider_dashboard: String,
+    /// `stateless` (default, as SuperTokens): the caller keeps state, verifier and nonce. `stored`: the engine
+    /// keeps them in a one-time flow record keyed by `state` for [`OAUTH_FLOW_TTL_MS`], for server-rendered
+    /// apps; `signInUpPOST` then needs only what the provider sent back.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub mode: FlowMode,
+}
+
+/// Where a sign-in flow's secrets are kept between the authorisation URL and the provider's redirect.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "lowercase")]
+pub enum FlowMode {
+    #[default]
+    Stateless,
+    Stored,
+}
+
+/// How long a stored flow may be finished after its authorisation URL was made.
+pub const OAUTH_FLOW_TTL_MS: i64 = 10 * 60 * 1000;
+/// How long a used or expired flow record is kept, so a replay is told apart from an unknown state.
+const OAUTH_FLOW_KEPT_MS: i64 = 24 * 60 * 60 * 1000;
+
+fn state_hash(state: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(state.as_bytes()).to_vec()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,7 +309,56 @@ type ProviderAnswer = (
     Option<RawUserInfo>,
 );
 
-async fn provider_answer(inner: &Inner, input: &SignInUpPostInput) -> Result<ProviderAnswer> {
+/// A stored-mode flow finished by this redirect: its record is taken (once) and must be for this tenant,
+/// provider, client and redirect URI; its verifier and nonce complete the redirect info. `None` when the caller
+/// runs the flow statelessly (it brings the verifier or nonce itself, or the state names no stored flow).
+fn stored_flow(
+    inner: &Inner,
+    input: &SignInUpPostInput,
+    info: &RedirectUriInfo,
+    ctx: &UserContext,
+) -> Result<Option<(RedirectUriInfo, Option<String>)>> {
+    if info.pkce_code_verifier.is_some() || info.nonce.is_some() {
+        return Ok(None);
+    }
+    let Some(state) = info
+        .redirect_uri_query_params
+        .get("state")
+        .and_then(serde_json::Value::as_str)
+    else {
+        return Ok(None);
+    };
+    let hash = state_hash(state);
+    let now = inner.oauth_now_ms();
+    let taken = inner.write(ctx, |tx| {
+        Ok(Step::Commit(tx.s.take_oauth_flow(&hash, now)?))
+    })?;
+    let row = match taken {
+        FlowTake::Unknown => return Ok(None),
+        FlowTake::Used | FlowTake::Expired => return Err(AuthError::OAuthFlowExpired),
+        FlowTake::Taken(row) => row,
+    };
+    let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
+    if row.tenant_id != tenant_id
+        || row.third_party_id != input.third_party_id
+        || row.client_type != input.client_type
+        || row.redirect_uri != info.redirect_uri_on_provider_dashboard
+    {
+        return Err(AuthError::OAuthStateMismatch {
+            message: "the flow was started for another tenant, provider, client or redirect URI"
+                .into(),
+        });
+    }
+    let mut finished = info.clone();
+    finished.pkce_code_verifier = row.pkce_code_verifier;
+    Ok(Some((finished, row.nonce)))
+}
+
+async fn provider_answer(
+    inner: &Inner,
+    input: &SignInUpPostInput,
+    ctx: &UserContext,
+) -> Result<ProviderAnswer> {
     let (info, tokens) = match (
         &input.user_info,
         &input.redirect_uri_info,
@@ -319,12 +397,18 @@ async fn provider_answer(inner: &Inner, input: &SignInUpPostInput) -> Result<Pro
                     });
                 }
             }
-            let nonce = info.nonce.clone().or_else(|| {
-                info.pkce_code_verifier
-                    .as_deref()
-                    .map(flow::nonce_from_verifier)
-            });
-            (oauth.exchange_code(&cfg, info).await?, nonce)
+            let (info, nonce) = match stored_flow(inner, input, info, ctx)? {
+                Some(finished) => finished,
+                None => {
+                    let nonce = info.nonce.clone().or_else(|| {
+                        info.pkce_code_verifier
+                            .as_deref()
+                            .map(flow::nonce_from_verifier)
+                    });
+                    (info.clone(), nonce)
+                }
+            };
+            (oauth.exchange_code(&cfg, &info).await?, nonce)
         }
         (None, Some(tokens)) => (tokens, None),
         (None, None) => return Err(AuthError::internal("no provider input")),
@@ -405,6 +489,31 @@ impl ApiFunctions for CoreApis {
                 q.append_pair("nonce", n);
             }
         }
+        if input.mode == FlowMode::Stored {
+            let row = OAuthFlowRow {
+                state_hash: state_hash(&state),
+                tenant_id: tenant_id.clone(),
+                third_party_id: input.third_party_id.clone(),
+                client_type: input.client_type.clone(),
+                redirect_uri: input.redirect_uri_on_provider_dashboard.clone(),
+                pkce_code_verifier: redirect.pkce_code_verifier,
+                nonce,
+                expires_at: inner.oauth_now_ms() + OAUTH_FLOW_TTL_MS,
+            };
+            let stale_before = row.expires_at - OAUTH_FLOW_TTL_MS - OAUTH_FLOW_KEPT_MS;
+            inner.write(ctx, |tx| {
+                tx.s.delete_stale_oauth_flows(stale_before, 16)?;
+                tx.s.insert_oauth_flow(&row)?;
+                Ok(Step::Commit(()))
+            })?;
+            // The verifier and nonce stay server-side: the browser never needs them.
+            return Ok(GetAuthorisationUrlResult::Ok {
+                url_with_query_params: url.into(),
+                pkce_code_verifier: None,
+                state,
+                nonce: None,
+            });
+        }
         Ok(GetAuthorisationUrlResult::Ok {
             url_with_query_params: url.into(),
             pkce_code_verifier: redirect.pkce_code_verifier,
@@ -434,7 +543,7 @@ impl ApiFunctions for CoreApis {
         let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
         let tenant = check_tenant_provider(&inner, &tenant_id, &input.third_party_id, ctx).await?;
         let (user_info, require_email, o_auth_tokens, raw_user_info) =
-            provider_answer(&inner, input).await?;
+            provider_answer(&inner, input, ctx).await?;
         if inner.batch_requests && asks_provider {
             ctx.begin_batch();
         }

@@ -286,6 +286,11 @@ struct Lifecycle {
 }
 
 impl Inner {
+    /// The OAuth clock's now (the real clock unless a test set another).
+    pub(crate) fn oauth_now_ms(&self) -> i64 {
+        (self.oauth_clock)()
+    }
+
     /// The provider client, made on first use.
     pub(crate) fn oauth(&self) -> Result<&OAuthClient> {
         if let Some(c) = self.oauth.get() {

@@ -447,3 +447,90 @@ async fn a_redirecting_or_oversized_token_endpoint_is_refused_without_following_
     );
     assert_eq!(user_count(&auth).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_mode_keeps_the_flow_server_side_once_and_for_ten_minutes() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let op = Peer::start_op();
+    let offset = std::sync::Arc::new(AtomicI64::new(0));
+    let o = offset.clone();
+    let clock: authcore::engine::OAuthClock = std::sync::Arc::new(move || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+            + o.load(Ordering::SeqCst)
+    });
+    let (auth, _dir) = engine_with(
+        json!([
+            provider("oidc", &op, "web", Some("web-secret")),
+            provider("oidc-second", &op, "second", Some("second-secret")),
+        ]),
+        Some(clock),
+    );
+    let stored = |tp: &str| json!({"thirdPartyId": tp, "redirectURIOnProviderDashboard": REDIRECT, "mode": "stored"});
+    let begin = |tp: &'static str, login: &'static str| {
+        let auth = auth.clone();
+        let op = &op;
+        let args = stored(tp);
+        async move {
+            let url = call(&auth, "getAuthorisationURL", args).await.expect("url");
+            assert!(
+                url.get("pkceCodeVerifier").is_none(),
+                "kept server-side: {url}"
+            );
+            assert!(url.get("nonce").is_none(), "kept server-side: {url}");
+            let back = op.drive(url["urlWithQueryParams"].as_str().unwrap(), login);
+            assert_eq!(back["state"], url["state"]);
+            json!({"redirectURIOnProviderDashboard": REDIRECT,
+                   "redirectURIQueryParams": {"code": back["code"], "state": back["state"], "iss": back["iss"]}})
+        }
+    };
+
+    // Only what the provider sent back: the engine has the verifier and nonce.
+    let info = begin("oidc", "gina").await;
+    let r = call(
+        &auth,
+        "signInUpPOST",
+        json!({"thirdPartyId": "oidc", "redirectURIInfo": info.clone()}),
+    )
+    .await
+    .expect("stored flow");
+    assert_eq!(r["status"], "OK", "{r}");
+    assert_eq!(r["user"]["emails"], json!(["gina@example.test"]));
+    // The same state again: the flow is used.
+    let again = call(
+        &auth,
+        "signInUpPOST",
+        json!({"thirdPartyId": "oidc", "redirectURIInfo": info}),
+    )
+    .await;
+    assert!(
+        matches!(again, Err(AuthError::OAuthFlowExpired)),
+        "{again:?}"
+    );
+
+    // A flow started for one provider cannot be finished for another.
+    let info = begin("oidc", "gina").await;
+    let other = call(
+        &auth,
+        "signInUpPOST",
+        json!({"thirdPartyId": "oidc-second", "redirectURIInfo": info}),
+    )
+    .await;
+    assert!(
+        matches!(other, Err(AuthError::OAuthStateMismatch { .. })),
+        "{other:?}"
+    );
+
+    // Past its ten minutes the flow is expired.
+    let info = begin("oidc", "gina").await;
+    offset.store(10 * 60 * 1000 + 1, Ordering::SeqCst);
+    let late = call(
+        &auth,
+        "signInUpPOST",
+        json!({"thirdPartyId": "oidc", "redirectURIInfo": info}),
+    )
+    .await;
+    assert!(matches!(late, Err(AuthError::OAuthFlowExpired)), "{late:?}");
+    assert_eq!(user_count(&auth).await, 1);
+}

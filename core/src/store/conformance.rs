@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use super::{
-    AccountKey, Constraint, EventFilter, EventRow, NewRecipeUser, Reservation, SessionRow, Store,
-    StoreError,
+    AccountKey, Constraint, EventFilter, EventRow, FlowTake, NewRecipeUser, OAuthFlowRow,
+    Reservation, SessionRow, Store, StoreError,
 };
 use crate::model::ThirdPartyInfo;
 use crate::recipes::tenants::TenantConfig;
@@ -40,6 +40,7 @@ macro_rules! for_each_conformance_check {
             events_filed_under_several_tenants "an event is listed under every tenant it is filed under",
             expired_sessions_purge "expired sessions are deleted in bounded batches",
             counting_groups "users are counted as groups, per tenant and across tenants",
+            oauth_flows_are_taken_once "a stored OAuth flow is taken once, expires, and is purged",
         }
     };
 }
@@ -384,6 +385,55 @@ fn sessions_round_trip(store: &dyn Store) {
         .is_empty());
     assert!(tx.delete_session("h1").expect("delete"));
     assert!(!tx.delete_session("h1").expect("delete twice"));
+}
+
+fn oauth_flows_are_taken_once(store: &dyn Store) {
+    let flow = |key: u8, expires_at: i64| OAuthFlowRow {
+        state_hash: vec![key; 32],
+        tenant_id: "public".into(),
+        third_party_id: "oidc".into(),
+        client_type: Some("web".into()),
+        redirect_uri: "https://app.example/cb".into(),
+        pkce_code_verifier: Some("verifier".into()),
+        nonce: None,
+        expires_at,
+    };
+    let mut tx = store.write().expect("write");
+    tx.insert_oauth_flow(&flow(1, 100)).expect("insert");
+    tx.insert_oauth_flow(&flow(2, 50)).expect("insert");
+    tx.commit().expect("commit");
+    let mut tx = store.write().expect("write");
+    assert_eq!(
+        tx.take_oauth_flow(&[9; 32], 10).expect("take"),
+        FlowTake::Unknown
+    );
+    assert_eq!(
+        tx.take_oauth_flow(&[1; 32], 10).expect("take"),
+        FlowTake::Taken(flow(1, 100))
+    );
+    assert_eq!(
+        tx.take_oauth_flow(&[1; 32], 10).expect("again"),
+        FlowTake::Used
+    );
+    assert_eq!(
+        tx.take_oauth_flow(&[2; 32], 50).expect("late"),
+        FlowTake::Expired
+    );
+    assert_eq!(
+        tx.take_oauth_flow(&[2; 32], 50).expect("late again"),
+        FlowTake::Used
+    );
+    tx.commit().expect("commit");
+    let mut tx = store.write().expect("write");
+    assert_eq!(tx.delete_stale_oauth_flows(60, 10).expect("purge"), 1);
+    assert_eq!(
+        tx.take_oauth_flow(&[2; 32], 60).expect("purged"),
+        FlowTake::Unknown
+    );
+    assert_eq!(
+        tx.take_oauth_flow(&[1; 32], 60).expect("kept"),
+        FlowTake::Used
+    );
 }
 
 fn verification_keys(store: &dyn Store) {

@@ -101,6 +101,43 @@ pub struct SessionRow {
     pub expiry: i64,
 }
 
+/// A stored-mode OAuth flow (`getAuthorisationURL` with `mode: "stored"`), keyed by the SHA-256 of its
+/// `state`: what `signInUpPOST` needs to finish it, kept server-side.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuthFlowRow {
+    pub state_hash: Vec<u8>,
+    pub tenant_id: String,
+    pub third_party_id: String,
+    pub client_type: Option<String>,
+    pub redirect_uri: String,
+    pub pkce_code_verifier: Option<String>,
+    pub nonce: Option<String>,
+    pub expires_at: i64,
+}
+
+/// The verifier is a secret of the flow: `Debug` leaves it out.
+impl std::fmt::Debug for OAuthFlowRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthFlowRow")
+            .field("tenant_id", &self.tenant_id)
+            .field("third_party_id", &self.third_party_id)
+            .field("client_type", &self.client_type)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What taking a stored flow found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlowTake {
+    /// No flow has this state (never stored, or purged long after it expired).
+    Unknown,
+    /// The flow was taken before: a replayed state.
+    Used,
+    Expired,
+    Taken(OAuthFlowRow),
+}
+
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRow {
@@ -231,6 +268,13 @@ pub trait StoreTx: Send {
 
     // --- sessions
     fn insert_session(&mut self, row: &SessionRow) -> StoreResult<()>;
+
+    // Stored-mode OAuth flows.
+    fn insert_oauth_flow(&mut self, row: &OAuthFlowRow) -> StoreResult<()>;
+    /// Marks the flow used and returns it; a later take of the same state sees [`FlowTake::Used`].
+    fn take_oauth_flow(&mut self, state_hash: &[u8], now: i64) -> StoreResult<FlowTake>;
+    /// Deletes at most `limit` flows that expired before `before`.
+    fn delete_stale_oauth_flows(&mut self, before: i64, limit: usize) -> StoreResult<usize>;
     fn session(&mut self, session_handle: &str) -> StoreResult<Option<SessionRow>>;
     fn delete_session(&mut self, session_handle: &str) -> StoreResult<bool>;
     /// Deletes up to `limit` sessions whose expiry is at or before `now`; returns how many.

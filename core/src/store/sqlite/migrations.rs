@@ -209,4 +209,25 @@ ALTER TABLE recipe_users ADD COLUMN email_gen INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE verified_emails ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
 "#,
     ),
+    (
+        6,
+        r#"
+-- Stored-mode OAuth flows (getAuthorisationURL with mode "stored"). Keyed by the SHA-256 of the state, so the
+-- database never holds a usable state. `used` keeps a taken flow until it is purged, so a replayed state is
+-- told apart from an unknown one.
+CREATE TABLE oauth_flows (
+    state_hash BLOB PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    third_party_id TEXT NOT NULL,
+    client_type TEXT,
+    redirect_uri TEXT NOT NULL,
+    pkce_code_verifier TEXT,
+    nonce TEXT,
+    expires_at INTEGER NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+-- The purge of stale flows seeks by expiry.
+CREATE INDEX oauth_flows_expiry ON oauth_flows (expires_at);
+"#,
+    ),
 ];

@@ -16,8 +16,8 @@ use std::time::Duration;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 use super::{
-    AccountKey, Constraint, EventFilter, EventRow, ListCursor, NewRecipeUser, RecipeUserRow,
-    Reservation, SessionRow, Store, StoreError, StoreResult, StoreTx,
+    AccountKey, Constraint, EventFilter, EventRow, FlowTake, ListCursor, NewRecipeUser,
+    OAuthFlowRow, RecipeUserRow, Reservation, SessionRow, Store, StoreError, StoreResult, StoreTx,
 };
 use crate::model::ThirdPartyInfo;
 use crate::recipes::tenants::TenantConfig;
@@ -961,6 +961,81 @@ impl StoreTx for SqliteTx {
         })
         .optional()
         .map_err(map_err)
+    }
+
+    fn insert_oauth_flow(&mut self, r: &OAuthFlowRow) -> StoreResult<()> {
+        self.c()
+            .prepare_cached(
+                "INSERT INTO oauth_flows (state_hash, tenant_id, third_party_id, client_type, redirect_uri, \
+                 pkce_code_verifier, nonce, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    r.state_hash,
+                    r.tenant_id,
+                    r.third_party_id,
+                    r.client_type,
+                    r.redirect_uri,
+                    r.pkce_code_verifier,
+                    r.nonce,
+                    r.expires_at
+                ])
+            })
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    fn take_oauth_flow(&mut self, state_hash: &[u8], now: i64) -> StoreResult<FlowTake> {
+        let row = self
+            .c()
+            .prepare_cached(
+                "SELECT tenant_id, third_party_id, client_type, redirect_uri, pkce_code_verifier, nonce, \
+                 expires_at, used FROM oauth_flows WHERE state_hash = ?1",
+            )
+            .and_then(|mut st| {
+                st.query_row([state_hash], |r| {
+                    Ok((
+                        OAuthFlowRow {
+                            state_hash: state_hash.to_vec(),
+                            tenant_id: r.get(0)?,
+                            third_party_id: r.get(1)?,
+                            client_type: r.get(2)?,
+                            redirect_uri: r.get(3)?,
+                            pkce_code_verifier: r.get(4)?,
+                            nonce: r.get(5)?,
+                            expires_at: r.get(6)?,
+                        },
+                        r.get::<_, i64>(7)? != 0,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(map_err)?;
+        let Some((row, used)) = row else {
+            return Ok(FlowTake::Unknown);
+        };
+        if used {
+            return Ok(FlowTake::Used);
+        }
+        self.c()
+            .prepare_cached("UPDATE oauth_flows SET used = 1 WHERE state_hash = ?1")
+            .and_then(|mut st| st.execute([state_hash]))
+            .map_err(map_err)?;
+        Ok(if row.expires_at <= now {
+            FlowTake::Expired
+        } else {
+            FlowTake::Taken(row)
+        })
+    }
+
+    fn delete_stale_oauth_flows(&mut self, before: i64, limit: usize) -> StoreResult<usize> {
+        self.c()
+            .prepare_cached(
+                "DELETE FROM oauth_flows WHERE state_hash IN \
+                 (SELECT state_hash FROM oauth_flows WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2)",
+            )
+            .and_then(|mut s| s.execute(params![before, limit as i64]))
+            .map_err(map_err)
     }
 
     fn delete_session(&mut self, session_handle: &str) -> StoreResult<bool> {
