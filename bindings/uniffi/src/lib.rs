@@ -9,7 +9,7 @@
 //! * `jvm_hooks`: Kotlin overrides and handlers over JNI upcalls (the facade's hooks).
 //! * `jvm_engine`: the facade's calls on the engine handle itself (`open`, `call`, `listEvents`, ...) over JNI.
 //! * `jvm_context`: the methods of `UserContext` over JNI (the generated Kotlin class calls them).
-//! * `bench`: the Rust half of `scripts/bench-kotlin` (same call, no FFI).
+//! * `bench` (`bench/native.rs`): the Rust half of `scripts/bench-kotlin` (same call, no FFI).
 //!
 //! The `jvm_*` modules exist with the `jvm` feature only (the JVM and Android builds; the generated Kotlin
 //! comes from such a build), so the Swift API never shows them; `bench` only with the `bench` feature.
@@ -19,7 +19,10 @@
 
 uniffi::setup_scaffolding!("authcore");
 
+// The benchmark aid lives with the benchmark (as in the Node and Python bindings); only `--features bench`
+// builds it.
 #[cfg(feature = "bench")]
+#[path = "../bench/native.rs"]
 mod bench;
 pub mod client;
 pub mod error;

@@ -2623,52 +2623,103 @@ enum AuthError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     
+    /**
+     * A field is missing, has the wrong type or a forbidden shape.
+     */
     case InvalidInput(code: String, reason: String, field: String, detail: String
     )
+    /**
+     * A field that must not be empty is empty.
+     */
     case EmptyField(code: String, reason: String, field: String
     )
+    /**
+     * A field is longer than its limit.
+     */
     case FieldTooLong(code: String, reason: String, field: String, max: UInt64
     )
+    /**
+     * An email address is malformed.
+     */
     case InvalidEmail(code: String, reason: String, detail: String
     )
+    /**
+     * A tenant id is malformed.
+     */
     case InvalidTenantId(code: String, reason: String, detail: String
     )
+    /**
+     * The tenant does not exist.
+     */
     case TenantNotFound(code: String, reason: String, tenantId: String
     )
+    /**
+     * No user has this id.
+     */
     case UnknownUserId(code: String, reason: String, userId: String
     )
+    /**
+     * The public tenant cannot be deleted.
+     */
     case CannotDeletePublicTenant(code: String, reason: String
     )
+    /**
+     * The provider is not in the configuration.
+     */
     case ProviderNotFound(code: String, reason: String, thirdPartyId: String
     )
+    /**
+     * A providers list names a provider twice.
+     */
     case DuplicateProvider(code: String, reason: String, thirdPartyId: String
     )
+    /**
+     * The tenant does not allow this first factor.
+     */
     case FirstFactorNotAllowed(code: String, reason: String, detail: String
     )
+    /**
+     * A pagination token is malformed.
+     */
     case InvalidPaginationToken(code: String, reason: String
     )
+    /**
+     * The database failed.
+     */
     case Storage(code: String, reason: String, detail: String
     )
+    /**
+     * A bug, or a misuse of the native module.
+     */
     case Internal(code: String, reason: String, detail: String
     )
     /**
-     * Raised by host code (an override, a handler) and passed through.
+     * A host exception that could not be passed through unchanged (normally the original is re-raised).
      */
     case Host(code: String, reason: String, detail: String
     )
     /**
-     * Host code did not answer within `hostTimeoutMs`.
+     * Host code (an override, policy callback or event handler) did not answer within hostTimeoutMs.
      */
     case HostTimeout(code: String, reason: String, timeoutMs: UInt64
     )
+    /**
+     * A session was asked for a user who is not in the session's tenant.
+     */
     case UserNotInTenant(code: String, reason: String, userId: String, tenantId: String
     )
+    /**
+     * The operation needs a valid session of the request's tenant.
+     */
     case Unauthorised(code: String, reason: String, detail: String
     )
+    /**
+     * The database was migrated by a newer version of the library.
+     */
     case SchemaTooNew(code: String, reason: String, found: Int64, supported: Int64
     )
     /**
-     * The engine was shut down (`shutdown()`); it answers nothing after that.
+     * The engine was shut down (shutdown()); it answers nothing after that.
      */
     case ShutDown(code: String, reason: String
     )

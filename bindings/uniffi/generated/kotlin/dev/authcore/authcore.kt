@@ -4967,6 +4967,9 @@ public object FfiConverterTypeTenantConfigInput: FfiConverterRustBuffer<TenantCo
  */
 sealed class AuthException: kotlin.Exception() {
     
+    /**
+     * A field is missing, has the wrong type or a forbidden shape.
+     */
     class InvalidInput(
         
         val `code`: kotlin.String, 
@@ -4981,6 +4984,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, field=${ `field` }, detail=${ `detail` }"
     }
     
+    /**
+     * A field that must not be empty is empty.
+     */
     class EmptyField(
         
         val `code`: kotlin.String, 
@@ -4993,6 +4999,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, field=${ `field` }"
     }
     
+    /**
+     * A field is longer than its limit.
+     */
     class FieldTooLong(
         
         val `code`: kotlin.String, 
@@ -5007,6 +5016,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, field=${ `field` }, max=${ `max` }"
     }
     
+    /**
+     * An email address is malformed.
+     */
     class InvalidEmail(
         
         val `code`: kotlin.String, 
@@ -5019,6 +5031,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
+    /**
+     * A tenant id is malformed.
+     */
     class InvalidTenantId(
         
         val `code`: kotlin.String, 
@@ -5031,6 +5046,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
+    /**
+     * The tenant does not exist.
+     */
     class TenantNotFound(
         
         val `code`: kotlin.String, 
@@ -5043,6 +5061,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, tenantId=${ `tenantId` }"
     }
     
+    /**
+     * No user has this id.
+     */
     class UnknownUserId(
         
         val `code`: kotlin.String, 
@@ -5055,6 +5076,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, userId=${ `userId` }"
     }
     
+    /**
+     * The public tenant cannot be deleted.
+     */
     class CannotDeletePublicTenant(
         
         val `code`: kotlin.String, 
@@ -5065,6 +5089,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }"
     }
     
+    /**
+     * The provider is not in the configuration.
+     */
     class ProviderNotFound(
         
         val `code`: kotlin.String, 
@@ -5077,6 +5104,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, thirdPartyId=${ `thirdPartyId` }"
     }
     
+    /**
+     * A providers list names a provider twice.
+     */
     class DuplicateProvider(
         
         val `code`: kotlin.String, 
@@ -5089,6 +5119,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, thirdPartyId=${ `thirdPartyId` }"
     }
     
+    /**
+     * The tenant does not allow this first factor.
+     */
     class FirstFactorNotAllowed(
         
         val `code`: kotlin.String, 
@@ -5101,6 +5134,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
+    /**
+     * A pagination token is malformed.
+     */
     class InvalidPaginationToken(
         
         val `code`: kotlin.String, 
@@ -5111,6 +5147,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }"
     }
     
+    /**
+     * The database failed.
+     */
     class Storage(
         
         val `code`: kotlin.String, 
@@ -5123,6 +5162,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
+    /**
+     * A bug, or a misuse of the native module.
+     */
     class Internal(
         
         val `code`: kotlin.String, 
@@ -5136,7 +5178,7 @@ sealed class AuthException: kotlin.Exception() {
     }
     
     /**
-     * Raised by host code (an override, a handler) and passed through.
+     * A host exception that could not be passed through unchanged (normally the original is re-raised).
      */
     class Host(
         
@@ -5151,7 +5193,7 @@ sealed class AuthException: kotlin.Exception() {
     }
     
     /**
-     * Host code did not answer within `hostTimeoutMs`.
+     * Host code (an override, policy callback or event handler) did not answer within hostTimeoutMs.
      */
     class HostTimeout(
         
@@ -5165,6 +5207,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, timeoutMs=${ `timeoutMs` }"
     }
     
+    /**
+     * A session was asked for a user who is not in the session's tenant.
+     */
     class UserNotInTenant(
         
         val `code`: kotlin.String, 
@@ -5179,6 +5224,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, userId=${ `userId` }, tenantId=${ `tenantId` }"
     }
     
+    /**
+     * The operation needs a valid session of the request's tenant.
+     */
     class Unauthorised(
         
         val `code`: kotlin.String, 
@@ -5191,6 +5239,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
+    /**
+     * The database was migrated by a newer version of the library.
+     */
     class SchemaTooNew(
         
         val `code`: kotlin.String, 
@@ -5206,7 +5257,7 @@ sealed class AuthException: kotlin.Exception() {
     }
     
     /**
-     * The engine was shut down (`shutdown()`); it answers nothing after that.
+     * The engine was shut down (shutdown()); it answers nothing after that.
      */
     class ShutDown(
         
