@@ -1,6 +1,7 @@
 //! Kotlin and Swift binding of authcore (uniffi 0.32, proc macros). Thin by design: convert, call, map errors.
 //!
-//! * `client`: the `AuthCore` handle (`AuthCore.open(...)`), `UserContext`, `Hooks`.
+//! * `client`: the `AuthCore` handle (`AuthCore.open(...)`), `UserContext`, `Hooks`; `declared`: its typed method
+//!   per declared operation, generated (`authcore-gen uniffi-methods`).
 //! * `types`: records and enums mirroring the core's, with exhaustive conversions both ways.
 //! * `error`: the one mapping between core errors and `AuthException` (Kotlin) / `AuthError` (Swift).
 //! * `hooks`: host override layers over the core's generic host layer (`HostOverride`, `HostLayer`).
@@ -25,6 +26,9 @@ uniffi::setup_scaffolding!("authcore");
 #[path = "../bench/native.rs"]
 mod bench;
 pub mod client;
+// Generated (authcore-gen uniffi-methods), formatted by rustfmt when generated.
+#[rustfmt::skip]
+mod declared;
 pub mod error;
 pub mod events;
 pub mod hooks;
