@@ -5,6 +5,8 @@
 import type { AuthErrorCode, DeclaredOperations } from './declared'
 export * from './declared'
 import type {
+  AccountLinkingConfig,
+  AuthCoreConfig,
   DeliveryReport,
   EventName,
   NewAccountInfo,
@@ -21,27 +23,11 @@ import type {
 } from './model'
 export * from './model'
 
-// ---- Model ------------------------------------------------------------------------------------------------
-
-export interface ProviderConfig {
-  thirdPartyId: string
-  includeInNonPublicTenantsByDefault?: boolean
-}
-
 // ---- Linking policy -----------------------------------------------------------------------------------------
 
-export interface LinkingRule {
-  shouldAutomaticallyLink?: boolean
-  shouldRequireVerification?: boolean
-}
-
-/** The built-in policy: a default, then per-tenant rules, then per-provider rules (provider wins). */
-export interface StaticAccountLinking {
-  shouldAutomaticallyLink?: boolean
-  shouldRequireVerification?: boolean
-  tenants?: Record<string, LinkingRule>
-  providers?: Record<string, LinkingRule>
-}
+/** The built-in policy (`AccountLinkingConfig`): a default, then per-tenant rules, then per-provider rules
+ *  (provider wins). */
+export type StaticAccountLinking = AccountLinkingConfig
 
 /** supertokens-node's callback form. */
 export interface CallbackAccountLinking {
@@ -52,15 +38,6 @@ export interface CallbackAccountLinking {
     tenantId: string,
     userContext: UserContext,
   ) => ShouldAutomaticallyLink | Promise<ShouldAutomaticallyLink>
-}
-
-// ---- Inputs and results -------------------------------------------------------------------------------------
-
-export interface RedirectConfig {
-  /** Origins (`https://app.example.com`) absolute redirect URLs may point to. */
-  allowedOrigins?: string[]
-  /** Default "/". */
-  defaultPath?: string
 }
 
 // ---- Overridable interfaces (their operations, inputs and results are generated: model.d.ts) ------------------
@@ -74,8 +51,6 @@ export interface APIFunctions extends DeclaredAPIFunctions {}
 /** supertokens-node's names for `signInUpPOST`'s input and result. */
 export type SignInUpPOSTInput = SignInUpPostInput & WithUserContext
 export type SignInUpPOSTResult = SignInUpPostResult
-
-// ---- ---------------------------------------------------------------------------------
 
 // ---- Events -------------------------------------------------------------------------------------------------
 
@@ -93,25 +68,13 @@ export interface AuthEvent {
 /** Runs after commit, awaited by the operation; a throw never fails the operation: the event is redelivered. */
 export type EventHandler = (event: AuthEvent) => void | Promise<void>
 
-export interface EventsConfig {
-  /** Default true. Off: no outbox rows and no handler calls. */
-  enabled?: boolean
-  /** Delivered events older than this are deleted on open (default 90; 0 keeps them). */
-  retentionDays?: number
-}
-
-export interface AuthCoreOptions {
+/** `AuthCore.open`'s options: the database, the core's configuration (`AuthCoreConfig`, generated from its
+ *  schema: providers, linking rules, session lifetime, `hostTimeoutMs`, redirect), JS handlers and overrides. */
+export interface AuthCoreOptions extends Omit<AuthCoreConfig, 'accountLinking' | 'events'> {
   database: { sqlite: string }
-  /** Static providers; absent: every `thirdPartyId` is available on every tenant. */
-  providers?: ProviderConfig[]
   accountLinking?: StaticAccountLinking | CallbackAccountLinking
-  sessionLifetimeMs?: number
-  /** Longest one call into an override, policy callback or event handler may take, else `HOST_TIMEOUT`.
-   * Default 30000; 0: no limit. */
-  hostTimeoutMs?: number
-  redirect?: RedirectConfig
   /** The core's event settings (`events` is the handlers map). */
-  eventsConfig?: EventsConfig
+  eventsConfig?: AuthCoreConfig['events']
   /** Handlers by event name; `'*'` gets every event. */
   events?: Partial<Record<EventName | '*', EventHandler>>
   override?: {

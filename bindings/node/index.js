@@ -116,9 +116,35 @@ class Host {
     return new AuthError(error.code, error.message, error.details)
   }
 
-  /** Calls `target.call` (the engine or an `original` layer) with one object argument. The native call answers
-   *  with the result's JSON text or an error object, or a Promise of one of them when it had to wait for JS. */
-  async invoke(target, op, input) {
+  /** Calls `target.call` (the engine or an `original` layer) with one object argument; always a Promise. The
+   *  native call answers with the result's JSON text or an error object, or a Promise of one of them when it
+   *  had to wait for JS. A call without a `userContext` on an engine without JS overrides needs no context id
+   *  (nothing can refer to its context: the core makes a fresh one), so it takes the synchronous path below,
+   *  which costs no async function frame. */
+  invoke(target, op, input) {
+    if (this.hasLayers || (input !== undefined && (input === null || typeof input !== 'object' || input.userContext !== undefined))) {
+      return this.invokeWithContext(target, op, input)
+    }
+    let json
+    try {
+      json = input === undefined ? '{}' : JSON.stringify(input)
+    } catch (err) {
+      // A BigInt or a cycle inside the arguments.
+      return Promise.reject(invalid(op, messageOf(err)))
+    }
+    try {
+      const out = target().call(OP_INDEX.get(op), json, 0, undefined)
+      if (typeof out === 'string') return Promise.resolve(JSON.parse(out))
+      if (typeof out === 'object' && out !== null && typeof out.then === 'function') return out.then((o) => this.settle(o))
+      return Promise.reject(this.raise(out))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** [invoke] for a call that has a `userContext` or may reach a JS override: the context object is registered
+   *  under an id for the duration of the call, so overrides receive that very object. */
+  async invokeWithContext(target, op, input) {
     let args = input
     let userContext
     if (input === undefined) {
@@ -138,22 +164,20 @@ class Host {
       // A BigInt or a cycle inside the arguments.
       throw invalid(op, messageOf(err))
     }
+    if (userContext === undefined) userContext = {}
+    const id = this.acquire(userContext)
     let out
-    if (userContext === undefined && !this.hasLayers) {
-      // No userContext and no JS override that could be handed one: nothing can refer to this call's context,
-      // so it needs no id (0: the core makes a fresh one).
-      out = target().call(OP_INDEX.get(op), json, 0, undefined)
+    try {
+      out = target().call(OP_INDEX.get(op), json, id, contextJson(userContext))
       if (typeof out === 'object' && out !== null && typeof out.then === 'function') out = await out
-    } else {
-      if (userContext === undefined) userContext = {}
-      const id = this.acquire(userContext)
-      try {
-        out = target().call(OP_INDEX.get(op), json, id, contextJson(userContext))
-        if (typeof out === 'object' && out !== null && typeof out.then === 'function') out = await out
-      } finally {
-        this.release(id)
-      }
+    } finally {
+      this.release(id)
     }
+    return this.settle(out)
+  }
+
+  /** A native answer as the call's value: JSON text parsed, an error object raised. */
+  settle(out) {
     if (typeof out === 'string') return JSON.parse(out)
     throw this.raise(out)
   }

@@ -9,6 +9,19 @@ export interface AccountInfo {
   thirdParty?: ThirdPartyInfo | null
 }
 
+/**
+ * The built-in `shouldDoAutomaticAccountLinking`: a default, per-tenant rules, then per-provider rules.
+ * Off unless configured (SuperTokens' default); when on, verification is required unless switched off.
+ * `Default` is written out by hand: a derived one would make `should_require_verification` false, i.e. link
+ * on unverified emails, for every Rust caller who writes `..Default::default()`.
+ */
+export interface AccountLinkingConfig {
+  providers?: Record<string, LinkingRule>
+  shouldAutomaticallyLink?: boolean
+  shouldRequireVerification?: boolean
+  tenants?: Record<string, LinkingRule>
+}
+
 export type AssociateUserToTenantResult =
   | {
       status: "OK"
@@ -43,6 +56,21 @@ export interface AuditRecord {
    */
   tenantId?: string | null
   userId?: string | null
+}
+
+/** Engine configuration; JSON-shaped so every binding can pass it through unchanged. */
+export interface AuthCoreConfig {
+  accountLinking?: AccountLinkingConfig
+  events?: EventsConfig
+  /**
+   * The longest one crossing into host code (an override, a policy callback, an event handler) may take
+   * before the call fails with `HOST_TIMEOUT`; `0` means no limit.
+   */
+  hostTimeoutMs?: number
+  /** Static providers (spec §5.4). `None`: any provider id is accepted on any tenant. */
+  providers?: ProviderConfig[] | null
+  redirect?: RedirectConfig
+  sessionLifetimeMs?: number
 }
 
 export type CreateNewSessionResult =
@@ -107,6 +135,14 @@ export interface EmailInput {
 
 /** The event catalogue: NextAuth's names plus what NextAuth lacks. */
 export type EventName = "signIn" | "signOut" | "createUser" | "updateUser" | "linkAccount" | "unlinkAccount" | "deleteUser" | "session" | "addUserToTenant" | "removeUserFromTenant"
+
+/** Event settings. */
+export interface EventsConfig {
+  /** Off: no outbox rows and no handler calls (for benchmarks and apps without events). */
+  enabled?: boolean
+  /** Delivered events older than this are deleted from the audit log on open. 0 keeps them forever. */
+  retentionDays?: number
+}
 
 /**
  * Input of `getSession`. A session is valid only in its own tenant: `tenantId` (default `public`) must be
@@ -178,6 +214,12 @@ export type LinkingOutcome = "ALREADY_PRIMARY" | "BECAME_PRIMARY" | "LINKED" | "
 /** Machine-readable reason codes for [`LinkingOutcome`]. */
 export type LinkingReason = "ALREADY_PRIMARY" | "VERIFIED_EMAIL_MATCH" | "VERIFICATION_NOT_REQUIRED" | "NO_PRIMARY_USER_WITH_SAME_ACCOUNT_INFO" | "AUTOMATIC_LINKING_DISABLED" | "EMAIL_NOT_VERIFIED" | "PRIMARY_EMAIL_NOT_VERIFIED" | "ACCOUNT_INFO_CONFLICT"
 
+/** Fields a tenant or provider rule may override. */
+export interface LinkingRule {
+  shouldAutomaticallyLink?: boolean | null
+  shouldRequireVerification?: boolean | null
+}
+
 /** Audit-log query. */
 export interface ListEventsInput {
   limit?: number | null
@@ -232,6 +274,12 @@ export interface NewAccountInfo {
   thirdParty?: ThirdPartyInfo | null
 }
 
+/** Static provider configuration given to the engine (spec §5.4). */
+export interface ProviderConfig {
+  thirdPartyId: string
+  includeInNonPublicTenantsByDefault?: boolean
+}
+
 /** What the provider said about the user. */
 export interface ProviderUserInfo {
   thirdPartyUserId: string
@@ -245,6 +293,14 @@ export interface ProviderUserInfo {
 export type RecipeId = "thirdparty"
 
 export type RedirectAction = "SUCCESS"
+
+/** Redirect settings. */
+export interface RedirectConfig {
+  /** Origins (`https://app.example.com`) absolute redirect URLs may point to. */
+  allowedOrigins?: string[]
+  /** Where to go when nothing valid was asked for. */
+  defaultPath?: string
+}
 
 /** What `getRedirectionURL` is asked about. */
 export interface RedirectContext {

@@ -158,7 +158,9 @@ pub struct ErrorField {
 
 /// Declares every error code once: the variant, its code, what it means, and the fields a host sees (a field
 /// shown under another name is written `variant_field as host_name`). From this list come [`AuthError::code`],
-/// [`AuthError::details`] and [`ERRORS`]; a variant missing here does not compile (`code` matches them all).
+/// [`AuthError::details`] and [`ERRORS`]; a variant missing here does not compile (`code` matches them all). The
+/// optional `hidden { .. }` fields are the variant's own fields hosts do not see by name (a raw `message`, which
+/// is already in the error's text); a binding deriving a whole error type of its own reads them.
 macro_rules! declare_errors {
     (@name $src:ident) => { stringify!($src) };
     (@name $src:ident $name:ident) => { stringify!($name) };
@@ -171,7 +173,8 @@ macro_rules! declare_errors {
         }
     };
     ($(
-        $variant:ident $code:literal $doc:literal { $($src:ident $(as $name:ident)? : $ty:ty),* $(,)? };
+        $variant:ident $code:literal $doc:literal { $($src:ident $(as $name:ident)? : $ty:ty),* $(,)? }
+            $(hidden { $($hidden:ident : $hty:ty),* })?;
     )*) => {
         /// Every error code, in declaration order (see [`ErrorInfo`]).
         pub const ERRORS: &[ErrorInfo] =
@@ -207,47 +210,62 @@ macro_rules! declare_errors {
     };
 }
 
-declare_errors! {
-    InvalidInput "INVALID_INPUT" "A field is missing, has the wrong type or a forbidden shape."
-        { field: String, message as reason: String };
-    EmptyField "EMPTY_FIELD" "A field that must not be empty is empty." { field: String };
-    FieldTooLong "FIELD_TOO_LONG" "A field is longer than its limit." { field: String, max: usize };
-    InvalidEmail "INVALID_EMAIL" "An email address is malformed." { message as reason: String };
-    InvalidTenantId "INVALID_TENANT_ID" "A tenant id is malformed." { message as reason: String };
-    TenantNotFound "TENANT_NOT_FOUND" "The tenant does not exist." { tenant_id: String };
-    UnknownUserId "UNKNOWN_USER_ID" "No user has this id." { user_id: String };
-    CannotDeletePublicTenant "CANNOT_DELETE_PUBLIC_TENANT" "The public tenant cannot be deleted." {};
-    ProviderNotFound "PROVIDER_NOT_FOUND" "The provider is not in the configuration." { third_party_id: String };
-    DuplicateProvider "DUPLICATE_PROVIDER" "A providers list names a provider twice." { third_party_id: String };
-    FirstFactorNotAllowed "FIRST_FACTOR_NOT_ALLOWED" "The tenant does not allow this first factor." {};
-    InvalidPaginationToken "INVALID_PAGINATION_TOKEN" "A pagination token is malformed." {};
-    Storage "STORAGE_ERROR" "The database failed." {};
-    Internal "INTERNAL_ERROR" "A bug, or a misuse of the native module." {};
-    Host "HOST_ERROR"
-        "A host exception that could not be passed through unchanged (normally the original is re-raised)." {};
-    HostTimeout "HOST_TIMEOUT"
-        "Host code (an override, policy callback or event handler) did not answer within hostTimeoutMs."
-        { timeout_ms: u64 };
-    UserNotInTenant "USER_NOT_IN_TENANT" "A session was asked for a user who is not in the session's tenant."
-        { user_id: String, tenant_id: String };
-    Unauthorised "UNAUTHORISED" "The operation needs a valid session of the request's tenant."
-        { message as reason: String };
-    SchemaTooNew "SCHEMA_TOO_NEW" "The database was migrated by a newer version of the library."
-        { found: i64, supported: i64 };
-    ShutDown "SHUT_DOWN" "The engine was shut down (shutdown()); it answers nothing after that." {};
-    OAuthDiscoveryFailed "OAUTH_DISCOVERY_FAILED" "The provider's discovery document or JWKS could not be fetched."
-        { message as reason: String };
-    OAuthTokenRefused "OAUTH_TOKEN_REFUSED" "The provider's token endpoint refused the code or could not be reached."
-        { status: u16, error: String, error_description: String };
-    OAuthUserInfoFailed "OAUTH_USER_INFO_FAILED" "The provider's user info endpoint failed or gave no user id."
-        { message as reason: String };
-    OAuthAuthorisationRefused "OAUTH_AUTHORISATION_REFUSED"
-        "The provider sent the user back with an error instead of a code." { error: String, error_description: String };
-    IdTokenInvalid "ID_TOKEN_INVALID" "The id_token failed verification; reason names the check." { reason: String };
-    OAuthStateMismatch "OAUTH_STATE_MISMATCH" "The state or issuer sent back does not belong to this sign-in flow."
-        { message as reason: String };
-    OAuthFlowExpired "OAUTH_FLOW_EXPIRED" "A stored sign-in flow was used already or expired." {};
+/// Expands `$m! { … }` with the declaration of every error code (the form [`declare_errors`] reads), so that a
+/// binding can derive its own error type from the same list (the uniffi binding's `AuthError`).
+#[macro_export]
+macro_rules! for_each_error {
+    ($m:path) => {
+        $m! {
+            InvalidInput "INVALID_INPUT" "A field is missing, has the wrong type or a forbidden shape."
+                { field: String, message as reason: String };
+            EmptyField "EMPTY_FIELD" "A field that must not be empty is empty." { field: String };
+            FieldTooLong "FIELD_TOO_LONG" "A field is longer than its limit." { field: String, max: usize };
+            InvalidEmail "INVALID_EMAIL" "An email address is malformed." { message as reason: String };
+            InvalidTenantId "INVALID_TENANT_ID" "A tenant id is malformed." { message as reason: String };
+            TenantNotFound "TENANT_NOT_FOUND" "The tenant does not exist." { tenant_id: String };
+            UnknownUserId "UNKNOWN_USER_ID" "No user has this id." { user_id: String };
+            CannotDeletePublicTenant "CANNOT_DELETE_PUBLIC_TENANT" "The public tenant cannot be deleted." {};
+            ProviderNotFound "PROVIDER_NOT_FOUND" "The provider is not in the configuration." { third_party_id: String };
+            DuplicateProvider "DUPLICATE_PROVIDER" "A providers list names a provider twice." { third_party_id: String };
+            FirstFactorNotAllowed "FIRST_FACTOR_NOT_ALLOWED" "The tenant does not allow this first factor." {}
+                hidden { message: String };
+            InvalidPaginationToken "INVALID_PAGINATION_TOKEN" "A pagination token is malformed." {};
+            Storage "STORAGE_ERROR" "The database failed." {} hidden { message: String };
+            Internal "INTERNAL_ERROR" "A bug, or a misuse of the native module." {}
+                hidden { message: String };
+            Host "HOST_ERROR"
+                "A host exception that could not be passed through unchanged (normally the original is re-raised)." {}
+                hidden { message: String };
+            HostTimeout "HOST_TIMEOUT"
+                "Host code (an override, policy callback or event handler) did not answer within hostTimeoutMs."
+                { timeout_ms: u64 };
+            UserNotInTenant "USER_NOT_IN_TENANT" "A session was asked for a user who is not in the session's tenant."
+                { user_id: String, tenant_id: String };
+            Unauthorised "UNAUTHORISED" "The operation needs a valid session of the request's tenant."
+                { message as reason: String };
+            SchemaTooNew "SCHEMA_TOO_NEW" "The database was migrated by a newer version of the library."
+                { found: i64, supported: i64 };
+            ShutDown "SHUT_DOWN" "The engine was shut down (shutdown()); it answers nothing after that." {};
+            OAuthDiscoveryFailed "OAUTH_DISCOVERY_FAILED"
+                "The provider's discovery document or JWKS could not be fetched." { message as reason: String };
+            OAuthTokenRefused "OAUTH_TOKEN_REFUSED"
+                "The provider's token endpoint refused the code or could not be reached."
+                { status: u16, error: String, error_description: String };
+            OAuthUserInfoFailed "OAUTH_USER_INFO_FAILED"
+                "The provider's user info endpoint failed or gave no user id." { message as reason: String };
+            OAuthAuthorisationRefused "OAUTH_AUTHORISATION_REFUSED"
+                "The provider sent the user back with an error instead of a code."
+                { error: String, error_description: String };
+            IdTokenInvalid "ID_TOKEN_INVALID" "The id_token failed verification; reason names the check."
+                { reason: String };
+            OAuthStateMismatch "OAUTH_STATE_MISMATCH"
+                "The state or issuer sent back does not belong to this sign-in flow." { message as reason: String };
+            OAuthFlowExpired "OAUTH_FLOW_EXPIRED" "A stored sign-in flow was used already or expired." {};
+        }
+    };
 }
+
+for_each_error!(declare_errors);
 
 impl AuthError {
     /// A host error with only a message (a failure of the host machinery, a handler's error text).

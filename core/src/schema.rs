@@ -83,15 +83,17 @@ macro_rules! engine_schemas {
 
 crate::for_each_engine_operation!(engine_schemas);
 
-/// `{"overridable": [...], "engine": [...], "$defs": {...}}`: each entry `{name, params, result}` in declaration
-/// order (an engine entry's one param is `input`, its declared argument object); every named type once, under
+/// `{"overridable": [...], "engine": [...], "config": {...}, "$defs": {...}}`: each entry `{name, params, result}`
+/// in declaration order (an engine entry's one param is `input`, its declared argument object), the engine
+/// configuration (`AuthCoreConfig`, which bindings type their `open` options with); every named type once, under
 /// `$defs`.
 pub fn schema() -> Value {
     let mut gen = SchemaSettings::draft2020_12().into_generator();
     let overridable = overridable(&mut gen);
     let engine = engine(&mut gen);
+    let config = gen.subschema_for::<crate::AuthCoreConfig>().to_value();
     let defs: Map<String, Value> = gen.take_definitions(true).into_iter().collect();
-    json!({"overridable": overridable, "engine": engine, "$defs": defs})
+    json!({"overridable": overridable, "engine": engine, "config": config, "$defs": defs})
 }
 
 /// One field of an input an operation takes whole (`whole` in the declaration), as its JSON Schema gives it.

@@ -2,7 +2,7 @@
 //! (`bindings/uniffi/kotlin/src/main/kotlin/dev/authcore/Overrides.kt`), from the declaration of the
 //! overridable operations (`authcore::ops::OVERRIDABLE`): the typed `Functions` / `Apis` interfaces, the bridges
 //! that run a Kotlin override when the core's host layer crosses into it, and the `original` objects calling
-//! the layer below over JNI. Every positional argument order on the JNI wire is the declaration's; the Rust
+//! the layer below over JNI, and the facade's typed methods (`DeclaredOperations`, which `AuthCore` extends). Every positional argument order on the JNI wire is the declaration's; the Rust
 //! half (`bindings/uniffi/src/jvm_hooks.rs`) derives the same order from the same declaration.
 
 use std::fmt::Write;
@@ -12,7 +12,7 @@ use authcore::ops::{camel_case, OperationInfo, OperationKind, OVERRIDABLE};
 use crate::snake;
 
 /// Type aliases of the declaration that uniffi does not know by their own name.
-const ALIASES: &[(&str, &str)] = &[("ManuallyCreateOrUpdateUserInput", "SignInUpInput")];
+pub(crate) const ALIASES: &[(&str, &str)] = &[("ManuallyCreateOrUpdateUserInput", "SignInUpInput")];
 
 /// One declared type as Kotlin: its type, and the expression of its converter (`None`: nothing crosses).
 struct Kt {
@@ -191,6 +191,95 @@ fn original(out: &mut String, iface: &str, ops: &[&OperationInfo]) {
     let _ = writeln!(out, "}}\n");
 }
 
+/// Public operations whose facade method is hand-written in `AuthCore.kt`: `getSession` takes its input's
+/// fields as parameters there (`getSession(accessToken, tenantId, anyTenant)`).
+const HAND_WRITTEN: &[&str] = &["getSession"];
+
+/// Defaults of inputs taken whole that Kotlin cannot write as `T()` (uniffi gives enums no default value).
+const WHOLE_DEFAULTS: &[(&str, &str)] = &[(
+    "GetUsersInput",
+    "GetUsersInput(timeJoinedOrder = TimeJoinedOrder.ASC)",
+)];
+
+/// A declared default as Kotlin: `None` -> `null`, `T::default()` -> `T()`, an empty JSON object -> `"{}"`.
+fn kt_default(rust: &str) -> String {
+    let rust: String = rust.chars().filter(|c| !c.is_whitespace()).collect();
+    match rust.as_str() {
+        "None" => "null".into(),
+        "Value::Object(Default::default())" => "\"{}\"".into(),
+        d => match d.strip_suffix("::default()") {
+            Some(ty) => format!("{ty}()"),
+            None => d.to_string(),
+        },
+    }
+}
+
+/// The facade's typed methods (`DeclaredOperations`, which `AuthCore` extends): one per public overridable
+/// operation, calling the engine's final `Functions` / `Apis` object; `userContext = null` starts a request.
+fn facade(out: &mut String) {
+    let _ = writeln!(out, "/** The typed methods of [AuthCore], one per public operation of the declaration: each calls the engine's final\n * (overridden) [Functions] or [Apis] object over JNI; `userContext = null` starts a new request. */");
+    let _ = writeln!(
+        out,
+        "abstract class DeclaredOperations internal constructor() {{"
+    );
+    let _ = writeln!(
+        out,
+        "    /** The final (overridden) recipe functions, as one object (calls over JNI). */"
+    );
+    let _ = writeln!(out, "    abstract fun functions(): Functions\n");
+    let _ = writeln!(
+        out,
+        "    /** The final (overridden) API functions, as one object (calls over JNI). */"
+    );
+    let _ = writeln!(out, "    abstract fun apis(): Apis");
+    for op in OVERRIDABLE
+        .iter()
+        .filter(|o| o.public && !HAND_WRITTEN.contains(&o.name))
+    {
+        let mut params = Vec::new();
+        let mut names = Vec::new();
+        if op.whole {
+            let ty = kt(op.input).ty;
+            let default = WHOLE_DEFAULTS.iter().find(|(t, _)| *t == ty);
+            params.push(match (op.input_may_be_omitted, default) {
+                (true, Some((_, d))) => format!("input: {ty} = {d}"),
+                (true, None) => format!("input: {ty} = {ty}()"),
+                _ => format!("input: {ty}"),
+            });
+            names.push("input".to_string());
+        }
+        for a in op.args {
+            // A JSON value crosses as its text: `accessTokenPayloadJson`.
+            let json = if a.ty.ends_with("Value") { "Json" } else { "" };
+            let name = format!("{}{json}", camel_case(a.name));
+            let ty = kt(a.ty).ty;
+            params.push(match a.default {
+                Some(d) => format!("{name}: {ty} = {}", kt_default(d)),
+                None => format!("{name}: {ty}"),
+            });
+            names.push(name);
+        }
+        params.push("userContext: UserContext? = null".into());
+        names.push("userContext ?: NewRequest".into());
+        let target = match op.kind {
+            OperationKind::Api => "apis()",
+            _ => "functions()",
+        };
+        let _ = writeln!(out);
+        doc(out, "    ", op.doc);
+        let _ = writeln!(
+            out,
+            "    suspend fun {}({}): {} =\n        {target}.{}({})",
+            method(op),
+            params.join(", "),
+            kt(op.result).ty,
+            method(op),
+            names.join(", ")
+        );
+    }
+    let _ = writeln!(out, "}}\n");
+}
+
 pub(crate) fn kotlin_hooks() -> String {
     let mut out = String::new();
     out.push_str("// @generated by `cargo run -p authcore-gen -- kotlin-hooks` from core/src/ops.rs (for_each_overridable!).\n");
@@ -249,6 +338,7 @@ pub(crate) fn kotlin_hooks() -> String {
     );
     original(&mut out, "Functions", &functions);
     original(&mut out, "Apis", &apis);
+    facade(&mut out);
     while out.ends_with("\n\n") {
         out.pop();
     }

@@ -12,6 +12,7 @@ use std::fmt::Write;
 mod kotlin_hooks;
 mod py_stubs;
 mod ts_model;
+mod uniffi_methods;
 
 use authcore::ops::{camel_case, OperationInfo, OperationKind, OPERATIONS};
 
@@ -21,6 +22,7 @@ fn main() {
         Some("python-types") => print!("{}", py_stubs::python_types(&authcore::schema::schema())),
         Some("kotlin-types") => print!("{}", kotlin_types()),
         Some("kotlin-hooks") => print!("{}", kotlin_hooks::kotlin_hooks()),
+        Some("uniffi-methods") => print!("{}", uniffi_methods::uniffi_methods()),
         Some("node-model") => {
             let schema = authcore::schema::schema();
             print!(
@@ -37,7 +39,7 @@ fn main() {
             }
         },
         _ => {
-            eprintln!("usage: authcore-gen node-types | node-model | python-types | kotlin-types | kotlin-hooks | schema");
+            eprintln!("usage: authcore-gen node-types | node-model | python-types | kotlin-types | kotlin-hooks | uniffi-methods | schema");
             std::process::exit(2);
         }
     }

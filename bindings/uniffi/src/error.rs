@@ -1,130 +1,115 @@
-//! The one mapping between core errors and what Kotlin (`AuthException`) and Swift see.
+//! The errors Kotlin (`AuthException`) and Swift see, derived from the core's declaration of every error code
+//! (`authcore::for_each_error!`), so no code, variant or field is listed here.
 //!
 //! Every variant carries the stable `code` (`AuthError::code()` of the core), a human `reason` (the core's
-//! message) and the variant's own fields; `detail` is the core's raw `message` field where it has one. The
-//! mapping is lossless both ways, so an `AuthException` that a Kotlin override rethrows (or throws itself)
-//! reaches the caller as the same variant. Any other exception thrown by host code arrives as
+//! message), then the core variant's own fields: those the declaration shows to hosts, then its hidden ones
+//! (the raw `message`). `uniffi.toml` names `message` `detail` in Kotlin and Swift, where an exception's
+//! `message` is taken. The mapping is lossless both ways, so an `AuthException` that a Kotlin override rethrows
+//! (or throws itself) reaches the caller as the same variant. Any other exception thrown by host code arrives as
 //! [`uniffi::UnexpectedUniFFICallbackError`] and becomes `Host` (`HOST_ERROR`) with the exception's text.
 
-/// An authcore error: misuse or infrastructure failure. Domain outcomes are result variants, not errors.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
-pub enum AuthError {
-    #[error("{code}: {reason}")]
-    InvalidInput {
-        code: String,
-        reason: String,
-        field: String,
-        detail: String,
-    },
-    #[error("{code}: {reason}")]
-    EmptyField {
-        code: String,
-        reason: String,
-        field: String,
-    },
-    #[error("{code}: {reason}")]
-    FieldTooLong {
-        code: String,
-        reason: String,
-        field: String,
-        max: u64,
-    },
-    #[error("{code}: {reason}")]
-    InvalidEmail {
-        code: String,
-        reason: String,
-        detail: String,
-    },
-    #[error("{code}: {reason}")]
-    InvalidTenantId {
-        code: String,
-        reason: String,
-        detail: String,
-    },
-    #[error("{code}: {reason}")]
-    TenantNotFound {
-        code: String,
-        reason: String,
-        tenant_id: String,
-    },
-    #[error("{code}: {reason}")]
-    UnknownUserId {
-        code: String,
-        reason: String,
-        user_id: String,
-    },
-    #[error("{code}: {reason}")]
-    CannotDeletePublicTenant { code: String, reason: String },
-    #[error("{code}: {reason}")]
-    ProviderNotFound {
-        code: String,
-        reason: String,
-        third_party_id: String,
-    },
-    #[error("{code}: {reason}")]
-    DuplicateProvider {
-        code: String,
-        reason: String,
-        third_party_id: String,
-    },
-    #[error("{code}: {reason}")]
-    FirstFactorNotAllowed {
-        code: String,
-        reason: String,
-        detail: String,
-    },
-    #[error("{code}: {reason}")]
-    InvalidPaginationToken { code: String, reason: String },
-    #[error("{code}: {reason}")]
-    Storage {
-        code: String,
-        reason: String,
-        detail: String,
-    },
-    #[error("{code}: {reason}")]
-    Internal {
-        code: String,
-        reason: String,
-        detail: String,
-    },
-    /// Raised by host code (an override, a handler) and passed through.
-    #[error("{code}: {reason}")]
-    Host {
-        code: String,
-        reason: String,
-        detail: String,
-    },
-    /// Host code did not answer within `hostTimeoutMs`.
-    #[error("{code}: {reason}")]
-    HostTimeout {
-        code: String,
-        reason: String,
-        timeout_ms: u64,
-    },
-    #[error("{code}: {reason}")]
-    UserNotInTenant {
-        code: String,
-        reason: String,
-        user_id: String,
-        tenant_id: String,
-    },
-    #[error("{code}: {reason}")]
-    Unauthorised {
-        code: String,
-        reason: String,
-        detail: String,
-    },
-    #[error("{code}: {reason}")]
-    SchemaTooNew {
-        code: String,
-        reason: String,
-        found: i64,
-        supported: i64,
-    },
-    /// The engine was shut down (`shutdown()`); it answers nothing after that.
-    #[error("{code}: {reason}")]
-    ShutDown { code: String, reason: String },
+/// A declared field's type as uniffi carries it (`usize` has no uniffi form: it crosses as `u64`).
+pub trait Field: Sized {
+    type Uni;
+    fn to_uni(self) -> Self::Uni;
+    fn from_uni(value: Self::Uni) -> Self;
 }
+
+macro_rules! same_field {
+    ($($t:ty),*) => {$(
+        impl Field for $t {
+            type Uni = $t;
+            fn to_uni(self) -> $t {
+                self
+            }
+            fn from_uni(value: $t) -> $t {
+                value
+            }
+        }
+    )*};
+}
+
+same_field!(String, u64, i64);
+
+impl Field for usize {
+    type Uni = u64;
+    fn to_uni(self) -> u64 {
+        self as u64
+    }
+    fn from_uni(value: u64) -> usize {
+        usize::try_from(value).unwrap_or(usize::MAX)
+    }
+}
+
+/// The core error of a binding variant's fields. A host error is rebuilt without the host payload the core
+/// may have carried (only the engine attaches one).
+macro_rules! core_error {
+    (Host { $($f:ident),* $(,)? }) => {
+        authcore::AuthError::host($(<String as Field>::from_uni($f))*)
+    };
+    ($variant:ident { $($f:ident),* $(,)? }) => {
+        authcore::AuthError::$variant { $($f: Field::from_uni($f)),* }
+    };
+}
+
+/// Derives the enum, `code()` and both conversions from the core's declaration.
+macro_rules! uniffi_errors {
+    ($(
+        $variant:ident $code:literal $doc:literal
+            { $($src:ident $(as $name:ident)? : $ty:ty),* $(,)? } $(hidden { $($hsrc:ident : $hty:ty),* })?;
+    )*) => {
+        /// An authcore error: misuse or infrastructure failure. Domain outcomes are result variants, not errors.
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+        pub enum AuthError {
+            $(
+                #[doc = $doc]
+                #[error("{code}: {reason}")]
+                $variant {
+                    code: String,
+                    reason: String,
+                    $($src: <$ty as Field>::Uni,)*
+                    $($($hsrc: <$hty as Field>::Uni,)*)?
+                },
+            )*
+        }
+
+        impl AuthError {
+            fn code_str(&self) -> &'static str {
+                match self {
+                    $(AuthError::$variant { .. } => $code,)*
+                }
+            }
+        }
+
+        impl From<authcore::AuthError> for AuthError {
+            fn from(e: authcore::AuthError) -> Self {
+                let code = e.code().to_string();
+                let reason = e.to_string();
+                match e {
+                    $(authcore::AuthError::$variant { $($src,)* $($($hsrc,)*)? .. } => AuthError::$variant {
+                        code,
+                        reason,
+                        $($src: $src.to_uni(),)*
+                        $($($hsrc: $hsrc.to_uni(),)*)?
+                    },)*
+                }
+            }
+        }
+
+        impl From<AuthError> for authcore::AuthError {
+            fn from(e: AuthError) -> Self {
+                // `code` and `reason` are derived from the other fields; the core recomputes them.
+                match e {
+                    $(AuthError::$variant { $($src,)* $($($hsrc,)*)? .. } => {
+                        core_error!($variant { $($src,)* $($($hsrc),*)? })
+                    })*
+                }
+            }
+        }
+    };
+}
+
+authcore::for_each_error!(uniffi_errors);
 
 #[uniffi::export]
 impl AuthError {
@@ -135,205 +120,9 @@ impl AuthError {
 }
 
 impl AuthError {
-    fn code_str(&self) -> &str {
-        match self {
-            AuthError::InvalidInput { code, .. }
-            | AuthError::EmptyField { code, .. }
-            | AuthError::FieldTooLong { code, .. }
-            | AuthError::InvalidEmail { code, .. }
-            | AuthError::InvalidTenantId { code, .. }
-            | AuthError::TenantNotFound { code, .. }
-            | AuthError::UnknownUserId { code, .. }
-            | AuthError::CannotDeletePublicTenant { code, .. }
-            | AuthError::ProviderNotFound { code, .. }
-            | AuthError::DuplicateProvider { code, .. }
-            | AuthError::FirstFactorNotAllowed { code, .. }
-            | AuthError::InvalidPaginationToken { code, .. }
-            | AuthError::Storage { code, .. }
-            | AuthError::Internal { code, .. }
-            | AuthError::Host { code, .. }
-            | AuthError::HostTimeout { code, .. }
-            | AuthError::UserNotInTenant { code, .. }
-            | AuthError::Unauthorised { code, .. }
-            | AuthError::SchemaTooNew { code, .. }
-            | AuthError::ShutDown { code, .. } => code,
-        }
-    }
-
     /// A host error with this message.
     pub fn host(message: impl Into<String>) -> Self {
         authcore::AuthError::host(message).into()
-    }
-}
-
-impl From<authcore::AuthError> for AuthError {
-    fn from(e: authcore::AuthError) -> Self {
-        let code = e.code().to_string();
-        let reason = e.to_string();
-        match e {
-            authcore::AuthError::InvalidInput { field, message } => AuthError::InvalidInput {
-                code,
-                reason,
-                field,
-                detail: message,
-            },
-            authcore::AuthError::EmptyField { field } => AuthError::EmptyField {
-                code,
-                reason,
-                field,
-            },
-            authcore::AuthError::FieldTooLong { field, max } => AuthError::FieldTooLong {
-                code,
-                reason,
-                field,
-                max: max as u64,
-            },
-            authcore::AuthError::InvalidEmail { message } => AuthError::InvalidEmail {
-                code,
-                reason,
-                detail: message,
-            },
-            authcore::AuthError::InvalidTenantId { message } => AuthError::InvalidTenantId {
-                code,
-                reason,
-                detail: message,
-            },
-            authcore::AuthError::TenantNotFound { tenant_id } => AuthError::TenantNotFound {
-                code,
-                reason,
-                tenant_id,
-            },
-            authcore::AuthError::UnknownUserId { user_id } => AuthError::UnknownUserId {
-                code,
-                reason,
-                user_id,
-            },
-            authcore::AuthError::CannotDeletePublicTenant => {
-                AuthError::CannotDeletePublicTenant { code, reason }
-            }
-            authcore::AuthError::ProviderNotFound { third_party_id } => {
-                AuthError::ProviderNotFound {
-                    code,
-                    reason,
-                    third_party_id,
-                }
-            }
-            authcore::AuthError::DuplicateProvider { third_party_id } => {
-                AuthError::DuplicateProvider {
-                    code,
-                    reason,
-                    third_party_id,
-                }
-            }
-            authcore::AuthError::FirstFactorNotAllowed { message } => {
-                AuthError::FirstFactorNotAllowed {
-                    code,
-                    reason,
-                    detail: message,
-                }
-            }
-            authcore::AuthError::InvalidPaginationToken => {
-                AuthError::InvalidPaginationToken { code, reason }
-            }
-            authcore::AuthError::Storage { message } => AuthError::Storage {
-                code,
-                reason,
-                detail: message,
-            },
-            authcore::AuthError::Internal { message } => AuthError::Internal {
-                code,
-                reason,
-                detail: message,
-            },
-            authcore::AuthError::Host { message, .. } => AuthError::Host {
-                code,
-                reason,
-                detail: message,
-            },
-            authcore::AuthError::HostTimeout { timeout_ms } => AuthError::HostTimeout {
-                code,
-                reason,
-                timeout_ms,
-            },
-            authcore::AuthError::UserNotInTenant { user_id, tenant_id } => {
-                AuthError::UserNotInTenant {
-                    code,
-                    reason,
-                    user_id,
-                    tenant_id,
-                }
-            }
-            authcore::AuthError::Unauthorised { message } => AuthError::Unauthorised {
-                code,
-                reason,
-                detail: message,
-            },
-            authcore::AuthError::SchemaTooNew { found, supported } => AuthError::SchemaTooNew {
-                code,
-                reason,
-                found,
-                supported,
-            },
-            authcore::AuthError::ShutDown => AuthError::ShutDown { code, reason },
-        }
-    }
-}
-
-impl From<AuthError> for authcore::AuthError {
-    fn from(e: AuthError) -> Self {
-        // `code` and `reason` are derived from the other fields; the core recomputes them.
-        match e {
-            AuthError::InvalidInput { field, detail, .. } => authcore::AuthError::InvalidInput {
-                field,
-                message: detail,
-            },
-            AuthError::EmptyField { field, .. } => authcore::AuthError::EmptyField { field },
-            AuthError::FieldTooLong { field, max, .. } => authcore::AuthError::FieldTooLong {
-                field,
-                max: usize::try_from(max).unwrap_or(usize::MAX),
-            },
-            AuthError::InvalidEmail { detail, .. } => {
-                authcore::AuthError::InvalidEmail { message: detail }
-            }
-            AuthError::InvalidTenantId { detail, .. } => {
-                authcore::AuthError::InvalidTenantId { message: detail }
-            }
-            AuthError::TenantNotFound { tenant_id, .. } => {
-                authcore::AuthError::TenantNotFound { tenant_id }
-            }
-            AuthError::UnknownUserId { user_id, .. } => {
-                authcore::AuthError::UnknownUserId { user_id }
-            }
-            AuthError::CannotDeletePublicTenant { .. } => {
-                authcore::AuthError::CannotDeletePublicTenant
-            }
-            AuthError::ProviderNotFound { third_party_id, .. } => {
-                authcore::AuthError::ProviderNotFound { third_party_id }
-            }
-            AuthError::DuplicateProvider { third_party_id, .. } => {
-                authcore::AuthError::DuplicateProvider { third_party_id }
-            }
-            AuthError::FirstFactorNotAllowed { detail, .. } => {
-                authcore::AuthError::FirstFactorNotAllowed { message: detail }
-            }
-            AuthError::InvalidPaginationToken { .. } => authcore::AuthError::InvalidPaginationToken,
-            AuthError::Storage { detail, .. } => authcore::AuthError::Storage { message: detail },
-            AuthError::Internal { detail, .. } => authcore::AuthError::Internal { message: detail },
-            AuthError::Host { detail, .. } => authcore::AuthError::host(detail),
-            AuthError::HostTimeout { timeout_ms, .. } => {
-                authcore::AuthError::HostTimeout { timeout_ms }
-            }
-            AuthError::UserNotInTenant {
-                user_id, tenant_id, ..
-            } => authcore::AuthError::UserNotInTenant { user_id, tenant_id },
-            AuthError::Unauthorised { detail, .. } => {
-                authcore::AuthError::Unauthorised { message: detail }
-            }
-            AuthError::SchemaTooNew {
-                found, supported, ..
-            } => authcore::AuthError::SchemaTooNew { found, supported },
-            AuthError::ShutDown { .. } => authcore::AuthError::ShutDown,
-        }
     }
 }
 
@@ -348,67 +137,58 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for AuthError {
 mod tests {
     use super::*;
 
-    fn all() -> Vec<authcore::AuthError> {
-        use authcore::AuthError as C;
-        vec![
-            C::InvalidInput {
-                field: "f".into(),
-                message: "m".into(),
-            },
-            C::EmptyField { field: "f".into() },
-            C::FieldTooLong {
-                field: "f".into(),
-                max: 256,
-            },
-            C::InvalidEmail {
-                message: "m".into(),
-            },
-            C::InvalidTenantId {
-                message: "m".into(),
-            },
-            C::TenantNotFound {
-                tenant_id: "t".into(),
-            },
-            C::UnknownUserId {
-                user_id: "u".into(),
-            },
-            C::CannotDeletePublicTenant,
-            C::ProviderNotFound {
-                third_party_id: "p".into(),
-            },
-            C::DuplicateProvider {
-                third_party_id: "p".into(),
-            },
-            C::FirstFactorNotAllowed {
-                message: "m".into(),
-            },
-            C::InvalidPaginationToken,
-            C::Storage {
-                message: "m".into(),
-            },
-            C::Internal {
-                message: "m".into(),
-            },
-            C::host("m"),
-            C::HostTimeout { timeout_ms: 5 },
-            C::UserNotInTenant {
-                user_id: "u".into(),
-                tenant_id: "t".into(),
-            },
-            C::Unauthorised {
-                message: "m".into(),
-            },
-            C::SchemaTooNew {
-                found: 9,
-                supported: 5,
-            },
-            C::ShutDown,
-        ]
+    /// A sample value of each field type.
+    trait Sample {
+        fn sample() -> Self;
     }
+
+    impl Sample for String {
+        fn sample() -> Self {
+            "x".into()
+        }
+    }
+
+    impl Sample for u64 {
+        fn sample() -> Self {
+            5
+        }
+    }
+
+    impl Sample for i64 {
+        fn sample() -> Self {
+            9
+        }
+    }
+
+    impl Sample for usize {
+        fn sample() -> Self {
+            256
+        }
+    }
+
+    /// `all()`: one core error of every declared code, with sample fields.
+    macro_rules! samples {
+        ($(
+            $variant:ident $code:literal $doc:literal
+                { $($src:ident $(as $name:ident)? : $ty:ty),* $(,)? } $(hidden { $($hsrc:ident : $hty:ty),* })?;
+        )*) => {
+            fn all() -> Vec<authcore::AuthError> {
+                vec![$({
+                    $(let $src = <$ty as Sample>::sample().to_uni();)*
+                    $($(let $hsrc = <$hty as Sample>::sample().to_uni();)*)?
+                    core_error!($variant { $($src,)* $($($hsrc),*)? })
+                }),*]
+            }
+        };
+    }
+
+    authcore::for_each_error!(samples);
 
     #[test]
     fn every_core_error_round_trips_with_its_code_and_message() {
-        for e in all() {
+        let all = all();
+        assert_eq!(all.len(), authcore::error::ERRORS.len());
+        for e in all {
             let b = AuthError::from(e.clone());
             assert_eq!(b.code(), e.code());
             assert!(b.to_string().contains(&e.to_string()), "{b} / {e}");

@@ -578,8 +578,6 @@ fileprivate struct FfiConverterString: FfiConverter {
  */
 public protocol AuthCoreProtocol: AnyObject, Sendable {
     
-    func associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext?) async throws  -> AssociateUserToTenantResult
-    
     /**
      * Any declared operation by its name (`authcore::ops`: `"getUserCount"`), its arguments as a JSON object
      * in text; the result is the core's JSON as text (`getUser`: the user or `null`). This is how an operation
@@ -587,13 +585,30 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
      */
     func call(op: String, argsJson: String, userContext: UserContext?) async throws  -> String
     
+    /**
+     * Redelivers events whose delivery failed or that a crashed run left pending.
+     */
+    func deliverPendingEvents() async throws  -> DeliveryReport
+    
+    func getSession(accessToken: String, tenantId: String?, anyTenant: Bool, userContext: UserContext?) async throws  -> GetSessionResult
+    
+    /**
+     * The audit log: past events by user, tenant and time, oldest first.
+     */
+    func listEvents(input: ListEventsInput) throws  -> ListEventsResult
+    
+    /**
+     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
+     * already running finish, pending events are delivered (the result counts that last delivery).
+     */
+    func shutdown() async throws  -> DeliveryReport
+    
+    func associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext?) async throws  -> AssociateUserToTenantResult
+    
     func canCreatePrimaryUser(recipeUserId: String, userContext: UserContext?) async throws  -> CreatePrimaryUserResult
     
     func canLinkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext?) async throws  -> LinkAccountsResult
     
-    /**
-     * `access_token_payload_json`: a JSON object as text.
-     */
     func createNewSession(tenantId: String, recipeUserId: String, accessTokenPayloadJson: String, userContext: UserContext?) async throws  -> CreateNewSessionResult
     
     func createOrUpdateTenant(tenantId: String, config: TenantConfigInput, userContext: UserContext?) async throws  -> CreateOrUpdateTenantResult
@@ -604,24 +619,17 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
     
     func deleteUser(userId: String, removeAllLinkedAccounts: Bool, userContext: UserContext?) async throws 
     
-    /**
-     * Redelivers events whose delivery failed or that a crashed run left pending.
-     */
-    func deliverPendingEvents() async throws  -> DeliveryReport
-    
     func disassociateUserFromTenant(tenantId: String, recipeUserId: String, userContext: UserContext?) async throws  -> DisassociateUserFromTenantResult
     
     func getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedAccounts: Bool, userContext: UserContext?) async throws  -> [String]
     
-    func getSession(accessToken: String, tenantId: String?, anyTenant: Bool, userContext: UserContext?) async throws  -> GetSessionResult
-    
     func getTenant(tenantId: String, userContext: UserContext?) async throws  -> Tenant?
     
-    /**
-     * The user with this id (any member's recipe user id or the primary id), or null.
-     */
     func getUser(userId: String, userContext: UserContext?) async throws  -> User?
     
+    /**
+     * A page of users, newest or oldest first (the core's `GET /users`).
+     */
     func getUsers(input: GetUsersInput, userContext: UserContext?) async throws  -> GetUsersResult
     
     func isEmailVerified(recipeUserId: String, email: String?, userContext: UserContext?) async throws  -> Bool
@@ -630,29 +638,30 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
     
     func listAllTenants(userContext: UserContext?) async throws  -> [Tenant]
     
-    /**
-     * The audit log: past events by user, tenant and time, oldest first.
-     */
-    func listEvents(input: ListEventsInput) throws  -> ListEventsResult
-    
     func listUsersByAccountInfo(tenantId: String, accountInfo: AccountInfo, doUnionOfAccountInfo: Bool, userContext: UserContext?) async throws  -> [User]
     
+    /**
+     * Sign-in/up with the linking policy (spec §4.8).
+     */
     func manuallyCreateOrUpdateUser(input: SignInUpInput, userContext: UserContext?) async throws  -> ManuallyCreateOrUpdateUserResult
     
+    /**
+     * Returns the revoked handles.
+     */
     func revokeAllSessionsForUser(userId: String, revokeSessionsForLinkedAccounts: Bool, userContext: UserContext?) async throws  -> [String]
     
+    /**
+     * Returns whether a session was revoked.
+     */
     func revokeSession(sessionHandle: String, userContext: UserContext?) async throws  -> Bool
     
     /**
-     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
-     * already running finish, pending events are delivered (the result counts that last delivery).
+     * Core third-party sign-in/up (spec §2): find or create the recipe user.
      */
-    func shutdown() async throws  -> DeliveryReport
-    
     func signInUp(input: SignInUpInput, userContext: UserContext?) async throws  -> SignInUpResult
     
     /**
-     * The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision.
+     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user.
      */
     func signInUpPost(input: SignInUpPostInput, userContext: UserContext?) async throws  -> SignInUpPostResult
     
@@ -738,22 +747,6 @@ public static func `open`(path: String, config: AuthCoreConfig = AuthCoreConfig(
     
 
     
-open func associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext? = nil)async throws  -> AssociateUserToTenantResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(tenantId),FfiConverterString.lower(recipeUserId),FfiConverterOptionTypeUserContext.lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeAssociateUserToTenantResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
     /**
      * Any declared operation by its name (`authcore::ops`: `"getUserCount"`), its arguments as a JSON object
      * in text; the result is the core's JSON as text (`getUser`: the user or `null`). This is how an operation
@@ -771,6 +764,90 @@ open func call(op: String, argsJson: String = "{}", userContext: UserContext? = 
             completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
+}
+    
+    /**
+     * Redelivers events whose delivery failed or that a crashed run left pending.
+     */
+open func deliverPendingEvents()async throws  -> DeliveryReport  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_method_authcore_deliver_pending_events(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeDeliveryReport_lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
+}
+    
+open func getSession(accessToken: String, tenantId: String? = nil, anyTenant: Bool = false, userContext: UserContext? = nil)async throws  -> GetSessionResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_method_authcore_get_session(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(accessToken),FfiConverterOptionString.lower(tenantId),FfiConverterBool.lower(anyTenant),FfiConverterOptionTypeUserContext.lower(userContext)
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeGetSessionResult_lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
+}
+    
+    /**
+     * The audit log: past events by user, tenant and time, oldest first.
+     */
+open func listEvents(input: ListEventsInput = ListEventsInput())throws  -> ListEventsResult  {
+    return try  FfiConverterTypeListEventsResult_lift(try rustCallWithError(FfiConverterTypeAuthError_lift) {
+        uniffiCallStatus in
+    uniffi_authcore_uniffi_fn_method_authcore_list_events(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeListEventsInput_lower(input),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
+     * already running finish, pending events are delivered (the result counts that last delivery).
+     */
+open func shutdown()async throws  -> DeliveryReport  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_method_authcore_shutdown(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeDeliveryReport_lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
+}
+    
+open func associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext? = nil)async throws  -> AssociateUserToTenantResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(tenantId),FfiConverterString.lower(recipeUserId),FfiConverterOptionTypeUserContext.lower(userContext)
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeAssociateUserToTenantResult_lift,
             errorHandler: FfiConverterTypeAuthError_lift
         )
 }
@@ -807,9 +884,6 @@ open func canLinkAccounts(recipeUserId: String, primaryUserId: String, userConte
         )
 }
     
-    /**
-     * `access_token_payload_json`: a JSON object as text.
-     */
 open func createNewSession(tenantId: String, recipeUserId: String, accessTokenPayloadJson: String = "{}", userContext: UserContext? = nil)async throws  -> CreateNewSessionResult  {
     return
         try  await uniffiRustCallAsync(
@@ -890,25 +964,6 @@ open func deleteUser(userId: String, removeAllLinkedAccounts: Bool = true, userC
         )
 }
     
-    /**
-     * Redelivers events whose delivery failed or that a crashed run left pending.
-     */
-open func deliverPendingEvents()async throws  -> DeliveryReport  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_authcore_deliver_pending_events(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeDeliveryReport_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
 open func disassociateUserFromTenant(tenantId: String, recipeUserId: String, userContext: UserContext? = nil)async throws  -> DisassociateUserFromTenantResult  {
     return
         try  await uniffiRustCallAsync(
@@ -941,22 +996,6 @@ open func getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedA
         )
 }
     
-open func getSession(accessToken: String, tenantId: String? = nil, anyTenant: Bool = false, userContext: UserContext? = nil)async throws  -> GetSessionResult  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_authcore_get_session(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(accessToken),FfiConverterOptionString.lower(tenantId),FfiConverterBool.lower(anyTenant),FfiConverterOptionTypeUserContext.lower(userContext)
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeGetSessionResult_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
 open func getTenant(tenantId: String, userContext: UserContext? = nil)async throws  -> Tenant?  {
     return
         try  await uniffiRustCallAsync(
@@ -973,9 +1012,6 @@ open func getTenant(tenantId: String, userContext: UserContext? = nil)async thro
         )
 }
     
-    /**
-     * The user with this id (any member's recipe user id or the primary id), or null.
-     */
 open func getUser(userId: String, userContext: UserContext? = nil)async throws  -> User?  {
     return
         try  await uniffiRustCallAsync(
@@ -992,6 +1028,9 @@ open func getUser(userId: String, userContext: UserContext? = nil)async throws  
         )
 }
     
+    /**
+     * A page of users, newest or oldest first (the core's `GET /users`).
+     */
 open func getUsers(input: GetUsersInput, userContext: UserContext? = nil)async throws  -> GetUsersResult  {
     return
         try  await uniffiRustCallAsync(
@@ -1056,19 +1095,6 @@ open func listAllTenants(userContext: UserContext? = nil)async throws  -> [Tenan
         )
 }
     
-    /**
-     * The audit log: past events by user, tenant and time, oldest first.
-     */
-open func listEvents(input: ListEventsInput = ListEventsInput())throws  -> ListEventsResult  {
-    return try  FfiConverterTypeListEventsResult_lift(try rustCallWithError(FfiConverterTypeAuthError_lift) {
-        uniffiCallStatus in
-    uniffi_authcore_uniffi_fn_method_authcore_list_events(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeListEventsInput_lower(input),uniffiCallStatus
-    )
-})
-}
-    
 open func listUsersByAccountInfo(tenantId: String, accountInfo: AccountInfo, doUnionOfAccountInfo: Bool = false, userContext: UserContext? = nil)async throws  -> [User]  {
     return
         try  await uniffiRustCallAsync(
@@ -1085,6 +1111,9 @@ open func listUsersByAccountInfo(tenantId: String, accountInfo: AccountInfo, doU
         )
 }
     
+    /**
+     * Sign-in/up with the linking policy (spec §4.8).
+     */
 open func manuallyCreateOrUpdateUser(input: SignInUpInput, userContext: UserContext? = nil)async throws  -> ManuallyCreateOrUpdateUserResult  {
     return
         try  await uniffiRustCallAsync(
@@ -1101,6 +1130,9 @@ open func manuallyCreateOrUpdateUser(input: SignInUpInput, userContext: UserCont
         )
 }
     
+    /**
+     * Returns the revoked handles.
+     */
 open func revokeAllSessionsForUser(userId: String, revokeSessionsForLinkedAccounts: Bool = true, userContext: UserContext? = nil)async throws  -> [String]  {
     return
         try  await uniffiRustCallAsync(
@@ -1117,6 +1149,9 @@ open func revokeAllSessionsForUser(userId: String, revokeSessionsForLinkedAccoun
         )
 }
     
+    /**
+     * Returns whether a session was revoked.
+     */
 open func revokeSession(sessionHandle: String, userContext: UserContext? = nil)async throws  -> Bool  {
     return
         try  await uniffiRustCallAsync(
@@ -1134,25 +1169,8 @@ open func revokeSession(sessionHandle: String, userContext: UserContext? = nil)a
 }
     
     /**
-     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
-     * already running finish, pending events are delivered (the result counts that last delivery).
+     * Core third-party sign-in/up (spec §2): find or create the recipe user.
      */
-open func shutdown()async throws  -> DeliveryReport  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_authcore_uniffi_fn_method_authcore_shutdown(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypeDeliveryReport_lift,
-            errorHandler: FfiConverterTypeAuthError_lift
-        )
-}
-    
 open func signInUp(input: SignInUpInput, userContext: UserContext? = nil)async throws  -> SignInUpResult  {
     return
         try  await uniffiRustCallAsync(
@@ -1170,7 +1188,7 @@ open func signInUp(input: SignInUpInput, userContext: UserContext? = nil)async t
 }
     
     /**
-     * The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision.
+     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user.
      */
 open func signInUpPost(input: SignInUpPostInput, userContext: UserContext? = nil)async throws  -> SignInUpPostResult  {
     return
@@ -2623,52 +2641,103 @@ enum AuthError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
     
     
+    /**
+     * A field is missing, has the wrong type or a forbidden shape.
+     */
     case InvalidInput(code: String, reason: String, field: String, detail: String
     )
+    /**
+     * A field that must not be empty is empty.
+     */
     case EmptyField(code: String, reason: String, field: String
     )
+    /**
+     * A field is longer than its limit.
+     */
     case FieldTooLong(code: String, reason: String, field: String, max: UInt64
     )
+    /**
+     * An email address is malformed.
+     */
     case InvalidEmail(code: String, reason: String, detail: String
     )
+    /**
+     * A tenant id is malformed.
+     */
     case InvalidTenantId(code: String, reason: String, detail: String
     )
+    /**
+     * The tenant does not exist.
+     */
     case TenantNotFound(code: String, reason: String, tenantId: String
     )
+    /**
+     * No user has this id.
+     */
     case UnknownUserId(code: String, reason: String, userId: String
     )
+    /**
+     * The public tenant cannot be deleted.
+     */
     case CannotDeletePublicTenant(code: String, reason: String
     )
+    /**
+     * The provider is not in the configuration.
+     */
     case ProviderNotFound(code: String, reason: String, thirdPartyId: String
     )
+    /**
+     * A providers list names a provider twice.
+     */
     case DuplicateProvider(code: String, reason: String, thirdPartyId: String
     )
+    /**
+     * The tenant does not allow this first factor.
+     */
     case FirstFactorNotAllowed(code: String, reason: String, detail: String
     )
+    /**
+     * A pagination token is malformed.
+     */
     case InvalidPaginationToken(code: String, reason: String
     )
+    /**
+     * The database failed.
+     */
     case Storage(code: String, reason: String, detail: String
     )
+    /**
+     * A bug, or a misuse of the native module.
+     */
     case Internal(code: String, reason: String, detail: String
     )
     /**
-     * Raised by host code (an override, a handler) and passed through.
+     * A host exception that could not be passed through unchanged (normally the original is re-raised).
      */
     case Host(code: String, reason: String, detail: String
     )
     /**
-     * Host code did not answer within `hostTimeoutMs`.
+     * Host code (an override, policy callback or event handler) did not answer within hostTimeoutMs.
      */
     case HostTimeout(code: String, reason: String, timeoutMs: UInt64
     )
+    /**
+     * A session was asked for a user who is not in the session's tenant.
+     */
     case UserNotInTenant(code: String, reason: String, userId: String, tenantId: String
     )
+    /**
+     * The operation needs a valid session of the request's tenant.
+     */
     case Unauthorised(code: String, reason: String, detail: String
     )
+    /**
+     * The database was migrated by a newer version of the library.
+     */
     case SchemaTooNew(code: String, reason: String, found: Int64, supported: Int64
     )
     /**
-     * The engine was shut down (`shutdown()`); it answers nothing after that.
+     * The engine was shut down (shutdown()); it answers nothing after that.
      */
     case ShutDown(code: String, reason: String
     )
@@ -3606,94 +3675,94 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authcore_uniffi_checksum_func_event_name_string() != 789) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant() != 22595) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_authcore_uniffi_checksum_method_authcore_call() != 39163) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_can_create_primary_user() != 28357) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_can_link_accounts() != 13419) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_create_new_session() != 49811) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_tenant() != 30171) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_create_primary_user() != 40799) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_delete_tenant() != 44146) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_delete_user() != 54270) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_deliver_pending_events() != 9174) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_disassociate_user_from_tenant() != 41328) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user() != 11208) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_authcore_uniffi_checksum_method_authcore_get_session() != 60906) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_get_tenant() != 15490) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_get_user() != 12750) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_get_users() != 164) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_is_email_verified() != 45943) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_link_accounts() != 25487) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_list_all_tenants() != 36429) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_list_events() != 16075) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_list_users_by_account_info() != 41103) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_manually_create_or_update_user() != 24410) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_revoke_all_sessions_for_user() != 36919) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_revoke_session() != 46048) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_authcore_uniffi_checksum_method_authcore_shutdown() != 11267) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up() != 43581) {
+    if (uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant() != 5748) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up_post() != 43830) {
+    if (uniffi_authcore_uniffi_checksum_method_authcore_can_create_primary_user() != 53943) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_unlink_account() != 3540) {
+    if (uniffi_authcore_uniffi_checksum_method_authcore_can_link_accounts() != 15793) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_unverify_email() != 10295) {
+    if (uniffi_authcore_uniffi_checksum_method_authcore_create_new_session() != 23425) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_verify_email() != 12062) {
+    if (uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_tenant() != 11256) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_create_primary_user() != 57589) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_delete_tenant() != 812) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_delete_user() != 39680) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_disassociate_user_from_tenant() != 36422) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user() != 54417) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_get_tenant() != 10005) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_get_user() != 51431) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_get_users() != 25397) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_is_email_verified() != 33327) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_link_accounts() != 59943) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_list_all_tenants() != 32597) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_list_users_by_account_info() != 23435) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_manually_create_or_update_user() != 17744) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_revoke_all_sessions_for_user() != 64431) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_revoke_session() != 33252) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up() != 26090) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up_post() != 52390) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_unlink_account() != 39650) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_unverify_email() != 51656) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_verify_email() != 4785) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_usercontext_get_bool() != 15867) {

@@ -852,9 +852,17 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_authcore_uniffi_checksum_func_event_name_string(
     ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant(
-    ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_call(
+    ): Int
+    external fun uniffi_authcore_uniffi_checksum_method_authcore_deliver_pending_events(
+    ): Int
+    external fun uniffi_authcore_uniffi_checksum_method_authcore_get_session(
+    ): Int
+    external fun uniffi_authcore_uniffi_checksum_method_authcore_list_events(
+    ): Int
+    external fun uniffi_authcore_uniffi_checksum_method_authcore_shutdown(
+    ): Int
+    external fun uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_can_create_primary_user(
     ): Int
@@ -870,13 +878,9 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_delete_user(
     ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_authcore_deliver_pending_events(
-    ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_disassociate_user_from_tenant(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_authcore_get_session(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_get_tenant(
     ): Int
@@ -890,8 +894,6 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_list_all_tenants(
     ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_authcore_list_events(
-    ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_list_users_by_account_info(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_manually_create_or_update_user(
@@ -899,8 +901,6 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_authcore_uniffi_checksum_method_authcore_revoke_all_sessions_for_user(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_revoke_session(
-    ): Int
-    external fun uniffi_authcore_uniffi_checksum_method_authcore_shutdown(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up(
     ): Int
@@ -978,9 +978,17 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_authcore_uniffi_fn_constructor_authcore_open(`path`: RustBuffer.ByValue,`config`: RustBufferAuthCoreConfig.ByValue,`hooks`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
-    ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_call(`ptr`: Long,`op`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_authcore_uniffi_fn_method_authcore_deliver_pending_events(`ptr`: Long,
+    ): Long
+    external fun uniffi_authcore_uniffi_fn_method_authcore_get_session(`ptr`: Long,`accessToken`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`anyTenant`: Byte,`userContext`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_authcore_uniffi_fn_method_authcore_list_events(`ptr`: Long,`input`: RustBufferListEventsInput.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferListEventsResult.ByValue
+    external fun uniffi_authcore_uniffi_fn_method_authcore_shutdown(`ptr`: Long,
+    ): Long
+    external fun uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_can_create_primary_user(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -996,13 +1004,9 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_delete_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`removeAllLinkedAccounts`: Byte,`userContext`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_deliver_pending_events(`ptr`: Long,
-    ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_disassociate_user_from_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_get_all_session_handles_for_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`fetchSessionsForAllLinkedAccounts`: Byte,`userContext`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_get_session(`ptr`: Long,`accessToken`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`anyTenant`: Byte,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_get_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -1016,8 +1020,6 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_list_all_tenants(`ptr`: Long,`userContext`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_list_events(`ptr`: Long,`input`: RustBufferListEventsInput.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferListEventsResult.ByValue
     external fun uniffi_authcore_uniffi_fn_method_authcore_list_users_by_account_info(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`accountInfo`: RustBufferAccountInfo.ByValue,`doUnionOfAccountInfo`: Byte,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_manually_create_or_update_user(`ptr`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: RustBuffer.ByValue,
@@ -1025,8 +1027,6 @@ internal object UniffiLib {
     external fun uniffi_authcore_uniffi_fn_method_authcore_revoke_all_sessions_for_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`revokeSessionsForLinkedAccounts`: Byte,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_revoke_session(`ptr`: Long,`sessionHandle`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_shutdown(`ptr`: Long,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_sign_in_up(`ptr`: Long,`input`: RustBufferSignInUpInput.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -1254,94 +1254,94 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_func_event_name_string() and 0xFFFF) != 789) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant() and 0xFFFF) != 22595) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_call() and 0xFFFF) != 39163) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_can_create_primary_user() and 0xFFFF) != 28357) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_can_link_accounts() and 0xFFFF) != 13419) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_new_session() and 0xFFFF) != 49811) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_tenant() and 0xFFFF) != 30171) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_primary_user() and 0xFFFF) != 40799) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_delete_tenant() and 0xFFFF) != 44146) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_delete_user() and 0xFFFF) != 54270) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_deliver_pending_events() and 0xFFFF) != 9174) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_disassociate_user_from_tenant() and 0xFFFF) != 41328) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user() and 0xFFFF) != 11208) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_session() and 0xFFFF) != 60906) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_tenant() and 0xFFFF) != 15490) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_user() and 0xFFFF) != 12750) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_users() and 0xFFFF) != 164) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_is_email_verified() and 0xFFFF) != 45943) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_link_accounts() and 0xFFFF) != 25487) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_all_tenants() and 0xFFFF) != 36429) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_events() and 0xFFFF) != 16075) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_users_by_account_info() and 0xFFFF) != 41103) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_manually_create_or_update_user() and 0xFFFF) != 24410) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_revoke_all_sessions_for_user() and 0xFFFF) != 36919) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_revoke_session() and 0xFFFF) != 46048) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_shutdown() and 0xFFFF) != 11267) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up() and 0xFFFF) != 43581) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_associate_user_to_tenant() and 0xFFFF) != 5748) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up_post() and 0xFFFF) != 43830) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_can_create_primary_user() and 0xFFFF) != 53943) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_unlink_account() and 0xFFFF) != 3540) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_can_link_accounts() and 0xFFFF) != 15793) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_unverify_email() and 0xFFFF) != 10295) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_new_session() and 0xFFFF) != 23425) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_verify_email() and 0xFFFF) != 12062) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_tenant() and 0xFFFF) != 11256) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_primary_user() and 0xFFFF) != 57589) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_delete_tenant() and 0xFFFF) != 812) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_delete_user() and 0xFFFF) != 39680) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_disassociate_user_from_tenant() and 0xFFFF) != 36422) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user() and 0xFFFF) != 54417) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_tenant() and 0xFFFF) != 10005) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_user() and 0xFFFF) != 51431) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_users() and 0xFFFF) != 25397) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_is_email_verified() and 0xFFFF) != 33327) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_link_accounts() and 0xFFFF) != 59943) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_all_tenants() and 0xFFFF) != 32597) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_users_by_account_info() and 0xFFFF) != 23435) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_manually_create_or_update_user() and 0xFFFF) != 17744) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_revoke_all_sessions_for_user() and 0xFFFF) != 64431) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_revoke_session() and 0xFFFF) != 33252) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up() and 0xFFFF) != 26090) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up_post() and 0xFFFF) != 52390) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_unlink_account() and 0xFFFF) != 39650) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_unverify_email() and 0xFFFF) != 51656) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_verify_email() and 0xFFFF) != 4785) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_usercontext_get_bool() and 0xFFFF) != 15867) {
@@ -3307,8 +3307,6 @@ public object FfiConverterTypeHostOverride: FfiConverter<HostOverride, Long> {
  */
 public interface NativeAuthCoreInterface {
     
-    suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext? = null): AssociateUserToTenantResult
-    
     /**
      * Any declared operation by its name (`authcore::ops`: `"getUserCount"`), its arguments as a JSON object
      * in text; the result is the core's JSON as text (`getUser`: the user or `null`). This is how an operation
@@ -3316,13 +3314,30 @@ public interface NativeAuthCoreInterface {
      */
     suspend fun `call`(`op`: kotlin.String, `argsJson`: kotlin.String = "{}", `userContext`: UserContext? = null): kotlin.String
     
+    /**
+     * Redelivers events whose delivery failed or that a crashed run left pending.
+     */
+    suspend fun `deliverPendingEvents`(): DeliveryReport
+    
+    suspend fun `getSession`(`accessToken`: kotlin.String, `tenantId`: kotlin.String? = null, `anyTenant`: kotlin.Boolean = false, `userContext`: UserContext? = null): GetSessionResult
+    
+    /**
+     * The audit log: past events by user, tenant and time, oldest first.
+     */
+    fun `listEvents`(`input`: ListEventsInput = ListEventsInput()): ListEventsResult
+    
+    /**
+     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
+     * already running finish, pending events are delivered (the result counts that last delivery).
+     */
+    suspend fun `shutdown`(): DeliveryReport
+    
+    suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext? = null): AssociateUserToTenantResult
+    
     suspend fun `canCreatePrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext? = null): CreatePrimaryUserResult
     
     suspend fun `canLinkAccounts`(`recipeUserId`: kotlin.String, `primaryUserId`: kotlin.String, `userContext`: UserContext? = null): LinkAccountsResult
     
-    /**
-     * `access_token_payload_json`: a JSON object as text.
-     */
     suspend fun `createNewSession`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `accessTokenPayloadJson`: kotlin.String = "{}", `userContext`: UserContext? = null): CreateNewSessionResult
     
     suspend fun `createOrUpdateTenant`(`tenantId`: kotlin.String, `config`: TenantConfigInput = TenantConfigInput(), `userContext`: UserContext? = null): CreateOrUpdateTenantResult
@@ -3333,24 +3348,17 @@ public interface NativeAuthCoreInterface {
     
     suspend fun `deleteUser`(`userId`: kotlin.String, `removeAllLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null)
     
-    /**
-     * Redelivers events whose delivery failed or that a crashed run left pending.
-     */
-    suspend fun `deliverPendingEvents`(): DeliveryReport
-    
     suspend fun `disassociateUserFromTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext? = null): DisassociateUserFromTenantResult
     
     suspend fun `getAllSessionHandlesForUser`(`userId`: kotlin.String, `fetchSessionsForAllLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null): List<kotlin.String>
     
-    suspend fun `getSession`(`accessToken`: kotlin.String, `tenantId`: kotlin.String? = null, `anyTenant`: kotlin.Boolean = false, `userContext`: UserContext? = null): GetSessionResult
-    
     suspend fun `getTenant`(`tenantId`: kotlin.String, `userContext`: UserContext? = null): Tenant?
     
-    /**
-     * The user with this id (any member's recipe user id or the primary id), or null.
-     */
     suspend fun `getUser`(`userId`: kotlin.String, `userContext`: UserContext? = null): User?
     
+    /**
+     * A page of users, newest or oldest first (the core's `GET /users`).
+     */
     suspend fun `getUsers`(`input`: GetUsersInput, `userContext`: UserContext? = null): GetUsersResult
     
     suspend fun `isEmailVerified`(`recipeUserId`: kotlin.String, `email`: kotlin.String? = null, `userContext`: UserContext? = null): kotlin.Boolean
@@ -3359,29 +3367,30 @@ public interface NativeAuthCoreInterface {
     
     suspend fun `listAllTenants`(`userContext`: UserContext? = null): List<Tenant>
     
-    /**
-     * The audit log: past events by user, tenant and time, oldest first.
-     */
-    fun `listEvents`(`input`: ListEventsInput = ListEventsInput()): ListEventsResult
-    
     suspend fun `listUsersByAccountInfo`(`tenantId`: kotlin.String, `accountInfo`: AccountInfo, `doUnionOfAccountInfo`: kotlin.Boolean = false, `userContext`: UserContext? = null): List<User>
     
+    /**
+     * Sign-in/up with the linking policy (spec §4.8).
+     */
     suspend fun `manuallyCreateOrUpdateUser`(`input`: SignInUpInput, `userContext`: UserContext? = null): ManuallyCreateOrUpdateUserResult
     
+    /**
+     * Returns the revoked handles.
+     */
     suspend fun `revokeAllSessionsForUser`(`userId`: kotlin.String, `revokeSessionsForLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null): List<kotlin.String>
     
+    /**
+     * Returns whether a session was revoked.
+     */
     suspend fun `revokeSession`(`sessionHandle`: kotlin.String, `userContext`: UserContext? = null): kotlin.Boolean
     
     /**
-     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
-     * already running finish, pending events are delivered (the result counts that last delivery).
+     * Core third-party sign-in/up (spec §2): find or create the recipe user.
      */
-    suspend fun `shutdown`(): DeliveryReport
-    
     suspend fun `signInUp`(`input`: SignInUpInput, `userContext`: UserContext? = null): SignInUpResult
     
     /**
-     * The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision.
+     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user.
      */
     suspend fun `signInUpPost`(`input`: SignInUpPostInput, `userContext`: UserContext? = null): SignInUpPostResult
     
@@ -3499,30 +3508,6 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     }
 
     
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext?) : AssociateUserToTenantResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`tenantId`),
-        FfiConverterString.lower(`recipeUserId`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferAssociateUserToTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeAssociateUserToTenantResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
     /**
      * Any declared operation by its name (`authcore::ops`: `"getUserCount"`), its arguments as a JSON object
      * in text; the result is the core's JSON as text (`getUser`: the user or `null`). This is how an operation
@@ -3546,6 +3531,122 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterString.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Redelivers events whose delivery failed or that a crashed run left pending.
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `deliverPendingEvents`() : DeliveryReport {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_deliver_pending_events(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDeliveryReport.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeDeliveryReport.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `getSession`(`accessToken`: kotlin.String, `tenantId`: kotlin.String?, `anyTenant`: kotlin.Boolean, `userContext`: UserContext?) : GetSessionResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_session(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`accessToken`),
+        FfiConverterOptionalString.lower(`tenantId`),
+        FfiConverterBoolean.lower(`anyTenant`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferGetSessionResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeGetSessionResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The audit log: past events by user, tenant and time, oldest first.
+     */
+    @Throws(AuthException::class)override fun `listEvents`(`input`: ListEventsInput): ListEventsResult {
+            return FfiConverterTypeListEventsResult.lift(
+    callWithHandle {
+    uniffiRustCallWithError(AuthException) { _status ->
+    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_list_events(
+        it,
+        
+        FfiConverterTypeListEventsInput.lower(`input`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
+     * already running finish, pending events are delivered (the result counts that last delivery).
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `shutdown`() : DeliveryReport {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_shutdown(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDeliveryReport.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeDeliveryReport.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `associateUserToTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext?) : AssociateUserToTenantResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`tenantId`),
+        FfiConverterString.lower(`recipeUserId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferAssociateUserToTenantResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeAssociateUserToTenantResult.lift(it) },
         // Error FFI converter
         AuthException.ErrorHandler,
     )
@@ -3599,9 +3700,6 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     }
 
     
-    /**
-     * `access_token_payload_json`: a JSON object as text.
-     */
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `createNewSession`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `accessTokenPayloadJson`: kotlin.String, `userContext`: UserContext?) : CreateNewSessionResult {
@@ -3722,30 +3820,6 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     }
 
     
-    /**
-     * Redelivers events whose delivery failed or that a crashed run left pending.
-     */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `deliverPendingEvents`() : DeliveryReport {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_deliver_pending_events(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDeliveryReport.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeDeliveryReport.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `disassociateUserFromTenant`(`tenantId`: kotlin.String, `recipeUserId`: kotlin.String, `userContext`: UserContext?) : DisassociateUserFromTenantResult {
@@ -3796,31 +3870,6 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `getSession`(`accessToken`: kotlin.String, `tenantId`: kotlin.String?, `anyTenant`: kotlin.Boolean, `userContext`: UserContext?) : GetSessionResult {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_session(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`accessToken`),
-        FfiConverterOptionalString.lower(`tenantId`),
-        FfiConverterBoolean.lower(`anyTenant`),
-        FfiConverterOptionalTypeUserContext.lower(`userContext`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferGetSessionResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeGetSessionResult.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getTenant`(`tenantId`: kotlin.String, `userContext`: UserContext?) : Tenant? {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
@@ -3842,9 +3891,6 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     }
 
     
-    /**
-     * The user with this id (any member's recipe user id or the primary id), or null.
-     */
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getUser`(`userId`: kotlin.String, `userContext`: UserContext?) : User? {
@@ -3868,6 +3914,9 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     }
 
     
+    /**
+     * A page of users, newest or oldest first (the core's `GET /users`).
+     */
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getUsers`(`input`: GetUsersInput, `userContext`: UserContext?) : GetUsersResult {
@@ -3961,24 +4010,6 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     }
 
     
-    /**
-     * The audit log: past events by user, tenant and time, oldest first.
-     */
-    @Throws(AuthException::class)override fun `listEvents`(`input`: ListEventsInput): ListEventsResult {
-            return FfiConverterTypeListEventsResult.lift(
-    callWithHandle {
-    uniffiRustCallWithError(AuthException) { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_list_events(
-        it,
-        
-        FfiConverterTypeListEventsInput.lower(`input`),_status)
-}
-    }
-    )
-    }
-    
-
-    
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `listUsersByAccountInfo`(`tenantId`: kotlin.String, `accountInfo`: AccountInfo, `doUnionOfAccountInfo`: kotlin.Boolean, `userContext`: UserContext?) : List<User> {
@@ -4004,6 +4035,9 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     }
 
     
+    /**
+     * Sign-in/up with the linking policy (spec §4.8).
+     */
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `manuallyCreateOrUpdateUser`(`input`: SignInUpInput, `userContext`: UserContext?) : ManuallyCreateOrUpdateUserResult {
@@ -4027,6 +4061,9 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     }
 
     
+    /**
+     * Returns the revoked handles.
+     */
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `revokeAllSessionsForUser`(`userId`: kotlin.String, `revokeSessionsForLinkedAccounts`: kotlin.Boolean, `userContext`: UserContext?) : List<kotlin.String> {
@@ -4051,6 +4088,9 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     }
 
     
+    /**
+     * Returns whether a session was revoked.
+     */
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `revokeSession`(`sessionHandle`: kotlin.String, `userContext`: UserContext?) : kotlin.Boolean {
@@ -4075,30 +4115,8 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
 
     
     /**
-     * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
-     * already running finish, pending events are delivered (the result counts that last delivery).
+     * Core third-party sign-in/up (spec §2): find or create the recipe user.
      */
-    @Throws(AuthException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `shutdown`() : DeliveryReport {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_shutdown(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDeliveryReport.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
-        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypeDeliveryReport.lift(it) },
-        // Error FFI converter
-        AuthException.ErrorHandler,
-    )
-    }
-
-    
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `signInUp`(`input`: SignInUpInput, `userContext`: UserContext?) : SignInUpResult {
@@ -4123,7 +4141,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
 
     
     /**
-     * The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision.
+     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user.
      */
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -4967,6 +4985,9 @@ public object FfiConverterTypeTenantConfigInput: FfiConverterRustBuffer<TenantCo
  */
 sealed class AuthException: kotlin.Exception() {
     
+    /**
+     * A field is missing, has the wrong type or a forbidden shape.
+     */
     class InvalidInput(
         
         val `code`: kotlin.String, 
@@ -4981,6 +5002,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, field=${ `field` }, detail=${ `detail` }"
     }
     
+    /**
+     * A field that must not be empty is empty.
+     */
     class EmptyField(
         
         val `code`: kotlin.String, 
@@ -4993,6 +5017,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, field=${ `field` }"
     }
     
+    /**
+     * A field is longer than its limit.
+     */
     class FieldTooLong(
         
         val `code`: kotlin.String, 
@@ -5007,6 +5034,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, field=${ `field` }, max=${ `max` }"
     }
     
+    /**
+     * An email address is malformed.
+     */
     class InvalidEmail(
         
         val `code`: kotlin.String, 
@@ -5019,6 +5049,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
+    /**
+     * A tenant id is malformed.
+     */
     class InvalidTenantId(
         
         val `code`: kotlin.String, 
@@ -5031,6 +5064,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
+    /**
+     * The tenant does not exist.
+     */
     class TenantNotFound(
         
         val `code`: kotlin.String, 
@@ -5043,6 +5079,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, tenantId=${ `tenantId` }"
     }
     
+    /**
+     * No user has this id.
+     */
     class UnknownUserId(
         
         val `code`: kotlin.String, 
@@ -5055,6 +5094,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, userId=${ `userId` }"
     }
     
+    /**
+     * The public tenant cannot be deleted.
+     */
     class CannotDeletePublicTenant(
         
         val `code`: kotlin.String, 
@@ -5065,6 +5107,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }"
     }
     
+    /**
+     * The provider is not in the configuration.
+     */
     class ProviderNotFound(
         
         val `code`: kotlin.String, 
@@ -5077,6 +5122,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, thirdPartyId=${ `thirdPartyId` }"
     }
     
+    /**
+     * A providers list names a provider twice.
+     */
     class DuplicateProvider(
         
         val `code`: kotlin.String, 
@@ -5089,6 +5137,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, thirdPartyId=${ `thirdPartyId` }"
     }
     
+    /**
+     * The tenant does not allow this first factor.
+     */
     class FirstFactorNotAllowed(
         
         val `code`: kotlin.String, 
@@ -5101,6 +5152,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
+    /**
+     * A pagination token is malformed.
+     */
     class InvalidPaginationToken(
         
         val `code`: kotlin.String, 
@@ -5111,6 +5165,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }"
     }
     
+    /**
+     * The database failed.
+     */
     class Storage(
         
         val `code`: kotlin.String, 
@@ -5123,6 +5180,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
+    /**
+     * A bug, or a misuse of the native module.
+     */
     class Internal(
         
         val `code`: kotlin.String, 
@@ -5136,7 +5196,7 @@ sealed class AuthException: kotlin.Exception() {
     }
     
     /**
-     * Raised by host code (an override, a handler) and passed through.
+     * A host exception that could not be passed through unchanged (normally the original is re-raised).
      */
     class Host(
         
@@ -5151,7 +5211,7 @@ sealed class AuthException: kotlin.Exception() {
     }
     
     /**
-     * Host code did not answer within `hostTimeoutMs`.
+     * Host code (an override, policy callback or event handler) did not answer within hostTimeoutMs.
      */
     class HostTimeout(
         
@@ -5165,6 +5225,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, timeoutMs=${ `timeoutMs` }"
     }
     
+    /**
+     * A session was asked for a user who is not in the session's tenant.
+     */
     class UserNotInTenant(
         
         val `code`: kotlin.String, 
@@ -5179,6 +5242,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, userId=${ `userId` }, tenantId=${ `tenantId` }"
     }
     
+    /**
+     * The operation needs a valid session of the request's tenant.
+     */
     class Unauthorised(
         
         val `code`: kotlin.String, 
@@ -5191,6 +5257,9 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
+    /**
+     * The database was migrated by a newer version of the library.
+     */
     class SchemaTooNew(
         
         val `code`: kotlin.String, 
@@ -5206,7 +5275,7 @@ sealed class AuthException: kotlin.Exception() {
     }
     
     /**
-     * The engine was shut down (`shutdown()`); it answers nothing after that.
+     * The engine was shut down (shutdown()); it answers nothing after that.
      */
     class ShutDown(
         

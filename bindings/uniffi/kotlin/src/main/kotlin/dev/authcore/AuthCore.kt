@@ -7,7 +7,8 @@ import java.nio.ByteBuffer
 import kotlin.coroutines.cancellation.CancellationException
 
 /**
- * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
+ * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides. The typed
+ * method of each declared operation comes from [DeclaredOperations], generated from the core's declaration.
  *
  * Same methods, arguments and results as the generated [NativeAuthCore], whose calls go through uniffi's JNA
  * path (about 40 µs each on the JVM). Here every operation is a call to the engine's final `Functions`/`Apis`
@@ -23,120 +24,23 @@ import kotlin.coroutines.cancellation.CancellationException
 class AuthCore private constructor(
     /** The generated object behind this one (uniffi's own call path). */
     val native: NativeAuthCore,
-) : AutoCloseable {
+) : DeclaredOperations(), AutoCloseable {
     private val functions = OriginalFunctions(attached(FastPath.engineFunctions(native.uniffiCloneHandle())))
     private val apis = OriginalApis(attached(FastPath.engineApis(native.uniffiCloneHandle())))
     private val engine = EngineCalls(attached(FastPath.engine(native.uniffiCloneHandle())))
 
-    /** The final (overridden) recipe functions, as one object (calls over JNI). */
-    fun functions(): Functions = functions
+    override fun functions(): Functions = functions
 
-    /** The final (overridden) API functions, as one object (calls over JNI). */
-    fun apis(): Apis = apis
+    override fun apis(): Apis = apis
 
-    suspend fun signInUp(input: SignInUpInput, userContext: UserContext? = null): SignInUpResult =
-        functions.signInUp(input, userContext ?: NewRequest)
-
-    suspend fun manuallyCreateOrUpdateUser(input: SignInUpInput, userContext: UserContext? = null): ManuallyCreateOrUpdateUserResult =
-        functions.manuallyCreateOrUpdateUser(input, userContext ?: NewRequest)
-
-    /** The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision. */
-    suspend fun signInUpPost(input: SignInUpPostInput, userContext: UserContext? = null): SignInUpPostResult =
-        apis.signInUpPost(input, userContext ?: NewRequest)
-
-    suspend fun createPrimaryUser(recipeUserId: String, userContext: UserContext? = null): CreatePrimaryUserResult =
-        functions.createPrimaryUser(recipeUserId, userContext ?: NewRequest)
-
-    suspend fun canCreatePrimaryUser(recipeUserId: String, userContext: UserContext? = null): CreatePrimaryUserResult =
-        functions.canCreatePrimaryUser(recipeUserId, userContext ?: NewRequest)
-
-    suspend fun linkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext? = null): LinkAccountsResult =
-        functions.linkAccounts(recipeUserId, primaryUserId, userContext ?: NewRequest)
-
-    suspend fun canLinkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext? = null): LinkAccountsResult =
-        functions.canLinkAccounts(recipeUserId, primaryUserId, userContext ?: NewRequest)
-
-    suspend fun unlinkAccount(recipeUserId: String, userContext: UserContext? = null): UnlinkAccountResult =
-        functions.unlinkAccount(recipeUserId, userContext ?: NewRequest)
-
-    suspend fun deleteUser(userId: String, removeAllLinkedAccounts: Boolean = true, userContext: UserContext? = null): Unit =
-        functions.deleteUser(userId, removeAllLinkedAccounts, userContext ?: NewRequest)
-
-    /** The user with this id (any member's recipe user id or the primary id), or null. */
-    suspend fun getUser(userId: String, userContext: UserContext? = null): User? =
-        functions.getUser(userId, userContext ?: NewRequest)
-
-    suspend fun listUsersByAccountInfo(
-        tenantId: String,
-        accountInfo: AccountInfo,
-        doUnionOfAccountInfo: Boolean = false,
-        userContext: UserContext? = null,
-    ): List<User> = functions.listUsersByAccountInfo(tenantId, accountInfo, doUnionOfAccountInfo, userContext ?: NewRequest)
-
-    suspend fun getUsers(input: GetUsersInput = GetUsersInput(timeJoinedOrder = TimeJoinedOrder.ASC), userContext: UserContext? = null): GetUsersResult =
-        functions.getUsers(input, userContext ?: NewRequest)
-
-    suspend fun isEmailVerified(recipeUserId: String, email: String? = null, userContext: UserContext? = null): Boolean =
-        functions.isEmailVerified(recipeUserId, email, userContext ?: NewRequest)
-
-    suspend fun verifyEmail(input: VerifyEmailInput, userContext: UserContext? = null): VerifyEmailResult =
-        functions.verifyEmail(input, userContext ?: NewRequest)
-
-    suspend fun unverifyEmail(recipeUserId: String, email: String? = null, userContext: UserContext? = null): Unit =
-        functions.unverifyEmail(recipeUserId, email, userContext ?: NewRequest)
-
-    suspend fun createOrUpdateTenant(
-        tenantId: String,
-        config: TenantConfigInput = TenantConfigInput(),
-        userContext: UserContext? = null,
-    ): CreateOrUpdateTenantResult = functions.createOrUpdateTenant(tenantId, config, userContext ?: NewRequest)
-
-    suspend fun deleteTenant(tenantId: String, userContext: UserContext? = null): DeleteTenantResult =
-        functions.deleteTenant(tenantId, userContext ?: NewRequest)
-
-    suspend fun getTenant(tenantId: String, userContext: UserContext? = null): Tenant? =
-        functions.getTenant(tenantId, userContext ?: NewRequest)
-
-    suspend fun listAllTenants(userContext: UserContext? = null): List<Tenant> = functions.listAllTenants(userContext ?: NewRequest)
-
-    suspend fun associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext? = null): AssociateUserToTenantResult =
-        functions.associateUserToTenant(tenantId, recipeUserId, userContext ?: NewRequest)
-
-    suspend fun disassociateUserFromTenant(
-        tenantId: String,
-        recipeUserId: String,
-        userContext: UserContext? = null,
-    ): DisassociateUserFromTenantResult = functions.disassociateUserFromTenant(tenantId, recipeUserId, userContext ?: NewRequest)
-
-    /** `accessTokenPayloadJson`: a JSON object as text. */
-    suspend fun createNewSession(
-        tenantId: String,
-        recipeUserId: String,
-        accessTokenPayloadJson: String = "{}",
-        userContext: UserContext? = null,
-    ): CreateNewSessionResult = functions.createNewSession(tenantId, recipeUserId, accessTokenPayloadJson, userContext ?: NewRequest)
-
+    // The typed methods of the declared operations are generated (`DeclaredOperations` in Overrides.kt); this
+    // one takes its input's fields as parameters.
     suspend fun getSession(
         accessToken: String,
         tenantId: String? = null,
         anyTenant: Boolean = false,
         userContext: UserContext? = null,
     ): GetSessionResult = functions.getSession(GetSessionInput(accessToken, tenantId, anyTenant), userContext ?: NewRequest)
-
-    suspend fun revokeSession(sessionHandle: String, userContext: UserContext? = null): Boolean =
-        functions.revokeSession(sessionHandle, userContext ?: NewRequest)
-
-    suspend fun revokeAllSessionsForUser(
-        userId: String,
-        revokeSessionsForLinkedAccounts: Boolean = true,
-        userContext: UserContext? = null,
-    ): List<String> = functions.revokeAllSessionsForUser(userId, revokeSessionsForLinkedAccounts, userContext ?: NewRequest)
-
-    suspend fun getAllSessionHandlesForUser(
-        userId: String,
-        fetchSessionsForAllLinkedAccounts: Boolean = true,
-        userContext: UserContext? = null,
-    ): List<String> = functions.getAllSessionHandlesForUser(userId, fetchSessionsForAllLinkedAccounts, userContext ?: NewRequest)
 
     /**
      * Any declared operation by name (`"getUserCount"`), its arguments as a JSON object in text; returns the

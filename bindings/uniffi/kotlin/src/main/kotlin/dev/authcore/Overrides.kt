@@ -414,3 +414,94 @@ internal class OriginalApis(pointer: Long) : NativeOriginal(pointer), Apis {
         call(HookOps.getRedirectionUrl, optionalOf(FfiConverterString)) { put(FfiConverterTypeRedirectContext, context).ctx(userContext) }
 
 }
+
+/** The typed methods of [AuthCore], one per public operation of the declaration: each calls the engine's final
+ * (overridden) [Functions] or [Apis] object over JNI; `userContext = null` starts a new request. */
+abstract class DeclaredOperations internal constructor() {
+    /** The final (overridden) recipe functions, as one object (calls over JNI). */
+    abstract fun functions(): Functions
+
+    /** The final (overridden) API functions, as one object (calls over JNI). */
+    abstract fun apis(): Apis
+
+    /** Core third-party sign-in/up (spec §2): find or create the recipe user. */
+    suspend fun signInUp(input: SignInUpInput, userContext: UserContext? = null): SignInUpResult =
+        functions().signInUp(input, userContext ?: NewRequest)
+
+    /** Sign-in/up with the linking policy (spec §4.8). */
+    suspend fun manuallyCreateOrUpdateUser(input: SignInUpInput, userContext: UserContext? = null): ManuallyCreateOrUpdateUserResult =
+        functions().manuallyCreateOrUpdateUser(input, userContext ?: NewRequest)
+
+    suspend fun createPrimaryUser(recipeUserId: String, userContext: UserContext? = null): CreatePrimaryUserResult =
+        functions().createPrimaryUser(recipeUserId, userContext ?: NewRequest)
+
+    suspend fun canCreatePrimaryUser(recipeUserId: String, userContext: UserContext? = null): CreatePrimaryUserResult =
+        functions().canCreatePrimaryUser(recipeUserId, userContext ?: NewRequest)
+
+    suspend fun linkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext? = null): LinkAccountsResult =
+        functions().linkAccounts(recipeUserId, primaryUserId, userContext ?: NewRequest)
+
+    suspend fun canLinkAccounts(recipeUserId: String, primaryUserId: String, userContext: UserContext? = null): LinkAccountsResult =
+        functions().canLinkAccounts(recipeUserId, primaryUserId, userContext ?: NewRequest)
+
+    suspend fun unlinkAccount(recipeUserId: String, userContext: UserContext? = null): UnlinkAccountResult =
+        functions().unlinkAccount(recipeUserId, userContext ?: NewRequest)
+
+    suspend fun deleteUser(userId: String, removeAllLinkedAccounts: Boolean = true, userContext: UserContext? = null): Unit =
+        functions().deleteUser(userId, removeAllLinkedAccounts, userContext ?: NewRequest)
+
+    suspend fun getUser(userId: String, userContext: UserContext? = null): User? =
+        functions().getUser(userId, userContext ?: NewRequest)
+
+    suspend fun listUsersByAccountInfo(tenantId: String, accountInfo: AccountInfo, doUnionOfAccountInfo: Boolean = false, userContext: UserContext? = null): List<User> =
+        functions().listUsersByAccountInfo(tenantId, accountInfo, doUnionOfAccountInfo, userContext ?: NewRequest)
+
+    /** A page of users, newest or oldest first (the core's `GET /users`). */
+    suspend fun getUsers(input: GetUsersInput = GetUsersInput(timeJoinedOrder = TimeJoinedOrder.ASC), userContext: UserContext? = null): GetUsersResult =
+        functions().getUsers(input, userContext ?: NewRequest)
+
+    suspend fun isEmailVerified(recipeUserId: String, email: String? = null, userContext: UserContext? = null): Boolean =
+        functions().isEmailVerified(recipeUserId, email, userContext ?: NewRequest)
+
+    suspend fun verifyEmail(input: VerifyEmailInput, userContext: UserContext? = null): VerifyEmailResult =
+        functions().verifyEmail(input, userContext ?: NewRequest)
+
+    suspend fun unverifyEmail(recipeUserId: String, email: String? = null, userContext: UserContext? = null): Unit =
+        functions().unverifyEmail(recipeUserId, email, userContext ?: NewRequest)
+
+    suspend fun createOrUpdateTenant(tenantId: String, config: TenantConfigInput = TenantConfigInput(), userContext: UserContext? = null): CreateOrUpdateTenantResult =
+        functions().createOrUpdateTenant(tenantId, config, userContext ?: NewRequest)
+
+    suspend fun deleteTenant(tenantId: String, userContext: UserContext? = null): DeleteTenantResult =
+        functions().deleteTenant(tenantId, userContext ?: NewRequest)
+
+    suspend fun getTenant(tenantId: String, userContext: UserContext? = null): Tenant? =
+        functions().getTenant(tenantId, userContext ?: NewRequest)
+
+    suspend fun listAllTenants(userContext: UserContext? = null): List<Tenant> =
+        functions().listAllTenants(userContext ?: NewRequest)
+
+    suspend fun associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext? = null): AssociateUserToTenantResult =
+        functions().associateUserToTenant(tenantId, recipeUserId, userContext ?: NewRequest)
+
+    suspend fun disassociateUserFromTenant(tenantId: String, recipeUserId: String, userContext: UserContext? = null): DisassociateUserFromTenantResult =
+        functions().disassociateUserFromTenant(tenantId, recipeUserId, userContext ?: NewRequest)
+
+    suspend fun createNewSession(tenantId: String, recipeUserId: String, accessTokenPayloadJson: String = "{}", userContext: UserContext? = null): CreateNewSessionResult =
+        functions().createNewSession(tenantId, recipeUserId, accessTokenPayloadJson, userContext ?: NewRequest)
+
+    /** Returns whether a session was revoked. */
+    suspend fun revokeSession(sessionHandle: String, userContext: UserContext? = null): Boolean =
+        functions().revokeSession(sessionHandle, userContext ?: NewRequest)
+
+    /** Returns the revoked handles. */
+    suspend fun revokeAllSessionsForUser(userId: String, revokeSessionsForLinkedAccounts: Boolean = true, userContext: UserContext? = null): List<String> =
+        functions().revokeAllSessionsForUser(userId, revokeSessionsForLinkedAccounts, userContext ?: NewRequest)
+
+    suspend fun getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedAccounts: Boolean = true, userContext: UserContext? = null): List<String> =
+        functions().getAllSessionHandlesForUser(userId, fetchSessionsForAllLinkedAccounts, userContext ?: NewRequest)
+
+    /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. */
+    suspend fun signInUpPost(input: SignInUpPostInput, userContext: UserContext? = null): SignInUpPostResult =
+        apis().signInUpPost(input, userContext ?: NewRequest)
+}

@@ -1,0 +1,138 @@
+//! `authcore-gen uniffi-methods`: the typed methods of the uniffi binding's `AuthCore`
+//! (`bindings/uniffi/src/declared.rs`, what Swift and Kotlin's `NativeAuthCore` call), one per public
+//! overridable operation of the declaration: owned uniffi arguments in, the engine's final functions called,
+//! the core's result out. scripts/test-kotlin regenerates the file (through rustfmt) and fails on a diff.
+
+use std::fmt::Write;
+
+use authcore::ops::{OperationInfo, OperationKind, OVERRIDABLE};
+
+use crate::kotlin_hooks::ALIASES;
+use crate::snake;
+
+/// Public operations whose method is hand-written in `client.rs`: `get_session` takes its input's fields as
+/// parameters there.
+const HAND_WRITTEN: &[&str] = &["getSession"];
+
+/// One declared parameter as a uniffi method takes it and as the core call reads it.
+struct Param {
+    /// `name: Type` in the method's signature.
+    decl: String,
+    /// The argument of the core call.
+    arg: String,
+    /// The uniffi default (`name = true`, `name` for a record's `Default`), if any.
+    default: Option<String>,
+}
+
+fn param(name: &str, rust: &str, default: Option<&str>) -> Param {
+    let ty: String = rust.chars().filter(|c| !c.is_whitespace()).collect();
+    let default_value = |d: &str| match d {
+        "None" | "true" | "false" => Some(format!("{name} = {d}")),
+        _ if d.ends_with("::default()") => Some(name.to_string()),
+        _ => None,
+    };
+    let default = default.map(|d| d.chars().filter(|c| !c.is_whitespace()).collect::<String>());
+    match ty.as_str() {
+        "&str" => Param {
+            decl: format!("{name}: String"),
+            arg: format!("&{name}"),
+            default: None,
+        },
+        "Option<&str>" => Param {
+            decl: format!("{name}: Option<String>"),
+            arg: format!("{name}.as_deref()"),
+            default: default.as_deref().and_then(default_value),
+        },
+        "bool" => Param {
+            decl: format!("{name}: bool"),
+            arg: name.to_string(),
+            default: default.as_deref().and_then(default_value),
+        },
+        // A JSON value crosses as its text (`access_token_payload_json`, `{}` by default).
+        "&Value" => Param {
+            decl: format!("{name}_json: String"),
+            arg: format!("&payload_of(&{name}_json)?"),
+            default: default.map(|_| format!("{name}_json = \"{{}}\"")),
+        },
+        // The binding's own record of the core's tenant update (see `types::TenantConfigInput`).
+        "&TenantConfigInput" => Param {
+            decl: format!("{name}: TenantConfigInput"),
+            arg: format!("&{name}.into()"),
+            default: default.as_deref().and_then(default_value),
+        },
+        other => {
+            let owned = other.trim_start_matches('&');
+            let owned = ALIASES
+                .iter()
+                .find(|(alias, _)| *alias == owned)
+                .map_or(owned, |(_, real)| *real);
+            Param {
+                decl: format!("{name}: {owned}"),
+                arg: format!("&{name}"),
+                // uniffi has no enum defaults (`GetUsersInput::time_joined_order`): a record input stays required.
+                default: None,
+            }
+        }
+    }
+}
+
+fn method(out: &mut String, op: &OperationInfo) {
+    let params: Vec<Param> = if op.whole {
+        vec![param("input", op.input, None)]
+    } else {
+        op.args
+            .iter()
+            .map(|a| param(a.name, a.ty, a.default))
+            .collect()
+    };
+    // uniffi reads a record's `Default` (`default(config)`) only as an attribute item of its own.
+    let (bare, mut valued): (Vec<String>, Vec<String>) = params
+        .iter()
+        .filter_map(|p| p.default.clone())
+        .partition(|d| !d.contains('='));
+    valued.push("user_context = None".into());
+    let mut defaults: Vec<String> = bare.iter().map(|d| format!("default({d})")).collect();
+    defaults.push(format!("default({})", valued.join(", ")));
+    let name = snake(op.name);
+    let target = match op.kind {
+        OperationKind::Api => "apis",
+        _ => "functions",
+    };
+    let _ = writeln!(out);
+    for line in op.doc.lines() {
+        let _ = writeln!(out, "    /// {}", line.trim());
+    }
+    let _ = writeln!(out, "    #[uniffi::method({})]", defaults.join(", "));
+    let decls: Vec<&str> = params.iter().map(|p| p.decl.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "    pub async fn {name}(&self, {} user_context: Option<Arc<UserContext>>) -> Result<{}, AuthError> {{",
+        decls.iter().map(|d| format!("{d},")).collect::<String>(),
+        op.result
+    );
+    let args: Vec<&str> = params.iter().map(|p| p.arg.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "        Ok(self.core.{target}().{name}({} &uc(user_context).inner).await?)\n    }}",
+        args.iter().map(|a| format!("{a},")).collect::<String>()
+    );
+}
+
+pub(crate) fn uniffi_methods() -> String {
+    let mut out = String::new();
+    out.push_str("// @generated by `cargo run -p authcore-gen -- uniffi-methods` from core/src/ops.rs (for_each_overridable!).\n");
+    out.push_str("// DO NOT EDIT: scripts/test-kotlin regenerates this file (through rustfmt) and fails when it differs.\n");
+    out.push_str(
+        "//! The typed method of every public operation of the declaration on `AuthCore`.\n\n",
+    );
+    out.push_str("use std::sync::Arc;\n\nuse crate::client::{payload_of, uc, AuthCore, UserContext};\nuse crate::error::AuthError;\nuse crate::types::*;\n\n");
+    out.push_str("#[uniffi::export]\nimpl AuthCore {");
+    for op in OVERRIDABLE
+        .iter()
+        .filter(|o| o.public && !HAND_WRITTEN.contains(&o.name))
+    {
+        method(&mut out, op);
+    }
+    out.push_str("}\n");
+    out
+}
