@@ -413,7 +413,7 @@ pub fn for_client_type(
                 defaults.scope
             }
         }),
-        force_pkce: client.force_pkce.unwrap_or(false),
+        force_pkce: client.force_pkce.unwrap_or(defaults.force_pkce),
         additional_config: client.additional_config.clone().unwrap_or_default(),
         authorization_endpoint: pick(
             &provider.authorization_endpoint,
@@ -441,7 +441,10 @@ pub fn for_client_type(
                 base_map.from_user_info_api.unwrap_or_default(),
             )),
         },
-        require_email: provider.require_email.unwrap_or(true),
+        require_email: provider
+            .require_email
+            .or(defaults.require_email)
+            .unwrap_or(true),
         id_token_checks: provider.id_token_checks.clone().unwrap_or_default(),
         supports_pkce: defaults.supports_pkce,
     })
