@@ -27,7 +27,9 @@ pub struct ProviderClientConfig {
     #[serde(default, rename = "forcePKCE", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub force_pkce: Option<bool>,
-    /// Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey`; Google Workspaces' `hd`.
+    /// Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey` (PKCS#8 PEM; the client secret is
+    /// minted from them when `clientSecret` is unset); Google Workspaces' `hd`; Active Directory's `directoryId`;
+    /// Okta's `oktaDomain`; GitLab's `gitlabBaseUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[cfg_attr(feature = "schema", schemars(with = "Option<Map<String, Value>>"))]
