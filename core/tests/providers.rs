@@ -392,6 +392,10 @@ async fn twitter_uses_pkce_and_http_basic_and_signs_in_without_an_email() {
             "twitter-email",
             json!({"userInfoEndpointQueryParams": {"user.fields": "confirmed_email"}})
         ),
+        twitter(
+            "twitter-public",
+            json!({"clients": [{"clientId": "twitter-public"}]})
+        ),
     ]));
     let (url, q) = authorisation_url(&auth, "twitter").await;
     assert_eq!(q["scope"], "users.read tweet.read");
@@ -433,6 +437,14 @@ async fn twitter_uses_pkce_and_http_basic_and_signs_in_without_an_email() {
     // Asked for, X's confirmed_email is a confirmed address.
     let with_email = sign_in(&auth, "twitter-email", "erin").await;
     assert_eq!(email_of(&with_email), ("erin@example.test".into(), true));
+
+    // A public client (no secret): no Basic header, its id in the body, PKCE as ever.
+    let public = sign_in(&auth, "twitter-public", "gina").await;
+    assert_eq!(public["status"], "OK", "{public}");
+    let token = last_post(&fakes, "twitter", "/2/oauth2/token");
+    assert_eq!(header(&token, "authorization"), "");
+    assert_eq!(token["form"]["client_id"], "twitter-public");
+    assert!(token["form"]["code_verifier"].is_string());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
