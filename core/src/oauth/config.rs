@@ -27,7 +27,9 @@ pub struct ProviderClientConfig {
     #[serde(default, rename = "forcePKCE", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub force_pkce: Option<bool>,
-    /// Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey`; Google Workspaces' `hd`.
+    /// Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey` (PKCS#8 PEM; the client secret is
+    /// minted from them when `clientSecret` is unset); Google Workspaces' `hd`; Active Directory's `directoryId`;
+    /// Okta's `oktaDomain`; GitLab's `gitlabBaseUrl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[cfg_attr(feature = "schema", schemars(with = "Option<Map<String, Value>>"))]
@@ -413,7 +415,7 @@ pub fn for_client_type(
                 defaults.scope
             }
         }),
-        force_pkce: client.force_pkce.unwrap_or(false),
+        force_pkce: client.force_pkce.unwrap_or(defaults.force_pkce),
         additional_config: client.additional_config.clone().unwrap_or_default(),
         authorization_endpoint: pick(
             &provider.authorization_endpoint,
@@ -441,7 +443,10 @@ pub fn for_client_type(
                 base_map.from_user_info_api.unwrap_or_default(),
             )),
         },
-        require_email: provider.require_email.unwrap_or(true),
+        require_email: provider
+            .require_email
+            .or(defaults.require_email)
+            .unwrap_or(true),
         id_token_checks: provider.id_token_checks.clone().unwrap_or_default(),
         supports_pkce: defaults.supports_pkce,
     })

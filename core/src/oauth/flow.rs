@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::apple::{AppleKey, SecretCache};
 use super::builtin::{self, Kind};
 use super::config::{ProviderConfigForClientType, UserFields};
 use super::http::{HttpClient, HttpError, HttpMethod, HttpRequest, HttpResponse};
@@ -141,6 +142,28 @@ pub struct OAuthClient {
     discovery: Mutex<HashMap<String, Cached<Map<String, Value>>>>,
     jwks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<JwksState>>>>>,
     jwks_fetches: AtomicU64,
+    /// Apple's minted client secrets.
+    apple_secrets: SecretCache,
+}
+
+/// Sent on every request unless the configuration sets one: GitHub's API refuses a request without it, and
+/// a provider's logs can tell who called.
+pub const USER_AGENT: &str = concat!("authcore/", env!("CARGO_PKG_VERSION"));
+
+/// Adds `name: value` unless a header of that name is already there.
+fn default_header(headers: &mut Vec<(String, String)>, name: &str, value: &str) {
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name)) {
+        headers.push((name.to_string(), value.to_string()));
+    }
+}
+
+/// HTTP Basic client credentials (RFC 6749 §2.3.1: each part form-urlencoded before base64).
+fn basic_auth(id: &str, secret: &str) -> String {
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", enc(id), enc(secret)))
+    )
 }
 
 fn form(pairs: &[(String, String)]) -> Vec<u8> {
@@ -214,6 +237,15 @@ fn as_id(v: &Value) -> Option<String> {
     }
 }
 
+/// X's `confirmed_email` is, as its name and X's documentation say, a confirmed address: with the default map
+/// (and no verification path configured) it is read as verified.
+fn confirmed_by_provider(kind: Kind, map: &super::config::UserInfoMap) -> bool {
+    kind == Kind::Twitter
+        && map.from_user_info_api.as_ref().is_some_and(|f| {
+            f.email.as_deref() == Some("data.confirmed_email") && f.email_verified.is_none()
+        })
+}
+
 fn as_verified(v: &Value) -> bool {
     match v {
         Value::Bool(b) => *b,
@@ -230,12 +262,18 @@ impl OAuthClient {
             discovery: Mutex::new(HashMap::new()),
             jwks: Mutex::new(HashMap::new()),
             jwks_fetches: AtomicU64::new(0),
+            apple_secrets: SecretCache::default(),
         }
     }
 
     /// How many JWKS documents were fetched (for tests and benchmarks: a cached set is fetched once).
     pub fn jwks_fetches(&self) -> u64 {
         self.jwks_fetches.load(Ordering::Relaxed)
+    }
+
+    /// How many Apple client secrets were signed (a cached one is signed once).
+    pub fn apple_secrets_minted(&self) -> u64 {
+        self.apple_secrets.minted()
     }
 
     fn now_ms(&self) -> i64 {
@@ -248,12 +286,8 @@ impl OAuthClient {
         headers: Vec<(String, String)>,
     ) -> std::result::Result<(u16, Option<Map<String, Value>>), HttpError> {
         let mut headers = headers;
-        if !headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("accept"))
-        {
-            headers.push(("Accept".into(), "application/json".into()));
-        }
+        default_header(&mut headers, "Accept", "application/json");
+        default_header(&mut headers, "User-Agent", USER_AGENT);
         let r = self
             .http
             .send(HttpRequest {
@@ -410,8 +444,37 @@ impl OAuthClient {
             ("code".to_string(), code),
             ("grant_type".to_string(), "authorization_code".to_string()),
         ];
-        if let Some(secret) = &cfg.client_secret {
-            pairs.push(("client_secret".to_string(), secret.clone()));
+        let kind = builtin::kind(&cfg.third_party_id);
+        let mut headers = vec![
+            ("Accept".to_string(), "application/json".to_string()),
+            (
+                "Content-Type".to_string(),
+                "application/x-www-form-urlencoded".to_string(),
+            ),
+            ("User-Agent".to_string(), USER_AGENT.to_string()),
+        ];
+        let secret = match (&cfg.client_secret, kind) {
+            (Some(s), _) => Some(s.clone()),
+            (None, Kind::Apple) => {
+                let key = AppleKey::from_config(&cfg.client_id, &cfg.additional_config)
+                    .map_err(|e| AuthError::invalid("additionalConfig", e.to_string()))?;
+                let now_s = self.now_ms().div_euclid(1000);
+                Some(
+                    self.apple_secrets
+                        .get(&key, now_s)
+                        .map_err(|e| AuthError::invalid("additionalConfig", e.to_string()))?,
+                )
+            }
+            (None, _) => None,
+        };
+        match (secret, kind) {
+            // X requires a confidential client to authenticate with HTTP Basic; the secret never goes in
+            // the body.
+            (Some(secret), Kind::Twitter) => {
+                headers.push(("Authorization".into(), basic_auth(&cfg.client_id, &secret)))
+            }
+            (Some(secret), _) => pairs.push(("client_secret".to_string(), secret)),
+            (None, _) => {}
         }
         if let Some(v) = &info.pkce_code_verifier {
             pairs.push(("code_verifier".to_string(), v.clone()));
@@ -428,13 +491,7 @@ impl OAuthClient {
             .send(HttpRequest {
                 method: HttpMethod::Post,
                 url: endpoint.to_string(),
-                headers: vec![
-                    ("Accept".into(), "application/json".into()),
-                    (
-                        "Content-Type".into(),
-                        "application/x-www-form-urlencoded".into(),
-                    ),
-                ],
+                headers,
                 body: Some(form(&pairs)),
             })
             .await
@@ -454,7 +511,22 @@ impl OAuthClient {
             };
             return Err(refused(response.status, error, field("error_description")));
         }
-        let tokens = body.unwrap_or_default();
+        let mut tokens = body.unwrap_or_default();
+        if kind == Kind::Apple {
+            // Apple sends the user's name (and email) once, at the first consent, as a `user` form field of
+            // JSON text beside the code: kept with the tokens so `user_info` can hand it to the application.
+            match q.get("user") {
+                Some(Value::String(text)) => {
+                    if let Ok(user @ Value::Object(_)) = serde_json::from_str::<Value>(text) {
+                        tokens.insert("user".into(), user);
+                    }
+                }
+                Some(user @ Value::Object(_)) => {
+                    tokens.insert("user".into(), user.clone());
+                }
+                _ => {}
+            }
+        }
         if let Some(error) = tokens.get("error").and_then(Value::as_str) {
             // GitHub answers a refused code with 200 and an `error` field.
             return Err(refused(
@@ -616,6 +688,24 @@ impl OAuthClient {
         Ok(parsed.claims)
     }
 
+    /// A GET whose answer is any JSON (a list, for GitHub's addresses).
+    async fn get_raw(
+        &self,
+        url: &str,
+        headers: Vec<(String, String)>,
+    ) -> std::result::Result<(u16, Option<Value>), HttpError> {
+        let r = self
+            .http
+            .send(HttpRequest {
+                method: HttpMethod::Get,
+                url: url.to_string(),
+                headers,
+                body: None,
+            })
+            .await?;
+        Ok((r.status, serde_json::from_slice(&r.body).ok()))
+    }
+
     async fn user_info_api(
         &self,
         cfg: &ProviderConfigForClientType,
@@ -632,6 +722,8 @@ impl OAuthClient {
             format!("Bearer {access_token}"),
         )];
         apply_params(&mut headers, &cfg.user_info_endpoint_headers);
+        default_header(&mut headers, "Accept", "application/json");
+        default_header(&mut headers, "User-Agent", USER_AGENT);
         let url = with_query(endpoint, &query)?;
         let (status, body) = self
             .get_json(&url, headers.clone())
@@ -641,43 +733,43 @@ impl OAuthClient {
             (200, Some(b)) => b,
             (status, _) => return Err(failed(format!("the endpoint answered {status}"))),
         };
-        if builtin::kind(&cfg.third_party_id) == Kind::Github {
-            // GitHub's `/user` shows the public email, if any; the account's addresses and their
-            // verification are at `/user/emails`: the primary one is the user's email.
+        let kind = builtin::kind(&cfg.third_party_id);
+        if matches!(kind, Kind::Github | Kind::Bitbucket) {
+            // GitHub's `/user` shows the public email, if any, and Bitbucket's `/2.0/user` none: the account's
+            // addresses and their verification are at `/emails` under it, and the primary one is the user's.
             let emails_url = format!("{}/emails", endpoint.trim_end_matches('/'));
-            let r = self
-                .http
-                .send(HttpRequest {
-                    method: HttpMethod::Get,
-                    url: emails_url,
-                    headers,
-                    body: None,
-                })
+            let (status, body) = self
+                .get_raw(&emails_url, headers)
                 .await
                 .map_err(|e| failed(format!("emails: {e}")))?;
-            let emails: Vec<Value> = match serde_json::from_slice::<Value>(&r.body) {
-                Ok(Value::Array(a)) if r.status == 200 => a,
-                _ => {
-                    return Err(failed(format!(
-                        "emails: the endpoint answered {}",
-                        r.status
-                    )))
-                }
+            if status != 200 {
+                return Err(failed(format!("emails: the endpoint answered {status}")));
+            }
+            let (list, primary_key, verified_key) = match (kind, &body) {
+                (Kind::Github, Some(Value::Array(a))) => (a.clone(), "primary", "verified"),
+                (Kind::Bitbucket, Some(Value::Object(page))) => match page.get("values") {
+                    Some(Value::Array(a)) => (a.clone(), "is_primary", "is_confirmed"),
+                    _ => return Err(failed("emails: not a page of addresses".into())),
+                },
+                _ => return Err(failed("emails: not a list of addresses".into())),
             };
             info.remove("email");
-            if let Some(primary) = emails
+            info.remove("email_verified");
+            if let Some(primary) = list
                 .iter()
-                .find(|e| e.get("primary").and_then(Value::as_bool) == Some(true))
+                .find(|e| e.get(primary_key).and_then(Value::as_bool) == Some(true))
             {
-                if let Some(email) = primary.get("email") {
+                if let Some(email) = primary.get("email").filter(|e| e.is_string()) {
                     info.insert("email".into(), email.clone());
                     info.insert(
                         "email_verified".into(),
-                        Value::Bool(as_verified(primary.get("verified").unwrap_or(&Value::Null))),
+                        Value::Bool(as_verified(
+                            primary.get(verified_key).unwrap_or(&Value::Null),
+                        )),
                     );
                 }
             }
-            info.insert("emails".into(), Value::Array(emails));
+            info.insert("emails".into(), body.unwrap_or(Value::Null));
         }
         Ok(Some(info))
     }
@@ -701,6 +793,15 @@ impl OAuthClient {
         }
         if let Some(access) = tokens.get("access_token").and_then(Value::as_str) {
             raw.from_user_info_api = self.user_info_api(cfg, access).await?;
+        }
+        let kind = builtin::kind(&cfg.third_party_id);
+        if kind == Kind::Apple {
+            // The first consent's `user` (name, email) that `exchange_code` kept, where supertokens-node puts it.
+            if let Some(user @ Value::Object(_)) = tokens.get("user") {
+                raw.from_id_token_payload
+                    .get_or_insert_with(Map::new)
+                    .insert("user".into(), user.clone());
+            }
         }
         let map = &cfg.user_info_map;
         let read = |pick: fn(&UserFields) -> Option<&String>| -> Option<&Value> {
@@ -726,7 +827,8 @@ impl OAuthClient {
             .filter(|e| !e.trim().is_empty())
             .map(|e| EmailInput {
                 id: e.to_string(),
-                is_verified: read(|f| f.email_verified.as_ref()).is_some_and(as_verified),
+                is_verified: read(|f| f.email_verified.as_ref()).is_some_and(as_verified)
+                    || confirmed_by_provider(kind, map),
             });
         Ok(UserInfo {
             third_party_user_id: user_id,

@@ -2,6 +2,7 @@
 //! state and nonce; code exchange; id_token verification against the provider's JWKS; user info), provider
 //! configuration with supertokens-node's shapes and built-in providers, and the HTTP client it runs on.
 
+pub mod apple;
 pub mod builtin;
 pub mod config;
 pub mod flow;
