@@ -103,7 +103,9 @@ fn main() -> ExitCode {
         arg(&args, "--aud"),
         arg(&args, "--token"),
     ) else {
-        eprintln!("usage: idtoken (verify|signins) --jwks-uri U --issuer I --aud A --token T [--n N]");
+        eprintln!(
+            "usage: idtoken (verify|signins) --jwks-uri U --issuer I --aud A --token T [--n N]"
+        );
         return ExitCode::FAILURE;
     };
     let n = arg(&args, "--n")

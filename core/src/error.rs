@@ -121,10 +121,10 @@ pub enum AuthError {
         error: String,
         error_description: String,
     },
-    /// The id_token failed verification; `reason` says which check (`signature`, `alg`, `kid`, `iss`, `aud`,
-    /// `azp`, `exp`, `nbf`, `iat`, `nonce`, `malformed`, `hd`).
-    #[error("the id_token is invalid ({reason})")]
-    IdTokenInvalid { reason: String },
+    /// The id_token failed verification; `check` (shown to hosts as `reason`) says which check
+    /// (`signature`, `alg`, `kid`, `iss`, `aud`, `azp`, `exp`, `nbf`, `iat`, `nonce`, `malformed`, `hd`).
+    #[error("the id_token is invalid ({check})")]
+    IdTokenInvalid { check: String },
     /// The `state` or `iss` the provider sent back does not belong to this flow (login CSRF, mix-up).
     #[error("the authorisation response does not match the flow: {message}")]
     OAuthStateMismatch { message: String },
@@ -257,7 +257,7 @@ macro_rules! for_each_error {
                 "The provider sent the user back with an error instead of a code."
                 { error: String, error_description: String };
             IdTokenInvalid "ID_TOKEN_INVALID" "The id_token failed verification; reason names the check."
-                { reason: String };
+                { check as reason: String };
             OAuthStateMismatch "OAUTH_STATE_MISMATCH"
                 "The state or issuer sent back does not belong to this sign-in flow." { message as reason: String };
             OAuthFlowExpired "OAUTH_FLOW_EXPIRED" "A stored sign-in flow was used already or expired." {};

@@ -33,6 +33,29 @@ use crate::events::{DeliveryReport, ListEventsInput, ListEventsResult};
 use crate::functions::UserContext;
 use crate::json;
 
+/// Every type the declaration names, under the names it uses: a crate that expands the declaration macros
+/// imports them with one `use authcore::ops::types::*;`, so a new operation's types reach every binding.
+pub mod types {
+    pub use crate::api::{
+        GetAuthorisationUrlInput, GetAuthorisationUrlResult, SignInUpPostInput, SignInUpPostResult,
+    };
+    pub use crate::functions::*;
+    pub use crate::model::{AccountInfo, LoginMethod, SignInUpInput, User};
+    pub use crate::policy::{NewAccountInfo, ShouldAutomaticallyLink};
+    pub use crate::recipes::linking::{
+        CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult,
+    };
+    pub use crate::recipes::sessions::{
+        CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
+    };
+    pub use crate::recipes::tenants::{
+        AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
+        DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
+    };
+    pub use crate::recipes::thirdparty::SignInUpResult;
+    pub use crate::redirect::RedirectContext;
+}
+
 /// Expands `$m! { … }` with the declaration of every overridable operation: the recipe functions and the APIs
 /// (see the module docs for an entry's form). [`crate::layers`] derives from it the two traits, the flow layer,
 /// the host layer and dispatch by name; this module derives the public operations' metadata.

@@ -200,7 +200,7 @@ async fn a_public_native_client_uses_pkce_and_tokens_a_native_app_obtained_are_v
 
 fn reason(r: Result<Value>) -> String {
     match r {
-        Err(AuthError::IdTokenInvalid { reason }) => reason,
+        Err(AuthError::IdTokenInvalid { check }) => check,
         other => panic!("expected ID_TOKEN_INVALID, got {other:?}"),
     }
 }

@@ -632,14 +632,14 @@ async fn active_directory_fills_the_issuer_template_from_tid_and_refuses_another
         .expect("matching tenant");
     assert_eq!(ok["status"], "OK", "{ok}");
     match call(&auth, "signInUpPOST", with(claims(other_tenant))).await {
-        Err(AuthError::IdTokenInvalid { reason }) => assert_eq!(reason, "iss"),
+        Err(AuthError::IdTokenInvalid { check }) => assert_eq!(check, "iss"),
         other => panic!("expected ID_TOKEN_INVALID iss, got {other:?}"),
     }
     // A token without `tid` cannot fill the template.
     let mut no_tid = claims(&tid);
     no_tid.as_object_mut().expect("object").remove("tid");
     match call(&auth, "signInUpPOST", with(no_tid)).await {
-        Err(AuthError::IdTokenInvalid { reason }) => assert_eq!(reason, "iss"),
+        Err(AuthError::IdTokenInvalid { check }) => assert_eq!(check, "iss"),
         other => panic!("expected ID_TOKEN_INVALID iss, got {other:?}"),
     }
 }

@@ -29,7 +29,7 @@ macro_rules! same_field {
     )*};
 }
 
-same_field!(String, u64, i64);
+same_field!(String, u64, i64, u16);
 
 impl Field for usize {
     type Uni = u64;
@@ -157,6 +157,12 @@ mod tests {
     impl Sample for i64 {
         fn sample() -> Self {
             9
+        }
+    }
+
+    impl Sample for u16 {
+        fn sample() -> Self {
+            400
         }
     }
 

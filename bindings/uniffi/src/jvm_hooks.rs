@@ -559,22 +559,7 @@ macro_rules! jvm_ops {
 
 /// The declaration's types under the names it uses (the core's `TenantConfigInput`, not the binding's).
 mod declared {
-    pub(super) use authcore::api::{SignInUpPostInput, SignInUpPostResult};
-    pub(super) use authcore::functions::*;
-    pub(super) use authcore::model::{AccountInfo, LoginMethod, SignInUpInput, User};
-    pub(super) use authcore::policy::{NewAccountInfo, ShouldAutomaticallyLink};
-    pub(super) use authcore::recipes::linking::{
-        CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult,
-    };
-    pub(super) use authcore::recipes::sessions::{
-        CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
-    };
-    pub(super) use authcore::recipes::tenants::{
-        AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
-        DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
-    };
-    pub(super) use authcore::recipes::thirdparty::SignInUpResult;
-    pub(super) use authcore::redirect::RedirectContext;
+    pub(super) use authcore::ops::types::*;
 }
 
 mod derived {

@@ -616,7 +616,7 @@ impl OAuthClient {
         nonce: Option<&str>,
     ) -> Result<Map<String, Value>> {
         let invalid = |f: Failure| AuthError::IdTokenInvalid {
-            reason: f.code().to_string(),
+            check: f.code().to_string(),
         };
         let uri = cfg.jwks_uri.as_deref().ok_or_else(|| {
             AuthError::invalid(
@@ -680,9 +680,7 @@ impl OAuthClient {
                 .unwrap_or("*");
             let got = parsed.claims.get("hd").and_then(Value::as_str);
             if hd != "*" && got != Some(hd) || hd == "*" && got.is_none() {
-                return Err(AuthError::IdTokenInvalid {
-                    reason: "hd".into(),
-                });
+                return Err(AuthError::IdTokenInvalid { check: "hd".into() });
             }
         }
         Ok(parsed.claims)
@@ -788,7 +786,7 @@ impl OAuthClient {
         } else if nonce.is_some() && cfg.jwks_uri.is_some() && cfg.id_token_checks.nonce {
             // A nonce was sent to an OpenID provider: its answer must carry an id_token with it.
             return Err(AuthError::IdTokenInvalid {
-                reason: "nonce".into(),
+                check: "nonce".into(),
             });
         }
         if let Some(access) = tokens.get("access_token").and_then(Value::as_str) {
