@@ -177,7 +177,19 @@ impl SqliteStore {
         } else {
             conn.pragma_update(None, "journal_mode", "WAL")
                 .map_err(map_err)?;
+            // A request's steps run in savepoints, whose undo records (the sub-journal) SQLite otherwise spills to
+            // a temporary file created and deleted per transaction once they pass 64 KiB. They hold at most the
+            // pages one request changed, so memory is the right place for them.
+            conn.pragma_update(None, "temp_store", "MEMORY")
+                .map_err(map_err)?;
         }
+        // Plans never depend on bound values: without it SQLite re-prepares a statement on every new binding of
+        // a parameter it peeked at while planning (a `LIMIT ?`, for one), which undoes the statement cache.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )
+        .map_err(map_err)?;
         let sync = if options.synchronous_full {
             "FULL"
         } else {
