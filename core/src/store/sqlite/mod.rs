@@ -1020,12 +1020,19 @@ impl StoreTx for SqliteTx {
 
     fn insert_event(&mut self, e: &EventRow) -> StoreResult<i64> {
         let c = self.c();
-        c.prepare_cached(
-            "INSERT INTO event_outbox (event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, \
-             last_error, tenant_ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .and_then(|mut st| {
-            st.execute(params![
+        // The seq goes above the newest row, both watermarks and every deleted seq (migration 6): a seq is
+        // never handed out twice.
+        let mut insert = c
+            .prepare_cached(
+                "INSERT INTO event_outbox (seq, event_id, name, time, tenant_id, user_id, payload, \
+                 delivered_at, attempts, last_error, tenant_ids) \
+                 SELECT MAX(COALESCE((SELECT MAX(seq) FROM event_outbox), 0), s.delivered_through, \
+                 s.indexed_through, s.seq_floor) + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
+                 FROM event_outbox_state s WHERE s.id = 1",
+            )
+            .map_err(map_err)?;
+        let n = insert
+            .execute(params![
                 e.event_id,
                 e.name,
                 e.time,
@@ -1037,8 +1044,12 @@ impl StoreTx for SqliteTx {
                 e.last_error,
                 encode_tenant_ids(e)
             ])
-        })
-        .map_err(map_err)?;
+            .map_err(map_err)?;
+        if n != 1 {
+            return Err(StoreError::Other(
+                "the event outbox state row is missing".into(),
+            ));
+        }
         Ok(c.last_insert_rowid())
     }
 
@@ -1068,6 +1079,9 @@ impl StoreTx for SqliteTx {
             .prepare_cached("DELETE FROM event_outbox WHERE seq = ?1 AND delivered_at IS NULL")
             .and_then(|mut s| s.execute([seq]))
             .map_err(map_err)?;
+        if n > 0 {
+            raise_seq_floor(self.c(), seq)?;
+        }
         Ok(n > 0)
     }
 
@@ -1165,6 +1179,15 @@ impl StoreTx for SqliteTx {
 
     fn delete_delivered_events_before(&mut self, time: i64) -> StoreResult<usize> {
         let c = self.c();
+        let newest: Option<i64> = c
+            .prepare_cached(
+                "SELECT MAX(seq) FROM event_outbox WHERE delivered_at IS NOT NULL AND time < ?1",
+            )
+            .and_then(|mut s| s.query_row([time], |r| r.get(0)))
+            .map_err(map_err)?;
+        if let Some(seq) = newest {
+            raise_seq_floor(c, seq)?;
+        }
         let n = c
             .prepare_cached("DELETE FROM event_outbox WHERE delivered_at IS NOT NULL AND time < ?1")
             .and_then(|mut s| s.execute([time]))
@@ -1178,6 +1201,15 @@ impl StoreTx for SqliteTx {
         }
         Ok(n)
     }
+}
+
+/// No seq at or below `seq` is handed out again (see `insert_event`): called by whatever deletes outbox rows, so
+/// a deleted seq stays used, as AUTOINCREMENT kept it, without a write per insert.
+fn raise_seq_floor(c: &Connection, seq: i64) -> StoreResult<()> {
+    c.prepare_cached("UPDATE event_outbox_state SET seq_floor = MAX(seq_floor, ?1) WHERE id = 1")
+        .and_then(|mut s| s.execute([seq]))
+        .map_err(map_err)?;
+    Ok(())
 }
 
 const EVENT_COLUMNS: &str =
