@@ -406,6 +406,8 @@ impl Inner {
 
     /// [`Inner::write`] as one step of the request's transaction, opened by its first step: the step runs in a
     /// savepoint, so a failure or a `Rollback` undoes only this step, and a race is retried as the step alone.
+    /// Until a step has been kept the transaction holds only reads, so the step runs without a savepoint (whose
+    /// undo records cost a copy of every page it touches) and is undone by rolling back the whole transaction.
     fn write_in_request<T>(
         &self,
         ctx: &UserContext,
@@ -425,7 +427,10 @@ impl Inner {
             };
             let mut pending_created = ctx.pending_created_users();
             pending_created.extend(rt.created_users());
-            rt.s.savepoint()?;
+            let in_savepoint = rt.holds_writes;
+            if in_savepoint {
+                rt.s.savepoint()?;
+            }
             let mut tx = Tx::new(&mut *rt.s, now_ms());
             tx.pending_created = pending_created;
             let outcome = match f(&mut tx) {
@@ -435,7 +440,10 @@ impl Inner {
                     match self.outbox.write_events(&mut tx) {
                         Ok(events) => {
                             let cancelled = std::mem::take(&mut tx.cancelled);
-                            rt.s.release_savepoint()?;
+                            if in_savepoint {
+                                rt.s.release_savepoint()?;
+                            }
+                            rt.holds_writes = true;
                             rt.record(events, cancelled);
                             return Ok(v);
                         }
@@ -448,7 +456,10 @@ impl Inner {
                 Ok(Step::Rollback(v)) => Ok(v),
                 Err(e) => Err(e),
             };
-            if let Err(e) = rt.s.rollback_to_savepoint() {
+            if !in_savepoint {
+                // Nothing of the request's is kept yet: undo the step with the whole transaction.
+                *slot = None;
+            } else if let Err(e) = rt.s.rollback_to_savepoint() {
                 // The transaction is unusable: drop it (a rollback of the request's earlier steps too).
                 *slot = None;
                 return Err(e.into());

@@ -79,6 +79,8 @@ pub(crate) struct RequestTx {
     pub written: Vec<Outboxed>,
     /// Cancellations of events that were already pending when the step ran.
     pub cancelled: Vec<Cancelled>,
+    /// A step has been kept: later steps need a savepoint to be undone alone.
+    pub holds_writes: bool,
 }
 
 impl std::fmt::Debug for RequestTx {
@@ -95,6 +97,7 @@ impl RequestTx {
             s,
             written: Vec::new(),
             cancelled: Vec::new(),
+            holds_writes: false,
         }
     }
 

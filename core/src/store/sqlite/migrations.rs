@@ -212,6 +212,39 @@ ALTER TABLE verified_emails ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;
     (
         6,
         r#"
+-- seq without AUTOINCREMENT: its high-water mark lived in sqlite_sequence, one more page written by every
+-- transaction that writes an event. The guarantee stays (no seq is handed out twice, whatever retention or a
+-- cancelled createUser deleted: migration 4): the insert takes the seq above the newest row, above both
+-- watermarks and above seq_floor, which the deletions raise to the highest seq they removed (deletions are rare,
+-- inserts are on every sign-in). It starts at the high-water mark AUTOINCREMENT had reached. The table is rebuilt
+-- carrying over every row with its seq.
+ALTER TABLE event_outbox_state ADD COLUMN seq_floor INTEGER NOT NULL DEFAULT 0;
+UPDATE event_outbox_state SET seq_floor = COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'event_outbox'), 0);
+ALTER TABLE event_outbox RENAME TO event_outbox_v5;
+CREATE TABLE event_outbox (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    tenant_id TEXT,
+    user_id TEXT,
+    payload TEXT NOT NULL,
+    delivered_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    tenant_ids TEXT
+);
+INSERT INTO event_outbox (seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts,
+    last_error, tenant_ids)
+  SELECT seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error, tenant_ids
+  FROM event_outbox_v5 ORDER BY seq;
+DROP TABLE event_outbox_v5;
+CREATE INDEX event_outbox_failed ON event_outbox (seq) WHERE attempts > 0 AND delivered_at IS NULL;
+"#,
+    ),
+    (
+        7,
+        r#"
 -- Stored-mode OAuth flows (getAuthorisationURL with mode "stored"). Keyed by the SHA-256 of the state, so the
 -- database never holds a usable state. `used` keeps a taken flow until it is purged, so a replayed state is
 -- told apart from an unknown one.

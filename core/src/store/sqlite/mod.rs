@@ -177,7 +177,19 @@ impl SqliteStore {
         } else {
             conn.pragma_update(None, "journal_mode", "WAL")
                 .map_err(map_err)?;
+            // A request's steps run in savepoints, whose undo records (the sub-journal) SQLite otherwise spills to
+            // a temporary file created and deleted per transaction once they pass 64 KiB. They hold at most the
+            // pages one request changed, so memory is the right place for them.
+            conn.pragma_update(None, "temp_store", "MEMORY")
+                .map_err(map_err)?;
         }
+        // Plans never depend on bound values: without it SQLite re-prepares a statement on every new binding of
+        // a parameter it peeked at while planning (a `LIMIT ?`, for one), which undoes the statement cache.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )
+        .map_err(map_err)?;
         let sync = if options.synchronous_full {
             "FULL"
         } else {
@@ -307,12 +319,108 @@ struct SqliteTx {
 
 /// Lookup results valid while the connection has changed no row since they were read (SQLite's
 /// `total_changes`, which counts every INSERT, UPDATE and DELETE, triggers and cascades included); a rollback
-/// to a savepoint clears them. Within a transaction nobody else can change what they say.
+/// to a savepoint clears them. Within a transaction nobody else can change what they say. The writes a request
+/// makes on its way (a new recipe user, its verification, linking it, its session and events) bring the answers
+/// they affect up to date instead ([`SqliteTx::kept`]); any other write empties the cache.
 #[derive(Default)]
 struct ReadCache {
     changes: u64,
     ids: HashMap<(Lookup, String, String, String), Vec<String>>,
+    /// Group id → its members, in the order `group_members` returns them. A recipe user's row is in at most
+    /// one entry, the one of its group.
     members: HashMap<String, Vec<RecipeUserRow>>,
+}
+
+impl ReadCache {
+    /// The row of a recipe user, if its group is cached.
+    fn row(&self, recipe_user_id: &str) -> Option<&RecipeUserRow> {
+        self.members
+            .values()
+            .flat_map(|m| m.iter())
+            .find(|r| r.recipe_user_id == recipe_user_id)
+    }
+
+    fn row_mut(&mut self, recipe_user_id: &str) -> Option<&mut RecipeUserRow> {
+        self.members
+            .values_mut()
+            .flat_map(|m| m.iter_mut())
+            .find(|r| r.recipe_user_id == recipe_user_id)
+    }
+
+    /// A recipe user inserted as its own group in one tenant, unverified.
+    fn add_user(&mut self, row: RecipeUserRow) {
+        let (email, tp) = (row.email.as_deref().unwrap_or(""), row.third_party.as_ref());
+        for tenant in &row.tenant_ids {
+            if !email.is_empty() {
+                let key = (
+                    Lookup::Email,
+                    tenant.clone(),
+                    email.to_string(),
+                    String::new(),
+                );
+                if let Some(ids) = self.ids.get_mut(&key) {
+                    ids.push(row.primary_or_recipe_user_id.clone());
+                }
+            }
+            if let Some(tp) = tp {
+                let key = (
+                    Lookup::ThirdParty,
+                    tenant.clone(),
+                    tp.id.clone(),
+                    tp.user_id.clone(),
+                );
+                if let Some(ids) = self.ids.get_mut(&key) {
+                    ids.push(row.primary_or_recipe_user_id.clone());
+                }
+            }
+        }
+        self.members
+            .insert(row.primary_or_recipe_user_id.clone(), vec![row]);
+    }
+
+    /// A recipe user moved into `group_id` (or marked) by `set_group`; false when its row is not cached, so the
+    /// cache cannot follow.
+    fn move_user(&mut self, recipe_user_id: &str, group_id: &str, linked: bool) -> bool {
+        let Some((old, at)) = self.members.iter().find_map(|(g, m)| {
+            m.iter()
+                .position(|r| r.recipe_user_id == recipe_user_id)
+                .map(|i| (g.clone(), i))
+        }) else {
+            return false;
+        };
+        let Some(mut row) = self.members.get_mut(&old).map(|m| m.remove(at)) else {
+            return false;
+        };
+        // The groups holding its email and provider account may change: those answers are read again.
+        self.ids.retain(|(lookup, _, a, b), _| match lookup {
+            Lookup::Email => row.email.as_deref() != Some(a.as_str()),
+            Lookup::ThirdParty => row
+                .third_party
+                .as_ref()
+                .is_none_or(|tp| tp.id != *a || tp.user_id != *b),
+        });
+        row.primary_or_recipe_user_id = group_id.to_string();
+        row.is_linked_or_primary = linked;
+        if old == group_id {
+            if let Some(m) = self.members.get_mut(&old) {
+                m.insert(at, row);
+            }
+            return true;
+        }
+        if let Some(m) = self.members.get_mut(group_id) {
+            // Members are in timeJoined order, ties by creation order, which the cache does not know.
+            if m.iter().any(|o| o.time_joined == row.time_joined) {
+                self.members.remove(group_id);
+            } else {
+                let at = m
+                    .iter()
+                    .position(|o| o.time_joined > row.time_joined)
+                    .unwrap_or(m.len());
+                m.insert(at, row);
+            }
+        }
+        true
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -435,6 +543,17 @@ impl SqliteTx {
         &mut self.reads
     }
 
+    /// Whether the read cache describes the database now.
+    fn cache_fresh(&self) -> bool {
+        self.c().total_changes() == self.reads.changes
+    }
+
+    /// After a write whose effect on the cached answers has been applied to them (only when the cache was fresh
+    /// before it): the cache describes the database again.
+    fn kept(&mut self) {
+        self.reads.changes = self.c().total_changes();
+    }
+
     fn cached_ids(
         &mut self,
         key: (Lookup, &str, &str, &str),
@@ -444,11 +563,122 @@ impl SqliteTx {
         let (lookup, a, b, c) = key;
         let key = (lookup, a.to_string(), b.to_string(), c.to_string());
         if let Some(hit) = self.reads().ids.get(&key) {
-            return Ok(hit.clone());
+            let hit = hit.clone();
+            #[cfg(debug_assertions)]
+            {
+                let (mut want, mut got) = (self.strings(sql, params)?, hit.clone());
+                want.sort();
+                got.sort();
+                assert_eq!(got, want, "cached {key:?}");
+            }
+            return Ok(hit);
         }
         let ids = self.strings(sql, params)?;
         self.reads().ids.insert(key, ids.clone());
         Ok(ids)
+    }
+
+    /// In debug builds every answer the cache gives is checked against the database.
+    #[cfg(debug_assertions)]
+    fn check<T: PartialEq + std::fmt::Debug>(
+        &self,
+        what: &str,
+        hit: &T,
+        fresh: impl FnOnce() -> StoreResult<T>,
+    ) {
+        match fresh() {
+            Ok(v) => assert_eq!(hit, &v, "cached {what}"),
+            Err(e) => panic!("checking cached {what}: {e}"),
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    fn check<T>(&self, _what: &str, _hit: &T, _fresh: impl FnOnce() -> StoreResult<T>) {}
+
+    /// A write no cached answer depends on (sessions, events, reservations): the cache stays valid.
+    fn cache_neutral<T>(&mut self, write: impl FnOnce(&Self) -> StoreResult<T>) -> StoreResult<T> {
+        let fresh = self.cache_fresh();
+        let v = write(self)?;
+        if fresh {
+            self.kept();
+        }
+        Ok(v)
+    }
+
+    fn query_recipe_user(&self, recipe_user_id: &str) -> StoreResult<Option<RecipeUserRow>> {
+        let sql = format!("SELECT {ROW_COLUMNS} FROM recipe_users r WHERE r.recipe_user_id = ?1");
+        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
+        stmt.query_row([recipe_user_id], read_row)
+            .optional()
+            .map_err(map_err)
+    }
+
+    fn query_group_id_of(&self, user_id: &str) -> StoreResult<Option<String>> {
+        let mut stmt = self
+            .c()
+            .prepare_cached(
+                "SELECT primary_or_recipe_user_id FROM recipe_users WHERE recipe_user_id = ?1 \
+                 UNION ALL SELECT primary_or_recipe_user_id FROM recipe_users WHERE primary_or_recipe_user_id = ?1 \
+                 LIMIT 1",
+            )
+            .map_err(map_err)?;
+        stmt.query_row([user_id], |r| r.get(0))
+            .optional()
+            .map_err(map_err)
+    }
+
+    fn query_group_members(&self, group_id: &str) -> StoreResult<Vec<RecipeUserRow>> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM recipe_users r WHERE r.primary_or_recipe_user_id = ?1 \
+             ORDER BY r.time_joined, r.seq"
+        );
+        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
+        let rows = stmt.query_map([group_id], read_row).map_err(map_err)?;
+        collect(rows)
+    }
+
+    fn query_group_of_third_party_user(
+        &self,
+        tenant_id: &str,
+        tp: &ThirdPartyInfo,
+    ) -> StoreResult<Vec<RecipeUserRow>> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM recipe_users r WHERE r.primary_or_recipe_user_id = \
+             (SELECT r2.primary_or_recipe_user_id FROM recipe_user_tenants t \
+              JOIN recipe_users r2 ON r2.recipe_user_id = t.recipe_user_id \
+              WHERE t.tenant_id = ?1 AND t.third_party_id = ?2 AND t.third_party_user_id = ?3) \
+             ORDER BY r.time_joined, r.seq"
+        );
+        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
+        let rows = stmt
+            .query_map(params![tenant_id, tp.id, tp.user_id], read_row)
+            .map_err(map_err)?;
+        collect(rows)
+    }
+
+    fn query_is_email_verified(&self, recipe_user_id: &str, email: &str) -> StoreResult<bool> {
+        let mut stmt = self
+            .c()
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM verified_emails WHERE recipe_user_id = ?1 AND email = ?2)")
+            .map_err(map_err)?;
+        stmt.query_row(params![recipe_user_id, email], |r| r.get(0))
+            .map_err(map_err)
+    }
+
+    fn query_is_verification_current(
+        &self,
+        recipe_user_id: &str,
+        email: &str,
+    ) -> StoreResult<bool> {
+        let mut stmt = self
+            .c()
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM recipe_users r JOIN verified_emails v \
+                 ON v.recipe_user_id = r.recipe_user_id AND v.email = r.email AND v.gen = r.email_gen \
+                 WHERE r.recipe_user_id = ?1 AND r.email = ?2)",
+            )
+            .map_err(map_err)?;
+        stmt.query_row(params![recipe_user_id, email], |r| r.get(0))
+            .map_err(map_err)
     }
 
     fn c(&self) -> &Connection {
@@ -490,38 +720,31 @@ impl StoreTx for SqliteTx {
     }
 
     fn recipe_user(&mut self, recipe_user_id: &str) -> StoreResult<Option<RecipeUserRow>> {
-        let sql = format!("SELECT {ROW_COLUMNS} FROM recipe_users r WHERE r.recipe_user_id = ?1");
-        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
-        stmt.query_row([recipe_user_id], read_row)
-            .optional()
-            .map_err(map_err)
+        if let Some(row) = self.reads().row(recipe_user_id).cloned() {
+            self.check("recipe user", &Some(row.clone()), || {
+                self.query_recipe_user(recipe_user_id)
+            });
+            return Ok(Some(row));
+        }
+        self.query_recipe_user(recipe_user_id)
     }
 
     fn group_id_of(&mut self, user_id: &str) -> StoreResult<Option<String>> {
-        let mut stmt = self
-            .c()
-            .prepare_cached(
-                "SELECT primary_or_recipe_user_id FROM recipe_users WHERE recipe_user_id = ?1 \
-                 UNION ALL SELECT primary_or_recipe_user_id FROM recipe_users WHERE primary_or_recipe_user_id = ?1 \
-                 LIMIT 1",
-            )
-            .map_err(map_err)?;
-        stmt.query_row([user_id], |r| r.get(0))
-            .optional()
-            .map_err(map_err)
+        // A recipe user's own id answers first (the statement's first branch).
+        if let Some(row) = self.reads().row(user_id) {
+            let group = Some(row.primary_or_recipe_user_id.clone());
+            self.check("group id", &group, || self.query_group_id_of(user_id));
+            return Ok(group);
+        }
+        self.query_group_id_of(user_id)
     }
 
     fn group_members(&mut self, group_id: &str) -> StoreResult<Vec<RecipeUserRow>> {
-        if let Some(hit) = self.reads().members.get(group_id) {
-            return Ok(hit.clone());
+        if let Some(hit) = self.reads().members.get(group_id).cloned() {
+            self.check("group members", &hit, || self.query_group_members(group_id));
+            return Ok(hit);
         }
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM recipe_users r WHERE r.primary_or_recipe_user_id = ?1 \
-             ORDER BY r.time_joined, r.seq"
-        );
-        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
-        let rows = collect(stmt.query_map([group_id], read_row).map_err(map_err)?)?;
-        drop(stmt);
+        let rows = self.query_group_members(group_id)?;
         self.reads()
             .members
             .insert(group_id.to_string(), rows.clone());
@@ -533,18 +756,38 @@ impl StoreTx for SqliteTx {
         tenant_id: &str,
         tp: &ThirdPartyInfo,
     ) -> StoreResult<Vec<RecipeUserRow>> {
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} FROM recipe_users r WHERE r.primary_or_recipe_user_id = \
-             (SELECT r2.primary_or_recipe_user_id FROM recipe_user_tenants t \
-              JOIN recipe_users r2 ON r2.recipe_user_id = t.recipe_user_id \
-              WHERE t.tenant_id = ?1 AND t.third_party_id = ?2 AND t.third_party_user_id = ?3) \
-             ORDER BY r.time_joined, r.seq"
+        // The group holding the provider account here (at most one: U1), then its members.
+        let key = (
+            Lookup::ThirdParty,
+            tenant_id.to_string(),
+            tp.id.clone(),
+            tp.user_id.clone(),
         );
-        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
-        let rows = stmt
-            .query_map(params![tenant_id, tp.id, tp.user_id], read_row)
-            .map_err(map_err)?;
-        collect(rows)
+        let reads = self.reads();
+        let hit = match reads.ids.get(&key).map(Vec::as_slice) {
+            Some([]) => Some(Vec::new()),
+            Some([group]) => reads.members.get(group).cloned(),
+            _ => None,
+        };
+        if let Some(hit) = hit {
+            self.check("group of a provider account", &hit, || {
+                self.query_group_of_third_party_user(tenant_id, tp)
+            });
+            return Ok(hit);
+        }
+        let rows = self.query_group_of_third_party_user(tenant_id, tp)?;
+        let reads = self.reads();
+        match rows.first() {
+            None => {
+                reads.ids.insert(key, Vec::new());
+            }
+            Some(first) => {
+                let group = first.primary_or_recipe_user_id.clone();
+                reads.ids.insert(key, vec![group.clone()]);
+                reads.members.insert(group, rows.clone());
+            }
+        }
+        Ok(rows)
     }
 
     fn user_id_taken(&mut self, user_id: &str) -> StoreResult<bool> {
@@ -552,6 +795,7 @@ impl StoreTx for SqliteTx {
     }
 
     fn insert_third_party_user(&mut self, u: &NewRecipeUser<'_>) -> StoreResult<()> {
+        let fresh = self.cache_fresh();
         let c = self.c();
         c.prepare_cached(
             "INSERT INTO recipe_users (recipe_user_id, primary_or_recipe_user_id, is_linked_or_primary, recipe_id, \
@@ -572,6 +816,22 @@ impl StoreTx for SqliteTx {
             (PRIMARY_KEY, Constraint::UserId),
             (UNIQUE, Constraint::ThirdPartyInTenant),
         ]))?;
+        if fresh {
+            // A new group of one, unverified: its id cannot have verified rows (they go with the recipe user).
+            self.reads.add_user(RecipeUserRow {
+                recipe_user_id: u.recipe_user_id.to_string(),
+                primary_or_recipe_user_id: u.recipe_user_id.to_string(),
+                is_linked_or_primary: false,
+                email: Some(u.email.to_string()),
+                phone_number: None,
+                third_party: Some(u.third_party.clone()),
+                time_joined: u.time_joined,
+                tenant_ids: vec![u.tenant_id.to_string()],
+                verified: false,
+                verification_current: false,
+            });
+            self.kept();
+        }
         Ok(())
     }
 
@@ -591,6 +851,7 @@ impl StoreTx for SqliteTx {
         group_id: &str,
         is_linked_or_primary: bool,
     ) -> StoreResult<()> {
+        let fresh = self.cache_fresh();
         self.c()
             .prepare_cached(
                 "UPDATE recipe_users SET primary_or_recipe_user_id = ?2, is_linked_or_primary = ?3 \
@@ -598,6 +859,13 @@ impl StoreTx for SqliteTx {
             )
             .and_then(|mut s| s.execute(params![recipe_user_id, group_id, is_linked_or_primary]))
             .map_err(map_err)?;
+        if fresh
+            && self
+                .reads
+                .move_user(recipe_user_id, group_id, is_linked_or_primary)
+        {
+            self.kept();
+        }
         Ok(())
     }
 
@@ -772,41 +1040,53 @@ impl StoreTx for SqliteTx {
     }
 
     fn insert_reservation(&mut self, res: &Reservation, group_id: &str) -> StoreResult<()> {
-        let (kind, v, v2) = key_columns(&res.key);
-        self.c()
-            .prepare_cached(
-                "INSERT INTO primary_user_reservations (tenant_id, kind, value, value2, primary_user_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .and_then(|mut s| s.execute(params![res.tenant_id, kind, v, v2, group_id]))
-            // PRIMARY KEY (tenant_id, kind, value, value2): U3
-            .map_err(unique_on(&[(PRIMARY_KEY, Constraint::Reservation)]))?;
-        Ok(())
+        self.cache_neutral(|tx| {
+            let (kind, v, v2) = key_columns(&res.key);
+            tx.c()
+                .prepare_cached(
+                    "INSERT INTO primary_user_reservations (tenant_id, kind, value, value2, primary_user_id) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .and_then(|mut s| s.execute(params![res.tenant_id, kind, v, v2, group_id]))
+                // PRIMARY KEY (tenant_id, kind, value, value2): U3
+                .map_err(unique_on(&[(PRIMARY_KEY, Constraint::Reservation)]))?;
+            Ok(())
+        })
     }
 
     fn delete_reservation(&mut self, res: &Reservation, group_id: &str) -> StoreResult<()> {
-        let (kind, v, v2) = key_columns(&res.key);
-        self.c()
-            .prepare_cached(
-                "DELETE FROM primary_user_reservations \
-                 WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3 AND value2 = ?4 AND primary_user_id = ?5",
-            )
-            .and_then(|mut s| s.execute(params![res.tenant_id, kind, v, v2, group_id]))
-            // PRIMARY KEY (tenant_id, kind, value, value2): U3
-            .map_err(unique_on(&[(PRIMARY_KEY, Constraint::Reservation)]))?;
-        Ok(())
+        self.cache_neutral(|tx| {
+            let (kind, v, v2) = key_columns(&res.key);
+            tx.c()
+                .prepare_cached(
+                    "DELETE FROM primary_user_reservations \
+                     WHERE tenant_id = ?1 AND kind = ?2 AND value = ?3 AND value2 = ?4 AND primary_user_id = ?5",
+                )
+                .and_then(|mut s| s.execute(params![res.tenant_id, kind, v, v2, group_id]))
+                // PRIMARY KEY (tenant_id, kind, value, value2): U3
+                .map_err(unique_on(&[(PRIMARY_KEY, Constraint::Reservation)]))?;
+            Ok(())
+        })
     }
 
     fn is_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool> {
-        let mut stmt = self
-            .c()
-            .prepare_cached("SELECT EXISTS(SELECT 1 FROM verified_emails WHERE recipe_user_id = ?1 AND email = ?2)")
-            .map_err(map_err)?;
-        stmt.query_row(params![recipe_user_id, email], |r| r.get(0))
-            .map_err(map_err)
+        // A cached row answers for its current email.
+        let hit = self
+            .reads()
+            .row(recipe_user_id)
+            .filter(|r| r.email.as_deref() == Some(email))
+            .map(|r| r.verified);
+        if let Some(hit) = hit {
+            self.check("verified", &hit, || {
+                self.query_is_email_verified(recipe_user_id, email)
+            });
+            return Ok(hit);
+        }
+        self.query_is_email_verified(recipe_user_id, email)
     }
 
     fn set_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool> {
+        let fresh = self.cache_fresh();
         let c = self.c();
         let n = c
             .prepare_cached(
@@ -824,20 +1104,31 @@ impl StoreTx for SqliteTx {
             .and_then(|mut s| s.execute(params![recipe_user_id, email]))
             .map_err(map_err)?;
         }
+        if fresh {
+            // Verified, and current, for a row whose email it is; nothing else any cached answer holds changed.
+            if let Some(r) = self.reads.row_mut(recipe_user_id) {
+                if r.email.as_deref() == Some(email) {
+                    r.verified = true;
+                    r.verification_current = true;
+                }
+            }
+            self.kept();
+        }
         Ok(n > 0)
     }
 
     fn is_verification_current(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool> {
-        let mut stmt = self
-            .c()
-            .prepare_cached(
-                "SELECT EXISTS(SELECT 1 FROM recipe_users r JOIN verified_emails v \
-                 ON v.recipe_user_id = r.recipe_user_id AND v.email = r.email AND v.gen = r.email_gen \
-                 WHERE r.recipe_user_id = ?1 AND r.email = ?2)",
-            )
-            .map_err(map_err)?;
-        stmt.query_row(params![recipe_user_id, email], |r| r.get(0))
-            .map_err(map_err)
+        let hit = self
+            .reads()
+            .row(recipe_user_id)
+            .map(|r| r.email.as_deref() == Some(email) && r.verification_current);
+        if let Some(hit) = hit {
+            self.check("current", &hit, || {
+                self.query_is_verification_current(recipe_user_id, email)
+            });
+            return Ok(hit);
+        }
+        self.query_is_verification_current(recipe_user_id, email)
     }
 
     fn unset_email_verified(&mut self, recipe_user_id: &str, email: &str) -> StoreResult<bool> {
@@ -917,26 +1208,28 @@ impl StoreTx for SqliteTx {
     }
 
     fn insert_session(&mut self, s: &SessionRow) -> StoreResult<()> {
-        self.c()
-            .prepare_cached(
-                "INSERT INTO sessions (session_handle, secret_hash, user_id, recipe_user_id, tenant_id, \
-                 access_token_payload, time_created, expiry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .and_then(|mut st| {
-                st.execute(params![
-                    s.session_handle,
-                    s.secret_hash,
-                    s.user_id,
-                    s.recipe_user_id,
-                    s.tenant_id,
-                    s.access_token_payload,
-                    s.time_created,
-                    s.expiry
-                ])
-            })
-            // `session_handle TEXT PRIMARY KEY`
-            .map_err(unique_on(&[(PRIMARY_KEY, Constraint::SessionHandle)]))?;
-        Ok(())
+        self.cache_neutral(|tx| {
+            tx.c()
+                .prepare_cached(
+                    "INSERT INTO sessions (session_handle, secret_hash, user_id, recipe_user_id, tenant_id, \
+                     access_token_payload, time_created, expiry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .and_then(|mut st| {
+                    st.execute(params![
+                        s.session_handle,
+                        s.secret_hash,
+                        s.user_id,
+                        s.recipe_user_id,
+                        s.tenant_id,
+                        s.access_token_payload,
+                        s.time_created,
+                        s.expiry
+                    ])
+                })
+                // `session_handle TEXT PRIMARY KEY`
+                .map_err(unique_on(&[(PRIMARY_KEY, Constraint::SessionHandle)]))?;
+            Ok(())
+        })
     }
 
     fn session(&mut self, session_handle: &str) -> StoreResult<Option<SessionRow>> {
@@ -1039,23 +1332,27 @@ impl StoreTx for SqliteTx {
     }
 
     fn delete_session(&mut self, session_handle: &str) -> StoreResult<bool> {
-        let n = self
-            .c()
-            .prepare_cached("DELETE FROM sessions WHERE session_handle = ?1")
-            .and_then(|mut s| s.execute([session_handle]))
-            .map_err(map_err)?;
-        Ok(n > 0)
+        self.cache_neutral(|tx| {
+            let n = tx
+                .c()
+                .prepare_cached("DELETE FROM sessions WHERE session_handle = ?1")
+                .and_then(|mut s| s.execute([session_handle]))
+                .map_err(map_err)?;
+            Ok(n > 0)
+        })
     }
 
     fn delete_expired_sessions(&mut self, now: i64, limit: usize) -> StoreResult<usize> {
-        // `sessions_expiry` turns both the search and the "nothing expired" case into one index seek.
-        self.c()
-            .prepare_cached(
-                "DELETE FROM sessions WHERE session_handle IN \
-                 (SELECT session_handle FROM sessions WHERE expiry <= ?1 ORDER BY expiry LIMIT ?2)",
-            )
-            .and_then(|mut s| s.execute(params![now, limit as i64]))
-            .map_err(map_err)
+        self.cache_neutral(|tx| {
+            // `sessions_expiry` turns both the search and the "nothing expired" case into one index seek.
+            tx.c()
+                .prepare_cached(
+                    "DELETE FROM sessions WHERE session_handle IN \
+                     (SELECT session_handle FROM sessions WHERE expiry <= ?1 ORDER BY expiry LIMIT ?2)",
+                )
+                .and_then(|mut s| s.execute(params![now, limit as i64]))
+                .map_err(map_err)
+        })
     }
 
     fn sessions_in_tenant(&mut self, tenant_id: &str) -> StoreResult<Vec<String>> {
@@ -1082,27 +1379,40 @@ impl StoreTx for SqliteTx {
     }
 
     fn insert_event(&mut self, e: &EventRow) -> StoreResult<i64> {
-        let c = self.c();
-        c.prepare_cached(
-            "INSERT INTO event_outbox (event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, \
-             last_error, tenant_ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .and_then(|mut st| {
-            st.execute(params![
-                e.event_id,
-                e.name,
-                e.time,
-                e.tenant_id,
-                e.user_id,
-                e.payload,
-                e.delivered_at,
-                e.attempts,
-                e.last_error,
-                encode_tenant_ids(e)
-            ])
+        self.cache_neutral(|tx| {
+            let c = tx.c();
+            // The seq goes above the newest row, both watermarks and every deleted seq (migration 6): a seq is
+            // never handed out twice.
+            let mut insert = c
+                .prepare_cached(
+                    "INSERT INTO event_outbox (seq, event_id, name, time, tenant_id, user_id, payload, \
+                     delivered_at, attempts, last_error, tenant_ids) \
+                     SELECT MAX(COALESCE((SELECT MAX(seq) FROM event_outbox), 0), s.delivered_through, \
+                     s.indexed_through, s.seq_floor) + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
+                     FROM event_outbox_state s WHERE s.id = 1",
+                )
+                .map_err(map_err)?;
+            let n = insert
+                .execute(params![
+                    e.event_id,
+                    e.name,
+                    e.time,
+                    e.tenant_id,
+                    e.user_id,
+                    e.payload,
+                    e.delivered_at,
+                    e.attempts,
+                    e.last_error,
+                    encode_tenant_ids(e)
+                ])
+                .map_err(map_err)?;
+            if n != 1 {
+                return Err(StoreError::Other(
+                    "the event outbox state row is missing".into(),
+                ));
+            }
+            Ok(c.last_insert_rowid())
         })
-        .map_err(map_err)?;
-        Ok(c.last_insert_rowid())
     }
 
     fn mark_events_delivered(&mut self, first: i64, last: i64, at: i64) -> StoreResult<()> {
@@ -1126,12 +1436,17 @@ impl StoreTx for SqliteTx {
     }
 
     fn delete_undelivered_event(&mut self, seq: i64) -> StoreResult<bool> {
-        let n = self
-            .c()
-            .prepare_cached("DELETE FROM event_outbox WHERE seq = ?1 AND delivered_at IS NULL")
-            .and_then(|mut s| s.execute([seq]))
-            .map_err(map_err)?;
-        Ok(n > 0)
+        self.cache_neutral(|tx| {
+            let n = tx
+                .c()
+                .prepare_cached("DELETE FROM event_outbox WHERE seq = ?1 AND delivered_at IS NULL")
+                .and_then(|mut s| s.execute([seq]))
+                .map_err(map_err)?;
+            if n > 0 {
+                raise_seq_floor(tx.c(), seq)?;
+            }
+            Ok(n > 0)
+        })
     }
 
     fn advance_delivery_watermark(&mut self) -> StoreResult<()> {
@@ -1228,6 +1543,15 @@ impl StoreTx for SqliteTx {
 
     fn delete_delivered_events_before(&mut self, time: i64) -> StoreResult<usize> {
         let c = self.c();
+        let newest: Option<i64> = c
+            .prepare_cached(
+                "SELECT MAX(seq) FROM event_outbox WHERE delivered_at IS NOT NULL AND time < ?1",
+            )
+            .and_then(|mut s| s.query_row([time], |r| r.get(0)))
+            .map_err(map_err)?;
+        if let Some(seq) = newest {
+            raise_seq_floor(c, seq)?;
+        }
         let n = c
             .prepare_cached("DELETE FROM event_outbox WHERE delivered_at IS NOT NULL AND time < ?1")
             .and_then(|mut s| s.execute([time]))
@@ -1241,6 +1565,15 @@ impl StoreTx for SqliteTx {
         }
         Ok(n)
     }
+}
+
+/// No seq at or below `seq` is handed out again (see `insert_event`): called by whatever deletes outbox rows, so
+/// a deleted seq stays used, as AUTOINCREMENT kept it, without a write per insert.
+fn raise_seq_floor(c: &Connection, seq: i64) -> StoreResult<()> {
+    c.prepare_cached("UPDATE event_outbox_state SET seq_floor = MAX(seq_floor, ?1) WHERE id = 1")
+        .and_then(|mut s| s.execute([seq]))
+        .map_err(map_err)?;
+    Ok(())
 }
 
 const EVENT_COLUMNS: &str =
