@@ -124,6 +124,56 @@ pub enum AuthError {
     /// The engine was shut down (`shutdown()`); it answers nothing after that.
     #[error("{code}: {reason}")]
     ShutDown { code: String, reason: String },
+    /// The provider's discovery document or JWKS could not be fetched or read.
+    #[error("{code}: {reason}")]
+    OAuthDiscoveryFailed {
+        code: String,
+        reason: String,
+        detail: String,
+    },
+    /// The provider's token endpoint refused the code (`status` 0: it could not be reached); `error` and
+    /// `error_description` are the provider's own words.
+    #[error("{code}: {reason}")]
+    OAuthTokenRefused {
+        code: String,
+        reason: String,
+        status: u16,
+        error: String,
+        error_description: String,
+    },
+    /// The provider's user info endpoint failed, or its answer lacks the user id.
+    #[error("{code}: {reason}")]
+    OAuthUserInfoFailed {
+        code: String,
+        reason: String,
+        detail: String,
+    },
+    /// The provider sent the user back with an error instead of a code (`access_denied`, ...).
+    #[error("{code}: {reason}")]
+    OAuthAuthorisationRefused {
+        code: String,
+        reason: String,
+        error: String,
+        error_description: String,
+    },
+    /// The id_token failed verification; `check` names the check that failed (the core's `reason`:
+    /// `signature`, `iss`, `aud`, `exp`, `nonce`, ...).
+    #[error("{code}: {reason}")]
+    IdTokenInvalid {
+        code: String,
+        reason: String,
+        check: String,
+    },
+    /// The `state` or `iss` the provider sent back does not belong to this flow (login CSRF, mix-up).
+    #[error("{code}: {reason}")]
+    OAuthStateMismatch {
+        code: String,
+        reason: String,
+        detail: String,
+    },
+    /// A stored sign-in flow was used already or expired.
+    #[error("{code}: {reason}")]
+    OAuthFlowExpired { code: String, reason: String },
 }
 
 #[uniffi::export]
@@ -156,7 +206,14 @@ impl AuthError {
             | AuthError::UserNotInTenant { code, .. }
             | AuthError::Unauthorised { code, .. }
             | AuthError::SchemaTooNew { code, .. }
-            | AuthError::ShutDown { code, .. } => code,
+            | AuthError::ShutDown { code, .. }
+            | AuthError::OAuthDiscoveryFailed { code, .. }
+            | AuthError::OAuthTokenRefused { code, .. }
+            | AuthError::OAuthUserInfoFailed { code, .. }
+            | AuthError::OAuthAuthorisationRefused { code, .. }
+            | AuthError::IdTokenInvalid { code, .. }
+            | AuthError::OAuthStateMismatch { code, .. }
+            | AuthError::OAuthFlowExpired { code, .. } => code,
         }
     }
 
@@ -275,6 +332,51 @@ impl From<authcore::AuthError> for AuthError {
                 supported,
             },
             authcore::AuthError::ShutDown => AuthError::ShutDown { code, reason },
+            authcore::AuthError::OAuthDiscoveryFailed { message } => {
+                AuthError::OAuthDiscoveryFailed {
+                    code,
+                    reason,
+                    detail: message,
+                }
+            }
+            authcore::AuthError::OAuthTokenRefused {
+                status,
+                error,
+                error_description,
+            } => AuthError::OAuthTokenRefused {
+                code,
+                reason,
+                status,
+                error,
+                error_description,
+            },
+            authcore::AuthError::OAuthUserInfoFailed { message } => {
+                AuthError::OAuthUserInfoFailed {
+                    code,
+                    reason,
+                    detail: message,
+                }
+            }
+            authcore::AuthError::OAuthAuthorisationRefused {
+                error,
+                error_description,
+            } => AuthError::OAuthAuthorisationRefused {
+                code,
+                reason,
+                error,
+                error_description,
+            },
+            authcore::AuthError::IdTokenInvalid { reason: check } => AuthError::IdTokenInvalid {
+                code,
+                reason,
+                check,
+            },
+            authcore::AuthError::OAuthStateMismatch { message } => AuthError::OAuthStateMismatch {
+                code,
+                reason,
+                detail: message,
+            },
+            authcore::AuthError::OAuthFlowExpired => AuthError::OAuthFlowExpired { code, reason },
         }
     }
 }
@@ -333,6 +435,37 @@ impl From<AuthError> for authcore::AuthError {
                 found, supported, ..
             } => authcore::AuthError::SchemaTooNew { found, supported },
             AuthError::ShutDown { .. } => authcore::AuthError::ShutDown,
+            AuthError::OAuthDiscoveryFailed { detail, .. } => {
+                authcore::AuthError::OAuthDiscoveryFailed { message: detail }
+            }
+            AuthError::OAuthTokenRefused {
+                status,
+                error,
+                error_description,
+                ..
+            } => authcore::AuthError::OAuthTokenRefused {
+                status,
+                error,
+                error_description,
+            },
+            AuthError::OAuthUserInfoFailed { detail, .. } => {
+                authcore::AuthError::OAuthUserInfoFailed { message: detail }
+            }
+            AuthError::OAuthAuthorisationRefused {
+                error,
+                error_description,
+                ..
+            } => authcore::AuthError::OAuthAuthorisationRefused {
+                error,
+                error_description,
+            },
+            AuthError::IdTokenInvalid { check, .. } => {
+                authcore::AuthError::IdTokenInvalid { reason: check }
+            }
+            AuthError::OAuthStateMismatch { detail, .. } => {
+                authcore::AuthError::OAuthStateMismatch { message: detail }
+            }
+            AuthError::OAuthFlowExpired { .. } => authcore::AuthError::OAuthFlowExpired,
         }
     }
 }
@@ -403,6 +536,28 @@ mod tests {
                 supported: 5,
             },
             C::ShutDown,
+            C::OAuthDiscoveryFailed {
+                message: "m".into(),
+            },
+            C::OAuthTokenRefused {
+                status: 400,
+                error: "invalid_grant".into(),
+                error_description: "d".into(),
+            },
+            C::OAuthUserInfoFailed {
+                message: "m".into(),
+            },
+            C::OAuthAuthorisationRefused {
+                error: "access_denied".into(),
+                error_description: "d".into(),
+            },
+            C::IdTokenInvalid {
+                reason: "nonce".into(),
+            },
+            C::OAuthStateMismatch {
+                message: "m".into(),
+            },
+            C::OAuthFlowExpired,
         ]
     }
 

@@ -559,7 +559,9 @@ macro_rules! jvm_ops {
 
 /// The declaration's types under the names it uses (the core's `TenantConfigInput`, not the binding's).
 mod declared {
-    pub(super) use authcore::api::{SignInUpPostInput, SignInUpPostResult};
+    pub(super) use authcore::api::{
+        GetAuthorisationUrlInput, GetAuthorisationUrlResult, SignInUpPostInput, SignInUpPostResult,
+    };
     pub(super) use authcore::functions::*;
     pub(super) use authcore::model::{AccountInfo, LoginMethod, SignInUpInput, User};
     pub(super) use authcore::policy::{NewAccountInfo, ShouldAutomaticallyLink};

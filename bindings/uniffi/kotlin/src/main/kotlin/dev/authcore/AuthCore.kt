@@ -40,6 +40,10 @@ class AuthCore private constructor(
     suspend fun manuallyCreateOrUpdateUser(input: SignInUpInput, userContext: UserContext? = null): ManuallyCreateOrUpdateUserResult =
         functions.manuallyCreateOrUpdateUser(input, userContext ?: NewRequest)
 
+    /** The provider's authorisation URL to send the user to (`getAuthorisationURL`), with PKCE, `state` and `nonce`. */
+    suspend fun getAuthorisationUrl(input: GetAuthorisationUrlInput, userContext: UserContext? = null): GetAuthorisationUrlResult =
+        apis.getAuthorisationUrl(input, userContext ?: NewRequest)
+
     /** The API flow (`signInUpPOST`): sign-in/up with the policy checks, a session and the redirect decision. */
     suspend fun signInUpPost(input: SignInUpPostInput, userContext: UserContext? = null): SignInUpPostResult =
         apis.signInUpPost(input, userContext ?: NewRequest)
