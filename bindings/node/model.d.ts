@@ -145,6 +145,26 @@ export interface EventsConfig {
 }
 
 /**
+ * `getAuthorisationURL`'s input: which provider (and client) the user chose, and the redirect URI registered
+ * with that provider.
+ */
+export interface GetAuthorisationUrlInput {
+  thirdPartyId: string
+  redirectURIOnProviderDashboard: string
+  clientType?: string | null
+  tenantId?: string
+}
+
+export type GetAuthorisationUrlResult =
+  | {
+      status: "OK"
+      urlWithQueryParams: string
+      state: string
+      nonce?: string | null
+      pkceCodeVerifier?: string | null
+    }
+
+/**
  * Input of `getSession`. A session is valid only in its own tenant: `tenantId` (default `public`) must be
  * the session's, unless the caller explicitly asks across tenants with `anyTenant`.
  */
@@ -286,6 +306,12 @@ export interface ProviderUserInfo {
   email?: EmailInput | null
 }
 
+/** The provider's raw answers, kept for the application (`rawUserInfoFromProvider`). */
+export interface RawUserInfo {
+  fromIdTokenPayload?: Record<string, any> | null
+  fromUserInfoAPI?: Record<string, any> | null
+}
+
 /**
  * The recipe a login method belongs to. authcore implements third party only; the enum keeps the JSON value
  * and makes a future recipe a compile-time change in every binding.
@@ -321,6 +347,22 @@ export interface RedirectDecision {
   redirectToPath?: string | null
 }
 
+/**
+ * Where the provider sent the user back (supertokens-node's `redirectURIInfo`), plus what the caller kept of
+ * the flow in stateless mode.
+ */
+export interface RedirectUriInfo {
+  redirectURIOnProviderDashboard: string
+  /** The query (or, for `form_post`, the form) the provider sent back: `code`, `state`, `iss`, `error`… */
+  redirectURIQueryParams: Record<string, any>
+  /**
+   * Stateless mode: the `nonce` `getAuthorisationURL` returned, when there is no PKCE verifier to derive it
+   * from. Stored mode keeps it in the flow record.
+   */
+  nonce?: string | null
+  pkceCodeVerifier?: string | null
+}
+
 /** A session as callers see it. The token is returned once, by `createNewSession`, and never stored. */
 export interface Session {
   sessionHandle: string
@@ -350,16 +392,27 @@ export interface SignInUpInput {
 
 export interface SignInUpPostInput {
   thirdPartyId: string
-  userInfo: ProviderUserInfo
+  /** Which of the provider's clients (`web`, `ios`, `android`…); needed when it has several. */
+  clientType?: string | null
   /**
    * The caller's current access token, if any. It is used only for session linking (spec §4.8.6), and only
    * when `shouldTryLinkingWithSessionUser` is `true`: it never changes who signs in.
    */
   existingAccessToken?: string | null
+  /**
+   * Tokens the caller obtained from the provider itself (a native app's PKCE flow); the id_token is
+   * verified as if this engine had exchanged the code.
+   */
+  oAuthTokens?: Record<string, any> | null
   /** Where the user wanted to go; validated before use (no open redirects). */
   redirectToPath?: string | null
-  /** When false and the provider gave no email, a stable fake email is used (SuperTokens' `requireEmail`). */
-  requireEmail?: boolean
+  /** Where the provider sent the user back: the code is exchanged for tokens and the user read from them. */
+  redirectURIInfo?: RedirectUriInfo | null
+  /**
+   * When false and the provider gave no email, a stable fake email is used (SuperTokens' `requireEmail`).
+   * Absent: the provider's own `requireEmail` (default true).
+   */
+  requireEmail?: boolean | null
   /**
    * `true`: link the signed-in account to the session's user (a valid session of this tenant is then
    * required, else `UNAUTHORISED`). Absent or `false`: an ordinary sign-in that ignores any session. Stricter
@@ -367,6 +420,11 @@ export interface SignInUpPostInput {
    */
   shouldTryLinkingWithSessionUser?: boolean | null
   tenantId?: string
+  /**
+   * The user as the provider described it to a host that ran the OAuth exchange itself (Passport, Authlib).
+   * Exactly one of `redirectURIInfo`, `oAuthTokens` and `userInfo` is given.
+   */
+  userInfo?: ProviderUserInfo | null
 }
 
 export type SignInUpPostResult =
@@ -377,6 +435,14 @@ export type SignInUpPostResult =
       session: Session
       accessToken: string
       redirect: RedirectDecision
+      /** Seed 000's name: a new user was made (not only a new login method of an existing user). */
+      createdNewUser: boolean
+      /** Seed 000's name for `oAuthTokens` (SuperTokens' older `authCodeResponse`). */
+      authCodeResponse?: Record<string, any> | null
+      /** The provider's token response, when this engine exchanged the code or was given tokens. */
+      oAuthTokens?: Record<string, any> | null
+      /** What the provider said, as it said it (the verified id_token's claims, the user info answer). */
+      rawUserInfoFromProvider?: RawUserInfo | null
     }
   | {
       status: "SIGN_IN_UP_NOT_ALLOWED"
@@ -619,7 +685,8 @@ export interface DeclaredRecipeFunctions {
 
 /** The API functions (`override.apis`). */
 export interface DeclaredAPIFunctions {
-  /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. */
+  /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`. */
+  getAuthorisationURL(input: GetAuthorisationUrlInput & WithUserContext): Promise<GetAuthorisationUrlResult>
   signInUpPOST(input: SignInUpPostInput & WithUserContext): Promise<SignInUpPostResult>
   /** Where to send the user; `None` means the configured default path. The answer is validated afterwards. */
   getRedirectionURL(input: RedirectContext & WithUserContext): Promise<string | null | undefined>
@@ -661,7 +728,8 @@ export interface DeclaredCalls {
   /** Returns the revoked handles. */
   revokeAllSessionsForUser(input: RevokeAllSessionsForUserInput): Promise<string[]>
   getAllSessionHandlesForUser(input: GetAllSessionHandlesForUserInput): Promise<string[]>
-  /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. */
+  /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`. */
+  getAuthorisationURL(input: GetAuthorisationUrlInput & WithUserContext): Promise<GetAuthorisationUrlResult>
   signInUpPOST(input: SignInUpPostInput & WithUserContext): Promise<SignInUpPostResult>
   /** Where to send the user; `None` means the configured default path. The answer is validated afterwards. */
   getRedirectionURL(input: RedirectContext & WithUserContext): Promise<string | null>

@@ -4,11 +4,13 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { pathToFileURL } = require('node:url')
 
 const { AuthCore, AuthError, jsonForm } = require('..')
 const { eq, matches, resolve } = require('./matcher')
 
 const SCENARIOS_DIR = path.join(__dirname, '..', '..', '..', 'tests', 'scenarios')
+const PEERS_DIR = path.join(__dirname, '..', '..', '..', 'tests', 'oidc')
 
 function scenarioFiles() {
   return fs
@@ -72,12 +74,101 @@ function scriptedOverrides(overrides, recordings) {
   return out
 }
 
+// --- peers (tests/scenarios/README.md "Peers"; runner.rs `peer_base`, `with_peers`) -----------------------
+
+/** name -> Promise of the started peer (tests/oidc/peer.mjs): started on first use, shared by every scenario. */
+const peers = new Map()
+
+/**
+ * The peer `name` (`op` or `fakes`), started on first use. Its child process does not keep this process alive
+ * (unref'd) and dies with it: its stdin is a pipe from this process (peer.mjs also kills it on 'exit').
+ */
+function peer(name) {
+  let started = peers.get(name)
+  if (started === undefined) {
+    started = (async () => {
+      const launcher = await import(pathToFileURL(path.join(PEERS_DIR, 'peer.mjs')).href)
+      const start = { op: launcher.startOp, fakes: launcher.startFakes }[name]
+      if (start === undefined) throw new Error(`unknown peer ${name}`)
+      const p = await start()
+      p.child.unref()
+      for (const stream of [p.child.stdin, p.child.stdout, p.child.stderr]) stream.unref()
+      return p
+    })()
+    peers.set(name, started)
+  }
+  return started
+}
+
+/** The base URL of the peer `name`, starting it if needed. */
+async function peerBase(name) {
+  return (await peer(name)).base
+}
+
+/** Stops the peers this process started (they would also die with it); for an `after` hook. */
+async function stopPeers() {
+  const all = [...peers.values()]
+  peers.clear()
+  for (const started of all) {
+    let p
+    try {
+      p = await started
+    } catch {
+      continue
+    }
+    p.child.ref() // so that waiting for its exit keeps the event loop alive
+    await p.stop()
+  }
+}
+
+/** Replaces every `{"$peer": name}` in `v` by that peer's base URL, starting the peers it names. */
+async function withPeers(v) {
+  const names = new Set()
+  const isPeer = (x) => x !== null && typeof x === 'object' && !Array.isArray(x) && Object.keys(x).length === 1 && Object.hasOwn(x, '$peer')
+  const collect = (x) => {
+    if (isPeer(x)) {
+      if (typeof x.$peer !== 'string') throw new Error('$peer needs a string')
+      names.add(x.$peer)
+    } else if (Array.isArray(x)) x.forEach(collect)
+    else if (x !== null && typeof x === 'object') Object.values(x).forEach(collect)
+  }
+  collect(v)
+  const bases = new Map()
+  for (const name of names) bases.set(name, await peerBase(name))
+  const replace = (x) => {
+    if (isPeer(x)) return bases.get(x.$peer)
+    if (Array.isArray(x)) return x.map(replace)
+    if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, replace(y)]))
+    return x
+  }
+  return replace(v)
+}
+
+/** The pseudo-op `drive`: POSTs `args` as JSON to `<op>/__test/drive`; the OP's JSON answer is the result. */
+async function drive(args) {
+  const { userContext, ...input } = args
+  const base = await peerBase('op')
+  const res = await fetch(`${base}/__test/drive`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(input),
+  })
+  const text = await res.text()
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new AuthError('INTERNAL_ERROR', `drive: HTTP ${res.status}, not JSON (${e.message}): ${text.slice(0, 500)}`)
+  }
+}
+
 /** Calls one op; resolves to the result in the runner's JSON shape (runner.rs `call_with`). */
 async function call(auth, op, args, recordings = new Map()) {
   switch (op) {
     case 'getRecorded':
       if (typeof args.name !== 'string') throw new AuthError('INVALID_INPUT', 'expected a string', { field: 'name' })
       return ok({ calls: recordings.get(args.name) || [] })
+    case 'drive':
+      return drive(args)
     case 'signInUp':
     case 'manuallyCreateOrUpdateUser':
     case 'signInUpPOST':
@@ -130,7 +221,7 @@ async function call(auth, op, args, recordings = new Map()) {
 
 /** Runs a scenario file; throws an Error describing the first failing step. */
 async function runScenario(file) {
-  const scenario = JSON.parse(fs.readFileSync(file, 'utf8'))
+  const scenario = await withPeers(JSON.parse(fs.readFileSync(file, 'utf8')))
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authcore-node-'))
   const cfg = scenario.config || {}
   const delivered = []
@@ -206,4 +297,4 @@ async function runScenario(file) {
   }
 }
 
-module.exports = { runScenario, scenarioFiles, call, SCENARIOS_DIR }
+module.exports = { runScenario, scenarioFiles, call, peerBase, stopPeers, withPeers, SCENARIOS_DIR }

@@ -18,7 +18,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::to_pyerr;
-use crate::types::{py_to_value, result_to_py, snake, snake_value, value_to_py, Keys};
+use crate::types::{
+    is_free_form, py_to_value, result_to_py, snake, snake_value, value_to_py, Keys,
+};
 
 /// A Python default, as the declaration's default reads in Python.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -61,9 +63,6 @@ pub struct Method {
 /// pass), not as a `Record`.
 const INPUT_KEYS: &[&str] = &["email", "accountInfo", "config", "userInfo"];
 
-/// User data, passed verbatim both ways.
-const FREE_FORM: &str = "accessTokenPayload";
-
 /// Structured fields of a whole input checked on their own, so a malformed one is `INVALID_INPUT` naming it
 /// (as the core names a malformed `named` argument) rather than the whole input.
 fn check_field(key: &str, v: &Value) -> Result<(), AuthError> {
@@ -85,10 +84,11 @@ fn declared_default(arg: &authcore::ops::ArgInfo) -> PyDefault {
     }
 }
 
-fn param(py: &str, default: PyDefault) -> Param {
+/// `wire`: the JSON key, which is not always `camel_case(py)` (`redirect_uri_info` is `redirectURIInfo`).
+fn param(py: &str, wire: String, default: PyDefault) -> Param {
     Param {
         py: py.to_string(),
-        wire: camel_case(py),
+        wire,
         default,
         interned: PyOnceLock::new(),
     }
@@ -109,14 +109,14 @@ fn method(info: &'static OperationInfo, schema: &Value) -> Method {
                 };
                 fields
                     .iter()
-                    .map(|f| param(&snake(&f.name), default(f)))
+                    .map(|f| param(&snake(&f.name), f.name.clone(), default(f)))
                     .collect()
             })
     } else {
         Some(
             info.args
                 .iter()
-                .map(|a| param(a.name, declared_default(a)))
+                .map(|a| param(a.name, camel_case(a.name), declared_default(a)))
                 .collect(),
         )
     };
@@ -198,7 +198,7 @@ impl Method {
             if v.is_none() && p.default != PyDefault::Required {
                 continue;
             }
-            let keys = if p.wire == FREE_FORM {
+            let keys = if is_free_form(&p.wire) {
                 Keys::Verbatim
             } else {
                 Keys::Camel
@@ -253,7 +253,7 @@ impl Method {
 fn host_value(py: Python<'_>, key: &str, v: Value) -> PyResult<Py<PyAny>> {
     if INPUT_KEYS.contains(&key) {
         value_to_py(py, &snake_value(&v))
-    } else if key == FREE_FORM {
+    } else if key == "accessTokenPayload" {
         value_to_py(py, &v)
     } else {
         result_to_py(py, v)

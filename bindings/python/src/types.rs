@@ -21,31 +21,85 @@ pub enum Keys {
     Camel,
 }
 
-/// `is_verified` -> `isVerified` (the core's rule); a key without `_` is returned as is.
+/// `is_verified` -> `isVerified` (the core's rule); a key without `_` is returned as is. A key the core's serde
+/// renames keeps the core's spelling: `redirect_uri_info` -> `redirectURIInfo`, not `redirectUriInfo`.
 pub fn camel(key: &str) -> String {
     if !key.contains('_') {
         return key.to_string();
     }
+    if let Some(renamed) = renamed_keys().get(key) {
+        return renamed.clone();
+    }
     authcore::ops::camel_case(key)
 }
 
+/// The JSON keys of the core's schema that the plain rule does not give back from their snake_case form (serde
+/// renames that keep an acronym: `redirectURIInfo`, `fromUserInfoAPI`, `forcePKCE`), by that snake_case form.
+fn renamed_keys() -> &'static std::collections::HashMap<String, String> {
+    static RENAMED: std::sync::OnceLock<std::collections::HashMap<String, String>> =
+        std::sync::OnceLock::new();
+    RENAMED.get_or_init(|| {
+        fn collect(v: &Value, out: &mut std::collections::HashMap<String, String>) {
+            match v {
+                Value::Object(o) => {
+                    if let Some(Value::Object(props)) = o.get("properties") {
+                        // camelCase keys only (a snake_case key of the schema is not a rename).
+                        for k in props.keys().filter(|k| !k.contains('_')) {
+                            let s = snake(k);
+                            if authcore::ops::camel_case(&s) != *k {
+                                out.insert(s, k.clone());
+                            }
+                        }
+                    }
+                    o.values().for_each(|x| collect(x, out));
+                }
+                Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+                _ => {}
+            }
+        }
+        let mut out = std::collections::HashMap::new();
+        collect(&authcore::schema::schema(), &mut out);
+        out
+    })
+}
+
 /// `isVerified` -> `is_verified`; a run of capitals is one word (`signInUpPOST` -> `sign_in_up_post`,
-/// `getRedirectionURL` -> `get_redirection_url`).
+/// `getRedirectionURL` -> `get_redirection_url`), ended by a capital that starts a word (`redirectURIInfo` ->
+/// `redirect_uri_info`): the rule of authcore-gen, which writes the `.pyi` signatures.
 pub fn snake(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
     let mut out = String::with_capacity(key.len() + 4);
-    let mut prev_upper = true;
-    for c in key.chars() {
-        let upper = c.is_ascii_uppercase();
-        if upper && !prev_upper {
-            out.push('_');
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
+                out.push('_');
+            }
         }
         out.push(c.to_ascii_lowercase());
-        prev_upper = upper;
     }
     out
 }
 
-const FREE_FORM: [&str; 2] = ["accessTokenPayload", "access_token_payload"];
+/// Keys whose value is data from the user or a provider, passed verbatim (never re-cased): an access-token
+/// payload, the provider's redirect query (`error_description`, `session_state`) and its tokens (`id_token`).
+const FREE_FORM: [&str; 6] = [
+    "accessTokenPayload",
+    "access_token_payload",
+    "redirectURIQueryParams",
+    "redirect_uri_query_params",
+    "oAuthTokens",
+    "o_auth_tokens",
+];
+
+/// Whether the value under `key` is user or provider data, passed verbatim (see [`FREE_FORM`]).
+pub fn is_free_form(key: &str) -> bool {
+    FREE_FORM.contains(&key)
+}
 
 /// A Python object as JSON: None, bool, int, float, str, list/tuple, dict with str keys, `Record`.
 /// Nesting deeper than the core's `MAX_JSON_DEPTH` (a cyclic dict included) is `INVALID_INPUT`, the same limit
@@ -410,5 +464,18 @@ mod tests {
         }
         assert_eq!(snake("signInUpPOST"), "sign_in_up_post");
         assert_eq!(snake("getRedirectionURL"), "get_redirection_url");
+        for (s, c) in [
+            ("redirect_uri_info", "redirectURIInfo"),
+            (
+                "redirect_uri_on_provider_dashboard",
+                "redirectURIOnProviderDashboard",
+            ),
+            ("redirect_uri_query_params", "redirectURIQueryParams"),
+            ("o_auth_tokens", "oAuthTokens"),
+            ("from_user_info_api", "fromUserInfoAPI"),
+        ] {
+            assert_eq!(snake(c), s);
+            assert_eq!(camel(s), c);
+        }
     }
 }

@@ -8,9 +8,14 @@ event handler, and on `AsyncAuthCore` with `async def` ones. The op dispatcher m
 from __future__ import annotations
 
 import asyncio
+import atexit
+import importlib.util
 import json
 import re
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -18,6 +23,7 @@ import authcore
 from matcher import MISSING, Captures, MatchError, matches, resolve
 
 SCENARIO_DIR = Path(__file__).resolve().parents[3] / "tests" / "scenarios"
+PEERS_DIR = Path(__file__).resolve().parents[3] / "tests" / "oidc"
 
 
 class ScriptedError(Exception):
@@ -29,7 +35,7 @@ class ScenarioFailure(AssertionError):
 
 
 def snake(name: str) -> str:
-    name = name.replace("POST", "Post").replace("URL", "Url")
+    name = name.replace("POST", "Post").replace("URL", "Url").replace("URI", "Uri")
     return re.sub(r"(?<!^)([A-Z])", lambda m: "_" + m.group(1).lower(), name)
 
 
@@ -84,6 +90,84 @@ WRAP: Dict[str, Callable[[Any], Any]] = {
 
 class UnknownOp(Exception):
     code = "INVALID_INPUT"
+
+
+class RunnerError(Exception):
+    """A failure of the runner's own machinery (a peer's answer that is not JSON): runner.rs' INTERNAL_ERROR."""
+
+    code = "INTERNAL_ERROR"
+
+
+# --- peers (tests/scenarios/README.md "Peers"; runner.rs `peer_base`, `with_peers`) -----------------------
+
+_peers: Dict[str, Any] = {}
+_peers_lock = threading.Lock()
+
+
+def _launcher() -> Any:
+    spec = importlib.util.spec_from_file_location("authcore_oidc_peer", PEERS_DIR / "peer.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _stop_peers() -> None:
+    with _peers_lock:
+        started = list(_peers.values())
+        _peers.clear()
+    for p in started:
+        p.stop()
+
+
+def peer_base(name: str) -> str:
+    """The base URL of the test peer `name` (`op`, `fakes`), started on first use and shared by every scenario
+    of this process. It dies with the process: its stdin is a pipe from here, and it is stopped at exit."""
+    with _peers_lock:
+        p = _peers.get(name)
+        if p is None:
+            launcher = _launcher()
+            start = {"op": launcher.start_op, "fakes": launcher.start_fakes}.get(name)
+            if start is None:
+                raise ScenarioFailure(f"unknown peer {name}")
+            if not _peers:
+                atexit.register(_stop_peers)
+            p = _peers[name] = start()
+        return str(p.base)
+
+
+def with_peers(v: Any) -> Any:
+    """Replaces every `{"$peer": name}` in `v` by that peer's base URL."""
+    if isinstance(v, dict):
+        if len(v) == 1 and "$peer" in v:
+            if not isinstance(v["$peer"], str):
+                raise ScenarioFailure("$peer needs a string")
+            return peer_base(v["$peer"])
+        return {k: with_peers(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [with_peers(x) for x in v]
+    return v
+
+
+def drive(args: Dict[str, Any]) -> Any:
+    """The pseudo-op `drive`: POSTs `args` as JSON to `<op>/__test/drive`; the OP's JSON answer is the result
+    (whatever its HTTP status, as in runner.rs)."""
+    body = json.dumps({k: v for k, v in args.items() if k != "userContext"}).encode()
+    req = urllib.request.Request(
+        f"{peer_base('op')}/__test/drive",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=60) as res:
+            text = res.read().decode()
+    except urllib.error.HTTPError as e:
+        text = e.read().decode(errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise RunnerError(f"drive: not JSON ({e}): {text[:500]}") from None
 
 
 def kwargs_of(args: Dict[str, Any]) -> Dict[str, Any]:
@@ -197,8 +281,8 @@ def error_code(e: BaseException) -> Optional[str]:
         return str(getattr(e, "code"))
     if isinstance(e, ScriptedError):
         return "HOST_ERROR"
-    if isinstance(e, UnknownOp):
-        return UnknownOp.code
+    if isinstance(e, (UnknownOp, RunnerError)):
+        return e.code
     if isinstance(e, TypeError):
         # A missing or wrongly typed argument: runner.rs reports it as INVALID_INPUT (its `s()` helper and
         # `parse`); Python reports it as TypeError before the call reaches the core.
@@ -247,6 +331,7 @@ def check_step(
 
 
 def run_sync(scenario: Dict[str, Any], db: Path) -> None:
+    scenario = with_peers(scenario)
     delivered: List[Dict[str, Any]] = []
     rec: Recordings = {}
 
@@ -267,6 +352,8 @@ def run_sync(scenario: Dict[str, Any], db: Path) -> None:
             if op == "sleep":
                 time.sleep(args.get("ms", 0) / 1000)
                 return _ok()
+            if op == "drive":
+                return drive(args)
             if op not in WRAP:
                 # Any other declared operation: its derived method, its result in the declared JSON form.
                 if not any(o["name"] == op for o in authcore.OPERATIONS):
@@ -292,6 +379,7 @@ def run_sync(scenario: Dict[str, Any], db: Path) -> None:
 
 
 async def run_async(scenario: Dict[str, Any], db: Path) -> None:
+    scenario = await asyncio.to_thread(with_peers, scenario)
     delivered: List[Dict[str, Any]] = []
     rec: Recordings = {}
 
@@ -313,6 +401,8 @@ async def run_async(scenario: Dict[str, Any], db: Path) -> None:
             if op == "sleep":
                 await asyncio.sleep(args.get("ms", 0) / 1000)
                 return _ok()
+            if op == "drive":
+                return await asyncio.to_thread(drive, args)
             if op not in WRAP:
                 if not any(o["name"] == op for o in authcore.OPERATIONS):
                     raise UnknownOp(f"unknown op {op}")
@@ -336,4 +426,4 @@ async def run_async(scenario: Dict[str, Any], db: Path) -> None:
             check_step(i, step, op, result, error, events, caps)
 
 
-__all__ = ["SCENARIO_DIR", "run_sync", "run_async", "ScenarioFailure", "MISSING"]
+__all__ = ["SCENARIO_DIR", "run_sync", "run_async", "with_peers", "peer_base", "ScenarioFailure", "MISSING"]

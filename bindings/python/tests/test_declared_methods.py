@@ -22,7 +22,8 @@ def test_every_declared_operation_is_a_method_with_the_declared_signature() -> N
     assert list(sig.parameters) == ["self", "user_id", "remove_all_linked_accounts", "user_context"]
     assert sig.parameters["remove_all_linked_accounts"].default is True
     assert sig.parameters["user_id"].default is inspect.Parameter.empty
-    assert inspect.signature(authcore.ApiFunctions.sign_in_up_post).parameters["require_email"].default is True
+    # `requireEmail` is optional in the core (absent: the provider's own setting, default true).
+    assert inspect.signature(authcore.ApiFunctions.sign_in_up_post).parameters["require_email"].default is None
     assert "new_account_info" in inspect.signature(authcore.RecipeFunctions.on_account_linked).parameters
     assert "sign-in/up" in (AuthCore.sign_in_up.__doc__ or "")
     assert not hasattr(authcore.ApiFunctions, "get_user")

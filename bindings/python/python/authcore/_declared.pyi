@@ -8,7 +8,7 @@ from typing import Any, Awaitable, Literal, Mapping
 from ._native import AuthError, Record, UserContext
 from ._types import AccountInfoInput, EmailInput, TenantConfigInput, UserInfoInput
 
-__all__ = ["InvalidInputError", "EmptyFieldError", "FieldTooLongError", "InvalidEmailError", "InvalidTenantIdError", "TenantNotFoundError", "UnknownUserIdError", "CannotDeletePublicTenantError", "ProviderNotFoundError", "DuplicateProviderError", "FirstFactorNotAllowedError", "InvalidPaginationTokenError", "StorageError", "InternalError", "HostError", "HostTimeoutError", "UserNotInTenantError", "UnauthorisedError", "SchemaTooNewError", "ShutDownError"]
+__all__ = ["InvalidInputError", "EmptyFieldError", "FieldTooLongError", "InvalidEmailError", "InvalidTenantIdError", "TenantNotFoundError", "UnknownUserIdError", "CannotDeletePublicTenantError", "ProviderNotFoundError", "DuplicateProviderError", "FirstFactorNotAllowedError", "InvalidPaginationTokenError", "StorageError", "InternalError", "HostError", "HostTimeoutError", "UserNotInTenantError", "UnauthorisedError", "SchemaTooNewError", "ShutDownError", "OAuthDiscoveryFailedError", "OAuthTokenRefusedError", "OAuthUserInfoFailedError", "OAuthAuthorisationRefusedError", "IdTokenInvalidError", "OAuthStateMismatchError", "OAuthFlowExpiredError"]
 
 
 class InvalidInputError(AuthError):
@@ -108,6 +108,43 @@ class ShutDownError(AuthError):
     """``SHUT_DOWN``: The engine was shut down (shutdown()); it answers nothing after that."""
 
 
+class OAuthDiscoveryFailedError(AuthError):
+    """``OAUTH_DISCOVERY_FAILED``: The provider's discovery document or JWKS could not be fetched."""
+    reason: str
+
+
+class OAuthTokenRefusedError(AuthError):
+    """``OAUTH_TOKEN_REFUSED``: The provider's token endpoint refused the code or could not be reached."""
+    status: int
+    error: str
+    error_description: str
+
+
+class OAuthUserInfoFailedError(AuthError):
+    """``OAUTH_USER_INFO_FAILED``: The provider's user info endpoint failed or gave no user id."""
+    reason: str
+
+
+class OAuthAuthorisationRefusedError(AuthError):
+    """``OAUTH_AUTHORISATION_REFUSED``: The provider sent the user back with an error instead of a code."""
+    error: str
+    error_description: str
+
+
+class IdTokenInvalidError(AuthError):
+    """``ID_TOKEN_INVALID``: The id_token failed verification; reason names the check."""
+    reason: str
+
+
+class OAuthStateMismatchError(AuthError):
+    """``OAUTH_STATE_MISMATCH``: The state or issuer sent back does not belong to this sign-in flow."""
+    reason: str
+
+
+class OAuthFlowExpiredError(AuthError):
+    """``OAUTH_FLOW_EXPIRED``: A stored sign-in flow was used already or expired."""
+
+
 class DeclaredOperations:
     def sign_in_up(self, *, third_party_id: str, third_party_user_id: str, email: EmailInput, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
         """Core third-party sign-in/up (spec §2): find or create the recipe user."""
@@ -170,8 +207,10 @@ class DeclaredOperations:
         ...
     def get_all_session_handles_for_user(self, *, user_id: str, fetch_sessions_for_all_linked_accounts: bool = True, user_context: UserContext | Mapping[str, Any] | None = None) -> list[str]:
         ...
-    def sign_in_up_post(self, *, third_party_id: str, user_info: UserInfoInput, existing_access_token: str | None = None, redirect_to_path: str | None = None, require_email: bool = True, should_try_linking_with_session_user: bool | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
-        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user."""
+    def get_authorisation_url(self, *, third_party_id: str, redirect_uri_on_provider_dashboard: str, client_type: str | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
+        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`."""
+        ...
+    def sign_in_up_post(self, *, third_party_id: str, client_type: str | None = None, existing_access_token: str | None = None, o_auth_tokens: Any | None = None, redirect_to_path: str | None = None, redirect_uri_info: Mapping[str, Any] | None = None, require_email: bool | None = None, should_try_linking_with_session_user: bool | None = None, tenant_id: str | None = None, user_info: UserInfoInput | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
         ...
     def get_redirection_url(self, *, context: Record | Mapping[str, Any], user_context: UserContext | Mapping[str, Any] | None = None) -> str | None:
         """Where to send the user; `None` means the configured default path. The answer is validated afterwards."""
@@ -249,8 +288,10 @@ class AsyncDeclaredOperations:
         ...
     def get_all_session_handles_for_user(self, *, user_id: str, fetch_sessions_for_all_linked_accounts: bool = True, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[list[str]]:
         ...
-    def sign_in_up_post(self, *, third_party_id: str, user_info: UserInfoInput, existing_access_token: str | None = None, redirect_to_path: str | None = None, require_email: bool = True, should_try_linking_with_session_user: bool | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
-        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user."""
+    def get_authorisation_url(self, *, third_party_id: str, redirect_uri_on_provider_dashboard: str, client_type: str | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
+        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`."""
+        ...
+    def sign_in_up_post(self, *, third_party_id: str, client_type: str | None = None, existing_access_token: str | None = None, o_auth_tokens: Any | None = None, redirect_to_path: str | None = None, redirect_uri_info: Mapping[str, Any] | None = None, require_email: bool | None = None, should_try_linking_with_session_user: bool | None = None, tenant_id: str | None = None, user_info: UserInfoInput | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
         ...
     def get_redirection_url(self, *, context: Record | Mapping[str, Any], user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[str | None]:
         """Where to send the user; `None` means the configured default path. The answer is validated afterwards."""
@@ -335,8 +376,10 @@ class DeclaredRecipeFunctions:
 class DeclaredApiFunctions:
     """``original`` of an ``apis`` factory: the result, or an awaitable in an ``async def`` override."""
 
-    def sign_in_up_post(self, *, third_party_id: str, user_info: UserInfoInput, existing_access_token: str | None = None, redirect_to_path: str | None = None, require_email: bool = True, should_try_linking_with_session_user: bool | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
-        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user."""
+    def get_authorisation_url(self, *, third_party_id: str, redirect_uri_on_provider_dashboard: str, client_type: str | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
+        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`."""
+        ...
+    def sign_in_up_post(self, *, third_party_id: str, client_type: str | None = None, existing_access_token: str | None = None, o_auth_tokens: Any | None = None, redirect_to_path: str | None = None, redirect_uri_info: Mapping[str, Any] | None = None, require_email: bool | None = None, should_try_linking_with_session_user: bool | None = None, tenant_id: str | None = None, user_info: UserInfoInput | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
         ...
     def get_redirection_url(self, *, context: Record | Mapping[str, Any], user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
         """Where to send the user; `None` means the configured default path. The answer is validated afterwards."""

@@ -471,6 +471,22 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
     typealias FfiType = UInt64
     typealias SwiftType = UInt64
@@ -2741,6 +2757,43 @@ enum AuthError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case ShutDown(code: String, reason: String
     )
+    /**
+     * The provider's discovery document or JWKS could not be fetched or read.
+     */
+    case OAuthDiscoveryFailed(code: String, reason: String, detail: String
+    )
+    /**
+     * The provider's token endpoint refused the code (`status` 0: it could not be reached); `error` and
+     * `error_description` are the provider's own words.
+     */
+    case OAuthTokenRefused(code: String, reason: String, status: UInt16, error: String, errorDescription: String
+    )
+    /**
+     * The provider's user info endpoint failed, or its answer lacks the user id.
+     */
+    case OAuthUserInfoFailed(code: String, reason: String, detail: String
+    )
+    /**
+     * The provider sent the user back with an error instead of a code (`access_denied`, ...).
+     */
+    case OAuthAuthorisationRefused(code: String, reason: String, error: String, errorDescription: String
+    )
+    /**
+     * The id_token failed verification; `check` names the check that failed (the core's `reason`:
+     * `signature`, `iss`, `aud`, `exp`, `nonce`, ...).
+     */
+    case IdTokenInvalid(code: String, reason: String, check: String
+    )
+    /**
+     * The `state` or `iss` the provider sent back does not belong to this flow (login CSRF, mix-up).
+     */
+    case OAuthStateMismatch(code: String, reason: String, detail: String
+    )
+    /**
+     * A stored sign-in flow was used already or expired.
+     */
+    case OAuthFlowExpired(code: String, reason: String
+    )
 
     
     /**
@@ -2880,6 +2933,43 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             supported: try FfiConverterInt64.read(from: &buf)
             )
         case 20: return .ShutDown(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 21: return .OAuthDiscoveryFailed(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 22: return .OAuthTokenRefused(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterUInt16.read(from: &buf), 
+            error: try FfiConverterString.read(from: &buf), 
+            errorDescription: try FfiConverterString.read(from: &buf)
+            )
+        case 23: return .OAuthUserInfoFailed(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 24: return .OAuthAuthorisationRefused(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            error: try FfiConverterString.read(from: &buf), 
+            errorDescription: try FfiConverterString.read(from: &buf)
+            )
+        case 25: return .IdTokenInvalid(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            check: try FfiConverterString.read(from: &buf)
+            )
+        case 26: return .OAuthStateMismatch(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 27: return .OAuthFlowExpired(
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
@@ -3032,6 +3122,57 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
         
         case let .ShutDown(code,reason):
             writeInt(&buf, Int32(20))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .OAuthDiscoveryFailed(code,reason,detail):
+            writeInt(&buf, Int32(21))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .OAuthTokenRefused(code,reason,status,error,errorDescription):
+            writeInt(&buf, Int32(22))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterUInt16.write(status, into: &buf)
+            FfiConverterString.write(error, into: &buf)
+            FfiConverterString.write(errorDescription, into: &buf)
+            
+        
+        case let .OAuthUserInfoFailed(code,reason,detail):
+            writeInt(&buf, Int32(23))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .OAuthAuthorisationRefused(code,reason,error,errorDescription):
+            writeInt(&buf, Int32(24))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(error, into: &buf)
+            FfiConverterString.write(errorDescription, into: &buf)
+            
+        
+        case let .IdTokenInvalid(code,reason,check):
+            writeInt(&buf, Int32(25))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(check, into: &buf)
+            
+        
+        case let .OAuthStateMismatch(code,reason,detail):
+            writeInt(&buf, Int32(26))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .OAuthFlowExpired(code,reason):
+            writeInt(&buf, Int32(27))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             

@@ -863,6 +863,64 @@ public func FfiConverterTypeAuthCoreConfig_lower(_ value: AuthCoreConfig) -> Rus
 
 
 /**
+ * What `getAuthorisationRedirectURL` gives: the URL to send the user to and, with PKCE, the verifier the
+ * code exchange must present.
+ */
+public struct AuthorisationRedirect: Equatable, Hashable {
+    public var urlWithQueryParams: String
+    public var pkceCodeVerifier: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(urlWithQueryParams: String, pkceCodeVerifier: String? = nil) {
+        self.urlWithQueryParams = urlWithQueryParams
+        self.pkceCodeVerifier = pkceCodeVerifier
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuthorisationRedirect: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuthorisationRedirect: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuthorisationRedirect {
+        return
+            try AuthorisationRedirect(
+                urlWithQueryParams: FfiConverterString.read(from: &buf), 
+                pkceCodeVerifier: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuthorisationRedirect, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.urlWithQueryParams, into: &buf)
+        FfiConverterOptionString.write(value.pkceCodeVerifier, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthorisationRedirect_lift(_ buf: RustBuffer) throws -> AuthorisationRedirect {
+    return try FfiConverterTypeAuthorisationRedirect.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthorisationRedirect_lower(_ value: AuthorisationRedirect) -> RustBuffer {
+    return FfiConverterTypeAuthorisationRedirect.lower(value)
+}
+
+
+/**
  * Outcome of a redelivery sweep.
  */
 public struct DeliveryReport: Equatable, Hashable {
@@ -1135,6 +1193,72 @@ public func FfiConverterTypeEventsConfig_lower(_ value: EventsConfig) -> RustBuf
 
 
 /**
+ * `getAuthorisationURL`'s input: which provider (and client) the user chose, and the redirect URI registered
+ * with that provider.
+ */
+public struct GetAuthorisationUrlInput: Equatable, Hashable {
+    public var tenantId: String
+    public var thirdPartyId: String
+    public var clientType: String?
+    public var redirectUriOnProviderDashboard: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(tenantId: String = "public", thirdPartyId: String, clientType: String? = nil, redirectUriOnProviderDashboard: String) {
+        self.tenantId = tenantId
+        self.thirdPartyId = thirdPartyId
+        self.clientType = clientType
+        self.redirectUriOnProviderDashboard = redirectUriOnProviderDashboard
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GetAuthorisationUrlInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGetAuthorisationUrlInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GetAuthorisationUrlInput {
+        return
+            try GetAuthorisationUrlInput(
+                tenantId: FfiConverterString.read(from: &buf), 
+                thirdPartyId: FfiConverterString.read(from: &buf), 
+                clientType: FfiConverterOptionString.read(from: &buf), 
+                redirectUriOnProviderDashboard: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GetAuthorisationUrlInput, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.tenantId, into: &buf)
+        FfiConverterString.write(value.thirdPartyId, into: &buf)
+        FfiConverterOptionString.write(value.clientType, into: &buf)
+        FfiConverterString.write(value.redirectUriOnProviderDashboard, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetAuthorisationUrlInput_lift(_ buf: RustBuffer) throws -> GetAuthorisationUrlInput {
+    return try FfiConverterTypeGetAuthorisationUrlInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetAuthorisationUrlInput_lower(_ value: GetAuthorisationUrlInput) -> RustBuffer {
+    return FfiConverterTypeGetAuthorisationUrlInput.lower(value)
+}
+
+
+/**
  * Input of `getSession`. A session is valid only in its own tenant: `tenantId` (default `public`) must be
  * the session's, unless the caller explicitly asks across tenants with `anyTenant`.
  */
@@ -1309,6 +1433,92 @@ public func FfiConverterTypeGetUsersResult_lift(_ buf: RustBuffer) throws -> Get
 #endif
 public func FfiConverterTypeGetUsersResult_lower(_ value: GetUsersResult) -> RustBuffer {
     return FfiConverterTypeGetUsersResult.lower(value)
+}
+
+
+/**
+ * The id_token checks beyond signature and audience; each can be switched off for a provider that cannot
+ * pass it (authcore's own setting: supertokens-node has none of these checks).
+ */
+public struct IdTokenChecks: Equatable, Hashable {
+    public var issuer: Bool
+    public var azp: Bool
+    public var nonce: Bool
+    /**
+     * `exp`, `nbf` and `iat`.
+     */
+    public var times: Bool
+    public var leewaySeconds: UInt32
+    /**
+     * Signature algorithms accepted; default RS256, PS256, ES256, EdDSA. Only asymmetric ones exist here.
+     */
+    public var algorithms: [String]?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(issuer: Bool = true, azp: Bool = true, nonce: Bool = true, 
+        /**
+         * `exp`, `nbf` and `iat`.
+         */times: Bool = true, leewaySeconds: UInt32 = UInt32(60), 
+        /**
+         * Signature algorithms accepted; default RS256, PS256, ES256, EdDSA. Only asymmetric ones exist here.
+         */algorithms: [String]? = nil) {
+        self.issuer = issuer
+        self.azp = azp
+        self.nonce = nonce
+        self.times = times
+        self.leewaySeconds = leewaySeconds
+        self.algorithms = algorithms
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension IdTokenChecks: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIdTokenChecks: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IdTokenChecks {
+        return
+            try IdTokenChecks(
+                issuer: FfiConverterBool.read(from: &buf), 
+                azp: FfiConverterBool.read(from: &buf), 
+                nonce: FfiConverterBool.read(from: &buf), 
+                times: FfiConverterBool.read(from: &buf), 
+                leewaySeconds: FfiConverterUInt32.read(from: &buf), 
+                algorithms: FfiConverterOptionSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: IdTokenChecks, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.issuer, into: &buf)
+        FfiConverterBool.write(value.azp, into: &buf)
+        FfiConverterBool.write(value.nonce, into: &buf)
+        FfiConverterBool.write(value.times, into: &buf)
+        FfiConverterUInt32.write(value.leewaySeconds, into: &buf)
+        FfiConverterOptionSequenceString.write(value.algorithms, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdTokenChecks_lift(_ buf: RustBuffer) throws -> IdTokenChecks {
+    return try FfiConverterTypeIdTokenChecks.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdTokenChecks_lower(_ value: IdTokenChecks) -> RustBuffer {
+    return FfiConverterTypeIdTokenChecks.lower(value)
 }
 
 
@@ -1703,17 +1913,155 @@ public func FfiConverterTypeNewAccountInfo_lower(_ value: NewAccountInfo) -> Rus
 
 
 /**
- * Static provider configuration given to the engine (spec §5.4).
+ * One client of a provider (web, iOS, Android… each has its own id).
+ */
+public struct ProviderClientConfig: Equatable, Hashable {
+    public var clientType: String?
+    public var clientId: String
+    public var clientSecret: String?
+    public var scope: [String]?
+    public var forcePkce: Bool?
+    /**
+     * Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey`; Google Workspaces' `hd`.
+     */
+    public var additionalConfig: JsonObject?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(clientType: String? = nil, clientId: String, clientSecret: String? = nil, scope: [String]? = nil, forcePkce: Bool? = nil, 
+        /**
+         * Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey`; Google Workspaces' `hd`.
+         */additionalConfig: JsonObject? = nil) {
+        self.clientType = clientType
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.scope = scope
+        self.forcePkce = forcePkce
+        self.additionalConfig = additionalConfig
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ProviderClientConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProviderClientConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProviderClientConfig {
+        return
+            try ProviderClientConfig(
+                clientType: FfiConverterOptionString.read(from: &buf), 
+                clientId: FfiConverterString.read(from: &buf), 
+                clientSecret: FfiConverterOptionString.read(from: &buf), 
+                scope: FfiConverterOptionSequenceString.read(from: &buf), 
+                forcePkce: FfiConverterOptionBool.read(from: &buf), 
+                additionalConfig: FfiConverterOptionTypeJsonObject.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ProviderClientConfig, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.clientType, into: &buf)
+        FfiConverterString.write(value.clientId, into: &buf)
+        FfiConverterOptionString.write(value.clientSecret, into: &buf)
+        FfiConverterOptionSequenceString.write(value.scope, into: &buf)
+        FfiConverterOptionBool.write(value.forcePkce, into: &buf)
+        FfiConverterOptionTypeJsonObject.write(value.additionalConfig, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderClientConfig_lift(_ buf: RustBuffer) throws -> ProviderClientConfig {
+    return try FfiConverterTypeProviderClientConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderClientConfig_lower(_ value: ProviderClientConfig) -> RustBuffer {
+    return FfiConverterTypeProviderClientConfig.lower(value)
+}
+
+
+/**
+ * A provider in the engine's configuration (spec §5.4): supertokens-node's `ProviderInput.config` with
+ * `includeInNonPublicTenantsByDefault` beside it. Only `thirdPartyId` is required: a built-in id prefix
+ * (`google`, `github`, …) fills the endpoints; a provider given without clients can be signed in with only
+ * through user info the host obtained itself.
  */
 public struct ProviderConfig: Equatable, Hashable {
     public var thirdPartyId: String
     public var includeInNonPublicTenantsByDefault: Bool
+    public var name: String?
+    public var clients: [ProviderClientConfig]
+    public var authorizationEndpoint: String?
+    /**
+     * Added to the authorisation URL; a `null` value removes a parameter the flow would send.
+     */
+    public var authorizationEndpointQueryParams: JsonObject?
+    public var tokenEndpoint: String?
+    public var tokenEndpointBodyParams: JsonObject?
+    public var userInfoEndpoint: String?
+    public var userInfoEndpointQueryParams: JsonObject?
+    public var userInfoEndpointHeaders: JsonObject?
+    public var jwksUri: String?
+    /**
+     * The OpenID Connect discovery document (`/.well-known/openid-configuration` is appended when missing);
+     * what it gives fills the endpoints not set here, and its `issuer` is what id_tokens must carry.
+     */
+    public var oidcDiscoveryEndpoint: String?
+    /**
+     * The issuer id_tokens must carry when there is no discovery document to say it.
+     */
+    public var issuer: String?
+    public var userInfoMap: UserInfoMap?
+    /**
+     * `false`: a provider answer without an email signs in with a stable fake email.
+     */
+    public var requireEmail: Bool?
+    public var idTokenChecks: IdTokenChecks?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(thirdPartyId: String, includeInNonPublicTenantsByDefault: Bool = false) {
+    public init(thirdPartyId: String, includeInNonPublicTenantsByDefault: Bool = false, name: String? = nil, clients: [ProviderClientConfig] = [], authorizationEndpoint: String? = nil, 
+        /**
+         * Added to the authorisation URL; a `null` value removes a parameter the flow would send.
+         */authorizationEndpointQueryParams: JsonObject? = nil, tokenEndpoint: String? = nil, tokenEndpointBodyParams: JsonObject? = nil, userInfoEndpoint: String? = nil, userInfoEndpointQueryParams: JsonObject? = nil, userInfoEndpointHeaders: JsonObject? = nil, jwksUri: String? = nil, 
+        /**
+         * The OpenID Connect discovery document (`/.well-known/openid-configuration` is appended when missing);
+         * what it gives fills the endpoints not set here, and its `issuer` is what id_tokens must carry.
+         */oidcDiscoveryEndpoint: String? = nil, 
+        /**
+         * The issuer id_tokens must carry when there is no discovery document to say it.
+         */issuer: String? = nil, userInfoMap: UserInfoMap? = nil, 
+        /**
+         * `false`: a provider answer without an email signs in with a stable fake email.
+         */requireEmail: Bool? = nil, idTokenChecks: IdTokenChecks? = nil) {
         self.thirdPartyId = thirdPartyId
         self.includeInNonPublicTenantsByDefault = includeInNonPublicTenantsByDefault
+        self.name = name
+        self.clients = clients
+        self.authorizationEndpoint = authorizationEndpoint
+        self.authorizationEndpointQueryParams = authorizationEndpointQueryParams
+        self.tokenEndpoint = tokenEndpoint
+        self.tokenEndpointBodyParams = tokenEndpointBodyParams
+        self.userInfoEndpoint = userInfoEndpoint
+        self.userInfoEndpointQueryParams = userInfoEndpointQueryParams
+        self.userInfoEndpointHeaders = userInfoEndpointHeaders
+        self.jwksUri = jwksUri
+        self.oidcDiscoveryEndpoint = oidcDiscoveryEndpoint
+        self.issuer = issuer
+        self.userInfoMap = userInfoMap
+        self.requireEmail = requireEmail
+        self.idTokenChecks = idTokenChecks
     }
 
     
@@ -1733,13 +2081,43 @@ public struct FfiConverterTypeProviderConfig: FfiConverterRustBuffer {
         return
             try ProviderConfig(
                 thirdPartyId: FfiConverterString.read(from: &buf), 
-                includeInNonPublicTenantsByDefault: FfiConverterBool.read(from: &buf)
+                includeInNonPublicTenantsByDefault: FfiConverterBool.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                clients: FfiConverterSequenceTypeProviderClientConfig.read(from: &buf), 
+                authorizationEndpoint: FfiConverterOptionString.read(from: &buf), 
+                authorizationEndpointQueryParams: FfiConverterOptionTypeJsonObject.read(from: &buf), 
+                tokenEndpoint: FfiConverterOptionString.read(from: &buf), 
+                tokenEndpointBodyParams: FfiConverterOptionTypeJsonObject.read(from: &buf), 
+                userInfoEndpoint: FfiConverterOptionString.read(from: &buf), 
+                userInfoEndpointQueryParams: FfiConverterOptionTypeJsonObject.read(from: &buf), 
+                userInfoEndpointHeaders: FfiConverterOptionTypeJsonObject.read(from: &buf), 
+                jwksUri: FfiConverterOptionString.read(from: &buf), 
+                oidcDiscoveryEndpoint: FfiConverterOptionString.read(from: &buf), 
+                issuer: FfiConverterOptionString.read(from: &buf), 
+                userInfoMap: FfiConverterOptionTypeUserInfoMap.read(from: &buf), 
+                requireEmail: FfiConverterOptionBool.read(from: &buf), 
+                idTokenChecks: FfiConverterOptionTypeIdTokenChecks.read(from: &buf)
         )
     }
 
     public static func write(_ value: ProviderConfig, into buf: inout [UInt8]) {
         FfiConverterString.write(value.thirdPartyId, into: &buf)
         FfiConverterBool.write(value.includeInNonPublicTenantsByDefault, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterSequenceTypeProviderClientConfig.write(value.clients, into: &buf)
+        FfiConverterOptionString.write(value.authorizationEndpoint, into: &buf)
+        FfiConverterOptionTypeJsonObject.write(value.authorizationEndpointQueryParams, into: &buf)
+        FfiConverterOptionString.write(value.tokenEndpoint, into: &buf)
+        FfiConverterOptionTypeJsonObject.write(value.tokenEndpointBodyParams, into: &buf)
+        FfiConverterOptionString.write(value.userInfoEndpoint, into: &buf)
+        FfiConverterOptionTypeJsonObject.write(value.userInfoEndpointQueryParams, into: &buf)
+        FfiConverterOptionTypeJsonObject.write(value.userInfoEndpointHeaders, into: &buf)
+        FfiConverterOptionString.write(value.jwksUri, into: &buf)
+        FfiConverterOptionString.write(value.oidcDiscoveryEndpoint, into: &buf)
+        FfiConverterOptionString.write(value.issuer, into: &buf)
+        FfiConverterOptionTypeUserInfoMap.write(value.userInfoMap, into: &buf)
+        FfiConverterOptionBool.write(value.requireEmail, into: &buf)
+        FfiConverterOptionTypeIdTokenChecks.write(value.idTokenChecks, into: &buf)
     }
 }
 
@@ -1756,6 +2134,161 @@ public func FfiConverterTypeProviderConfig_lift(_ buf: RustBuffer) throws -> Pro
 #endif
 public func FfiConverterTypeProviderConfig_lower(_ value: ProviderConfig) -> RustBuffer {
     return FfiConverterTypeProviderConfig.lower(value)
+}
+
+
+/**
+ * The configuration one sign-in uses: the provider's settings with one of its clients, built-in defaults
+ * applied (supertokens-node's `ProviderConfigForClientType`). Host overrides of the provider methods receive
+ * and may return it. Its `Debug` form leaves the secret out.
+ */
+public struct ProviderConfigForClientType: Equatable, Hashable {
+    public var thirdPartyId: String
+    public var name: String?
+    public var clientType: String?
+    public var clientId: String
+    public var clientSecret: String?
+    /**
+     * Every client id of the provider: an id_token for any of them is accepted (web, iOS, Android).
+     */
+    public var allClientIds: [String]
+    public var scope: [String]
+    public var forcePkce: Bool
+    public var additionalConfig: JsonObject
+    public var authorizationEndpoint: String?
+    public var authorizationEndpointQueryParams: JsonObject
+    public var tokenEndpoint: String?
+    public var tokenEndpointBodyParams: JsonObject
+    public var userInfoEndpoint: String?
+    public var userInfoEndpointQueryParams: JsonObject
+    public var userInfoEndpointHeaders: JsonObject
+    public var jwksUri: String?
+    public var oidcDiscoveryEndpoint: String?
+    public var issuer: String?
+    public var userInfoMap: UserInfoMap
+    public var requireEmail: Bool
+    public var idTokenChecks: IdTokenChecks
+    /**
+     * The provider accepts PKCE (S256) even from a client with a secret.
+     */
+    public var supportsPkce: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(thirdPartyId: String, name: String? = nil, clientType: String? = nil, clientId: String, clientSecret: String? = nil, 
+        /**
+         * Every client id of the provider: an id_token for any of them is accepted (web, iOS, Android).
+         */allClientIds: [String] = [], scope: [String] = [], forcePkce: Bool = false, additionalConfig: JsonObject = "", authorizationEndpoint: String? = nil, authorizationEndpointQueryParams: JsonObject = "", tokenEndpoint: String? = nil, tokenEndpointBodyParams: JsonObject = "", userInfoEndpoint: String? = nil, userInfoEndpointQueryParams: JsonObject = "", userInfoEndpointHeaders: JsonObject = "", jwksUri: String? = nil, oidcDiscoveryEndpoint: String? = nil, issuer: String? = nil, userInfoMap: UserInfoMap = UserInfoMap(), requireEmail: Bool = true, idTokenChecks: IdTokenChecks = IdTokenChecks(), 
+        /**
+         * The provider accepts PKCE (S256) even from a client with a secret.
+         */supportsPkce: Bool = false) {
+        self.thirdPartyId = thirdPartyId
+        self.name = name
+        self.clientType = clientType
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.allClientIds = allClientIds
+        self.scope = scope
+        self.forcePkce = forcePkce
+        self.additionalConfig = additionalConfig
+        self.authorizationEndpoint = authorizationEndpoint
+        self.authorizationEndpointQueryParams = authorizationEndpointQueryParams
+        self.tokenEndpoint = tokenEndpoint
+        self.tokenEndpointBodyParams = tokenEndpointBodyParams
+        self.userInfoEndpoint = userInfoEndpoint
+        self.userInfoEndpointQueryParams = userInfoEndpointQueryParams
+        self.userInfoEndpointHeaders = userInfoEndpointHeaders
+        self.jwksUri = jwksUri
+        self.oidcDiscoveryEndpoint = oidcDiscoveryEndpoint
+        self.issuer = issuer
+        self.userInfoMap = userInfoMap
+        self.requireEmail = requireEmail
+        self.idTokenChecks = idTokenChecks
+        self.supportsPkce = supportsPkce
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ProviderConfigForClientType: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProviderConfigForClientType: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProviderConfigForClientType {
+        return
+            try ProviderConfigForClientType(
+                thirdPartyId: FfiConverterString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                clientType: FfiConverterOptionString.read(from: &buf), 
+                clientId: FfiConverterString.read(from: &buf), 
+                clientSecret: FfiConverterOptionString.read(from: &buf), 
+                allClientIds: FfiConverterSequenceString.read(from: &buf), 
+                scope: FfiConverterSequenceString.read(from: &buf), 
+                forcePkce: FfiConverterBool.read(from: &buf), 
+                additionalConfig: FfiConverterTypeJsonObject.read(from: &buf), 
+                authorizationEndpoint: FfiConverterOptionString.read(from: &buf), 
+                authorizationEndpointQueryParams: FfiConverterTypeJsonObject.read(from: &buf), 
+                tokenEndpoint: FfiConverterOptionString.read(from: &buf), 
+                tokenEndpointBodyParams: FfiConverterTypeJsonObject.read(from: &buf), 
+                userInfoEndpoint: FfiConverterOptionString.read(from: &buf), 
+                userInfoEndpointQueryParams: FfiConverterTypeJsonObject.read(from: &buf), 
+                userInfoEndpointHeaders: FfiConverterTypeJsonObject.read(from: &buf), 
+                jwksUri: FfiConverterOptionString.read(from: &buf), 
+                oidcDiscoveryEndpoint: FfiConverterOptionString.read(from: &buf), 
+                issuer: FfiConverterOptionString.read(from: &buf), 
+                userInfoMap: FfiConverterTypeUserInfoMap.read(from: &buf), 
+                requireEmail: FfiConverterBool.read(from: &buf), 
+                idTokenChecks: FfiConverterTypeIdTokenChecks.read(from: &buf), 
+                supportsPkce: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ProviderConfigForClientType, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.thirdPartyId, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.clientType, into: &buf)
+        FfiConverterString.write(value.clientId, into: &buf)
+        FfiConverterOptionString.write(value.clientSecret, into: &buf)
+        FfiConverterSequenceString.write(value.allClientIds, into: &buf)
+        FfiConverterSequenceString.write(value.scope, into: &buf)
+        FfiConverterBool.write(value.forcePkce, into: &buf)
+        FfiConverterTypeJsonObject.write(value.additionalConfig, into: &buf)
+        FfiConverterOptionString.write(value.authorizationEndpoint, into: &buf)
+        FfiConverterTypeJsonObject.write(value.authorizationEndpointQueryParams, into: &buf)
+        FfiConverterOptionString.write(value.tokenEndpoint, into: &buf)
+        FfiConverterTypeJsonObject.write(value.tokenEndpointBodyParams, into: &buf)
+        FfiConverterOptionString.write(value.userInfoEndpoint, into: &buf)
+        FfiConverterTypeJsonObject.write(value.userInfoEndpointQueryParams, into: &buf)
+        FfiConverterTypeJsonObject.write(value.userInfoEndpointHeaders, into: &buf)
+        FfiConverterOptionString.write(value.jwksUri, into: &buf)
+        FfiConverterOptionString.write(value.oidcDiscoveryEndpoint, into: &buf)
+        FfiConverterOptionString.write(value.issuer, into: &buf)
+        FfiConverterTypeUserInfoMap.write(value.userInfoMap, into: &buf)
+        FfiConverterBool.write(value.requireEmail, into: &buf)
+        FfiConverterTypeIdTokenChecks.write(value.idTokenChecks, into: &buf)
+        FfiConverterBool.write(value.supportsPkce, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderConfigForClientType_lift(_ buf: RustBuffer) throws -> ProviderConfigForClientType {
+    return try FfiConverterTypeProviderConfigForClientType.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderConfigForClientType_lower(_ value: ProviderConfigForClientType) -> RustBuffer {
+    return FfiConverterTypeProviderConfigForClientType.lower(value)
 }
 
 
@@ -1813,6 +2346,63 @@ public func FfiConverterTypeProviderUserInfo_lift(_ buf: RustBuffer) throws -> P
 #endif
 public func FfiConverterTypeProviderUserInfo_lower(_ value: ProviderUserInfo) -> RustBuffer {
     return FfiConverterTypeProviderUserInfo.lower(value)
+}
+
+
+/**
+ * The provider's raw answers, kept for the application (`rawUserInfoFromProvider`).
+ */
+public struct RawUserInfo: Equatable, Hashable {
+    public var fromIdTokenPayload: JsonObject?
+    public var fromUserInfoApi: JsonObject?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(fromIdTokenPayload: JsonObject? = nil, fromUserInfoApi: JsonObject? = nil) {
+        self.fromIdTokenPayload = fromIdTokenPayload
+        self.fromUserInfoApi = fromUserInfoApi
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RawUserInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRawUserInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RawUserInfo {
+        return
+            try RawUserInfo(
+                fromIdTokenPayload: FfiConverterOptionTypeJsonObject.read(from: &buf), 
+                fromUserInfoApi: FfiConverterOptionTypeJsonObject.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RawUserInfo, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeJsonObject.write(value.fromIdTokenPayload, into: &buf)
+        FfiConverterOptionTypeJsonObject.write(value.fromUserInfoApi, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRawUserInfo_lift(_ buf: RustBuffer) throws -> RawUserInfo {
+    return try FfiConverterTypeRawUserInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRawUserInfo_lower(_ value: RawUserInfo) -> RustBuffer {
+    return FfiConverterTypeRawUserInfo.lower(value)
 }
 
 
@@ -2030,6 +2620,86 @@ public func FfiConverterTypeRedirectDecision_lower(_ value: RedirectDecision) ->
 
 
 /**
+ * Where the provider sent the user back (supertokens-node's `redirectURIInfo`), plus what the caller kept of
+ * the flow in stateless mode.
+ */
+public struct RedirectUriInfo: Equatable, Hashable {
+    public var redirectUriOnProviderDashboard: String
+    /**
+     * The query (or, for `form_post`, the form) the provider sent back: `code`, `state`, `iss`, `error`…
+     */
+    public var redirectUriQueryParams: JsonObject
+    public var pkceCodeVerifier: String?
+    /**
+     * Stateless mode: the `nonce` `getAuthorisationURL` returned, when there is no PKCE verifier to derive it
+     * from. Stored mode keeps it in the flow record.
+     */
+    public var nonce: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(redirectUriOnProviderDashboard: String, 
+        /**
+         * The query (or, for `form_post`, the form) the provider sent back: `code`, `state`, `iss`, `error`…
+         */redirectUriQueryParams: JsonObject, pkceCodeVerifier: String? = nil, 
+        /**
+         * Stateless mode: the `nonce` `getAuthorisationURL` returned, when there is no PKCE verifier to derive it
+         * from. Stored mode keeps it in the flow record.
+         */nonce: String? = nil) {
+        self.redirectUriOnProviderDashboard = redirectUriOnProviderDashboard
+        self.redirectUriQueryParams = redirectUriQueryParams
+        self.pkceCodeVerifier = pkceCodeVerifier
+        self.nonce = nonce
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RedirectUriInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRedirectUriInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RedirectUriInfo {
+        return
+            try RedirectUriInfo(
+                redirectUriOnProviderDashboard: FfiConverterString.read(from: &buf), 
+                redirectUriQueryParams: FfiConverterTypeJsonObject.read(from: &buf), 
+                pkceCodeVerifier: FfiConverterOptionString.read(from: &buf), 
+                nonce: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RedirectUriInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.redirectUriOnProviderDashboard, into: &buf)
+        FfiConverterTypeJsonObject.write(value.redirectUriQueryParams, into: &buf)
+        FfiConverterOptionString.write(value.pkceCodeVerifier, into: &buf)
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRedirectUriInfo_lift(_ buf: RustBuffer) throws -> RedirectUriInfo {
+    return try FfiConverterTypeRedirectUriInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRedirectUriInfo_lower(_ value: RedirectUriInfo) -> RustBuffer {
+    return FfiConverterTypeRedirectUriInfo.lower(value)
+}
+
+
+/**
  * A session as callers see it. The token is returned once, by `createNewSession`, and never stored.
  */
 public struct Session: Equatable, Hashable {
@@ -2243,11 +2913,29 @@ public func FfiConverterTypeSignInUpInput_lower(_ value: SignInUpInput) -> RustB
 public struct SignInUpPostInput: Equatable, Hashable {
     public var tenantId: String
     public var thirdPartyId: String
-    public var userInfo: ProviderUserInfo
+    /**
+     * Which of the provider's clients (`web`, `ios`, `android`…); needed when it has several.
+     */
+    public var clientType: String?
+    /**
+     * Where the provider sent the user back: the code is exchanged for tokens and the user read from them.
+     */
+    public var redirectUriInfo: RedirectUriInfo?
+    /**
+     * Tokens the caller obtained from the provider itself (a native app's PKCE flow); the id_token is
+     * verified as if this engine had exchanged the code.
+     */
+    public var oAuthTokens: JsonObject?
+    /**
+     * The user as the provider described it to a host that ran the OAuth exchange itself (Passport, Authlib).
+     * Exactly one of `redirectURIInfo`, `oAuthTokens` and `userInfo` is given.
+     */
+    public var userInfo: ProviderUserInfo?
     /**
      * When false and the provider gave no email, a stable fake email is used (SuperTokens' `requireEmail`).
+     * Absent: the provider's own `requireEmail` (default true).
      */
-    public var requireEmail: Bool
+    public var requireEmail: Bool?
     /**
      * Where the user wanted to go; validated before use (no open redirects).
      */
@@ -2266,10 +2954,25 @@ public struct SignInUpPostInput: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tenantId: String = "public", thirdPartyId: String, userInfo: ProviderUserInfo, 
+    public init(tenantId: String = "public", thirdPartyId: String, 
+        /**
+         * Which of the provider's clients (`web`, `ios`, `android`…); needed when it has several.
+         */clientType: String? = nil, 
+        /**
+         * Where the provider sent the user back: the code is exchanged for tokens and the user read from them.
+         */redirectUriInfo: RedirectUriInfo? = nil, 
+        /**
+         * Tokens the caller obtained from the provider itself (a native app's PKCE flow); the id_token is
+         * verified as if this engine had exchanged the code.
+         */oAuthTokens: JsonObject? = nil, 
+        /**
+         * The user as the provider described it to a host that ran the OAuth exchange itself (Passport, Authlib).
+         * Exactly one of `redirectURIInfo`, `oAuthTokens` and `userInfo` is given.
+         */userInfo: ProviderUserInfo? = nil, 
         /**
          * When false and the provider gave no email, a stable fake email is used (SuperTokens' `requireEmail`).
-         */requireEmail: Bool = true, 
+         * Absent: the provider's own `requireEmail` (default true).
+         */requireEmail: Bool? = nil, 
         /**
          * Where the user wanted to go; validated before use (no open redirects).
          */redirectToPath: String? = nil, 
@@ -2284,6 +2987,9 @@ public struct SignInUpPostInput: Equatable, Hashable {
          */shouldTryLinkingWithSessionUser: Bool? = nil) {
         self.tenantId = tenantId
         self.thirdPartyId = thirdPartyId
+        self.clientType = clientType
+        self.redirectUriInfo = redirectUriInfo
+        self.oAuthTokens = oAuthTokens
         self.userInfo = userInfo
         self.requireEmail = requireEmail
         self.redirectToPath = redirectToPath
@@ -2309,8 +3015,11 @@ public struct FfiConverterTypeSignInUpPostInput: FfiConverterRustBuffer {
             try SignInUpPostInput(
                 tenantId: FfiConverterString.read(from: &buf), 
                 thirdPartyId: FfiConverterString.read(from: &buf), 
-                userInfo: FfiConverterTypeProviderUserInfo.read(from: &buf), 
-                requireEmail: FfiConverterBool.read(from: &buf), 
+                clientType: FfiConverterOptionString.read(from: &buf), 
+                redirectUriInfo: FfiConverterOptionTypeRedirectUriInfo.read(from: &buf), 
+                oAuthTokens: FfiConverterOptionTypeJsonObject.read(from: &buf), 
+                userInfo: FfiConverterOptionTypeProviderUserInfo.read(from: &buf), 
+                requireEmail: FfiConverterOptionBool.read(from: &buf), 
                 redirectToPath: FfiConverterOptionString.read(from: &buf), 
                 existingAccessToken: FfiConverterOptionString.read(from: &buf), 
                 shouldTryLinkingWithSessionUser: FfiConverterOptionBool.read(from: &buf)
@@ -2320,8 +3029,11 @@ public struct FfiConverterTypeSignInUpPostInput: FfiConverterRustBuffer {
     public static func write(_ value: SignInUpPostInput, into buf: inout [UInt8]) {
         FfiConverterString.write(value.tenantId, into: &buf)
         FfiConverterString.write(value.thirdPartyId, into: &buf)
-        FfiConverterTypeProviderUserInfo.write(value.userInfo, into: &buf)
-        FfiConverterBool.write(value.requireEmail, into: &buf)
+        FfiConverterOptionString.write(value.clientType, into: &buf)
+        FfiConverterOptionTypeRedirectUriInfo.write(value.redirectUriInfo, into: &buf)
+        FfiConverterOptionTypeJsonObject.write(value.oAuthTokens, into: &buf)
+        FfiConverterOptionTypeProviderUserInfo.write(value.userInfo, into: &buf)
+        FfiConverterOptionBool.write(value.requireEmail, into: &buf)
         FfiConverterOptionString.write(value.redirectToPath, into: &buf)
         FfiConverterOptionString.write(value.existingAccessToken, into: &buf)
         FfiConverterOptionBool.write(value.shouldTryLinkingWithSessionUser, into: &buf)
@@ -2658,6 +3370,183 @@ public func FfiConverterTypeUser_lift(_ buf: RustBuffer) throws -> User {
 #endif
 public func FfiConverterTypeUser_lower(_ value: User) -> RustBuffer {
     return FfiConverterTypeUser.lower(value)
+}
+
+
+public struct UserFields: Equatable, Hashable {
+    public var userId: String?
+    public var email: String?
+    public var emailVerified: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(userId: String? = nil, email: String? = nil, emailVerified: String? = nil) {
+        self.userId = userId
+        self.email = email
+        self.emailVerified = emailVerified
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserFields: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserFields: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserFields {
+        return
+            try UserFields(
+                userId: FfiConverterOptionString.read(from: &buf), 
+                email: FfiConverterOptionString.read(from: &buf), 
+                emailVerified: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserFields, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.userId, into: &buf)
+        FfiConverterOptionString.write(value.email, into: &buf)
+        FfiConverterOptionString.write(value.emailVerified, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserFields_lift(_ buf: RustBuffer) throws -> UserFields {
+    return try FfiConverterTypeUserFields.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserFields_lower(_ value: UserFields) -> RustBuffer {
+    return FfiConverterTypeUserFields.lower(value)
+}
+
+
+/**
+ * What `getUserInfo` gives (supertokens-node's `UserInfo`).
+ */
+public struct UserInfo: Equatable, Hashable {
+    public var thirdPartyUserId: String
+    public var email: EmailInput?
+    public var rawUserInfoFromProvider: RawUserInfo
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(thirdPartyUserId: String, email: EmailInput? = nil, rawUserInfoFromProvider: RawUserInfo = RawUserInfo()) {
+        self.thirdPartyUserId = thirdPartyUserId
+        self.email = email
+        self.rawUserInfoFromProvider = rawUserInfoFromProvider
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserInfo {
+        return
+            try UserInfo(
+                thirdPartyUserId: FfiConverterString.read(from: &buf), 
+                email: FfiConverterOptionTypeEmailInput.read(from: &buf), 
+                rawUserInfoFromProvider: FfiConverterTypeRawUserInfo.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.thirdPartyUserId, into: &buf)
+        FfiConverterOptionTypeEmailInput.write(value.email, into: &buf)
+        FfiConverterTypeRawUserInfo.write(value.rawUserInfoFromProvider, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserInfo_lift(_ buf: RustBuffer) throws -> UserInfo {
+    return try FfiConverterTypeUserInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserInfo_lower(_ value: UserInfo) -> RustBuffer {
+    return FfiConverterTypeUserInfo.lower(value)
+}
+
+
+/**
+ * Where the user id, email and verification are read from (dotted paths into the id_token's payload and the
+ * user info answer). The id_token's value wins when both have one, as in supertokens-node.
+ */
+public struct UserInfoMap: Equatable, Hashable {
+    public var fromIdTokenPayload: UserFields?
+    public var fromUserInfoApi: UserFields?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(fromIdTokenPayload: UserFields? = nil, fromUserInfoApi: UserFields? = nil) {
+        self.fromIdTokenPayload = fromIdTokenPayload
+        self.fromUserInfoApi = fromUserInfoApi
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserInfoMap: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserInfoMap: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserInfoMap {
+        return
+            try UserInfoMap(
+                fromIdTokenPayload: FfiConverterOptionTypeUserFields.read(from: &buf), 
+                fromUserInfoApi: FfiConverterOptionTypeUserFields.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserInfoMap, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeUserFields.write(value.fromIdTokenPayload, into: &buf)
+        FfiConverterOptionTypeUserFields.write(value.fromUserInfoApi, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserInfoMap_lift(_ buf: RustBuffer) throws -> UserInfoMap {
+    return try FfiConverterTypeUserInfoMap.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserInfoMap_lower(_ value: UserInfoMap) -> RustBuffer {
+    return FfiConverterTypeUserInfoMap.lower(value)
 }
 
 
@@ -3284,6 +4173,77 @@ public func FfiConverterTypeEventName_lower(_ value: EventName) -> RustBuffer {
 
 
 
+public enum GetAuthorisationUrlResult: Equatable, Hashable {
+    
+    /**
+     * Send the user to `urlWithQueryParams`. Stateless mode: keep `state`, `pkceCodeVerifier` and `nonce` with
+     * the user's browser session (as SuperTokens' frontend keeps state and verifier), compare `state` with the
+     * one the provider sends back, and pass the verifier (and the nonce when there is no verifier) to
+     * `signInUpPOST`. With a verifier the nonce is derived from it, so the verifier alone suffices.
+     */
+    case ok(urlWithQueryParams: String, pkceCodeVerifier: String?, state: String, nonce: String?
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension GetAuthorisationUrlResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGetAuthorisationUrlResult: FfiConverterRustBuffer {
+    typealias SwiftType = GetAuthorisationUrlResult
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GetAuthorisationUrlResult {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .ok(urlWithQueryParams: try FfiConverterString.read(from: &buf), pkceCodeVerifier: try FfiConverterOptionString.read(from: &buf), state: try FfiConverterString.read(from: &buf), nonce: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: GetAuthorisationUrlResult, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .ok(urlWithQueryParams,pkceCodeVerifier,state,nonce):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(urlWithQueryParams, into: &buf)
+            FfiConverterOptionString.write(pkceCodeVerifier, into: &buf)
+            FfiConverterString.write(state, into: &buf)
+            FfiConverterOptionString.write(nonce, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetAuthorisationUrlResult_lift(_ buf: RustBuffer) throws -> GetAuthorisationUrlResult {
+    return try FfiConverterTypeGetAuthorisationUrlResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetAuthorisationUrlResult_lower(_ value: GetAuthorisationUrlResult) -> RustBuffer {
+    return FfiConverterTypeGetAuthorisationUrlResult.lower(value)
+}
+
+
+
+
 public enum GetSessionResult: Equatable, Hashable {
     
     case ok(session: Session
@@ -3855,7 +4815,19 @@ public func FfiConverterTypeRedirectAction_lower(_ value: RedirectAction) -> Rus
 
 public enum SignInUpPostResult: Equatable, Hashable {
     
-    case ok(createdNewRecipeUser: Bool, user: User, session: Session, accessToken: String, redirect: RedirectDecision
+    case ok(createdNewRecipeUser: Bool, user: User, session: Session, accessToken: String, redirect: RedirectDecision, 
+        /**
+         * Seed 000's name: a new user was made (not only a new login method of an existing user).
+         */createdNewUser: Bool, 
+        /**
+         * The provider's token response, when this engine exchanged the code or was given tokens.
+         */oAuthTokens: JsonObject?, 
+        /**
+         * Seed 000's name for `oAuthTokens` (SuperTokens' older `authCodeResponse`).
+         */authCodeResponse: JsonObject?, 
+        /**
+         * What the provider said, as it said it (the verified id_token's claims, the user info answer).
+         */rawUserInfoFromProvider: RawUserInfo?
     )
     case signInUpNotAllowed(reason: String
     )
@@ -3881,7 +4853,7 @@ public struct FfiConverterTypeSignInUpPostResult: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .ok(createdNewRecipeUser: try FfiConverterBool.read(from: &buf), user: try FfiConverterTypeUser.read(from: &buf), session: try FfiConverterTypeSession.read(from: &buf), accessToken: try FfiConverterString.read(from: &buf), redirect: try FfiConverterTypeRedirectDecision.read(from: &buf)
+        case 1: return .ok(createdNewRecipeUser: try FfiConverterBool.read(from: &buf), user: try FfiConverterTypeUser.read(from: &buf), session: try FfiConverterTypeSession.read(from: &buf), accessToken: try FfiConverterString.read(from: &buf), redirect: try FfiConverterTypeRedirectDecision.read(from: &buf), createdNewUser: try FfiConverterBool.read(from: &buf), oAuthTokens: try FfiConverterOptionTypeJsonObject.read(from: &buf), authCodeResponse: try FfiConverterOptionTypeJsonObject.read(from: &buf), rawUserInfoFromProvider: try FfiConverterOptionTypeRawUserInfo.read(from: &buf)
         )
         
         case 2: return .signInUpNotAllowed(reason: try FfiConverterString.read(from: &buf)
@@ -3897,13 +4869,17 @@ public struct FfiConverterTypeSignInUpPostResult: FfiConverterRustBuffer {
         switch value {
         
         
-        case let .ok(createdNewRecipeUser,user,session,accessToken,redirect):
+        case let .ok(createdNewRecipeUser,user,session,accessToken,redirect,createdNewUser,oAuthTokens,authCodeResponse,rawUserInfoFromProvider):
             writeInt(&buf, Int32(1))
             FfiConverterBool.write(createdNewRecipeUser, into: &buf)
             FfiConverterTypeUser.write(user, into: &buf)
             FfiConverterTypeSession.write(session, into: &buf)
             FfiConverterString.write(accessToken, into: &buf)
             FfiConverterTypeRedirectDecision.write(redirect, into: &buf)
+            FfiConverterBool.write(createdNewUser, into: &buf)
+            FfiConverterOptionTypeJsonObject.write(oAuthTokens, into: &buf)
+            FfiConverterOptionTypeJsonObject.write(authCodeResponse, into: &buf)
+            FfiConverterOptionTypeRawUserInfo.write(rawUserInfoFromProvider, into: &buf)
             
         
         case let .signInUpNotAllowed(reason):
@@ -4301,6 +5277,102 @@ fileprivate struct FfiConverterOptionTypeEmailInput: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeIdTokenChecks: FfiConverterRustBuffer {
+    typealias SwiftType = IdTokenChecks?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeIdTokenChecks.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeIdTokenChecks.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeProviderUserInfo: FfiConverterRustBuffer {
+    typealias SwiftType = ProviderUserInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeProviderUserInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeProviderUserInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeRawUserInfo: FfiConverterRustBuffer {
+    typealias SwiftType = RawUserInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRawUserInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRawUserInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeRedirectUriInfo: FfiConverterRustBuffer {
+    typealias SwiftType = RedirectUriInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRedirectUriInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRedirectUriInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeThirdPartyInfo: FfiConverterRustBuffer {
     typealias SwiftType = ThirdPartyInfo?
 
@@ -4341,6 +5413,54 @@ fileprivate struct FfiConverterOptionTypeUser: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeUser.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeUserFields: FfiConverterRustBuffer {
+    typealias SwiftType = UserFields?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeUserFields.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeUserFields.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeUserInfoMap: FfiConverterRustBuffer {
+    typealias SwiftType = UserInfoMap?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeUserInfoMap.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeUserInfoMap.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4421,6 +5541,30 @@ fileprivate struct FfiConverterOptionTypeCount: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeJsonObject: FfiConverterRustBuffer {
+    typealias SwiftType = JsonObject?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeJsonObject.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeJsonObject.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -4488,6 +5632,31 @@ fileprivate struct FfiConverterSequenceTypeLoginMethod: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeLoginMethod.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeProviderClientConfig: FfiConverterRustBuffer {
+    typealias SwiftType = [ProviderClientConfig]
+
+    public static func write(_ value: [ProviderClientConfig], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeProviderClientConfig.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ProviderClientConfig] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ProviderClientConfig]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeProviderClientConfig.read(from: &buf))
         }
         return seq
     }

@@ -1718,6 +1718,33 @@ private class JavaLangRefCleanable(
 /**
  * @suppress
  */
+public object FfiConverterUShort: FfiConverter<UShort, Short> {
+    override fun lift(value: Short): UShort {
+        return value.toUShort()
+    }
+
+    fun lift(value: Int): UShort {
+        return value.toUShort()
+    }
+
+    override fun read(buf: ByteBuffer): UShort {
+        return lift(buf.getShort())
+    }
+
+    override fun lower(value: UShort): Short {
+        return value.toShort()
+    }
+
+    override fun allocationSize(value: UShort) = 2UL
+
+    override fun write(value: UShort, buf: ByteBuffer) {
+        buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterULong: FfiConverter<ULong, Long> {
     override fun lift(value: Long): ULong {
         return value.toULong()
@@ -5287,6 +5314,117 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }"
     }
     
+    /**
+     * The provider's discovery document or JWKS could not be fetched or read.
+     */
+    class OAuthDiscoveryFailed(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `detail`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
+    }
+    
+    /**
+     * The provider's token endpoint refused the code (`status` 0: it could not be reached); `error` and
+     * `error_description` are the provider's own words.
+     */
+    class OAuthTokenRefused(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `status`: kotlin.UShort, 
+        
+        val `error`: kotlin.String, 
+        
+        val `errorDescription`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, status=${ `status` }, error=${ `error` }, errorDescription=${ `errorDescription` }"
+    }
+    
+    /**
+     * The provider's user info endpoint failed, or its answer lacks the user id.
+     */
+    class OAuthUserInfoFailed(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `detail`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
+    }
+    
+    /**
+     * The provider sent the user back with an error instead of a code (`access_denied`, ...).
+     */
+    class OAuthAuthorisationRefused(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `error`: kotlin.String, 
+        
+        val `errorDescription`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, error=${ `error` }, errorDescription=${ `errorDescription` }"
+    }
+    
+    /**
+     * The id_token failed verification; `check` names the check that failed (the core's `reason`:
+     * `signature`, `iss`, `aud`, `exp`, `nonce`, ...).
+     */
+    class IdTokenInvalid(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `check`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, check=${ `check` }"
+    }
+    
+    /**
+     * The `state` or `iss` the provider sent back does not belong to this flow (login CSRF, mix-up).
+     */
+    class OAuthStateMismatch(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `detail`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
+    }
+    
+    /**
+     * A stored sign-in flow was used already or expired.
+     */
+    class OAuthFlowExpired(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }"
+    }
+    
 
     
         /**
@@ -5417,6 +5555,43 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 FfiConverterLong.read(buf),
                 )
             20 -> AuthException.ShutDown(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            21 -> AuthException.OAuthDiscoveryFailed(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            22 -> AuthException.OAuthTokenRefused(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterUShort.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            23 -> AuthException.OAuthUserInfoFailed(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            24 -> AuthException.OAuthAuthorisationRefused(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            25 -> AuthException.IdTokenInvalid(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            26 -> AuthException.OAuthStateMismatch(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            27 -> AuthException.OAuthFlowExpired(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
@@ -5567,6 +5742,57 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`reason`)
             )
+            is AuthException.OAuthDiscoveryFailed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`detail`)
+            )
+            is AuthException.OAuthTokenRefused -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterUShort.allocationSize(value.`status`)
+                + FfiConverterString.allocationSize(value.`error`)
+                + FfiConverterString.allocationSize(value.`errorDescription`)
+            )
+            is AuthException.OAuthUserInfoFailed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`detail`)
+            )
+            is AuthException.OAuthAuthorisationRefused -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`error`)
+                + FfiConverterString.allocationSize(value.`errorDescription`)
+            )
+            is AuthException.IdTokenInvalid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`check`)
+            )
+            is AuthException.OAuthStateMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`detail`)
+            )
+            is AuthException.OAuthFlowExpired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
         }
     }
 
@@ -5709,6 +5935,57 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
             }
             is AuthException.ShutDown -> {
                 buf.putInt(20)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is AuthException.OAuthDiscoveryFailed -> {
+                buf.putInt(21)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is AuthException.OAuthTokenRefused -> {
+                buf.putInt(22)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterUShort.write(value.`status`, buf)
+                FfiConverterString.write(value.`error`, buf)
+                FfiConverterString.write(value.`errorDescription`, buf)
+                Unit
+            }
+            is AuthException.OAuthUserInfoFailed -> {
+                buf.putInt(23)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is AuthException.OAuthAuthorisationRefused -> {
+                buf.putInt(24)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`error`, buf)
+                FfiConverterString.write(value.`errorDescription`, buf)
+                Unit
+            }
+            is AuthException.IdTokenInvalid -> {
+                buf.putInt(25)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`check`, buf)
+                Unit
+            }
+            is AuthException.OAuthStateMismatch -> {
+                buf.putInt(26)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is AuthException.OAuthFlowExpired -> {
+                buf.putInt(27)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit

@@ -1272,6 +1272,48 @@ public object FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer<AuthCoreCon
 
 
 /**
+ * What `getAuthorisationRedirectURL` gives: the URL to send the user to and, with PKCE, the verifier the
+ * code exchange must present.
+ */
+data class AuthorisationRedirect (
+    var `urlWithQueryParams`: kotlin.String
+    , 
+    var `pkceCodeVerifier`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAuthorisationRedirect: FfiConverterRustBuffer<AuthorisationRedirect> {
+    override fun read(buf: ByteBuffer): AuthorisationRedirect {
+        return AuthorisationRedirect(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AuthorisationRedirect) = (
+            FfiConverterString.allocationSize(value.`urlWithQueryParams`) +
+            FfiConverterOptionalString.allocationSize(value.`pkceCodeVerifier`)
+    )
+
+    override fun write(value: AuthorisationRedirect, buf: ByteBuffer) {
+            FfiConverterString.write(value.`urlWithQueryParams`, buf)
+            FfiConverterOptionalString.write(value.`pkceCodeVerifier`, buf)
+    }
+}
+
+
+
+/**
  * Outcome of a redelivery sweep.
  */
 data class DeliveryReport (
@@ -1470,6 +1512,58 @@ public object FfiConverterTypeEventsConfig: FfiConverterRustBuffer<EventsConfig>
 
 
 /**
+ * `getAuthorisationURL`'s input: which provider (and client) the user chose, and the redirect URI registered
+ * with that provider.
+ */
+data class GetAuthorisationUrlInput (
+    var `tenantId`: kotlin.String = "public" 
+    , 
+    var `thirdPartyId`: kotlin.String
+    , 
+    var `clientType`: kotlin.String? = null 
+    , 
+    var `redirectUriOnProviderDashboard`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGetAuthorisationUrlInput: FfiConverterRustBuffer<GetAuthorisationUrlInput> {
+    override fun read(buf: ByteBuffer): GetAuthorisationUrlInput {
+        return GetAuthorisationUrlInput(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GetAuthorisationUrlInput) = (
+            FfiConverterString.allocationSize(value.`tenantId`) +
+            FfiConverterString.allocationSize(value.`thirdPartyId`) +
+            FfiConverterOptionalString.allocationSize(value.`clientType`) +
+            FfiConverterString.allocationSize(value.`redirectUriOnProviderDashboard`)
+    )
+
+    override fun write(value: GetAuthorisationUrlInput, buf: ByteBuffer) {
+            FfiConverterString.write(value.`tenantId`, buf)
+            FfiConverterString.write(value.`thirdPartyId`, buf)
+            FfiConverterOptionalString.write(value.`clientType`, buf)
+            FfiConverterString.write(value.`redirectUriOnProviderDashboard`, buf)
+    }
+}
+
+
+
+/**
  * Input of `getSession`. A session is valid only in its own tenant: `tenantId` (default `public`) must be
  * the session's, unless the caller explicitly asks across tenants with `anyTenant`.
  */
@@ -1597,6 +1691,74 @@ public object FfiConverterTypeGetUsersResult: FfiConverterRustBuffer<GetUsersRes
     override fun write(value: GetUsersResult, buf: ByteBuffer) {
             FfiConverterSequenceTypeUser.write(value.`users`, buf)
             FfiConverterOptionalString.write(value.`nextPaginationToken`, buf)
+    }
+}
+
+
+
+/**
+ * The id_token checks beyond signature and audience; each can be switched off for a provider that cannot
+ * pass it (authcore's own setting: supertokens-node has none of these checks).
+ */
+data class IdTokenChecks (
+    var `issuer`: kotlin.Boolean = true 
+    , 
+    var `azp`: kotlin.Boolean = true 
+    , 
+    var `nonce`: kotlin.Boolean = true 
+    , 
+    /**
+     * `exp`, `nbf` and `iat`.
+     */
+    var `times`: kotlin.Boolean = true 
+    , 
+    var `leewaySeconds`: kotlin.UInt = 60u 
+    , 
+    /**
+     * Signature algorithms accepted; default RS256, PS256, ES256, EdDSA. Only asymmetric ones exist here.
+     */
+    var `algorithms`: List<kotlin.String>? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeIdTokenChecks: FfiConverterRustBuffer<IdTokenChecks> {
+    override fun read(buf: ByteBuffer): IdTokenChecks {
+        return IdTokenChecks(
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterOptionalSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: IdTokenChecks) = (
+            FfiConverterBoolean.allocationSize(value.`issuer`) +
+            FfiConverterBoolean.allocationSize(value.`azp`) +
+            FfiConverterBoolean.allocationSize(value.`nonce`) +
+            FfiConverterBoolean.allocationSize(value.`times`) +
+            FfiConverterUInt.allocationSize(value.`leewaySeconds`) +
+            FfiConverterOptionalSequenceString.allocationSize(value.`algorithms`)
+    )
+
+    override fun write(value: IdTokenChecks, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`issuer`, buf)
+            FfiConverterBoolean.write(value.`azp`, buf)
+            FfiConverterBoolean.write(value.`nonce`, buf)
+            FfiConverterBoolean.write(value.`times`, buf)
+            FfiConverterUInt.write(value.`leewaySeconds`, buf)
+            FfiConverterOptionalSequenceString.write(value.`algorithms`, buf)
     }
 }
 
@@ -1906,12 +2068,122 @@ public object FfiConverterTypeNewAccountInfo: FfiConverterRustBuffer<NewAccountI
 
 
 /**
- * Static provider configuration given to the engine (spec §5.4).
+ * One client of a provider (web, iOS, Android… each has its own id).
+ */
+data class ProviderClientConfig (
+    var `clientType`: kotlin.String? = null 
+    , 
+    var `clientId`: kotlin.String
+    , 
+    var `clientSecret`: kotlin.String? = null 
+    , 
+    var `scope`: List<kotlin.String>? = null 
+    , 
+    var `forcePkce`: kotlin.Boolean? = null 
+    , 
+    /**
+     * Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey`; Google Workspaces' `hd`.
+     */
+    var `additionalConfig`: JsonObject? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProviderClientConfig: FfiConverterRustBuffer<ProviderClientConfig> {
+    override fun read(buf: ByteBuffer): ProviderClientConfig {
+        return ProviderClientConfig(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalSequenceString.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
+            FfiConverterOptionalTypeJsonObject.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ProviderClientConfig) = (
+            FfiConverterOptionalString.allocationSize(value.`clientType`) +
+            FfiConverterString.allocationSize(value.`clientId`) +
+            FfiConverterOptionalString.allocationSize(value.`clientSecret`) +
+            FfiConverterOptionalSequenceString.allocationSize(value.`scope`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`forcePkce`) +
+            FfiConverterOptionalTypeJsonObject.allocationSize(value.`additionalConfig`)
+    )
+
+    override fun write(value: ProviderClientConfig, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`clientType`, buf)
+            FfiConverterString.write(value.`clientId`, buf)
+            FfiConverterOptionalString.write(value.`clientSecret`, buf)
+            FfiConverterOptionalSequenceString.write(value.`scope`, buf)
+            FfiConverterOptionalBoolean.write(value.`forcePkce`, buf)
+            FfiConverterOptionalTypeJsonObject.write(value.`additionalConfig`, buf)
+    }
+}
+
+
+
+/**
+ * A provider in the engine's configuration (spec §5.4): supertokens-node's `ProviderInput.config` with
+ * `includeInNonPublicTenantsByDefault` beside it. Only `thirdPartyId` is required: a built-in id prefix
+ * (`google`, `github`, …) fills the endpoints; a provider given without clients can be signed in with only
+ * through user info the host obtained itself.
  */
 data class ProviderConfig (
     var `thirdPartyId`: kotlin.String
     , 
     var `includeInNonPublicTenantsByDefault`: kotlin.Boolean = false 
+    , 
+    var `name`: kotlin.String? = null 
+    , 
+    var `clients`: List<ProviderClientConfig> = listOf() 
+    , 
+    var `authorizationEndpoint`: kotlin.String? = null 
+    , 
+    /**
+     * Added to the authorisation URL; a `null` value removes a parameter the flow would send.
+     */
+    var `authorizationEndpointQueryParams`: JsonObject? = null 
+    , 
+    var `tokenEndpoint`: kotlin.String? = null 
+    , 
+    var `tokenEndpointBodyParams`: JsonObject? = null 
+    , 
+    var `userInfoEndpoint`: kotlin.String? = null 
+    , 
+    var `userInfoEndpointQueryParams`: JsonObject? = null 
+    , 
+    var `userInfoEndpointHeaders`: JsonObject? = null 
+    , 
+    var `jwksUri`: kotlin.String? = null 
+    , 
+    /**
+     * The OpenID Connect discovery document (`/.well-known/openid-configuration` is appended when missing);
+     * what it gives fills the endpoints not set here, and its `issuer` is what id_tokens must carry.
+     */
+    var `oidcDiscoveryEndpoint`: kotlin.String? = null 
+    , 
+    /**
+     * The issuer id_tokens must carry when there is no discovery document to say it.
+     */
+    var `issuer`: kotlin.String? = null 
+    , 
+    var `userInfoMap`: UserInfoMap? = null 
+    , 
+    /**
+     * `false`: a provider answer without an email signs in with a stable fake email.
+     */
+    var `requireEmail`: kotlin.Boolean? = null 
+    , 
+    var `idTokenChecks`: IdTokenChecks? = null 
     
 ){
     
@@ -1930,17 +2202,216 @@ public object FfiConverterTypeProviderConfig: FfiConverterRustBuffer<ProviderCon
         return ProviderConfig(
             FfiConverterString.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeProviderClientConfig.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeJsonObject.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeJsonObject.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeJsonObject.read(buf),
+            FfiConverterOptionalTypeJsonObject.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeUserInfoMap.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
+            FfiConverterOptionalTypeIdTokenChecks.read(buf),
         )
     }
 
     override fun allocationSize(value: ProviderConfig) = (
             FfiConverterString.allocationSize(value.`thirdPartyId`) +
-            FfiConverterBoolean.allocationSize(value.`includeInNonPublicTenantsByDefault`)
+            FfiConverterBoolean.allocationSize(value.`includeInNonPublicTenantsByDefault`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterSequenceTypeProviderClientConfig.allocationSize(value.`clients`) +
+            FfiConverterOptionalString.allocationSize(value.`authorizationEndpoint`) +
+            FfiConverterOptionalTypeJsonObject.allocationSize(value.`authorizationEndpointQueryParams`) +
+            FfiConverterOptionalString.allocationSize(value.`tokenEndpoint`) +
+            FfiConverterOptionalTypeJsonObject.allocationSize(value.`tokenEndpointBodyParams`) +
+            FfiConverterOptionalString.allocationSize(value.`userInfoEndpoint`) +
+            FfiConverterOptionalTypeJsonObject.allocationSize(value.`userInfoEndpointQueryParams`) +
+            FfiConverterOptionalTypeJsonObject.allocationSize(value.`userInfoEndpointHeaders`) +
+            FfiConverterOptionalString.allocationSize(value.`jwksUri`) +
+            FfiConverterOptionalString.allocationSize(value.`oidcDiscoveryEndpoint`) +
+            FfiConverterOptionalString.allocationSize(value.`issuer`) +
+            FfiConverterOptionalTypeUserInfoMap.allocationSize(value.`userInfoMap`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`requireEmail`) +
+            FfiConverterOptionalTypeIdTokenChecks.allocationSize(value.`idTokenChecks`)
     )
 
     override fun write(value: ProviderConfig, buf: ByteBuffer) {
             FfiConverterString.write(value.`thirdPartyId`, buf)
             FfiConverterBoolean.write(value.`includeInNonPublicTenantsByDefault`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterSequenceTypeProviderClientConfig.write(value.`clients`, buf)
+            FfiConverterOptionalString.write(value.`authorizationEndpoint`, buf)
+            FfiConverterOptionalTypeJsonObject.write(value.`authorizationEndpointQueryParams`, buf)
+            FfiConverterOptionalString.write(value.`tokenEndpoint`, buf)
+            FfiConverterOptionalTypeJsonObject.write(value.`tokenEndpointBodyParams`, buf)
+            FfiConverterOptionalString.write(value.`userInfoEndpoint`, buf)
+            FfiConverterOptionalTypeJsonObject.write(value.`userInfoEndpointQueryParams`, buf)
+            FfiConverterOptionalTypeJsonObject.write(value.`userInfoEndpointHeaders`, buf)
+            FfiConverterOptionalString.write(value.`jwksUri`, buf)
+            FfiConverterOptionalString.write(value.`oidcDiscoveryEndpoint`, buf)
+            FfiConverterOptionalString.write(value.`issuer`, buf)
+            FfiConverterOptionalTypeUserInfoMap.write(value.`userInfoMap`, buf)
+            FfiConverterOptionalBoolean.write(value.`requireEmail`, buf)
+            FfiConverterOptionalTypeIdTokenChecks.write(value.`idTokenChecks`, buf)
+    }
+}
+
+
+
+/**
+ * The configuration one sign-in uses: the provider's settings with one of its clients, built-in defaults
+ * applied (supertokens-node's `ProviderConfigForClientType`). Host overrides of the provider methods receive
+ * and may return it. Its `Debug` form leaves the secret out.
+ */
+data class ProviderConfigForClientType (
+    var `thirdPartyId`: kotlin.String
+    , 
+    var `name`: kotlin.String? = null 
+    , 
+    var `clientType`: kotlin.String? = null 
+    , 
+    var `clientId`: kotlin.String
+    , 
+    var `clientSecret`: kotlin.String? = null 
+    , 
+    /**
+     * Every client id of the provider: an id_token for any of them is accepted (web, iOS, Android).
+     */
+    var `allClientIds`: List<kotlin.String> = listOf() 
+    , 
+    var `scope`: List<kotlin.String> = listOf() 
+    , 
+    var `forcePkce`: kotlin.Boolean = false 
+    , 
+    var `additionalConfig`: JsonObject = "" 
+    , 
+    var `authorizationEndpoint`: kotlin.String? = null 
+    , 
+    var `authorizationEndpointQueryParams`: JsonObject = "" 
+    , 
+    var `tokenEndpoint`: kotlin.String? = null 
+    , 
+    var `tokenEndpointBodyParams`: JsonObject = "" 
+    , 
+    var `userInfoEndpoint`: kotlin.String? = null 
+    , 
+    var `userInfoEndpointQueryParams`: JsonObject = "" 
+    , 
+    var `userInfoEndpointHeaders`: JsonObject = "" 
+    , 
+    var `jwksUri`: kotlin.String? = null 
+    , 
+    var `oidcDiscoveryEndpoint`: kotlin.String? = null 
+    , 
+    var `issuer`: kotlin.String? = null 
+    , 
+    var `userInfoMap`: UserInfoMap = UserInfoMap() 
+    , 
+    var `requireEmail`: kotlin.Boolean = true 
+    , 
+    var `idTokenChecks`: IdTokenChecks = IdTokenChecks() 
+    , 
+    /**
+     * The provider accepts PKCE (S256) even from a client with a secret.
+     */
+    var `supportsPkce`: kotlin.Boolean = false 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProviderConfigForClientType: FfiConverterRustBuffer<ProviderConfigForClientType> {
+    override fun read(buf: ByteBuffer): ProviderConfigForClientType {
+        return ProviderConfigForClientType(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterTypeJsonObject.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeJsonObject.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeJsonObject.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeJsonObject.read(buf),
+            FfiConverterTypeJsonObject.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeUserInfoMap.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterTypeIdTokenChecks.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ProviderConfigForClientType) = (
+            FfiConverterString.allocationSize(value.`thirdPartyId`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterOptionalString.allocationSize(value.`clientType`) +
+            FfiConverterString.allocationSize(value.`clientId`) +
+            FfiConverterOptionalString.allocationSize(value.`clientSecret`) +
+            FfiConverterSequenceString.allocationSize(value.`allClientIds`) +
+            FfiConverterSequenceString.allocationSize(value.`scope`) +
+            FfiConverterBoolean.allocationSize(value.`forcePkce`) +
+            FfiConverterTypeJsonObject.allocationSize(value.`additionalConfig`) +
+            FfiConverterOptionalString.allocationSize(value.`authorizationEndpoint`) +
+            FfiConverterTypeJsonObject.allocationSize(value.`authorizationEndpointQueryParams`) +
+            FfiConverterOptionalString.allocationSize(value.`tokenEndpoint`) +
+            FfiConverterTypeJsonObject.allocationSize(value.`tokenEndpointBodyParams`) +
+            FfiConverterOptionalString.allocationSize(value.`userInfoEndpoint`) +
+            FfiConverterTypeJsonObject.allocationSize(value.`userInfoEndpointQueryParams`) +
+            FfiConverterTypeJsonObject.allocationSize(value.`userInfoEndpointHeaders`) +
+            FfiConverterOptionalString.allocationSize(value.`jwksUri`) +
+            FfiConverterOptionalString.allocationSize(value.`oidcDiscoveryEndpoint`) +
+            FfiConverterOptionalString.allocationSize(value.`issuer`) +
+            FfiConverterTypeUserInfoMap.allocationSize(value.`userInfoMap`) +
+            FfiConverterBoolean.allocationSize(value.`requireEmail`) +
+            FfiConverterTypeIdTokenChecks.allocationSize(value.`idTokenChecks`) +
+            FfiConverterBoolean.allocationSize(value.`supportsPkce`)
+    )
+
+    override fun write(value: ProviderConfigForClientType, buf: ByteBuffer) {
+            FfiConverterString.write(value.`thirdPartyId`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterOptionalString.write(value.`clientType`, buf)
+            FfiConverterString.write(value.`clientId`, buf)
+            FfiConverterOptionalString.write(value.`clientSecret`, buf)
+            FfiConverterSequenceString.write(value.`allClientIds`, buf)
+            FfiConverterSequenceString.write(value.`scope`, buf)
+            FfiConverterBoolean.write(value.`forcePkce`, buf)
+            FfiConverterTypeJsonObject.write(value.`additionalConfig`, buf)
+            FfiConverterOptionalString.write(value.`authorizationEndpoint`, buf)
+            FfiConverterTypeJsonObject.write(value.`authorizationEndpointQueryParams`, buf)
+            FfiConverterOptionalString.write(value.`tokenEndpoint`, buf)
+            FfiConverterTypeJsonObject.write(value.`tokenEndpointBodyParams`, buf)
+            FfiConverterOptionalString.write(value.`userInfoEndpoint`, buf)
+            FfiConverterTypeJsonObject.write(value.`userInfoEndpointQueryParams`, buf)
+            FfiConverterTypeJsonObject.write(value.`userInfoEndpointHeaders`, buf)
+            FfiConverterOptionalString.write(value.`jwksUri`, buf)
+            FfiConverterOptionalString.write(value.`oidcDiscoveryEndpoint`, buf)
+            FfiConverterOptionalString.write(value.`issuer`, buf)
+            FfiConverterTypeUserInfoMap.write(value.`userInfoMap`, buf)
+            FfiConverterBoolean.write(value.`requireEmail`, buf)
+            FfiConverterTypeIdTokenChecks.write(value.`idTokenChecks`, buf)
+            FfiConverterBoolean.write(value.`supportsPkce`, buf)
     }
 }
 
@@ -1982,6 +2453,47 @@ public object FfiConverterTypeProviderUserInfo: FfiConverterRustBuffer<ProviderU
     override fun write(value: ProviderUserInfo, buf: ByteBuffer) {
             FfiConverterString.write(value.`thirdPartyUserId`, buf)
             FfiConverterOptionalTypeEmailInput.write(value.`email`, buf)
+    }
+}
+
+
+
+/**
+ * The provider's raw answers, kept for the application (`rawUserInfoFromProvider`).
+ */
+data class RawUserInfo (
+    var `fromIdTokenPayload`: JsonObject? = null 
+    , 
+    var `fromUserInfoApi`: JsonObject? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRawUserInfo: FfiConverterRustBuffer<RawUserInfo> {
+    override fun read(buf: ByteBuffer): RawUserInfo {
+        return RawUserInfo(
+            FfiConverterOptionalTypeJsonObject.read(buf),
+            FfiConverterOptionalTypeJsonObject.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RawUserInfo) = (
+            FfiConverterOptionalTypeJsonObject.allocationSize(value.`fromIdTokenPayload`) +
+            FfiConverterOptionalTypeJsonObject.allocationSize(value.`fromUserInfoApi`)
+    )
+
+    override fun write(value: RawUserInfo, buf: ByteBuffer) {
+            FfiConverterOptionalTypeJsonObject.write(value.`fromIdTokenPayload`, buf)
+            FfiConverterOptionalTypeJsonObject.write(value.`fromUserInfoApi`, buf)
     }
 }
 
@@ -2144,6 +2656,65 @@ public object FfiConverterTypeRedirectDecision: FfiConverterRustBuffer<RedirectD
             FfiConverterBoolean.write(value.`isNewUser`, buf)
             FfiConverterOptionalString.write(value.`redirectToPath`, buf)
             FfiConverterBoolean.write(value.`fellBack`, buf)
+    }
+}
+
+
+
+/**
+ * Where the provider sent the user back (supertokens-node's `redirectURIInfo`), plus what the caller kept of
+ * the flow in stateless mode.
+ */
+data class RedirectUriInfo (
+    var `redirectUriOnProviderDashboard`: kotlin.String
+    , 
+    /**
+     * The query (or, for `form_post`, the form) the provider sent back: `code`, `state`, `iss`, `error`…
+     */
+    var `redirectUriQueryParams`: JsonObject
+    , 
+    var `pkceCodeVerifier`: kotlin.String? = null 
+    , 
+    /**
+     * Stateless mode: the `nonce` `getAuthorisationURL` returned, when there is no PKCE verifier to derive it
+     * from. Stored mode keeps it in the flow record.
+     */
+    var `nonce`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRedirectUriInfo: FfiConverterRustBuffer<RedirectUriInfo> {
+    override fun read(buf: ByteBuffer): RedirectUriInfo {
+        return RedirectUriInfo(
+            FfiConverterString.read(buf),
+            FfiConverterTypeJsonObject.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RedirectUriInfo) = (
+            FfiConverterString.allocationSize(value.`redirectUriOnProviderDashboard`) +
+            FfiConverterTypeJsonObject.allocationSize(value.`redirectUriQueryParams`) +
+            FfiConverterOptionalString.allocationSize(value.`pkceCodeVerifier`) +
+            FfiConverterOptionalString.allocationSize(value.`nonce`)
+    )
+
+    override fun write(value: RedirectUriInfo, buf: ByteBuffer) {
+            FfiConverterString.write(value.`redirectUriOnProviderDashboard`, buf)
+            FfiConverterTypeJsonObject.write(value.`redirectUriQueryParams`, buf)
+            FfiConverterOptionalString.write(value.`pkceCodeVerifier`, buf)
+            FfiConverterOptionalString.write(value.`nonce`, buf)
     }
 }
 
@@ -2318,12 +2889,33 @@ data class SignInUpPostInput (
     , 
     var `thirdPartyId`: kotlin.String
     , 
-    var `userInfo`: ProviderUserInfo
+    /**
+     * Which of the provider's clients (`web`, `ios`, `android`…); needed when it has several.
+     */
+    var `clientType`: kotlin.String? = null 
+    , 
+    /**
+     * Where the provider sent the user back: the code is exchanged for tokens and the user read from them.
+     */
+    var `redirectUriInfo`: RedirectUriInfo? = null 
+    , 
+    /**
+     * Tokens the caller obtained from the provider itself (a native app's PKCE flow); the id_token is
+     * verified as if this engine had exchanged the code.
+     */
+    var `oAuthTokens`: JsonObject? = null 
+    , 
+    /**
+     * The user as the provider described it to a host that ran the OAuth exchange itself (Passport, Authlib).
+     * Exactly one of `redirectURIInfo`, `oAuthTokens` and `userInfo` is given.
+     */
+    var `userInfo`: ProviderUserInfo? = null 
     , 
     /**
      * When false and the provider gave no email, a stable fake email is used (SuperTokens' `requireEmail`).
+     * Absent: the provider's own `requireEmail` (default true).
      */
-    var `requireEmail`: kotlin.Boolean = true 
+    var `requireEmail`: kotlin.Boolean? = null 
     , 
     /**
      * Where the user wanted to go; validated before use (no open redirects).
@@ -2360,8 +2952,11 @@ public object FfiConverterTypeSignInUpPostInput: FfiConverterRustBuffer<SignInUp
         return SignInUpPostInput(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterTypeProviderUserInfo.read(buf),
-            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeRedirectUriInfo.read(buf),
+            FfiConverterOptionalTypeJsonObject.read(buf),
+            FfiConverterOptionalTypeProviderUserInfo.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalBoolean.read(buf),
@@ -2371,8 +2966,11 @@ public object FfiConverterTypeSignInUpPostInput: FfiConverterRustBuffer<SignInUp
     override fun allocationSize(value: SignInUpPostInput) = (
             FfiConverterString.allocationSize(value.`tenantId`) +
             FfiConverterString.allocationSize(value.`thirdPartyId`) +
-            FfiConverterTypeProviderUserInfo.allocationSize(value.`userInfo`) +
-            FfiConverterBoolean.allocationSize(value.`requireEmail`) +
+            FfiConverterOptionalString.allocationSize(value.`clientType`) +
+            FfiConverterOptionalTypeRedirectUriInfo.allocationSize(value.`redirectUriInfo`) +
+            FfiConverterOptionalTypeJsonObject.allocationSize(value.`oAuthTokens`) +
+            FfiConverterOptionalTypeProviderUserInfo.allocationSize(value.`userInfo`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`requireEmail`) +
             FfiConverterOptionalString.allocationSize(value.`redirectToPath`) +
             FfiConverterOptionalString.allocationSize(value.`existingAccessToken`) +
             FfiConverterOptionalBoolean.allocationSize(value.`shouldTryLinkingWithSessionUser`)
@@ -2381,8 +2979,11 @@ public object FfiConverterTypeSignInUpPostInput: FfiConverterRustBuffer<SignInUp
     override fun write(value: SignInUpPostInput, buf: ByteBuffer) {
             FfiConverterString.write(value.`tenantId`, buf)
             FfiConverterString.write(value.`thirdPartyId`, buf)
-            FfiConverterTypeProviderUserInfo.write(value.`userInfo`, buf)
-            FfiConverterBoolean.write(value.`requireEmail`, buf)
+            FfiConverterOptionalString.write(value.`clientType`, buf)
+            FfiConverterOptionalTypeRedirectUriInfo.write(value.`redirectUriInfo`, buf)
+            FfiConverterOptionalTypeJsonObject.write(value.`oAuthTokens`, buf)
+            FfiConverterOptionalTypeProviderUserInfo.write(value.`userInfo`, buf)
+            FfiConverterOptionalBoolean.write(value.`requireEmail`, buf)
             FfiConverterOptionalString.write(value.`redirectToPath`, buf)
             FfiConverterOptionalString.write(value.`existingAccessToken`, buf)
             FfiConverterOptionalBoolean.write(value.`shouldTryLinkingWithSessionUser`, buf)
@@ -2625,6 +3226,137 @@ public object FfiConverterTypeUser: FfiConverterRustBuffer<User> {
             FfiConverterSequenceString.write(value.`phoneNumbers`, buf)
             FfiConverterSequenceTypeThirdPartyInfo.write(value.`thirdParty`, buf)
             FfiConverterSequenceTypeLoginMethod.write(value.`loginMethods`, buf)
+    }
+}
+
+
+
+data class UserFields (
+    var `userId`: kotlin.String? = null 
+    , 
+    var `email`: kotlin.String? = null 
+    , 
+    var `emailVerified`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUserFields: FfiConverterRustBuffer<UserFields> {
+    override fun read(buf: ByteBuffer): UserFields {
+        return UserFields(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: UserFields) = (
+            FfiConverterOptionalString.allocationSize(value.`userId`) +
+            FfiConverterOptionalString.allocationSize(value.`email`) +
+            FfiConverterOptionalString.allocationSize(value.`emailVerified`)
+    )
+
+    override fun write(value: UserFields, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`userId`, buf)
+            FfiConverterOptionalString.write(value.`email`, buf)
+            FfiConverterOptionalString.write(value.`emailVerified`, buf)
+    }
+}
+
+
+
+/**
+ * What `getUserInfo` gives (supertokens-node's `UserInfo`).
+ */
+data class UserInfo (
+    var `thirdPartyUserId`: kotlin.String
+    , 
+    var `email`: EmailInput? = null 
+    , 
+    var `rawUserInfoFromProvider`: RawUserInfo = RawUserInfo() 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUserInfo: FfiConverterRustBuffer<UserInfo> {
+    override fun read(buf: ByteBuffer): UserInfo {
+        return UserInfo(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeEmailInput.read(buf),
+            FfiConverterTypeRawUserInfo.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: UserInfo) = (
+            FfiConverterString.allocationSize(value.`thirdPartyUserId`) +
+            FfiConverterOptionalTypeEmailInput.allocationSize(value.`email`) +
+            FfiConverterTypeRawUserInfo.allocationSize(value.`rawUserInfoFromProvider`)
+    )
+
+    override fun write(value: UserInfo, buf: ByteBuffer) {
+            FfiConverterString.write(value.`thirdPartyUserId`, buf)
+            FfiConverterOptionalTypeEmailInput.write(value.`email`, buf)
+            FfiConverterTypeRawUserInfo.write(value.`rawUserInfoFromProvider`, buf)
+    }
+}
+
+
+
+/**
+ * Where the user id, email and verification are read from (dotted paths into the id_token's payload and the
+ * user info answer). The id_token's value wins when both have one, as in supertokens-node.
+ */
+data class UserInfoMap (
+    var `fromIdTokenPayload`: UserFields? = null 
+    , 
+    var `fromUserInfoApi`: UserFields? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUserInfoMap: FfiConverterRustBuffer<UserInfoMap> {
+    override fun read(buf: ByteBuffer): UserInfoMap {
+        return UserInfoMap(
+            FfiConverterOptionalTypeUserFields.read(buf),
+            FfiConverterOptionalTypeUserFields.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: UserInfoMap) = (
+            FfiConverterOptionalTypeUserFields.allocationSize(value.`fromIdTokenPayload`) +
+            FfiConverterOptionalTypeUserFields.allocationSize(value.`fromUserInfoApi`)
+    )
+
+    override fun write(value: UserInfoMap, buf: ByteBuffer) {
+            FfiConverterOptionalTypeUserFields.write(value.`fromIdTokenPayload`, buf)
+            FfiConverterOptionalTypeUserFields.write(value.`fromUserInfoApi`, buf)
     }
 }
 
@@ -3211,6 +3943,83 @@ public object FfiConverterTypeEventName: FfiConverterRustBuffer<EventName> {
 
 
 
+sealed class GetAuthorisationUrlResult {
+    
+    /**
+     * Send the user to `urlWithQueryParams`. Stateless mode: keep `state`, `pkceCodeVerifier` and `nonce` with
+     * the user's browser session (as SuperTokens' frontend keeps state and verifier), compare `state` with the
+     * one the provider sends back, and pass the verifier (and the nonce when there is no verifier) to
+     * `signInUpPOST`. With a verifier the nonce is derived from it, so the verifier alone suffices.
+     */
+    data class Ok(
+        val `urlWithQueryParams`: kotlin.String, 
+        val `pkceCodeVerifier`: kotlin.String?, 
+        val `state`: kotlin.String, 
+        val `nonce`: kotlin.String?) : GetAuthorisationUrlResult()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGetAuthorisationUrlResult : FfiConverterRustBuffer<GetAuthorisationUrlResult>{
+    override fun read(buf: ByteBuffer): GetAuthorisationUrlResult {
+        return when(buf.getInt()) {
+            1 -> GetAuthorisationUrlResult.Ok(
+                FfiConverterString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: GetAuthorisationUrlResult): ULong = when(value) {
+        is GetAuthorisationUrlResult.Ok -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`urlWithQueryParams`)
+                + FfiConverterOptionalString.allocationSize(value.`pkceCodeVerifier`)
+                + FfiConverterString.allocationSize(value.`state`)
+                + FfiConverterOptionalString.allocationSize(value.`nonce`)
+            )
+        }
+    }
+
+    override fun write(value: GetAuthorisationUrlResult, buf: ByteBuffer) {
+        when(value) {
+            is GetAuthorisationUrlResult.Ok -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`urlWithQueryParams`, buf)
+                FfiConverterOptionalString.write(value.`pkceCodeVerifier`, buf)
+                FfiConverterString.write(value.`state`, buf)
+                FfiConverterOptionalString.write(value.`nonce`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 sealed class GetSessionResult {
     
     data class Ok(
@@ -3705,7 +4514,23 @@ sealed class SignInUpPostResult {
         val `user`: dev.authcore.model.User, 
         val `session`: dev.authcore.model.Session, 
         val `accessToken`: kotlin.String, 
-        val `redirect`: dev.authcore.model.RedirectDecision) : SignInUpPostResult()
+        val `redirect`: dev.authcore.model.RedirectDecision, 
+        /**
+         * Seed 000's name: a new user was made (not only a new login method of an existing user).
+         */
+        val `createdNewUser`: kotlin.Boolean, 
+        /**
+         * The provider's token response, when this engine exchanged the code or was given tokens.
+         */
+        val `oAuthTokens`: dev.authcore.model.JsonObject?, 
+        /**
+         * Seed 000's name for `oAuthTokens` (SuperTokens' older `authCodeResponse`).
+         */
+        val `authCodeResponse`: dev.authcore.model.JsonObject?, 
+        /**
+         * What the provider said, as it said it (the verified id_token's claims, the user info answer).
+         */
+        val `rawUserInfoFromProvider`: dev.authcore.model.RawUserInfo?) : SignInUpPostResult()
         
     {
         
@@ -3747,6 +4572,10 @@ public object FfiConverterTypeSignInUpPostResult : FfiConverterRustBuffer<SignIn
                 FfiConverterTypeSession.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterTypeRedirectDecision.read(buf),
+                FfiConverterBoolean.read(buf),
+                FfiConverterOptionalTypeJsonObject.read(buf),
+                FfiConverterOptionalTypeJsonObject.read(buf),
+                FfiConverterOptionalTypeRawUserInfo.read(buf),
                 )
             2 -> SignInUpPostResult.SignInUpNotAllowed(
                 FfiConverterString.read(buf),
@@ -3766,6 +4595,10 @@ public object FfiConverterTypeSignInUpPostResult : FfiConverterRustBuffer<SignIn
                 + FfiConverterTypeSession.allocationSize(value.`session`)
                 + FfiConverterString.allocationSize(value.`accessToken`)
                 + FfiConverterTypeRedirectDecision.allocationSize(value.`redirect`)
+                + FfiConverterBoolean.allocationSize(value.`createdNewUser`)
+                + FfiConverterOptionalTypeJsonObject.allocationSize(value.`oAuthTokens`)
+                + FfiConverterOptionalTypeJsonObject.allocationSize(value.`authCodeResponse`)
+                + FfiConverterOptionalTypeRawUserInfo.allocationSize(value.`rawUserInfoFromProvider`)
             )
         }
         is SignInUpPostResult.SignInUpNotAllowed -> {
@@ -3792,6 +4625,10 @@ public object FfiConverterTypeSignInUpPostResult : FfiConverterRustBuffer<SignIn
                 FfiConverterTypeSession.write(value.`session`, buf)
                 FfiConverterString.write(value.`accessToken`, buf)
                 FfiConverterTypeRedirectDecision.write(value.`redirect`, buf)
+                FfiConverterBoolean.write(value.`createdNewUser`, buf)
+                FfiConverterOptionalTypeJsonObject.write(value.`oAuthTokens`, buf)
+                FfiConverterOptionalTypeJsonObject.write(value.`authCodeResponse`, buf)
+                FfiConverterOptionalTypeRawUserInfo.write(value.`rawUserInfoFromProvider`, buf)
                 Unit
             }
             is SignInUpPostResult.SignInUpNotAllowed -> {
@@ -4193,6 +5030,134 @@ public object FfiConverterOptionalTypeEmailInput: FfiConverterRustBuffer<EmailIn
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeIdTokenChecks: FfiConverterRustBuffer<IdTokenChecks?> {
+    override fun read(buf: ByteBuffer): IdTokenChecks? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeIdTokenChecks.read(buf)
+    }
+
+    override fun allocationSize(value: IdTokenChecks?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeIdTokenChecks.allocationSize(value)
+        }
+    }
+
+    override fun write(value: IdTokenChecks?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeIdTokenChecks.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeProviderUserInfo: FfiConverterRustBuffer<ProviderUserInfo?> {
+    override fun read(buf: ByteBuffer): ProviderUserInfo? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeProviderUserInfo.read(buf)
+    }
+
+    override fun allocationSize(value: ProviderUserInfo?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeProviderUserInfo.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ProviderUserInfo?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeProviderUserInfo.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeRawUserInfo: FfiConverterRustBuffer<RawUserInfo?> {
+    override fun read(buf: ByteBuffer): RawUserInfo? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRawUserInfo.read(buf)
+    }
+
+    override fun allocationSize(value: RawUserInfo?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRawUserInfo.allocationSize(value)
+        }
+    }
+
+    override fun write(value: RawUserInfo?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRawUserInfo.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeRedirectUriInfo: FfiConverterRustBuffer<RedirectUriInfo?> {
+    override fun read(buf: ByteBuffer): RedirectUriInfo? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRedirectUriInfo.read(buf)
+    }
+
+    override fun allocationSize(value: RedirectUriInfo?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRedirectUriInfo.allocationSize(value)
+        }
+    }
+
+    override fun write(value: RedirectUriInfo?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRedirectUriInfo.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeThirdPartyInfo: FfiConverterRustBuffer<ThirdPartyInfo?> {
     override fun read(buf: ByteBuffer): ThirdPartyInfo? {
         if (buf.get().toInt() == 0) {
@@ -4247,6 +5212,70 @@ public object FfiConverterOptionalTypeUser: FfiConverterRustBuffer<User?> {
         } else {
             buf.put(1)
             FfiConverterTypeUser.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeUserFields: FfiConverterRustBuffer<UserFields?> {
+    override fun read(buf: ByteBuffer): UserFields? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeUserFields.read(buf)
+    }
+
+    override fun allocationSize(value: UserFields?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeUserFields.allocationSize(value)
+        }
+    }
+
+    override fun write(value: UserFields?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeUserFields.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeUserInfoMap: FfiConverterRustBuffer<UserInfoMap?> {
+    override fun read(buf: ByteBuffer): UserInfoMap? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeUserInfoMap.read(buf)
+    }
+
+    override fun allocationSize(value: UserInfoMap?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeUserInfoMap.allocationSize(value)
+        }
+    }
+
+    override fun write(value: UserInfoMap?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeUserInfoMap.write(value, buf)
         }
     }
 }
@@ -4353,6 +5382,38 @@ public object FfiConverterOptionalTypeCount: FfiConverterRustBuffer<Count?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeJsonObject: FfiConverterRustBuffer<JsonObject?> {
+    override fun read(buf: ByteBuffer): JsonObject? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeJsonObject.read(buf)
+    }
+
+    override fun allocationSize(value: JsonObject?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeJsonObject.allocationSize(value)
+        }
+    }
+
+    override fun write(value: JsonObject?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeJsonObject.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -4427,6 +5488,34 @@ public object FfiConverterSequenceTypeLoginMethod: FfiConverterRustBuffer<List<L
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeLoginMethod.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeProviderClientConfig: FfiConverterRustBuffer<List<ProviderClientConfig>> {
+    override fun read(buf: ByteBuffer): List<ProviderClientConfig> {
+        val len = buf.getInt()
+        return List<ProviderClientConfig>(len) {
+            FfiConverterTypeProviderClientConfig.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ProviderClientConfig>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeProviderClientConfig.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ProviderClientConfig>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeProviderClientConfig.write(it, buf)
         }
     }
 }

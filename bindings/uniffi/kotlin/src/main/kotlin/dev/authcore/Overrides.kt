@@ -34,6 +34,7 @@ internal object HookOps {
     val revokeSession = HookOp.of("revokeSession")
     val revokeAllSessionsForUser = HookOp.of("revokeAllSessionsForUser")
     val getAllSessionHandlesForUser = HookOp.of("getAllSessionHandlesForUser")
+    val getAuthorisationUrl = HookOp.of("getAuthorisationURL")
     val signInUpPost = HookOp.of("signInUpPOST")
     val getRedirectionUrl = HookOp.of("getRedirectionURL")
 
@@ -66,6 +67,7 @@ internal object HookOps {
         "revokeSession" to revokeSession,
         "revokeAllSessionsForUser" to revokeAllSessionsForUser,
         "getAllSessionHandlesForUser" to getAllSessionHandlesForUser,
+        "getAuthorisationUrl" to getAuthorisationUrl,
         "signInUpPost" to signInUpPost,
         "getRedirectionUrl" to getRedirectionUrl,
     )
@@ -111,7 +113,8 @@ interface Functions {
 
 /** The overridable API functions (what the frontend calls). */
 interface Apis {
-    /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. */
+    /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`. */
+    suspend fun getAuthorisationUrl(input: GetAuthorisationUrlInput, userContext: UserContext): GetAuthorisationUrlResult
     suspend fun signInUpPost(input: SignInUpPostInput, userContext: UserContext): SignInUpPostResult
     /** Where to send the user; `None` means the configured default path. The answer is validated afterwards. */
     suspend fun getRedirectionUrl(context: RedirectContext, userContext: UserContext): String?
@@ -306,6 +309,11 @@ internal class ApisBridge(private val layer: ApisOverride) : HookBridge() {
             host = impl
             Replaced.reply(impl)
         }
+        HookOps.getAuthorisationUrl -> {
+            val a0 = FfiConverterTypeGetAuthorisationUrlInput.read(args)
+            val ctx = uc(args)
+            run(callId) { ok(FfiConverterTypeGetAuthorisationUrlResult, f().getAuthorisationUrl(a0, ctx)) }
+        }
         HookOps.signInUpPost -> {
             val a0 = FfiConverterTypeSignInUpPostInput.read(args)
             val ctx = uc(args)
@@ -407,6 +415,9 @@ internal class OriginalFunctions(pointer: Long) : NativeOriginal(pointer), Funct
 
 /** `Apis` over JNI: an override's `original`, or the engine's final object behind [AuthCore]. */
 internal class OriginalApis(pointer: Long) : NativeOriginal(pointer), Apis {
+    override suspend fun getAuthorisationUrl(input: GetAuthorisationUrlInput, userContext: UserContext): GetAuthorisationUrlResult =
+        call(HookOps.getAuthorisationUrl, FfiConverterTypeGetAuthorisationUrlResult) { put(FfiConverterTypeGetAuthorisationUrlInput, input).ctx(userContext) }
+
     override suspend fun signInUpPost(input: SignInUpPostInput, userContext: UserContext): SignInUpPostResult =
         call(HookOps.signInUpPost, FfiConverterTypeSignInUpPostResult) { put(FfiConverterTypeSignInUpPostInput, input).ctx(userContext) }
 

@@ -37,6 +37,23 @@ object Convert {
         Event::class to "message",
     )
 
+    /**
+     * Record fields whose JSON name the core's serde renames (an acronym kept in capitals), by their Kotlin name:
+     * uniffi camel-cases the Rust name (`redirect_uri_info` -> `redirectUriInfo`), the JSON keeps `redirectURIInfo`.
+     */
+    private val RENAMED: Map<String, String> = mapOf(
+        "redirectUriInfo" to "redirectURIInfo",
+        "redirectUriOnProviderDashboard" to "redirectURIOnProviderDashboard",
+        "redirectUriQueryParams" to "redirectURIQueryParams",
+        "fromUserInfoApi" to "fromUserInfoAPI",
+        "forcePkce" to "forcePKCE",
+        "supportsPkce" to "supportsPKCE",
+        "jwksUri" to "jwksURI",
+    )
+
+    /** The JSON key of the record field `name`. */
+    private fun jsonName(name: String): String = RENAMED[name] ?: name
+
     private val jsonFields = HashMap<KClass<*>, Set<String>>()
 
     /** The properties of `k` declared as the core's JSON custom types (typealiases of String), from Kotlin metadata. */
@@ -91,7 +108,7 @@ object Convert {
             if (FLATTENED[k] == name && converted is Map<*, *>) {
                 converted.forEach { (mk, mv) -> out[mk.toString()] = mv }
             } else {
-                out[name] = converted
+                out[jsonName(name)] = converted
             }
         }
         return out
@@ -182,17 +199,18 @@ object Convert {
                 else fromJson(json, p.type, path)
                 continue
             }
+            val key = jsonName(name)
             if (name in jsonText) {
                 when {
-                    json.containsKey(name) -> args[p] = Json.write(json[name])
+                    json.containsKey(key) -> args[p] = Json.write(json[key])
                     p.isOptional -> {}
                     else -> args[p] = "{}"
                 }
                 continue
             }
-            val present = json.containsKey(name)
+            val present = json.containsKey(key)
             when {
-                present -> args[p] = fromJson(json[name], p.type, "$path.$name")
+                present -> args[p] = fromJson(json[key], p.type, "$path.$key")
                 p.isOptional -> {}
                 p.type.isMarkedNullable -> args[p] = null
                 else -> throw InputError("$path.$name: missing field")

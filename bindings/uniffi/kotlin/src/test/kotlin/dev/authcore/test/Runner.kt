@@ -14,6 +14,7 @@ import dev.authcore.EventSubscription
 import dev.authcore.FirstFactorsInput
 import dev.authcore.Functions
 import dev.authcore.FunctionsOverride
+import dev.authcore.model.GetAuthorisationUrlInput
 import dev.authcore.model.GetUsersInput
 import dev.authcore.Hooks
 import dev.authcore.model.LinkAccountsResult
@@ -230,9 +231,12 @@ object Runner {
         val ctx = ctxOf(args)
         val input = LinkedHashMap<Any?, Any?>(args).also { it.remove("userContext") }
         return when (op) {
+            "drive" -> Peers.drive(input)
             "signInUp" -> Convert.toJson(auth.signInUp(parse<SignInUpInput>(input, "input"), ctx))
             "manuallyCreateOrUpdateUser" ->
                 Convert.toJson(auth.manuallyCreateOrUpdateUser(parse<SignInUpInput>(input, "input"), ctx))
+            "getAuthorisationURL" ->
+                Convert.toJson(auth.getAuthorisationUrl(parse<GetAuthorisationUrlInput>(input, "input"), ctx))
             "signInUpPOST" -> Convert.toJson(auth.signInUpPost(parse<SignInUpPostInput>(input, "input"), ctx))
             "createPrimaryUser" -> Convert.toJson(auth.createPrimaryUser(s(args, "recipeUserId"), ctx))
             "canCreatePrimaryUser" -> Convert.toJson(auth.canCreatePrimaryUser(s(args, "recipeUserId"), ctx))
@@ -321,7 +325,8 @@ object Runner {
 
     /** Runs a scenario; throws [AssertionError] describing the first failing step. */
     suspend fun runScenario(file: File) {
-        val scenario = Json.parse(file.readText()) as? Map<*, *> ?: throw AssertionError("not a JSON object")
+        val scenario = Peers.withPeers(Json.parse(file.readText())) as? Map<*, *>
+            ?: throw AssertionError("not a JSON object")
         val dir = Files.createTempDirectory("authcore-kt")
         val recorder = Recorder()
         val recordings = Recordings()
