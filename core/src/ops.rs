@@ -138,12 +138,12 @@ macro_rules! for_each_overridable {
             }
             /// The overridable API functions (spec §7.1 "apis"): what the frontend calls.
             trait ApiFunctions(FlowApis, HostApis, call_apis, Api) {
-                /// The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in
-                /// user.
                 /// The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`),
                 /// with PKCE, `state` and, for OpenID providers, `nonce`.
                 fn get_authorisation_url "getAuthorisationURL" whole(input: &GetAuthorisationUrlInput)
                     -> GetAuthorisationUrlResult as direct;
+                /// The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native
+                /// app's tokens or the host's user info to a session for the signed-in user.
                 fn sign_in_up_post "signInUpPOST" whole(input: &SignInUpPostInput) -> SignInUpPostResult as direct;
                 /// Where to send the user; `None` means the configured default path. The answer is validated
                 /// afterwards.
