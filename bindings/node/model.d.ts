@@ -144,6 +144,9 @@ export interface EventsConfig {
   retentionDays?: number
 }
 
+/** Where a sign-in flow's secrets are kept between the authorisation URL and the provider's redirect. */
+export type FlowMode = "stateless" | "stored"
+
 /**
  * `getAuthorisationURL`'s input: which provider (and client) the user chose, and the redirect URI registered
  * with that provider.
@@ -152,6 +155,12 @@ export interface GetAuthorisationUrlInput {
   thirdPartyId: string
   redirectURIOnProviderDashboard: string
   clientType?: string | null
+  /**
+   * `stateless` (default, as SuperTokens): the caller keeps state, verifier and nonce. `stored`: the engine
+   * keeps them in a one-time flow record keyed by `state` for [`OAUTH_FLOW_TTL_MS`], for server-rendered
+   * apps; `signInUpPOST` then needs only what the provider sent back.
+   */
+  mode?: FlowMode
   tenantId?: string
 }
 
@@ -198,6 +207,21 @@ export interface GetUsersInput {
 export interface GetUsersResult {
   users: User[]
   nextPaginationToken?: string | null
+}
+
+/**
+ * The id_token checks beyond signature and audience; each can be switched off for a provider that cannot
+ * pass it (authcore's own setting: supertokens-node has none of these checks).
+ */
+export interface IdTokenChecks {
+  /** Signature algorithms accepted; default RS256, PS256, ES256, EdDSA. Only asymmetric ones exist here. */
+  algorithms?: string[] | null
+  azp?: boolean
+  issuer?: boolean
+  leewaySeconds?: number
+  nonce?: boolean
+  /** `exp`, `nbf` and `iat`. */
+  times?: boolean
 }
 
 export type LinkAccountsResult =
@@ -294,10 +318,52 @@ export interface NewAccountInfo {
   thirdParty?: ThirdPartyInfo | null
 }
 
-/** Static provider configuration given to the engine (spec §5.4). */
+/** One client of a provider (web, iOS, Android… each has its own id). */
+export interface ProviderClientConfig {
+  clientId: string
+  /**
+   * Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey` (PKCS#8 PEM; the client secret is
+   * minted from them when `clientSecret` is unset); Google Workspaces' `hd`; Active Directory's `directoryId`;
+   * Okta's `oktaDomain`; GitLab's `gitlabBaseUrl`.
+   */
+  additionalConfig?: Record<string, any> | null
+  clientSecret?: string | null
+  clientType?: string | null
+  forcePKCE?: boolean | null
+  scope?: string[] | null
+}
+
+/**
+ * A provider in the engine's configuration (spec §5.4): supertokens-node's `ProviderInput.config` with
+ * `includeInNonPublicTenantsByDefault` beside it. Only `thirdPartyId` is required: a built-in id prefix
+ * (`google`, `github`, …) fills the endpoints; a provider given without clients can be signed in with only
+ * through user info the host obtained itself.
+ */
 export interface ProviderConfig {
   thirdPartyId: string
+  authorizationEndpoint?: string | null
+  /** Added to the authorisation URL; a `null` value removes a parameter the flow would send. */
+  authorizationEndpointQueryParams?: Record<string, any> | null
+  clients?: ProviderClientConfig[]
+  idTokenChecks?: IdTokenChecks | null
   includeInNonPublicTenantsByDefault?: boolean
+  /** The issuer id_tokens must carry when there is no discovery document to say it. */
+  issuer?: string | null
+  jwksURI?: string | null
+  name?: string | null
+  /**
+   * The OpenID Connect discovery document (`/.well-known/openid-configuration` is appended when missing);
+   * what it gives fills the endpoints not set here, and its `issuer` is what id_tokens must carry.
+   */
+  oidcDiscoveryEndpoint?: string | null
+  /** `false`: a provider answer without an email signs in with a stable fake email. */
+  requireEmail?: boolean | null
+  tokenEndpoint?: string | null
+  tokenEndpointBodyParams?: Record<string, any> | null
+  userInfoEndpoint?: string | null
+  userInfoEndpointHeaders?: Record<string, any> | null
+  userInfoEndpointQueryParams?: Record<string, any> | null
+  userInfoMap?: UserInfoMap | null
 }
 
 /** What the provider said about the user. */
@@ -516,6 +582,21 @@ export interface User {
   loginMethods: LoginMethod[]
 }
 
+export interface UserFields {
+  email?: string | null
+  emailVerified?: string | null
+  userId?: string | null
+}
+
+/**
+ * Where the user id, email and verification are read from (dotted paths into the id_token's payload and the
+ * user info answer). The id_token's value wins when both have one, as in supertokens-node.
+ */
+export interface UserInfoMap {
+  fromIdTokenPayload?: UserFields | null
+  fromUserInfoAPI?: UserFields | null
+}
+
 /** Input of `verifyEmail`. */
 export interface VerifyEmailInput {
   recipeUserId: string
@@ -685,8 +766,9 @@ export interface DeclaredRecipeFunctions {
 
 /** The API functions (`override.apis`). */
 export interface DeclaredAPIFunctions {
-  /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`. */
+  /** The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`. */
   getAuthorisationURL(input: GetAuthorisationUrlInput & WithUserContext): Promise<GetAuthorisationUrlResult>
+  /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user. */
   signInUpPOST(input: SignInUpPostInput & WithUserContext): Promise<SignInUpPostResult>
   /** Where to send the user; `None` means the configured default path. The answer is validated afterwards. */
   getRedirectionURL(input: RedirectContext & WithUserContext): Promise<string | null | undefined>
@@ -728,8 +810,9 @@ export interface DeclaredCalls {
   /** Returns the revoked handles. */
   revokeAllSessionsForUser(input: RevokeAllSessionsForUserInput): Promise<string[]>
   getAllSessionHandlesForUser(input: GetAllSessionHandlesForUserInput): Promise<string[]>
-  /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`. */
+  /** The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`. */
   getAuthorisationURL(input: GetAuthorisationUrlInput & WithUserContext): Promise<GetAuthorisationUrlResult>
+  /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user. */
   signInUpPOST(input: SignInUpPostInput & WithUserContext): Promise<SignInUpPostResult>
   /** Where to send the user; `None` means the configured default path. The answer is validated afterwards. */
   getRedirectionURL(input: RedirectContext & WithUserContext): Promise<string | null>
