@@ -207,10 +207,11 @@ class DeclaredOperations:
         ...
     def get_all_session_handles_for_user(self, *, user_id: str, fetch_sessions_for_all_linked_accounts: bool = True, user_context: UserContext | Mapping[str, Any] | None = None) -> list[str]:
         ...
-    def get_authorisation_url(self, *, third_party_id: str, redirect_uri_on_provider_dashboard: str, client_type: str | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
-        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`."""
+    def get_authorisation_url(self, *, third_party_id: str, redirect_uri_on_provider_dashboard: str, client_type: str | None = None, mode: Mapping[str, Any] | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
+        """The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`."""
         ...
     def sign_in_up_post(self, *, third_party_id: str, client_type: str | None = None, existing_access_token: str | None = None, o_auth_tokens: Any | None = None, redirect_to_path: str | None = None, redirect_uri_info: Mapping[str, Any] | None = None, require_email: bool | None = None, should_try_linking_with_session_user: bool | None = None, tenant_id: str | None = None, user_info: UserInfoInput | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
+        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user."""
         ...
     def get_redirection_url(self, *, context: Record | Mapping[str, Any], user_context: UserContext | Mapping[str, Any] | None = None) -> str | None:
         """Where to send the user; `None` means the configured default path. The answer is validated afterwards."""
@@ -288,10 +289,11 @@ class AsyncDeclaredOperations:
         ...
     def get_all_session_handles_for_user(self, *, user_id: str, fetch_sessions_for_all_linked_accounts: bool = True, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[list[str]]:
         ...
-    def get_authorisation_url(self, *, third_party_id: str, redirect_uri_on_provider_dashboard: str, client_type: str | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
-        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`."""
+    def get_authorisation_url(self, *, third_party_id: str, redirect_uri_on_provider_dashboard: str, client_type: str | None = None, mode: Mapping[str, Any] | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
+        """The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`."""
         ...
     def sign_in_up_post(self, *, third_party_id: str, client_type: str | None = None, existing_access_token: str | None = None, o_auth_tokens: Any | None = None, redirect_to_path: str | None = None, redirect_uri_info: Mapping[str, Any] | None = None, require_email: bool | None = None, should_try_linking_with_session_user: bool | None = None, tenant_id: str | None = None, user_info: UserInfoInput | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
+        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user."""
         ...
     def get_redirection_url(self, *, context: Record | Mapping[str, Any], user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[str | None]:
         """Where to send the user; `None` means the configured default path. The answer is validated afterwards."""
@@ -376,10 +378,11 @@ class DeclaredRecipeFunctions:
 class DeclaredApiFunctions:
     """``original`` of an ``apis`` factory: the result, or an awaitable in an ``async def`` override."""
 
-    def get_authorisation_url(self, *, third_party_id: str, redirect_uri_on_provider_dashboard: str, client_type: str | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
-        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`."""
+    def get_authorisation_url(self, *, third_party_id: str, redirect_uri_on_provider_dashboard: str, client_type: str | None = None, mode: Mapping[str, Any] | None = None, tenant_id: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
+        """The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`."""
         ...
     def sign_in_up_post(self, *, third_party_id: str, client_type: str | None = None, existing_access_token: str | None = None, o_auth_tokens: Any | None = None, redirect_to_path: str | None = None, redirect_uri_info: Mapping[str, Any] | None = None, require_email: bool | None = None, should_try_linking_with_session_user: bool | None = None, tenant_id: str | None = None, user_info: UserInfoInput | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
+        """The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user."""
         ...
     def get_redirection_url(self, *, context: Record | Mapping[str, Any], user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
         """Where to send the user; `None` means the configured default path. The answer is validated afterwards."""
