@@ -195,9 +195,9 @@ pub struct GetAuthorisationUrlInput {
     /// `stateless` (default, as SuperTokens): the caller keeps state, verifier and nonce. `stored`: the engine
     /// keeps them in a one-time flow record keyed by `state` for [`OAUTH_FLOW_TTL_MS`], for server-rendered
     /// apps; `signInUpPOST` then needs only what the provider sent back.
-    #[serde(default)]
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub mode: FlowMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub mode: Option<FlowMode>,
 }
 
 /// Where a sign-in flow's secrets are kept between the authorisation URL and the provider's redirect.
@@ -489,7 +489,7 @@ impl ApiFunctions for CoreApis {
                 q.append_pair("nonce", n);
             }
         }
-        if input.mode == FlowMode::Stored {
+        if input.mode == Some(FlowMode::Stored) {
             let row = OAuthFlowRow {
                 state_hash: state_hash(&state),
                 tenant_id: tenant_id.clone(),

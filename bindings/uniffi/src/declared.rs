@@ -362,7 +362,21 @@ impl AuthCore {
             .await?)
     }
 
-    /// The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user.
+    /// The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`.
+    #[uniffi::method(default(user_context = None))]
+    pub async fn get_authorisation_url(
+        &self,
+        input: GetAuthorisationUrlInput,
+        user_context: Option<Arc<UserContext>>,
+    ) -> Result<GetAuthorisationUrlResult, AuthError> {
+        Ok(self
+            .core
+            .apis()
+            .get_authorisation_url(&input, &uc(user_context).inner)
+            .await?)
+    }
+
+    /// The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user.
     #[uniffi::method(default(user_context = None))]
     pub async fn sign_in_up_post(
         &self,

@@ -8,14 +8,10 @@ pub use authcore::events::{
 };
 pub use authcore::policy::{LinkingExplanation, NewAccountInfo, ShouldAutomaticallyLink};
 pub use authcore::redirect::RedirectContext;
-pub use authcore::{
-    AccountInfo, AssociateUserToTenantResult, AuthCoreConfig, CreateNewSessionResult,
-    CreateOrUpdateTenantResult, CreatePrimaryUserResult, DeleteTenantResult,
-    DisassociateUserFromTenantResult, GetSessionResult, GetUsersInput, GetUsersResult,
-    LinkAccountsResult, LoginMethod, ManuallyCreateOrUpdateUserResult, Session, SignInUpInput,
-    SignInUpPostInput, SignInUpPostResult, SignInUpResult, Tenant, TenantProvider,
-    UnlinkAccountResult, User, VerifyEmailInput, VerifyEmailResult,
-};
+// Every type the declaration names (a new operation's types arrive with it); the binding's own
+// `TenantConfigInput` below shadows the core's.
+pub use authcore::ops::types::*;
+pub use authcore::{AuthCoreConfig, TenantProvider};
 
 /// How `createOrUpdateTenant` changes a tenant's first factors (`null` in JSON = `AllFactors`).
 ///

@@ -639,6 +639,11 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
     
     func getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedAccounts: Bool, userContext: UserContext?) async throws  -> [String]
     
+    /**
+     * The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`.
+     */
+    func getAuthorisationUrl(input: GetAuthorisationUrlInput, userContext: UserContext?) async throws  -> GetAuthorisationUrlResult
+    
     func getTenant(tenantId: String, userContext: UserContext?) async throws  -> Tenant?
     
     func getUser(userId: String, userContext: UserContext?) async throws  -> User?
@@ -677,7 +682,7 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
     func signInUp(input: SignInUpInput, userContext: UserContext?) async throws  -> SignInUpResult
     
     /**
-     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user.
+     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user.
      */
     func signInUpPost(input: SignInUpPostInput, userContext: UserContext?) async throws  -> SignInUpPostResult
     
@@ -1012,6 +1017,25 @@ open func getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedA
         )
 }
     
+    /**
+     * The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`.
+     */
+open func getAuthorisationUrl(input: GetAuthorisationUrlInput, userContext: UserContext? = nil)async throws  -> GetAuthorisationUrlResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_method_authcore_get_authorisation_url(
+                        self.uniffiCloneHandle(),FfiConverterTypeGetAuthorisationUrlInput_lower(input),FfiConverterOptionTypeUserContext.lower(userContext)
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeGetAuthorisationUrlResult_lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
+}
+    
 open func getTenant(tenantId: String, userContext: UserContext? = nil)async throws  -> Tenant?  {
     return
         try  await uniffiRustCallAsync(
@@ -1204,7 +1228,7 @@ open func signInUp(input: SignInUpInput, userContext: UserContext? = nil)async t
 }
     
     /**
-     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user.
+     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user.
      */
 open func signInUpPost(input: SignInUpPostInput, userContext: UserContext? = nil)async throws  -> SignInUpPostResult  {
     return
@@ -2758,36 +2782,34 @@ enum AuthError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case ShutDown(code: String, reason: String
     )
     /**
-     * The provider's discovery document or JWKS could not be fetched or read.
+     * The provider's discovery document or JWKS could not be fetched.
      */
-    case OAuthDiscoveryFailed(code: String, reason: String, detail: String
+    case OAuthDiscoveryFailed(code: String, reason: String, message: String
     )
     /**
-     * The provider's token endpoint refused the code (`status` 0: it could not be reached); `error` and
-     * `error_description` are the provider's own words.
+     * The provider's token endpoint refused the code or could not be reached.
      */
     case OAuthTokenRefused(code: String, reason: String, status: UInt16, error: String, errorDescription: String
     )
     /**
-     * The provider's user info endpoint failed, or its answer lacks the user id.
+     * The provider's user info endpoint failed or gave no user id.
      */
-    case OAuthUserInfoFailed(code: String, reason: String, detail: String
+    case OAuthUserInfoFailed(code: String, reason: String, message: String
     )
     /**
-     * The provider sent the user back with an error instead of a code (`access_denied`, ...).
+     * The provider sent the user back with an error instead of a code.
      */
     case OAuthAuthorisationRefused(code: String, reason: String, error: String, errorDescription: String
     )
     /**
-     * The id_token failed verification; `check` names the check that failed (the core's `reason`:
-     * `signature`, `iss`, `aud`, `exp`, `nonce`, ...).
+     * The id_token failed verification; reason names the check.
      */
     case IdTokenInvalid(code: String, reason: String, check: String
     )
     /**
-     * The `state` or `iss` the provider sent back does not belong to this flow (login CSRF, mix-up).
+     * The state or issuer sent back does not belong to this sign-in flow.
      */
-    case OAuthStateMismatch(code: String, reason: String, detail: String
+    case OAuthStateMismatch(code: String, reason: String, message: String
     )
     /**
      * A stored sign-in flow was used already or expired.
@@ -2939,7 +2961,7 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
         case 21: return .OAuthDiscoveryFailed(
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf), 
-            detail: try FfiConverterString.read(from: &buf)
+            message: try FfiConverterString.read(from: &buf)
             )
         case 22: return .OAuthTokenRefused(
             code: try FfiConverterString.read(from: &buf), 
@@ -2951,7 +2973,7 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
         case 23: return .OAuthUserInfoFailed(
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf), 
-            detail: try FfiConverterString.read(from: &buf)
+            message: try FfiConverterString.read(from: &buf)
             )
         case 24: return .OAuthAuthorisationRefused(
             code: try FfiConverterString.read(from: &buf), 
@@ -2967,7 +2989,7 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
         case 26: return .OAuthStateMismatch(
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf), 
-            detail: try FfiConverterString.read(from: &buf)
+            message: try FfiConverterString.read(from: &buf)
             )
         case 27: return .OAuthFlowExpired(
             code: try FfiConverterString.read(from: &buf), 
@@ -3126,11 +3148,11 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .OAuthDiscoveryFailed(code,reason,detail):
+        case let .OAuthDiscoveryFailed(code,reason,message):
             writeInt(&buf, Int32(21))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
-            FfiConverterString.write(detail, into: &buf)
+            FfiConverterString.write(message, into: &buf)
             
         
         case let .OAuthTokenRefused(code,reason,status,error,errorDescription):
@@ -3142,11 +3164,11 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             FfiConverterString.write(errorDescription, into: &buf)
             
         
-        case let .OAuthUserInfoFailed(code,reason,detail):
+        case let .OAuthUserInfoFailed(code,reason,message):
             writeInt(&buf, Int32(23))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
-            FfiConverterString.write(detail, into: &buf)
+            FfiConverterString.write(message, into: &buf)
             
         
         case let .OAuthAuthorisationRefused(code,reason,error,errorDescription):
@@ -3164,11 +3186,11 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             FfiConverterString.write(check, into: &buf)
             
         
-        case let .OAuthStateMismatch(code,reason,detail):
+        case let .OAuthStateMismatch(code,reason,message):
             writeInt(&buf, Int32(26))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
-            FfiConverterString.write(detail, into: &buf)
+            FfiConverterString.write(message, into: &buf)
             
         
         case let .OAuthFlowExpired(code,reason):
@@ -3861,6 +3883,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user() != 54417) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_get_authorisation_url() != 20387) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authcore_uniffi_checksum_method_authcore_get_tenant() != 10005) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3894,7 +3919,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up() != 26090) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up_post() != 52390) {
+    if (uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up_post() != 13692) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_unlink_account() != 39650) {

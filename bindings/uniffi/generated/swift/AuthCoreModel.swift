@@ -1201,14 +1201,26 @@ public struct GetAuthorisationUrlInput: Equatable, Hashable {
     public var thirdPartyId: String
     public var clientType: String?
     public var redirectUriOnProviderDashboard: String
+    /**
+     * `stateless` (default, as SuperTokens): the caller keeps state, verifier and nonce. `stored`: the engine
+     * keeps them in a one-time flow record keyed by `state` for [`OAUTH_FLOW_TTL_MS`], for server-rendered
+     * apps; `signInUpPOST` then needs only what the provider sent back.
+     */
+    public var mode: FlowMode?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(tenantId: String = "public", thirdPartyId: String, clientType: String? = nil, redirectUriOnProviderDashboard: String) {
+    public init(tenantId: String = "public", thirdPartyId: String, clientType: String? = nil, redirectUriOnProviderDashboard: String, 
+        /**
+         * `stateless` (default, as SuperTokens): the caller keeps state, verifier and nonce. `stored`: the engine
+         * keeps them in a one-time flow record keyed by `state` for [`OAUTH_FLOW_TTL_MS`], for server-rendered
+         * apps; `signInUpPOST` then needs only what the provider sent back.
+         */mode: FlowMode? = nil) {
         self.tenantId = tenantId
         self.thirdPartyId = thirdPartyId
         self.clientType = clientType
         self.redirectUriOnProviderDashboard = redirectUriOnProviderDashboard
+        self.mode = mode
     }
 
     
@@ -1230,7 +1242,8 @@ public struct FfiConverterTypeGetAuthorisationUrlInput: FfiConverterRustBuffer {
                 tenantId: FfiConverterString.read(from: &buf), 
                 thirdPartyId: FfiConverterString.read(from: &buf), 
                 clientType: FfiConverterOptionString.read(from: &buf), 
-                redirectUriOnProviderDashboard: FfiConverterString.read(from: &buf)
+                redirectUriOnProviderDashboard: FfiConverterString.read(from: &buf), 
+                mode: FfiConverterOptionTypeFlowMode.read(from: &buf)
         )
     }
 
@@ -1239,6 +1252,7 @@ public struct FfiConverterTypeGetAuthorisationUrlInput: FfiConverterRustBuffer {
         FfiConverterString.write(value.thirdPartyId, into: &buf)
         FfiConverterOptionString.write(value.clientType, into: &buf)
         FfiConverterString.write(value.redirectUriOnProviderDashboard, into: &buf)
+        FfiConverterOptionTypeFlowMode.write(value.mode, into: &buf)
     }
 }
 
@@ -1922,7 +1936,9 @@ public struct ProviderClientConfig: Equatable, Hashable {
     public var scope: [String]?
     public var forcePkce: Bool?
     /**
-     * Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey`; Google Workspaces' `hd`.
+     * Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey` (PKCS#8 PEM; the client secret is
+     * minted from them when `clientSecret` is unset); Google Workspaces' `hd`; Active Directory's `directoryId`;
+     * Okta's `oktaDomain`; GitLab's `gitlabBaseUrl`.
      */
     public var additionalConfig: JsonObject?
 
@@ -1930,7 +1946,9 @@ public struct ProviderClientConfig: Equatable, Hashable {
     // declare one manually.
     public init(clientType: String? = nil, clientId: String, clientSecret: String? = nil, scope: [String]? = nil, forcePkce: Bool? = nil, 
         /**
-         * Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey`; Google Workspaces' `hd`.
+         * Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey` (PKCS#8 PEM; the client secret is
+         * minted from them when `clientSecret` is unset); Google Workspaces' `hd`; Active Directory's `directoryId`;
+         * Okta's `oktaDomain`; GitLab's `gitlabBaseUrl`.
          */additionalConfig: JsonObject? = nil) {
         self.clientType = clientType
         self.clientId = clientId
@@ -4172,6 +4190,75 @@ public func FfiConverterTypeEventName_lower(_ value: EventName) -> RustBuffer {
 
 
 
+/**
+ * Where a sign-in flow's secrets are kept between the authorisation URL and the provider's redirect.
+ */
+
+public enum FlowMode: Equatable, Hashable {
+    
+    case stateless
+    case stored
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FlowMode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFlowMode: FfiConverterRustBuffer {
+    typealias SwiftType = FlowMode
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FlowMode {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .stateless
+        
+        case 2: return .stored
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FlowMode, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .stateless:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .stored:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFlowMode_lift(_ buf: RustBuffer) throws -> FlowMode {
+    return try FfiConverterTypeFlowMode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFlowMode_lower(_ value: FlowMode) -> RustBuffer {
+    return FfiConverterTypeFlowMode.lower(value)
+}
+
+
+
 
 public enum GetAuthorisationUrlResult: Equatable, Hashable {
     
@@ -5461,6 +5548,30 @@ fileprivate struct FfiConverterOptionTypeUserInfoMap: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeUserInfoMap.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeFlowMode: FfiConverterRustBuffer {
+    typealias SwiftType = FlowMode?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeFlowMode.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeFlowMode.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

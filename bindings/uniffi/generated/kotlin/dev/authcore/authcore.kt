@@ -52,6 +52,8 @@ import dev.authcore.model.FfiConverterTypeDeliveryReport
 import dev.authcore.model.FfiConverterTypeDisassociateUserFromTenantResult
 import dev.authcore.model.FfiConverterTypeEvent
 import dev.authcore.model.FfiConverterTypeEventName
+import dev.authcore.model.FfiConverterTypeGetAuthorisationUrlInput
+import dev.authcore.model.FfiConverterTypeGetAuthorisationUrlResult
 import dev.authcore.model.FfiConverterTypeGetSessionResult
 import dev.authcore.model.FfiConverterTypeGetUsersInput
 import dev.authcore.model.FfiConverterTypeGetUsersResult
@@ -69,6 +71,8 @@ import dev.authcore.model.FfiConverterTypeUnlinkAccountResult
 import dev.authcore.model.FfiConverterTypeUser
 import dev.authcore.model.FfiConverterTypeVerifyEmailInput
 import dev.authcore.model.FfiConverterTypeVerifyEmailResult
+import dev.authcore.model.GetAuthorisationUrlInput
+import dev.authcore.model.GetAuthorisationUrlResult
 import dev.authcore.model.GetSessionResult
 import dev.authcore.model.GetUsersInput
 import dev.authcore.model.GetUsersResult
@@ -105,6 +109,8 @@ import dev.authcore.model.RustBuffer as RustBufferDeliveryReport
 import dev.authcore.model.RustBuffer as RustBufferDisassociateUserFromTenantResult
 import dev.authcore.model.RustBuffer as RustBufferEvent
 import dev.authcore.model.RustBuffer as RustBufferEventName
+import dev.authcore.model.RustBuffer as RustBufferGetAuthorisationUrlInput
+import dev.authcore.model.RustBuffer as RustBufferGetAuthorisationUrlResult
 import dev.authcore.model.RustBuffer as RustBufferGetSessionResult
 import dev.authcore.model.RustBuffer as RustBufferGetUsersInput
 import dev.authcore.model.RustBuffer as RustBufferGetUsersResult
@@ -882,6 +888,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user(
     ): Int
+    external fun uniffi_authcore_uniffi_checksum_method_authcore_get_authorisation_url(
+    ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_get_tenant(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_get_user(
@@ -1007,6 +1015,8 @@ internal object UniffiLib {
     external fun uniffi_authcore_uniffi_fn_method_authcore_disassociate_user_from_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_get_all_session_handles_for_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`fetchSessionsForAllLinkedAccounts`: Byte,`userContext`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_authcore_uniffi_fn_method_authcore_get_authorisation_url(`ptr`: Long,`input`: RustBufferGetAuthorisationUrlInput.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_get_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -1299,6 +1309,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_all_session_handles_for_user() and 0xFFFF) != 54417) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_authorisation_url() and 0xFFFF) != 20387) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_tenant() and 0xFFFF) != 10005) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1332,7 +1345,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up() and 0xFFFF) != 26090) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up_post() and 0xFFFF) != 52390) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_sign_in_up_post() and 0xFFFF) != 13692) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_unlink_account() and 0xFFFF) != 39650) {
@@ -3379,6 +3392,11 @@ public interface NativeAuthCoreInterface {
     
     suspend fun `getAllSessionHandlesForUser`(`userId`: kotlin.String, `fetchSessionsForAllLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null): List<kotlin.String>
     
+    /**
+     * The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`.
+     */
+    suspend fun `getAuthorisationUrl`(`input`: GetAuthorisationUrlInput, `userContext`: UserContext? = null): GetAuthorisationUrlResult
+    
     suspend fun `getTenant`(`tenantId`: kotlin.String, `userContext`: UserContext? = null): Tenant?
     
     suspend fun `getUser`(`userId`: kotlin.String, `userContext`: UserContext? = null): User?
@@ -3417,7 +3435,7 @@ public interface NativeAuthCoreInterface {
     suspend fun `signInUp`(`input`: SignInUpInput, `userContext`: UserContext? = null): SignInUpResult
     
     /**
-     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user.
+     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user.
      */
     suspend fun `signInUpPost`(`input`: SignInUpPostInput, `userContext`: UserContext? = null): SignInUpPostResult
     
@@ -3895,6 +3913,32 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     }
 
     
+    /**
+     * The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`.
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `getAuthorisationUrl`(`input`: GetAuthorisationUrlInput, `userContext`: UserContext?) : GetAuthorisationUrlResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_get_authorisation_url(
+                uniffiHandle,
+                
+        FfiConverterTypeGetAuthorisationUrlInput.lower(`input`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferGetAuthorisationUrlResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeGetAuthorisationUrlResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `getTenant`(`tenantId`: kotlin.String, `userContext`: UserContext?) : Tenant? {
@@ -4168,7 +4212,7 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
 
     
     /**
-     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user.
+     * The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user.
      */
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -5315,7 +5359,7 @@ sealed class AuthException: kotlin.Exception() {
     }
     
     /**
-     * The provider's discovery document or JWKS could not be fetched or read.
+     * The provider's discovery document or JWKS could not be fetched.
      */
     class OAuthDiscoveryFailed(
         
@@ -5323,15 +5367,14 @@ sealed class AuthException: kotlin.Exception() {
         
         val `reason`: kotlin.String, 
         
-        val `detail`: kotlin.String
+        val `message`: kotlin.String
         ) : AuthException() {
         override val message
-            get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
+            get() = "code=${ `code` }, reason=${ `reason` }, message=${ `message` }"
     }
     
     /**
-     * The provider's token endpoint refused the code (`status` 0: it could not be reached); `error` and
-     * `error_description` are the provider's own words.
+     * The provider's token endpoint refused the code or could not be reached.
      */
     class OAuthTokenRefused(
         
@@ -5350,7 +5393,7 @@ sealed class AuthException: kotlin.Exception() {
     }
     
     /**
-     * The provider's user info endpoint failed, or its answer lacks the user id.
+     * The provider's user info endpoint failed or gave no user id.
      */
     class OAuthUserInfoFailed(
         
@@ -5358,14 +5401,14 @@ sealed class AuthException: kotlin.Exception() {
         
         val `reason`: kotlin.String, 
         
-        val `detail`: kotlin.String
+        val `message`: kotlin.String
         ) : AuthException() {
         override val message
-            get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
+            get() = "code=${ `code` }, reason=${ `reason` }, message=${ `message` }"
     }
     
     /**
-     * The provider sent the user back with an error instead of a code (`access_denied`, ...).
+     * The provider sent the user back with an error instead of a code.
      */
     class OAuthAuthorisationRefused(
         
@@ -5382,8 +5425,7 @@ sealed class AuthException: kotlin.Exception() {
     }
     
     /**
-     * The id_token failed verification; `check` names the check that failed (the core's `reason`:
-     * `signature`, `iss`, `aud`, `exp`, `nonce`, ...).
+     * The id_token failed verification; reason names the check.
      */
     class IdTokenInvalid(
         
@@ -5398,7 +5440,7 @@ sealed class AuthException: kotlin.Exception() {
     }
     
     /**
-     * The `state` or `iss` the provider sent back does not belong to this flow (login CSRF, mix-up).
+     * The state or issuer sent back does not belong to this sign-in flow.
      */
     class OAuthStateMismatch(
         
@@ -5406,10 +5448,10 @@ sealed class AuthException: kotlin.Exception() {
         
         val `reason`: kotlin.String, 
         
-        val `detail`: kotlin.String
+        val `message`: kotlin.String
         ) : AuthException() {
         override val message
-            get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
+            get() = "code=${ `code` }, reason=${ `reason` }, message=${ `message` }"
     }
     
     /**
@@ -5747,7 +5789,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`reason`)
-                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterString.allocationSize(value.`message`)
             )
             is AuthException.OAuthTokenRefused -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -5763,7 +5805,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`reason`)
-                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterString.allocationSize(value.`message`)
             )
             is AuthException.OAuthAuthorisationRefused -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -5785,7 +5827,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`reason`)
-                + FfiConverterString.allocationSize(value.`detail`)
+                + FfiConverterString.allocationSize(value.`message`)
             )
             is AuthException.OAuthFlowExpired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -5943,7 +5985,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 buf.putInt(21)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
-                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterString.write(value.`message`, buf)
                 Unit
             }
             is AuthException.OAuthTokenRefused -> {
@@ -5959,7 +6001,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 buf.putInt(23)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
-                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterString.write(value.`message`, buf)
                 Unit
             }
             is AuthException.OAuthAuthorisationRefused -> {
@@ -5981,7 +6023,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 buf.putInt(26)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
-                FfiConverterString.write(value.`detail`, buf)
+                FfiConverterString.write(value.`message`, buf)
                 Unit
             }
             is AuthException.OAuthFlowExpired -> {
@@ -6504,6 +6546,10 @@ public object FfiConverterSequenceTypeEventSubscription: FfiConverterRustBuffer<
         }
     }
 }
+
+
+
+
 
 
 

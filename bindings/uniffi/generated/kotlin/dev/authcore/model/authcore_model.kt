@@ -1523,6 +1523,13 @@ data class GetAuthorisationUrlInput (
     var `clientType`: kotlin.String? = null 
     , 
     var `redirectUriOnProviderDashboard`: kotlin.String
+    , 
+    /**
+     * `stateless` (default, as SuperTokens): the caller keeps state, verifier and nonce. `stored`: the engine
+     * keeps them in a one-time flow record keyed by `state` for [`OAUTH_FLOW_TTL_MS`], for server-rendered
+     * apps; `signInUpPOST` then needs only what the provider sent back.
+     */
+    var `mode`: FlowMode? = null 
     
 ){
     
@@ -1543,6 +1550,7 @@ public object FfiConverterTypeGetAuthorisationUrlInput: FfiConverterRustBuffer<G
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterOptionalTypeFlowMode.read(buf),
         )
     }
 
@@ -1550,7 +1558,8 @@ public object FfiConverterTypeGetAuthorisationUrlInput: FfiConverterRustBuffer<G
             FfiConverterString.allocationSize(value.`tenantId`) +
             FfiConverterString.allocationSize(value.`thirdPartyId`) +
             FfiConverterOptionalString.allocationSize(value.`clientType`) +
-            FfiConverterString.allocationSize(value.`redirectUriOnProviderDashboard`)
+            FfiConverterString.allocationSize(value.`redirectUriOnProviderDashboard`) +
+            FfiConverterOptionalTypeFlowMode.allocationSize(value.`mode`)
     )
 
     override fun write(value: GetAuthorisationUrlInput, buf: ByteBuffer) {
@@ -1558,6 +1567,7 @@ public object FfiConverterTypeGetAuthorisationUrlInput: FfiConverterRustBuffer<G
             FfiConverterString.write(value.`thirdPartyId`, buf)
             FfiConverterOptionalString.write(value.`clientType`, buf)
             FfiConverterString.write(value.`redirectUriOnProviderDashboard`, buf)
+            FfiConverterOptionalTypeFlowMode.write(value.`mode`, buf)
     }
 }
 
@@ -2082,7 +2092,9 @@ data class ProviderClientConfig (
     var `forcePkce`: kotlin.Boolean? = null 
     , 
     /**
-     * Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey`; Google Workspaces' `hd`.
+     * Provider-specific settings: Apple's `keyId`, `teamId`, `privateKey` (PKCS#8 PEM; the client secret is
+     * minted from them when `clientSecret` is unset); Google Workspaces' `hd`; Active Directory's `directoryId`;
+     * Okta's `oktaDomain`; GitLab's `gitlabBaseUrl`.
      */
     var `additionalConfig`: JsonObject? = null 
     
@@ -3943,6 +3955,43 @@ public object FfiConverterTypeEventName: FfiConverterRustBuffer<EventName> {
 
 
 
+/**
+ * Where a sign-in flow's secrets are kept between the authorisation URL and the provider's redirect.
+ */
+
+enum class FlowMode {
+    
+    STATELESS,
+    STORED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFlowMode: FfiConverterRustBuffer<FlowMode> {
+    override fun read(buf: ByteBuffer) = try {
+        FlowMode.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: FlowMode) = 4UL
+
+    override fun write(value: FlowMode, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 sealed class GetAuthorisationUrlResult {
     
     /**
@@ -5276,6 +5325,38 @@ public object FfiConverterOptionalTypeUserInfoMap: FfiConverterRustBuffer<UserIn
         } else {
             buf.put(1)
             FfiConverterTypeUserInfoMap.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeFlowMode: FfiConverterRustBuffer<FlowMode?> {
+    override fun read(buf: ByteBuffer): FlowMode? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeFlowMode.read(buf)
+    }
+
+    override fun allocationSize(value: FlowMode?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeFlowMode.allocationSize(value)
+        }
+    }
+
+    override fun write(value: FlowMode?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeFlowMode.write(value, buf)
         }
     }
 }

@@ -113,8 +113,9 @@ interface Functions {
 
 /** The overridable API functions (what the frontend calls). */
 interface Apis {
-    /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`. */
+    /** The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`. */
     suspend fun getAuthorisationUrl(input: GetAuthorisationUrlInput, userContext: UserContext): GetAuthorisationUrlResult
+    /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user. */
     suspend fun signInUpPost(input: SignInUpPostInput, userContext: UserContext): SignInUpPostResult
     /** Where to send the user; `None` means the configured default path. The answer is validated afterwards. */
     suspend fun getRedirectionUrl(context: RedirectContext, userContext: UserContext): String?
@@ -512,7 +513,11 @@ abstract class DeclaredOperations internal constructor() {
     suspend fun getAllSessionHandlesForUser(userId: String, fetchSessionsForAllLinkedAccounts: Boolean = true, userContext: UserContext? = null): List<String> =
         functions().getAllSessionHandlesForUser(userId, fetchSessionsForAllLinkedAccounts, userContext ?: NewRequest)
 
-    /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): a session for the signed-in user. */
+    /** The provider's authorisation URL to send the user to (supertokens-node's `authorisationUrlGET`), with PKCE, `state` and, for OpenID providers, `nonce`. */
+    suspend fun getAuthorisationUrl(input: GetAuthorisationUrlInput, userContext: UserContext? = null): GetAuthorisationUrlResult =
+        apis().getAuthorisationUrl(input, userContext ?: NewRequest)
+
+    /** The frontend's sign-in/up (spec §4.8, §4.8.6 session linking): the provider's redirect, a native app's tokens or the host's user info to a session for the signed-in user. */
     suspend fun signInUpPost(input: SignInUpPostInput, userContext: UserContext? = null): SignInUpPostResult =
         apis().signInUpPost(input, userContext ?: NewRequest)
 }
