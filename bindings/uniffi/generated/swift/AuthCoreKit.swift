@@ -2784,7 +2784,7 @@ enum AuthError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The provider's discovery document or JWKS could not be fetched.
      */
-    case OAuthDiscoveryFailed(code: String, reason: String, message: String
+    case OAuthDiscoveryFailed(code: String, reason: String, detail: String
     )
     /**
      * The provider's token endpoint refused the code or could not be reached.
@@ -2794,7 +2794,7 @@ enum AuthError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The provider's user info endpoint failed or gave no user id.
      */
-    case OAuthUserInfoFailed(code: String, reason: String, message: String
+    case OAuthUserInfoFailed(code: String, reason: String, detail: String
     )
     /**
      * The provider sent the user back with an error instead of a code.
@@ -2809,7 +2809,7 @@ enum AuthError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The state or issuer sent back does not belong to this sign-in flow.
      */
-    case OAuthStateMismatch(code: String, reason: String, message: String
+    case OAuthStateMismatch(code: String, reason: String, detail: String
     )
     /**
      * A stored sign-in flow was used already or expired.
@@ -2961,7 +2961,7 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
         case 21: return .OAuthDiscoveryFailed(
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf), 
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 22: return .OAuthTokenRefused(
             code: try FfiConverterString.read(from: &buf), 
@@ -2973,7 +2973,7 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
         case 23: return .OAuthUserInfoFailed(
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf), 
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 24: return .OAuthAuthorisationRefused(
             code: try FfiConverterString.read(from: &buf), 
@@ -2989,7 +2989,7 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
         case 26: return .OAuthStateMismatch(
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf), 
-            message: try FfiConverterString.read(from: &buf)
+            detail: try FfiConverterString.read(from: &buf)
             )
         case 27: return .OAuthFlowExpired(
             code: try FfiConverterString.read(from: &buf), 
@@ -3148,11 +3148,11 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .OAuthDiscoveryFailed(code,reason,message):
+        case let .OAuthDiscoveryFailed(code,reason,detail):
             writeInt(&buf, Int32(21))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
         case let .OAuthTokenRefused(code,reason,status,error,errorDescription):
@@ -3164,11 +3164,11 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             FfiConverterString.write(errorDescription, into: &buf)
             
         
-        case let .OAuthUserInfoFailed(code,reason,message):
+        case let .OAuthUserInfoFailed(code,reason,detail):
             writeInt(&buf, Int32(23))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
         case let .OAuthAuthorisationRefused(code,reason,error,errorDescription):
@@ -3186,11 +3186,11 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             FfiConverterString.write(check, into: &buf)
             
         
-        case let .OAuthStateMismatch(code,reason,message):
+        case let .OAuthStateMismatch(code,reason,detail):
             writeInt(&buf, Int32(26))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
-            FfiConverterString.write(message, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
             
         
         case let .OAuthFlowExpired(code,reason):

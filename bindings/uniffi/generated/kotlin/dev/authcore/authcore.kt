@@ -5367,10 +5367,10 @@ sealed class AuthException: kotlin.Exception() {
         
         val `reason`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `detail`: kotlin.String
         ) : AuthException() {
         override val message
-            get() = "code=${ `code` }, reason=${ `reason` }, message=${ `message` }"
+            get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
     /**
@@ -5401,10 +5401,10 @@ sealed class AuthException: kotlin.Exception() {
         
         val `reason`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `detail`: kotlin.String
         ) : AuthException() {
         override val message
-            get() = "code=${ `code` }, reason=${ `reason` }, message=${ `message` }"
+            get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
     /**
@@ -5448,10 +5448,10 @@ sealed class AuthException: kotlin.Exception() {
         
         val `reason`: kotlin.String, 
         
-        val `message`: kotlin.String
+        val `detail`: kotlin.String
         ) : AuthException() {
         override val message
-            get() = "code=${ `code` }, reason=${ `reason` }, message=${ `message` }"
+            get() = "code=${ `code` }, reason=${ `reason` }, detail=${ `detail` }"
     }
     
     /**
@@ -5789,7 +5789,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`reason`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`detail`)
             )
             is AuthException.OAuthTokenRefused -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -5805,7 +5805,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`reason`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`detail`)
             )
             is AuthException.OAuthAuthorisationRefused -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -5827,7 +5827,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 4UL
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`reason`)
-                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterString.allocationSize(value.`detail`)
             )
             is AuthException.OAuthFlowExpired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -5985,7 +5985,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 buf.putInt(21)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is AuthException.OAuthTokenRefused -> {
@@ -6001,7 +6001,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 buf.putInt(23)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is AuthException.OAuthAuthorisationRefused -> {
@@ -6023,7 +6023,7 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 buf.putInt(26)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
-                FfiConverterString.write(value.`message`, buf)
+                FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is AuthException.OAuthFlowExpired -> {
