@@ -3,6 +3,7 @@ package dev.authcore.test
 import dev.authcore.model.AuditRecord
 import dev.authcore.model.Event
 import dev.authcore.model.EventName
+import dev.authcore.model.FlowMode
 import dev.authcore.model.NewAccountInfo
 import dev.authcore.model.RecipeId
 import dev.authcore.model.Tenant
@@ -116,6 +117,7 @@ object Convert {
 
     private fun enumJson(e: Enum<*>): String = when (e) {
         is EventName -> camel(e.name)
+        is FlowMode -> e.name.lowercase()
         is RecipeId -> when (e) {
             RecipeId.THIRD_PARTY -> "thirdparty"
         }
