@@ -160,7 +160,7 @@ export interface GetAuthorisationUrlInput {
    * keeps them in a one-time flow record keyed by `state` for [`OAUTH_FLOW_TTL_MS`], for server-rendered
    * apps; `signInUpPOST` then needs only what the provider sent back.
    */
-  mode?: FlowMode
+  mode?: FlowMode | null
   tenantId?: string
 }
 
