@@ -15,7 +15,9 @@ use crate::functions::{ManuallyCreateOrUpdateUserResult, RecipeFunctions, UserCo
 use crate::model::{
     email, ids, AccountInfo, EmailInput, RecipeId, SignInUpInput, ThirdPartyInfo, User,
 };
-use crate::oauth::{flow, OAuthTokens, ProviderConfigForClientType, RawUserInfo, RedirectUriInfo};
+use crate::oauth::{
+    config, flow, secrets, OAuthTokens, ProviderConfigForClientType, RawUserInfo, RedirectUriInfo,
+};
 use crate::policy::{
     self, Currency as _, NewAccountInfo, SessionLinkCheck, REASON_PRIMARY_USER_CONFLICT,
 };
@@ -23,7 +25,7 @@ use crate::recipes::sessions::{
     CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
 };
 use crate::recipes::tenants::{
-    provider_available, AssociateUserToTenantResult, THIRD_PARTY_FACTOR,
+    provider_available, AssociateUserToTenantResult, Tenant, THIRD_PARTY_FACTOR,
 };
 use crate::recipes::Step;
 use crate::redirect::{self, RedirectAction, RedirectContext, RedirectDecision};
@@ -253,23 +255,52 @@ fn not_allowed(code: &str, sentence: &str) -> SignInUpPostResult {
     }
 }
 
-/// The configuration of `third_party_id` for one of its clients, from the engine's providers.
+/// The provider `third_party_id` as `tenant` offers it, for one of its clients: the tenant's own configuration
+/// (its stored secrets opened) merged over the static provider of the same id, as supertokens-node's
+/// `mergeProvidersFromCoreAndStatic`; else the static provider.
 fn provider_for_client(
     inner: &Inner,
+    tenant: &Tenant,
     third_party_id: &str,
     client_type: Option<&str>,
+    ctx: &UserContext,
 ) -> Result<ProviderConfigForClientType> {
-    let provider = inner
+    let statik = inner
         .config
         .providers
         .as_deref()
         .unwrap_or_default()
         .iter()
-        .find(|p| p.third_party_id == third_party_id)
-        .ok_or_else(|| AuthError::ProviderNotFound {
+        .find(|p| p.third_party_id == third_party_id);
+    let own = tenant
+        .config
+        .providers
+        .iter()
+        .find(|p| p.third_party_id == third_party_id);
+    let provider = match own {
+        Some(shown) => {
+            // `getTenant` shows the provider without its secrets: they are read from the store.
+            let stored = inner
+                .read(ctx, |tx| Ok(tx.s.tenant(&tenant.tenant_id)?))?
+                .and_then(|c| {
+                    c.providers
+                        .into_iter()
+                        .find(|p| p.third_party_id == third_party_id)
+                });
+            let own = match stored {
+                Some(p) => secrets::open(inner.secrets_key.as_ref(), &tenant.tenant_id, &p)?,
+                None => shown.clone(),
+            };
+            match statik {
+                Some(s) => config::merge_tenant_over_static(s, &own),
+                None => own,
+            }
+        }
+        None => statik.cloned().ok_or_else(|| AuthError::ProviderNotFound {
             third_party_id: third_party_id.to_string(),
-        })?;
-    crate::oauth::config::for_client_type(provider, client_type)
+        })?,
+    };
+    config::for_client_type(&provider, client_type)
 }
 
 /// The tenant exists and offers the provider.
@@ -357,6 +388,7 @@ fn stored_flow(
 async fn provider_answer(
     inner: &Inner,
     input: &SignInUpPostInput,
+    tenant: &Tenant,
     ctx: &UserContext,
 ) -> Result<ProviderAnswer> {
     let (info, tokens) = match (
@@ -366,8 +398,14 @@ async fn provider_answer(
     ) {
         (Some(info), None, None) => {
             let require = input.require_email.unwrap_or_else(|| {
-                provider_for_client(inner, &input.third_party_id, input.client_type.as_deref())
-                    .map_or(true, |c| c.require_email)
+                provider_for_client(
+                    inner,
+                    tenant,
+                    &input.third_party_id,
+                    input.client_type.as_deref(),
+                    ctx,
+                )
+                .map_or(true, |c| c.require_email)
             });
             return Ok((info.clone(), require, None, None));
         }
@@ -380,7 +418,13 @@ async fn provider_answer(
             ))
         }
     };
-    let mut cfg = provider_for_client(inner, &input.third_party_id, input.client_type.as_deref())?;
+    let mut cfg = provider_for_client(
+        inner,
+        tenant,
+        &input.third_party_id,
+        input.client_type.as_deref(),
+        ctx,
+    )?;
     let oauth = inner.oauth()?;
     oauth.discover(&mut cfg).await?;
     let (tokens, nonce) = match (info, tokens) {
@@ -466,9 +510,14 @@ impl ApiFunctions for CoreApis {
             .upgrade()
             .ok_or_else(|| AuthError::internal("the engine was dropped"))?;
         let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
-        check_tenant_provider(&inner, &tenant_id, &input.third_party_id, ctx).await?;
-        let mut cfg =
-            provider_for_client(&inner, &input.third_party_id, input.client_type.as_deref())?;
+        let tenant = check_tenant_provider(&inner, &tenant_id, &input.third_party_id, ctx).await?;
+        let mut cfg = provider_for_client(
+            &inner,
+            &tenant,
+            &input.third_party_id,
+            input.client_type.as_deref(),
+            ctx,
+        )?;
         let oauth = inner.oauth()?;
         oauth.discover(&mut cfg).await?;
         let redirect =
@@ -543,7 +592,7 @@ impl ApiFunctions for CoreApis {
         let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
         let tenant = check_tenant_provider(&inner, &tenant_id, &input.third_party_id, ctx).await?;
         let (user_info, require_email, o_auth_tokens, raw_user_info) =
-            provider_answer(&inner, input, ctx).await?;
+            provider_answer(&inner, input, &tenant, ctx).await?;
         if inner.batch_requests && asks_provider {
             ctx.begin_batch();
         }

@@ -19,6 +19,7 @@ use crate::events::{
 use crate::functions::*;
 use crate::layers::{FlowApis, FlowFunctions};
 use crate::model::{email, ids, AccountInfo, SignInUpInput, User};
+use crate::oauth::secrets::SecretsKey;
 use crate::oauth::{DefaultHttpClient, HttpClient, HttpPolicy, OAuthClient};
 use crate::outbox::Outbox;
 use crate::policy::{
@@ -31,7 +32,8 @@ use crate::recipes::sessions::{
     self, CreateNewSessionResult, GetSessionInput, GetSessionResult, RevokeReason, Session,
 };
 use crate::recipes::tenants::{
-    self, AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
+    self, AssociateUserToTenantResult, CreateOrUpdateTenantResult,
+    CreateOrUpdateThirdPartyConfigResult, DeleteTenantResult, DeleteThirdPartyConfigResult,
     DisassociateUserFromTenantResult, ProviderConfig, Tenant, TenantConfigInput,
 };
 use crate::recipes::thirdparty::{self, IdGenerator, SignInUpResult, UuidGenerator, ValidSignInUp};
@@ -40,8 +42,9 @@ use crate::redirect::RedirectConfig;
 use crate::store::sqlite::{SqliteOptions, SqliteStore};
 use crate::store::{Constraint, Store, StoreError};
 
-/// Engine configuration; JSON-shaped so every binding can pass it through unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Engine configuration; JSON-shaped so every binding can pass it through unchanged. Its `Debug` form leaves
+/// `providerSecretsKey` out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -67,6 +70,29 @@ pub struct AuthCoreConfig {
     #[serde(default = "default_host_timeout")]
     #[cfg_attr(feature = "uniffi", uniffi(default = 30000))]
     pub host_timeout_ms: u64,
+    /// 32 random bytes in base64 (`openssl rand -base64 32`): the AES-256-GCM key that encrypts the client
+    /// secrets and private keys of providers stored per tenant (`createOrUpdateThirdPartyConfig`). Without it,
+    /// storing a secret is refused (`SECRETS_KEY_REQUIRED`). Keep it out of the database it protects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub provider_secrets_key: Option<String>,
+}
+
+impl std::fmt::Debug for AuthCoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthCoreConfig")
+            .field("providers", &self.providers)
+            .field("account_linking", &self.account_linking)
+            .field("session_lifetime_ms", &self.session_lifetime_ms)
+            .field("events", &self.events)
+            .field("redirect", &self.redirect)
+            .field("host_timeout_ms", &self.host_timeout_ms)
+            .field(
+                "has_provider_secrets_key",
+                &self.provider_secrets_key.is_some(),
+            )
+            .finish()
+    }
 }
 
 fn default_host_timeout() -> u64 {
@@ -86,6 +112,7 @@ impl Default for AuthCoreConfig {
             events: EventsConfig::default(),
             redirect: RedirectConfig::default(),
             host_timeout_ms: default_host_timeout(),
+            provider_secrets_key: None,
         }
     }
 }
@@ -205,6 +232,12 @@ impl AuthCoreBuilder {
                 }
             }
         }
+        let secrets_key = self
+            .config
+            .provider_secrets_key
+            .as_deref()
+            .map(SecretsKey::parse)
+            .transpose()?;
         let function_overrides = self.function_overrides;
         let functions_overridden = !function_overrides.is_empty();
         let api_overrides = self.api_overrides;
@@ -252,6 +285,7 @@ impl AuthCoreBuilder {
                 http_client,
                 oauth_clock,
                 oauth: OnceLock::new(),
+                secrets_key,
             }
         });
         Ok(AuthCore { inner })
@@ -275,6 +309,8 @@ pub(crate) struct Inner {
     oauth_clock: OAuthClock,
     /// Made on the first OAuth call, so an engine that never talks to a provider builds no HTTP client.
     oauth: OnceLock<OAuthClient>,
+    /// Seals and opens the secrets of providers stored per tenant.
+    pub secrets_key: Option<SecretsKey>,
 }
 
 /// Whether the engine still takes calls, and how many requests are inside it: `shutdown` refuses new requests,
@@ -1161,8 +1197,38 @@ impl RecipeFunctions for CoreFunctions {
         ctx: &UserContext,
     ) -> Result<CreateOrUpdateTenantResult> {
         let t = ids::validate_new_tenant_id(tenant_id_raw)?;
+        let inner = self.inner()?;
+        let key = inner.secrets_key.as_ref();
+        inner.write(ctx, |tx| {
+            tenants::create_or_update(tx, key, &t, config).map(Step::Commit)
+        })
+    }
+
+    async fn create_or_update_third_party_config(
+        &self,
+        tenant_id_raw: &str,
+        config: &ProviderConfig,
+        skip_validation: bool,
+        ctx: &UserContext,
+    ) -> Result<CreateOrUpdateThirdPartyConfigResult> {
+        let t = tenant_id(tenant_id_raw)?;
+        let inner = self.inner()?;
+        let key = inner.secrets_key.as_ref();
+        inner.write(ctx, |tx| {
+            tenants::create_or_update_third_party_config(tx, key, &t, config, skip_validation)
+                .map(Step::Commit)
+        })
+    }
+
+    async fn delete_third_party_config(
+        &self,
+        tenant_id_raw: &str,
+        third_party_id: &str,
+        ctx: &UserContext,
+    ) -> Result<DeleteThirdPartyConfigResult> {
+        let t = tenant_id(tenant_id_raw)?;
         self.inner()?.write(ctx, |tx| {
-            tenants::create_or_update(tx, &t, config).map(Step::Commit)
+            tenants::delete_third_party_config(tx, &t, third_party_id)
         })
     }
 
@@ -1180,10 +1246,10 @@ impl RecipeFunctions for CoreFunctions {
     async fn get_tenant(&self, tenant_id_raw: &str, ctx: &UserContext) -> Result<Option<Tenant>> {
         let t = tenant_id(tenant_id_raw)?;
         self.inner()?.read(ctx, |tx| {
-            Ok(tx.s.tenant(&t)?.map(|config| Tenant {
-                tenant_id: t.clone(),
-                config,
-            }))
+            Ok(tx
+                .s
+                .tenant(&t)?
+                .map(|config| tenants::shown(t.clone(), config)))
         })
     }
 
@@ -1193,7 +1259,7 @@ impl RecipeFunctions for CoreFunctions {
                 .s
                 .list_tenants()?
                 .into_iter()
-                .map(|(tenant_id, config)| Tenant { tenant_id, config })
+                .map(|(tenant_id, config)| tenants::shown(tenant_id, config))
                 .collect())
         })
     }

@@ -131,6 +131,14 @@ pub enum AuthError {
     /// A stored flow record was used already or is past its lifetime.
     #[error("the sign-in flow expired or was used already")]
     OAuthFlowExpired,
+    /// A tenant's provider carries a client secret or private key, and the engine has no `providerSecretsKey`
+    /// to encrypt it with: it is not stored in clear.
+    #[error("storing the secrets of provider {third_party_id} needs providerSecretsKey in the engine config")]
+    SecretsKeyRequired { third_party_id: String },
+    /// A stored provider secret does not decrypt with the configured key (another key, no key, or the value
+    /// was altered or copied from another tenant or provider).
+    #[error("the stored secrets of provider {third_party_id} cannot be decrypted with the configured key")]
+    SecretUnreadable { third_party_id: String },
 }
 
 /// One error code as the bindings expose it: the stable code, the exception class name (`InvalidInputError`),
@@ -261,6 +269,12 @@ macro_rules! for_each_error {
             OAuthStateMismatch "OAUTH_STATE_MISMATCH"
                 "The state or issuer sent back does not belong to this sign-in flow." { message as reason: String };
             OAuthFlowExpired "OAUTH_FLOW_EXPIRED" "A stored sign-in flow was used already or expired." {};
+            SecretsKeyRequired "SECRETS_KEY_REQUIRED"
+                "Storing a provider's client secret or private key needs providerSecretsKey in the engine config."
+                { third_party_id: String };
+            SecretUnreadable "SECRET_UNREADABLE"
+                "A stored provider secret does not decrypt with the configured providerSecretsKey."
+                { third_party_id: String };
         }
     };
 }

@@ -16,26 +16,12 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::api::{
-    GetAuthorisationUrlInput, GetAuthorisationUrlResult, SignInUpPostInput, SignInUpPostResult,
-};
 use crate::engine::Inner;
 use crate::error::{AuthError, Result};
-use crate::functions::*;
 use crate::json;
-use crate::model::{AccountInfo, LoginMethod, SignInUpInput, User};
 use crate::ops::camel_case;
-use crate::policy::{NewAccountInfo, ShouldAutomaticallyLink};
-use crate::recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
-use crate::recipes::sessions::{
-    CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
-};
-use crate::recipes::tenants::{
-    AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
-    DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
-};
-use crate::recipes::thirdparty::SignInUpResult;
-use crate::redirect::RedirectContext;
+// Every type the declaration names, from the one list of them.
+use crate::ops::types::*;
 
 /// Host code behind one override layer: a binding's adapter to the object its language's override factory
 /// returned.

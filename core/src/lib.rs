@@ -45,8 +45,8 @@ pub use policy::{
 pub use recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
 pub use recipes::sessions::{CreateNewSessionResult, GetSessionInput, GetSessionResult, Session};
 pub use recipes::tenants::{
-    AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
-    DisassociateUserFromTenantResult, ProviderConfig, Tenant, TenantConfig, TenantConfigInput,
-    TenantProvider,
+    AssociateUserToTenantResult, CreateOrUpdateTenantResult, CreateOrUpdateThirdPartyConfigResult,
+    DeleteTenantResult, DeleteThirdPartyConfigResult, DisassociateUserFromTenantResult,
+    ProviderConfig, Tenant, TenantConfig, TenantConfigInput,
 };
 pub use recipes::thirdparty::{IdGenerator, SignInUpResult};

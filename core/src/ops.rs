@@ -41,6 +41,7 @@ pub mod types {
     };
     pub use crate::functions::*;
     pub use crate::model::{AccountInfo, LoginMethod, SignInUpInput, User};
+    pub use crate::oauth::ProviderConfig;
     pub use crate::policy::{NewAccountInfo, ShouldAutomaticallyLink};
     pub use crate::recipes::linking::{
         CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult,
@@ -49,7 +50,8 @@ pub mod types {
         CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
     };
     pub use crate::recipes::tenants::{
-        AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
+        AssociateUserToTenantResult, CreateOrUpdateTenantResult,
+        CreateOrUpdateThirdPartyConfigResult, DeleteTenantResult, DeleteThirdPartyConfigResult,
         DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
     };
     pub use crate::recipes::thirdparty::SignInUpResult;
@@ -114,6 +116,16 @@ macro_rules! for_each_overridable {
                 fn delete_tenant "deleteTenant" named(tenant_id: &str) -> DeleteTenantResult as direct;
                 fn get_tenant "getTenant" named(tenant_id: &str) -> Option<Tenant> as tenant;
                 fn list_all_tenants "listAllTenants" named() -> Vec<Tenant> as tenants;
+                /// Adds a provider to the tenant's own list, or replaces the one with its id (SuperTokens'
+                /// multitenancy recipe). Its client secrets and private keys are stored encrypted with
+                /// `providerSecretsKey`; without that key a provider carrying one is refused.
+                fn create_or_update_third_party_config "createOrUpdateThirdPartyConfig" named(
+                    tenant_id: &str,
+                    config: &ProviderConfig,
+                    skip_validation: bool = false,
+                ) -> CreateOrUpdateThirdPartyConfigResult as direct;
+                fn delete_third_party_config "deleteThirdPartyConfig" named(tenant_id: &str, third_party_id: &str)
+                    -> DeleteThirdPartyConfigResult as direct;
                 fn associate_user_to_tenant "associateUserToTenant" named(tenant_id: &str, recipe_user_id: &str)
                     -> AssociateUserToTenantResult as direct;
                 fn disassociate_user_from_tenant "disassociateUserFromTenant"

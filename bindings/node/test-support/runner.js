@@ -230,6 +230,7 @@ async function runScenario(file) {
   if (cfg.accountLinking !== undefined) options.accountLinking = cfg.accountLinking
   if (cfg.redirect !== undefined) options.redirect = cfg.redirect
   if (cfg.events !== undefined) options.eventsConfig = cfg.events
+  if (cfg.providerSecretsKey !== undefined) options.providerSecretsKey = cfg.providerSecretsKey
   const recordings = new Map()
   let auth
   try {

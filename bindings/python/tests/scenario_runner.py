@@ -183,7 +183,7 @@ def recorded(rec: "Recordings", args: Dict[str, Any]) -> List[Any]:
 
 def engine_config(scenario: Dict[str, Any]) -> Dict[str, Any]:
     cfg = scenario.get("config") or {}
-    return {k: cfg[k] for k in ("providers", "accountLinking", "redirect", "events") if k in cfg}
+    return {k: cfg[k] for k in ("providers", "accountLinking", "redirect", "events", "providerSecretsKey") if k in cfg}
 
 
 # --- scripted overrides (tests/scenarios/README.md "Scripted overrides") ---------------------------------

@@ -332,6 +332,93 @@ fn pick(over: &Option<String>, base: Option<String>) -> Option<String> {
     over.clone().or(base)
 }
 
+/// `over`'s paths where it has them, `base`'s elsewhere.
+fn overlay_fields(over: Option<UserFields>, base: UserFields) -> UserFields {
+    let over = over.unwrap_or_default();
+    UserFields {
+        user_id: over.user_id.or(base.user_id),
+        email: over.email.or(base.email),
+        email_verified: over.email_verified.or(base.email_verified),
+    }
+}
+
+/// A tenant's own provider over the static provider of the same id (supertokens-node's `mergeConfig`): what the
+/// tenant sets wins, the user info map merges path by path, and a tenant client replaces the static client of
+/// its `clientType` (or joins the list).
+pub fn merge_tenant_over_static(
+    statik: &ProviderConfig,
+    tenant: &ProviderConfig,
+) -> ProviderConfig {
+    let mut clients = statik.clients.clone();
+    for c in &tenant.clients {
+        match clients.iter_mut().find(|s| s.client_type == c.client_type) {
+            Some(slot) => *slot = c.clone(),
+            None => clients.push(c.clone()),
+        }
+    }
+    let maps = (statik.user_info_map.clone(), tenant.user_info_map.clone());
+    let user_info_map = match maps {
+        (None, None) => None,
+        (base, over) => {
+            let (base, over) = (base.unwrap_or_default(), over.unwrap_or_default());
+            Some(UserInfoMap {
+                from_id_token_payload: Some(overlay_fields(
+                    over.from_id_token_payload,
+                    base.from_id_token_payload.unwrap_or_default(),
+                )),
+                from_user_info_api: Some(overlay_fields(
+                    over.from_user_info_api,
+                    base.from_user_info_api.unwrap_or_default(),
+                )),
+            })
+        }
+    };
+    let or = |t: &Option<String>, s: &Option<String>| t.clone().or_else(|| s.clone());
+    let or_map = |t: &Option<Map<String, Value>>, s: &Option<Map<String, Value>>| {
+        t.clone().or_else(|| s.clone())
+    };
+    ProviderConfig {
+        third_party_id: tenant.third_party_id.clone(),
+        include_in_non_public_tenants_by_default: statik.include_in_non_public_tenants_by_default,
+        name: or(&tenant.name, &statik.name),
+        clients,
+        authorization_endpoint: or(
+            &tenant.authorization_endpoint,
+            &statik.authorization_endpoint,
+        ),
+        authorization_endpoint_query_params: or_map(
+            &tenant.authorization_endpoint_query_params,
+            &statik.authorization_endpoint_query_params,
+        ),
+        token_endpoint: or(&tenant.token_endpoint, &statik.token_endpoint),
+        token_endpoint_body_params: or_map(
+            &tenant.token_endpoint_body_params,
+            &statik.token_endpoint_body_params,
+        ),
+        user_info_endpoint: or(&tenant.user_info_endpoint, &statik.user_info_endpoint),
+        user_info_endpoint_query_params: or_map(
+            &tenant.user_info_endpoint_query_params,
+            &statik.user_info_endpoint_query_params,
+        ),
+        user_info_endpoint_headers: or_map(
+            &tenant.user_info_endpoint_headers,
+            &statik.user_info_endpoint_headers,
+        ),
+        jwks_uri: or(&tenant.jwks_uri, &statik.jwks_uri),
+        oidc_discovery_endpoint: or(
+            &tenant.oidc_discovery_endpoint,
+            &statik.oidc_discovery_endpoint,
+        ),
+        issuer: or(&tenant.issuer, &statik.issuer),
+        user_info_map,
+        require_email: tenant.require_email.or(statik.require_email),
+        id_token_checks: tenant
+            .id_token_checks
+            .clone()
+            .or_else(|| statik.id_token_checks.clone()),
+    }
+}
+
 /// Resolves `provider` for one client: `client_type` names it, or the provider has exactly one client.
 pub fn for_client_type(
     provider: &ProviderConfig,
@@ -384,17 +471,6 @@ pub fn for_client_type(
     let mut user_info_headers = defaults.user_info_endpoint_headers;
     merge(&mut user_info_headers, &provider.user_info_endpoint_headers);
     let map = provider.user_info_map.clone().unwrap_or_default();
-    let fields = |over: Option<UserFields>, base: UserFields| UserFields {
-        user_id: over
-            .as_ref()
-            .and_then(|o| o.user_id.clone())
-            .or(base.user_id),
-        email: over.as_ref().and_then(|o| o.email.clone()).or(base.email),
-        email_verified: over
-            .as_ref()
-            .and_then(|o| o.email_verified.clone())
-            .or(base.email_verified),
-    };
     let base_map = defaults.user_info_map;
     Ok(ProviderConfigForClientType {
         third_party_id: provider.third_party_id.clone(),
@@ -434,11 +510,11 @@ pub fn for_client_type(
         ),
         issuer: pick(&provider.issuer, defaults.issuer),
         user_info_map: UserInfoMap {
-            from_id_token_payload: Some(fields(
+            from_id_token_payload: Some(overlay_fields(
                 map.from_id_token_payload,
                 base_map.from_id_token_payload.unwrap_or_default(),
             )),
-            from_user_info_api: Some(fields(
+            from_user_info_api: Some(overlay_fields(
                 map.from_user_info_api,
                 base_map.from_user_info_api.unwrap_or_default(),
             )),

@@ -8,6 +8,7 @@ pub mod config;
 pub mod flow;
 pub mod http;
 pub mod jwt;
+pub mod secrets;
 
 pub use config::{
     IdTokenChecks, ProviderClientConfig, ProviderConfig, ProviderConfigForClientType, UserFields,

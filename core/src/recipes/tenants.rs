@@ -7,20 +7,12 @@ use super::{require_tenant, reservations, sessions, Group, Step, Tx, TxResult};
 use crate::error::AuthError;
 use crate::events::EventName;
 use crate::model::ids::{self, PUBLIC_TENANT};
+use crate::oauth::secrets::{self, SecretsKey};
 use crate::recipes::sessions::RevokeReason;
 use crate::store::{Constraint, StoreError};
 
 /// The first-factor id of the third-party recipe.
 pub const THIRD_PARTY_FACTOR: &str = "thirdparty";
-
-/// A provider enabled on a tenant (the tenant's "core" provider list, spec §5.4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
-#[serde(rename_all = "camelCase")]
-pub struct TenantProvider {
-    pub third_party_id: String,
-}
 
 /// Stored tenant configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,8 +26,11 @@ pub struct TenantConfig {
     /// SuperTokens' V2 API does: its sign-in APIs refuse logins until it is configured (spec §5.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_factors: Option<Vec<String>>,
+    /// The tenant's own providers (SuperTokens' "core" providers, spec §5.4): when there are any, only these are
+    /// offered, each merged over the static provider of the same id. Stored with their secrets encrypted;
+    /// shown without them.
     #[serde(default)]
-    pub providers: Vec<TenantProvider>,
+    pub providers: Vec<ProviderConfig>,
 }
 
 fn yes() -> bool {
@@ -78,7 +73,7 @@ pub struct TenantConfigInput {
     #[cfg_attr(feature = "schema", schemars(with = "Option<Vec<String>>"))]
     pub first_factors: Option<Option<Vec<String>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub providers: Option<Vec<TenantProvider>>,
+    pub providers: Option<Vec<ProviderConfig>>,
 }
 
 mod double_option {
@@ -152,11 +147,41 @@ pub enum DisassociateUserFromTenantResult {
     UnknownUserIdError,
 }
 
+/// A provider a tenant may store: a valid id and, unless `skip_validation`, clients SuperTokens' core would
+/// accept (a client id each; a distinct `clientType` each when there are several).
+fn validate_provider(p: &ProviderConfig, skip_validation: bool) -> Result<(), AuthError> {
+    ids::validate_third_party_id(&p.third_party_id)?;
+    if skip_validation {
+        return Ok(());
+    }
+    let mut types = std::collections::BTreeSet::new();
+    for c in &p.clients {
+        if c.client_id.trim().is_empty() {
+            return Err(AuthError::EmptyField {
+                field: "clients[].clientId".into(),
+            });
+        }
+        if p.clients.len() > 1 && c.client_type.is_none() {
+            return Err(AuthError::invalid(
+                "clients[].clientType",
+                "every client needs a clientType when a provider has several",
+            ));
+        }
+        if !types.insert(c.client_type.as_deref()) {
+            return Err(AuthError::invalid(
+                "clients[].clientType",
+                "two clients have the same clientType",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn validate_input(input: &TenantConfigInput) -> Result<(), AuthError> {
     if let Some(providers) = &input.providers {
         let mut seen = std::collections::BTreeSet::new();
         for p in providers {
-            ids::validate_third_party_id(&p.third_party_id)?;
+            validate_provider(p, false)?;
             if !seen.insert(p.third_party_id.as_str()) {
                 return Err(AuthError::DuplicateProvider {
                     third_party_id: p.third_party_id.clone(),
@@ -176,6 +201,7 @@ fn validate_input(input: &TenantConfigInput) -> Result<(), AuthError> {
 
 pub(crate) fn create_or_update(
     tx: &mut Tx<'_>,
+    key: Option<&SecretsKey>,
     tenant_id: &str,
     input: &TenantConfigInput,
 ) -> TxResult<CreateOrUpdateTenantResult> {
@@ -196,10 +222,93 @@ pub(crate) fn create_or_update(
         config.first_factors = f.clone();
     }
     if let Some(p) = &input.providers {
-        config.providers = p.clone();
+        config.providers = p
+            .iter()
+            .map(|p| secrets::seal(key, tenant_id, p))
+            .collect::<Result<_, _>>()?;
     }
     let created_new = tx.s.upsert_tenant(tenant_id, &config, tx.now)?;
     Ok(CreateOrUpdateTenantResult::Ok { created_new })
+}
+
+/// `createOrUpdateThirdPartyConfig`'s result (SuperTokens' multitenancy recipe).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(tag = "status")]
+pub enum CreateOrUpdateThirdPartyConfigResult {
+    #[serde(rename = "OK", rename_all = "camelCase")]
+    Ok { created_new: bool },
+}
+
+/// `deleteThirdPartyConfig`'s result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(tag = "status")]
+pub enum DeleteThirdPartyConfigResult {
+    #[serde(rename = "OK", rename_all = "camelCase")]
+    Ok { did_config_exist: bool },
+}
+
+/// Adds the provider to the tenant's own list, or replaces the one with its id; its secrets are sealed first.
+pub(crate) fn create_or_update_third_party_config(
+    tx: &mut Tx<'_>,
+    key: Option<&SecretsKey>,
+    tenant_id: &str,
+    provider: &ProviderConfig,
+    skip_validation: bool,
+) -> TxResult<CreateOrUpdateThirdPartyConfigResult> {
+    validate_provider(provider, skip_validation)?;
+    let mut config = require_tenant(tx, tenant_id)?;
+    let sealed = secrets::seal(key, tenant_id, provider)?;
+    let created_new = match config
+        .providers
+        .iter_mut()
+        .find(|p| p.third_party_id == provider.third_party_id)
+    {
+        Some(existing) => {
+            *existing = sealed;
+            false
+        }
+        None => {
+            config.providers.push(sealed);
+            true
+        }
+    };
+    tx.s.upsert_tenant(tenant_id, &config, tx.now)?;
+    Ok(CreateOrUpdateThirdPartyConfigResult::Ok { created_new })
+}
+
+/// Removes the provider from the tenant's own list. Removing the last one makes the tenant offer the static
+/// providers again, as in SuperTokens.
+pub(crate) fn delete_third_party_config(
+    tx: &mut Tx<'_>,
+    tenant_id: &str,
+    third_party_id: &str,
+) -> TxResult<Step<DeleteThirdPartyConfigResult>> {
+    let mut config = require_tenant(tx, tenant_id)?;
+    let before = config.providers.len();
+    config
+        .providers
+        .retain(|p| p.third_party_id != third_party_id);
+    if config.providers.len() == before {
+        return Ok(Step::Rollback(DeleteThirdPartyConfigResult::Ok {
+            did_config_exist: false,
+        }));
+    }
+    tx.s.upsert_tenant(tenant_id, &config, tx.now)?;
+    Ok(Step::Commit(DeleteThirdPartyConfigResult::Ok {
+        did_config_exist: true,
+    }))
+}
+
+/// The tenant as callers see it: the stored configuration with every provider secret left out.
+pub fn shown(tenant_id: String, mut config: TenantConfig) -> Tenant {
+    for p in &mut config.providers {
+        *p = secrets::redact(p);
+    }
+    Tenant { tenant_id, config }
 }
 
 pub(crate) fn delete(

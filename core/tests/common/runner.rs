@@ -138,7 +138,7 @@ pub fn engine_config(scenario: &Value) -> Result<AuthCoreConfig, AuthError> {
     if let Some(p) = cfg.get("providers") {
         engine.insert("providers".into(), p.clone());
     }
-    for key in ["accountLinking", "redirect", "events"] {
+    for key in ["accountLinking", "redirect", "events", "providerSecretsKey"] {
         if let Some(a) = cfg.get(key) {
             engine.insert(key.into(), a.clone());
         }

@@ -28,7 +28,7 @@ import dev.authcore.model.SignInUpPostInput
 import dev.authcore.model.SignInUpPostResult
 import dev.authcore.model.SignInUpResult
 import dev.authcore.TenantConfigInput
-import dev.authcore.model.TenantProvider
+import dev.authcore.model.ProviderConfig
 import dev.authcore.model.User
 import dev.authcore.UserContext
 import dev.authcore.model.VerifyEmailInput
@@ -210,7 +210,7 @@ object Runner {
         return TenantConfigInput(
             thirdPartyEnabled = parse<Boolean?>(if (m.containsKey("thirdPartyEnabled")) m["thirdPartyEnabled"] else Missing, "config.thirdPartyEnabled"),
             firstFactors = firstFactors,
-            providers = parse<List<TenantProvider>?>(if (m.containsKey("providers")) m["providers"] else Missing, "config.providers"),
+            providers = parse<List<ProviderConfig>?>(if (m.containsKey("providers")) m["providers"] else Missing, "config.providers"),
         )
     }
 
@@ -317,7 +317,7 @@ object Runner {
     fun engineConfig(scenario: Map<*, *>): AuthCoreConfig {
         val cfg = scenario["config"] as? Map<*, *> ?: emptyMap<String, Any?>()
         val engine = LinkedHashMap<String, Any?>()
-        for (key in listOf("providers", "accountLinking", "redirect", "events")) {
+        for (key in listOf("providers", "accountLinking", "redirect", "events", "providerSecretsKey")) {
             if (cfg.containsKey(key)) engine[key] = cfg[key]
         }
         return Convert.fromJson(engine, typeOf<AuthCoreConfig>(), "config") as AuthCoreConfig
