@@ -16,7 +16,9 @@ use crate::model::{
     email, ids, AccountInfo, EmailInput, RecipeId, SignInUpInput, ThirdPartyInfo, User,
 };
 use crate::oauth::{
-    config, flow, secrets, OAuthTokens, ProviderConfigForClientType, RawUserInfo, RedirectUriInfo,
+    config, flow, secrets, ExchangeAuthCodeInput, GetAuthorisationRedirectUrlInput,
+    GetConfigForClientTypeInput, GetUserInfoInput, OAuthTokens, ProviderConfig,
+    ProviderConfigForClientType, RawUserInfo, RedirectUriInfo,
 };
 use crate::policy::{
     self, Currency as _, NewAccountInfo, SessionLinkCheck, REASON_PRIMARY_USER_CONFLICT,
@@ -258,13 +260,12 @@ fn not_allowed(code: &str, sentence: &str) -> SignInUpPostResult {
 /// The provider `third_party_id` as `tenant` offers it, for one of its clients: the tenant's own configuration
 /// (its stored secrets opened) merged over the static provider of the same id, as supertokens-node's
 /// `mergeProvidersFromCoreAndStatic`; else the static provider.
-fn provider_for_client(
+fn tenant_provider(
     inner: &Inner,
     tenant: &Tenant,
     third_party_id: &str,
-    client_type: Option<&str>,
     ctx: &UserContext,
-) -> Result<ProviderConfigForClientType> {
+) -> Result<ProviderConfig> {
     let statik = inner
         .config
         .providers
@@ -277,7 +278,7 @@ fn provider_for_client(
         .providers
         .iter()
         .find(|p| p.third_party_id == third_party_id);
-    let provider = match own {
+    Ok(match own {
         Some(shown) => {
             // `getTenant` shows the provider without its secrets: they are read from the store.
             let stored = inner
@@ -299,8 +300,26 @@ fn provider_for_client(
         None => statik.cloned().ok_or_else(|| AuthError::ProviderNotFound {
             third_party_id: third_party_id.to_string(),
         })?,
+    })
+}
+
+/// The configuration one sign-in uses (the provider method `getConfigForClientType`, which host code may
+/// override), then what discovery fills in.
+async fn provider_for_client(
+    inner: &Inner,
+    tenant: &Tenant,
+    third_party_id: &str,
+    client_type: Option<&str>,
+    ctx: &UserContext,
+) -> Result<ProviderConfigForClientType> {
+    let input = GetConfigForClientTypeInput {
+        tenant_id: tenant.tenant_id.clone(),
+        config: tenant_provider(inner, tenant, third_party_id, ctx)?,
+        client_type: client_type.map(str::to_string),
     };
-    config::for_client_type(&provider, client_type)
+    let mut cfg = inner.fns().get_config_for_client_type(&input, ctx).await?;
+    inner.oauth()?.discover(&mut cfg).await?;
+    Ok(cfg)
 }
 
 /// The tenant exists and offers the provider.
@@ -391,26 +410,27 @@ async fn provider_answer(
     tenant: &Tenant,
     ctx: &UserContext,
 ) -> Result<ProviderAnswer> {
-    let (info, tokens) = match (
+    /// What the provider must be asked with: the redirect (code exchange) or a native app's tokens.
+    enum Asked<'a> {
+        Redirect(&'a RedirectUriInfo),
+        Tokens(&'a OAuthTokens),
+    }
+    let asked = match (
         &input.user_info,
         &input.redirect_uri_info,
         &input.o_auth_tokens,
     ) {
         (Some(info), None, None) => {
             let require = input.require_email.unwrap_or_else(|| {
-                provider_for_client(
-                    inner,
-                    tenant,
-                    &input.third_party_id,
-                    input.client_type.as_deref(),
-                    ctx,
-                )
-                .map_or(true, |c| c.require_email)
+                // No provider is asked: the configuration is read as configured (no provider method runs).
+                tenant_provider(inner, tenant, &input.third_party_id, ctx)
+                    .and_then(|p| config::for_client_type(&p, input.client_type.as_deref()))
+                    .map_or(true, |c| c.require_email)
             });
             return Ok((info.clone(), require, None, None));
         }
-        (None, Some(info), None) => (Some(info), None),
-        (None, None, Some(tokens)) => (None, Some(tokens.clone())),
+        (None, Some(info), None) => Asked::Redirect(info),
+        (None, None, Some(tokens)) => Asked::Tokens(tokens),
         _ => {
             return Err(AuthError::invalid(
                 "redirectURIInfo",
@@ -418,17 +438,17 @@ async fn provider_answer(
             ))
         }
     };
-    let mut cfg = provider_for_client(
+    let cfg = provider_for_client(
         inner,
         tenant,
         &input.third_party_id,
         input.client_type.as_deref(),
         ctx,
-    )?;
-    let oauth = inner.oauth()?;
-    oauth.discover(&mut cfg).await?;
-    let (tokens, nonce) = match (info, tokens) {
-        (Some(info), _) => {
+    )
+    .await?;
+    let fns = inner.fns();
+    let (tokens, nonce) = match asked {
+        Asked::Redirect(info) => {
             // RFC 9207: an `iss` in the response names who answered; another issuer's code is a mix-up attack.
             let iss = info
                 .redirect_uri_query_params
@@ -452,13 +472,28 @@ async fn provider_answer(
                     (info.clone(), nonce)
                 }
             };
-            (oauth.exchange_code(&cfg, &info).await?, nonce)
+            let exchange = ExchangeAuthCodeInput {
+                tenant_id: tenant.tenant_id.clone(),
+                config: cfg.clone(),
+                redirect_uri_info: info,
+            };
+            (
+                fns.exchange_auth_code_for_oauth_tokens(&exchange, ctx)
+                    .await?,
+                nonce,
+            )
         }
-        (None, Some(tokens)) => (tokens, None),
-        (None, None) => return Err(AuthError::internal("no provider input")),
+        Asked::Tokens(tokens) => (tokens.clone(), None),
     };
-    let user = oauth.user_info(&cfg, &tokens, nonce.as_deref()).await?;
     let require = input.require_email.unwrap_or(cfg.require_email);
+    let asked = GetUserInfoInput {
+        tenant_id: tenant.tenant_id.clone(),
+        config: cfg,
+        o_auth_tokens: tokens,
+        nonce,
+    };
+    let user = fns.get_user_info(&asked, ctx).await?;
+    let tokens = asked.o_auth_tokens;
     Ok((
         ProviderUserInfo {
             third_party_user_id: user.third_party_user_id,
@@ -511,19 +546,25 @@ impl ApiFunctions for CoreApis {
             .ok_or_else(|| AuthError::internal("the engine was dropped"))?;
         let tenant_id = ids::normalise_tenant_id(&input.tenant_id)?;
         let tenant = check_tenant_provider(&inner, &tenant_id, &input.third_party_id, ctx).await?;
-        let mut cfg = provider_for_client(
+        let cfg = provider_for_client(
             &inner,
             &tenant,
             &input.third_party_id,
             input.client_type.as_deref(),
             ctx,
-        )?;
-        let oauth = inner.oauth()?;
-        oauth.discover(&mut cfg).await?;
-        let redirect =
-            oauth.authorisation_redirect(&cfg, &input.redirect_uri_on_provider_dashboard)?;
-        let state = flow::random_token(24)?;
+        )
+        .await?;
         let openid = cfg.scope.iter().any(|s| s == "openid");
+        let asked = GetAuthorisationRedirectUrlInput {
+            tenant_id: tenant.tenant_id.clone(),
+            config: cfg,
+            redirect_uri_on_provider_dashboard: input.redirect_uri_on_provider_dashboard.clone(),
+        };
+        let redirect = inner
+            .fns()
+            .get_authorisation_redirect_url(&asked, ctx)
+            .await?;
+        let state = flow::random_token(24)?;
         let nonce = match (&redirect.pkce_code_verifier, openid) {
             (_, false) => None,
             (Some(v), true) => Some(flow::nonce_from_verifier(v)),

@@ -20,7 +20,11 @@ use crate::functions::*;
 use crate::layers::{FlowApis, FlowFunctions};
 use crate::model::{email, ids, AccountInfo, SignInUpInput, User};
 use crate::oauth::secrets::SecretsKey;
-use crate::oauth::{DefaultHttpClient, HttpClient, HttpPolicy, OAuthClient};
+use crate::oauth::{
+    AuthorisationRedirect, DefaultHttpClient, ExchangeAuthCodeInput,
+    GetAuthorisationRedirectUrlInput, GetConfigForClientTypeInput, GetUserInfoInput, HttpClient,
+    HttpPolicy, OAuthClient, OAuthTokens, ProviderConfigForClientType, UserInfo,
+};
 use crate::outbox::Outbox;
 use crate::policy::{
     self, AccountLinkingConfig, EmailChangeDecision, NewAccountInfo, ShouldAutomaticallyLink,
@@ -977,6 +981,48 @@ impl RecipeFunctions for CoreFunctions {
         _ctx: &UserContext,
     ) -> Result<()> {
         Ok(())
+    }
+
+    async fn get_config_for_client_type(
+        &self,
+        input: &GetConfigForClientTypeInput,
+        _ctx: &UserContext,
+    ) -> Result<ProviderConfigForClientType> {
+        crate::oauth::config::for_client_type(&input.config, input.client_type.as_deref())
+    }
+
+    async fn get_authorisation_redirect_url(
+        &self,
+        input: &GetAuthorisationRedirectUrlInput,
+        _ctx: &UserContext,
+    ) -> Result<AuthorisationRedirect> {
+        self.inner()?
+            .oauth()?
+            .authorisation_redirect(&input.config, &input.redirect_uri_on_provider_dashboard)
+    }
+
+    async fn exchange_auth_code_for_oauth_tokens(
+        &self,
+        input: &ExchangeAuthCodeInput,
+        _ctx: &UserContext,
+    ) -> Result<OAuthTokens> {
+        let inner = self.inner()?;
+        inner
+            .oauth()?
+            .exchange_code(&input.config, &input.redirect_uri_info)
+            .await
+    }
+
+    async fn get_user_info(
+        &self,
+        input: &GetUserInfoInput,
+        _ctx: &UserContext,
+    ) -> Result<UserInfo> {
+        let inner = self.inner()?;
+        inner
+            .oauth()?
+            .user_info(&input.config, &input.o_auth_tokens, input.nonce.as_deref())
+            .await
     }
 
     async fn create_primary_user(

@@ -41,7 +41,11 @@ pub mod types {
     };
     pub use crate::functions::*;
     pub use crate::model::{AccountInfo, LoginMethod, SignInUpInput, User};
-    pub use crate::oauth::ProviderConfig;
+    pub use crate::oauth::{
+        AuthorisationRedirect, ExchangeAuthCodeInput, GetAuthorisationRedirectUrlInput,
+        GetConfigForClientTypeInput, GetUserInfoInput, OAuthTokens, ProviderConfig,
+        ProviderConfigForClientType, UserInfo,
+    };
     pub use crate::policy::{NewAccountInfo, ShouldAutomaticallyLink};
     pub use crate::recipes::linking::{
         CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult,
@@ -130,6 +134,19 @@ macro_rules! for_each_overridable {
                     -> AssociateUserToTenantResult as direct;
                 fn disassociate_user_from_tenant "disassociateUserFromTenant"
                     named(tenant_id: &str, recipe_user_id: &str) -> DisassociateUserFromTenantResult as direct;
+                /// Provider method (supertokens-node's provider `getConfigForClientType`): the configuration one
+                /// sign-in uses, for one client of the provider, built-in defaults applied. Discovery runs after.
+                fn get_config_for_client_type "getConfigForClientType" whole(input: &GetConfigForClientTypeInput)
+                    -> ProviderConfigForClientType as hook;
+                /// Provider method: the URL to send the user to, with the PKCE verifier when PKCE is used (the flow
+                /// adds `state` and `nonce`).
+                fn get_authorisation_redirect_url "getAuthorisationRedirectURL"
+                    whole(input: &GetAuthorisationRedirectUrlInput) -> AuthorisationRedirect as hook;
+                /// Provider method: the code the provider sent back, exchanged at its token endpoint.
+                fn exchange_auth_code_for_oauth_tokens "exchangeAuthCodeForOAuthTokens"
+                    whole(input: &ExchangeAuthCodeInput) -> OAuthTokens as hook;
+                /// Provider method: who the tokens belong to (the id_token verified, the user info endpoint asked).
+                fn get_user_info "getUserInfo" whole(input: &GetUserInfoInput) -> UserInfo as hook;
                 fn create_new_session "createNewSession" named(
                     tenant_id: &str,
                     recipe_user_id: &str,

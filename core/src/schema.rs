@@ -8,25 +8,10 @@ use schemars::generate::SchemaSettings;
 use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
-use crate::api::{
-    GetAuthorisationUrlInput, GetAuthorisationUrlResult, SignInUpPostInput, SignInUpPostResult,
-};
 use crate::events::{DeliveryReport, ListEventsInput, ListEventsResult};
-use crate::functions::*;
 use crate::layers::FromOwned;
-use crate::model::{AccountInfo, LoginMethod, SignInUpInput, User};
+use crate::ops::types::*;
 use crate::ops::*;
-use crate::policy::{NewAccountInfo, ShouldAutomaticallyLink};
-use crate::recipes::linking::{CreatePrimaryUserResult, LinkAccountsResult, UnlinkAccountResult};
-use crate::recipes::sessions::{
-    CreateNewSessionResult, GetSessionInput, GetSessionResult, Session,
-};
-use crate::recipes::tenants::{
-    AssociateUserToTenantResult, CreateOrUpdateTenantResult, DeleteTenantResult,
-    DisassociateUserFromTenantResult, Tenant, TenantConfigInput,
-};
-use crate::recipes::thirdparty::SignInUpResult;
-use crate::redirect::RedirectContext;
 
 /// One operation's schema entry: its name, its parameters' schemas by camelCase name (or its whole input's),
 /// and its result's.

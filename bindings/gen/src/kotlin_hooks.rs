@@ -12,7 +12,11 @@ use authcore::ops::{camel_case, OperationInfo, OperationKind, OVERRIDABLE};
 use crate::snake;
 
 /// Type aliases of the declaration that uniffi does not know by their own name.
-pub(crate) const ALIASES: &[(&str, &str)] = &[("ManuallyCreateOrUpdateUserInput", "SignInUpInput")];
+pub(crate) const ALIASES: &[(&str, &str)] = &[
+    ("ManuallyCreateOrUpdateUserInput", "SignInUpInput"),
+    // The provider's token response is a JSON object (`authcore::uniffi_types::JsonObject`).
+    ("OAuthTokens", "JsonObject"),
+];
 
 /// One declared type as Kotlin: its type, and the expression of its converter (`None`: nothing crosses).
 struct Kt {

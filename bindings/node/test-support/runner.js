@@ -24,7 +24,8 @@ const ok = (fields) => ({ status: 'OK', ...fields })
 
 // Scripted overrides (tests/scenarios/README.md "Scripted overrides"), built as JS overrides.
 const SCRIPTABLE = {
-  functions: ['signInUp', 'manuallyCreateOrUpdateUser', 'shouldDoAutomaticAccountLinking', 'createPrimaryUser', 'linkAccounts', 'getUser', 'createNewSession'],
+  functions: ['signInUp', 'manuallyCreateOrUpdateUser', 'shouldDoAutomaticAccountLinking', 'createPrimaryUser', 'linkAccounts', 'getUser', 'createNewSession',
+    'getConfigForClientType', 'getAuthorisationRedirectURL', 'exchangeAuthCodeForOAuthTokens', 'getUserInfo'],
   apis: ['signInUpPOST', 'getRedirectionURL'],
 }
 

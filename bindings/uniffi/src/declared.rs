@@ -263,6 +263,41 @@ impl AuthCore {
             .await?)
     }
 
+    /// Adds a provider to the tenant's own list, or replaces the one with its id (SuperTokens' multitenancy recipe). Its client secrets and private keys are stored encrypted with `providerSecretsKey`; without that key a provider carrying one is refused.
+    #[uniffi::method(default(skip_validation = false, user_context = None))]
+    pub async fn create_or_update_third_party_config(
+        &self,
+        tenant_id: String,
+        config: ProviderConfig,
+        skip_validation: bool,
+        user_context: Option<Arc<UserContext>>,
+    ) -> Result<CreateOrUpdateThirdPartyConfigResult, AuthError> {
+        Ok(self
+            .core
+            .functions()
+            .create_or_update_third_party_config(
+                &tenant_id,
+                &config,
+                skip_validation,
+                &uc(user_context).inner,
+            )
+            .await?)
+    }
+
+    #[uniffi::method(default(user_context = None))]
+    pub async fn delete_third_party_config(
+        &self,
+        tenant_id: String,
+        third_party_id: String,
+        user_context: Option<Arc<UserContext>>,
+    ) -> Result<DeleteThirdPartyConfigResult, AuthError> {
+        Ok(self
+            .core
+            .functions()
+            .delete_third_party_config(&tenant_id, &third_party_id, &uc(user_context).inner)
+            .await?)
+    }
+
     #[uniffi::method(default(user_context = None))]
     pub async fn associate_user_to_tenant(
         &self,

@@ -408,6 +408,24 @@ impl OwnWire for Value {
     }
 }
 
+/// A JSON object (a provider's token response, `exchangeAuthCodeForOAuthTokens`' result) crosses as its text
+/// (Kotlin: `String`).
+impl OwnWire for serde_json::Map<String, Value> {
+    fn put(self, buf: &mut Vec<u8>) {
+        <String as Lower<UniFfiTag>>::write(Value::Object(self).to_string(), buf)
+    }
+    fn take(args: &mut &[u8], what: &str) -> Result<Self, Refused> {
+        let text =
+            <String as Lift<UniFfiTag>>::try_read(args).map_err(|e| Refused::lifting(e, what))?;
+        match serde_json::from_str(&text) {
+            Ok(Value::Object(object)) => Ok(object),
+            _ => Err(Refused::Invalid(
+                authcore::AuthError::invalid("oAuthTokens", "not a JSON object").into(),
+            )),
+        }
+    }
+}
+
 /// The core's tenant update crosses as the binding's record (see `types::TenantConfigInput`).
 impl OwnWire for authcore::TenantConfigInput {
     fn put(self, buf: &mut Vec<u8>) {

@@ -11,7 +11,7 @@ pub use authcore::redirect::RedirectContext;
 // Every type the declaration names (a new operation's types arrive with it); the binding's own
 // `TenantConfigInput` below shadows the core's.
 pub use authcore::ops::types::*;
-pub use authcore::{AuthCoreConfig, TenantProvider};
+pub use authcore::AuthCoreConfig;
 
 /// How `createOrUpdateTenant` changes a tenant's first factors (`null` in JSON = `AllFactors`).
 ///
@@ -35,7 +35,7 @@ pub struct TenantConfigInput {
     #[uniffi(default = None)]
     pub first_factors: Option<FirstFactorsInput>,
     #[uniffi(default = None)]
-    pub providers: Option<Vec<TenantProvider>>,
+    pub providers: Option<Vec<ProviderConfig>>,
 }
 
 impl From<authcore::TenantConfigInput> for TenantConfigInput {

@@ -271,11 +271,6 @@ impl OAuthClient {
         self.jwks_fetches.load(Ordering::Relaxed)
     }
 
-    /// How many Apple client secrets were signed (a cached one is signed once).
-    pub fn apple_secrets_minted(&self) -> u64 {
-        self.apple_secrets.minted()
-    }
-
     fn now_ms(&self) -> i64 {
         (self.clock)()
     }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod flow;
 pub mod http;
 pub mod jwt;
+pub mod methods;
 pub mod secrets;
 
 pub use config::{
@@ -19,4 +20,8 @@ pub use flow::{
 };
 pub use http::{
     DefaultHttpClient, HttpClient, HttpError, HttpMethod, HttpPolicy, HttpRequest, HttpResponse,
+};
+pub use methods::{
+    ExchangeAuthCodeInput, GetAuthorisationRedirectUrlInput, GetConfigForClientTypeInput,
+    GetUserInfoInput,
 };

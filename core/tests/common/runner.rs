@@ -4,6 +4,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use authcore::json::{parse, to_value};
+use authcore::oauth::{
+    AuthorisationRedirect, ExchangeAuthCodeInput, GetAuthorisationRedirectUrlInput,
+    GetConfigForClientTypeInput, GetUserInfoInput, OAuthTokens, ProviderConfigForClientType,
+    UserInfo,
+};
 use authcore::redirect::RedirectContext;
 use authcore::{
     ApiFunctions, AuthCore, AuthCoreConfig, AuthError, CreateNewSessionResult,
@@ -301,6 +306,46 @@ impl RecipeFunctions for ScriptedFunctions {
             .original
             .create_new_session(tenant_id, recipe_user_id, payload, ctx);
         self.script.run("createNewSession", ctx, original).await
+    }
+    async fn get_config_for_client_type(
+        &self,
+        input: &GetConfigForClientTypeInput,
+        ctx: &UserContext,
+    ) -> authcore::Result<ProviderConfigForClientType> {
+        let original = self.original.get_config_for_client_type(input, ctx);
+        self.script
+            .run("getConfigForClientType", ctx, original)
+            .await
+    }
+    async fn get_authorisation_redirect_url(
+        &self,
+        input: &GetAuthorisationRedirectUrlInput,
+        ctx: &UserContext,
+    ) -> authcore::Result<AuthorisationRedirect> {
+        let original = self.original.get_authorisation_redirect_url(input, ctx);
+        self.script
+            .run("getAuthorisationRedirectURL", ctx, original)
+            .await
+    }
+    async fn exchange_auth_code_for_oauth_tokens(
+        &self,
+        input: &ExchangeAuthCodeInput,
+        ctx: &UserContext,
+    ) -> authcore::Result<OAuthTokens> {
+        let original = self
+            .original
+            .exchange_auth_code_for_oauth_tokens(input, ctx);
+        self.script
+            .run("exchangeAuthCodeForOAuthTokens", ctx, original)
+            .await
+    }
+    async fn get_user_info(
+        &self,
+        input: &GetUserInfoInput,
+        ctx: &UserContext,
+    ) -> authcore::Result<UserInfo> {
+        let original = self.original.get_user_info(input, ctx);
+        self.script.run("getUserInfo", ctx, original).await
     }
 }
 

@@ -629,9 +629,16 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
     
     func createOrUpdateTenant(tenantId: String, config: TenantConfigInput, userContext: UserContext?) async throws  -> CreateOrUpdateTenantResult
     
+    /**
+     * Adds a provider to the tenant's own list, or replaces the one with its id (SuperTokens' multitenancy recipe). Its client secrets and private keys are stored encrypted with `providerSecretsKey`; without that key a provider carrying one is refused.
+     */
+    func createOrUpdateThirdPartyConfig(tenantId: String, config: ProviderConfig, skipValidation: Bool, userContext: UserContext?) async throws  -> CreateOrUpdateThirdPartyConfigResult
+    
     func createPrimaryUser(recipeUserId: String, userContext: UserContext?) async throws  -> CreatePrimaryUserResult
     
     func deleteTenant(tenantId: String, userContext: UserContext?) async throws  -> DeleteTenantResult
+    
+    func deleteThirdPartyConfig(tenantId: String, thirdPartyId: String, userContext: UserContext?) async throws  -> DeleteThirdPartyConfigResult
     
     func deleteUser(userId: String, removeAllLinkedAccounts: Bool, userContext: UserContext?) async throws 
     
@@ -937,6 +944,25 @@ open func createOrUpdateTenant(tenantId: String, config: TenantConfigInput = Ten
         )
 }
     
+    /**
+     * Adds a provider to the tenant's own list, or replaces the one with its id (SuperTokens' multitenancy recipe). Its client secrets and private keys are stored encrypted with `providerSecretsKey`; without that key a provider carrying one is refused.
+     */
+open func createOrUpdateThirdPartyConfig(tenantId: String, config: ProviderConfig, skipValidation: Bool = false, userContext: UserContext? = nil)async throws  -> CreateOrUpdateThirdPartyConfigResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_method_authcore_create_or_update_third_party_config(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(tenantId),FfiConverterTypeProviderConfig_lower(config),FfiConverterBool.lower(skipValidation),FfiConverterOptionTypeUserContext.lower(userContext)
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeCreateOrUpdateThirdPartyConfigResult_lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
+}
+    
 open func createPrimaryUser(recipeUserId: String, userContext: UserContext? = nil)async throws  -> CreatePrimaryUserResult  {
     return
         try  await uniffiRustCallAsync(
@@ -965,6 +991,22 @@ open func deleteTenant(tenantId: String, userContext: UserContext? = nil)async t
             completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeDeleteTenantResult_lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
+}
+    
+open func deleteThirdPartyConfig(tenantId: String, thirdPartyId: String, userContext: UserContext? = nil)async throws  -> DeleteThirdPartyConfigResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_method_authcore_delete_third_party_config(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(tenantId),FfiConverterString.lower(thirdPartyId),FfiConverterOptionTypeUserContext.lower(userContext)
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeDeleteThirdPartyConfigResult_lift,
             errorHandler: FfiConverterTypeAuthError_lift
         )
 }
@@ -2618,11 +2660,11 @@ public func FfiConverterTypeHooks_lower(_ value: Hooks) -> RustBuffer {
 public struct TenantConfigInput: Equatable, Hashable {
     public var thirdPartyEnabled: Bool?
     public var firstFactors: FirstFactorsInput?
-    public var providers: [TenantProvider]?
+    public var providers: [ProviderConfig]?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(thirdPartyEnabled: Bool? = nil, firstFactors: FirstFactorsInput? = nil, providers: [TenantProvider]? = nil) {
+    public init(thirdPartyEnabled: Bool? = nil, firstFactors: FirstFactorsInput? = nil, providers: [ProviderConfig]? = nil) {
         self.thirdPartyEnabled = thirdPartyEnabled
         self.firstFactors = firstFactors
         self.providers = providers
@@ -2646,14 +2688,14 @@ public struct FfiConverterTypeTenantConfigInput: FfiConverterRustBuffer {
             try TenantConfigInput(
                 thirdPartyEnabled: FfiConverterOptionBool.read(from: &buf), 
                 firstFactors: FfiConverterOptionTypeFirstFactorsInput.read(from: &buf), 
-                providers: FfiConverterOptionSequenceTypeTenantProvider.read(from: &buf)
+                providers: FfiConverterOptionSequenceTypeProviderConfig.read(from: &buf)
         )
     }
 
     public static func write(_ value: TenantConfigInput, into buf: inout [UInt8]) {
         FfiConverterOptionBool.write(value.thirdPartyEnabled, into: &buf)
         FfiConverterOptionTypeFirstFactorsInput.write(value.firstFactors, into: &buf)
-        FfiConverterOptionSequenceTypeTenantProvider.write(value.providers, into: &buf)
+        FfiConverterOptionSequenceTypeProviderConfig.write(value.providers, into: &buf)
     }
 }
 
@@ -2815,6 +2857,16 @@ enum AuthError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      * A stored sign-in flow was used already or expired.
      */
     case OAuthFlowExpired(code: String, reason: String
+    )
+    /**
+     * Storing a provider's client secret or private key needs providerSecretsKey in the engine config.
+     */
+    case SecretsKeyRequired(code: String, reason: String, thirdPartyId: String
+    )
+    /**
+     * A stored provider secret does not decrypt with the configured providerSecretsKey.
+     */
+    case SecretUnreadable(code: String, reason: String, thirdPartyId: String
     )
 
     
@@ -2994,6 +3046,16 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
         case 27: return .OAuthFlowExpired(
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
+            )
+        case 28: return .SecretsKeyRequired(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            thirdPartyId: try FfiConverterString.read(from: &buf)
+            )
+        case 29: return .SecretUnreadable(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            thirdPartyId: try FfiConverterString.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -3197,6 +3259,20 @@ public struct FfiConverterTypeAuthError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(27))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .SecretsKeyRequired(code,reason,thirdPartyId):
+            writeInt(&buf, Int32(28))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(thirdPartyId, into: &buf)
+            
+        
+        case let .SecretUnreadable(code,reason,thirdPartyId):
+            writeInt(&buf, Int32(29))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(thirdPartyId, into: &buf)
             
         }
     }
@@ -3470,8 +3546,8 @@ fileprivate struct FfiConverterOptionTypeFirstFactorsInput: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionSequenceTypeTenantProvider: FfiConverterRustBuffer {
-    typealias SwiftType = [TenantProvider]?
+fileprivate struct FfiConverterOptionSequenceTypeProviderConfig: FfiConverterRustBuffer {
+    typealias SwiftType = [ProviderConfig]?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -3479,13 +3555,13 @@ fileprivate struct FfiConverterOptionSequenceTypeTenantProvider: FfiConverterRus
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterSequenceTypeTenantProvider.write(value, into: &buf)
+        FfiConverterSequenceTypeProviderConfig.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterSequenceTypeTenantProvider.read(from: &buf)
+        case 1: return try FfiConverterSequenceTypeProviderConfig.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3544,6 +3620,31 @@ fileprivate struct FfiConverterSequenceTypeHostOverride: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeProviderConfig: FfiConverterRustBuffer {
+    typealias SwiftType = [ProviderConfig]
+
+    public static func write(_ value: [ProviderConfig], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeProviderConfig.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ProviderConfig] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ProviderConfig]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeProviderConfig.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeTenant: FfiConverterRustBuffer {
     typealias SwiftType = [Tenant]
 
@@ -3561,31 +3662,6 @@ fileprivate struct FfiConverterSequenceTypeTenant: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeTenant.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeTenantProvider: FfiConverterRustBuffer {
-    typealias SwiftType = [TenantProvider]
-
-    public static func write(_ value: [TenantProvider], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeTenantProvider.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TenantProvider] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [TenantProvider]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeTenantProvider.read(from: &buf))
         }
         return seq
     }
@@ -3868,10 +3944,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_tenant() != 11256) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_third_party_config() != 38153) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_authcore_uniffi_checksum_method_authcore_create_primary_user() != 57589) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_delete_tenant() != 812) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_method_authcore_delete_third_party_config() != 52474) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_delete_user() != 39680) {

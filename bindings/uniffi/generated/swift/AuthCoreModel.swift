@@ -776,7 +776,8 @@ public func FfiConverterTypeAuditRecord_lower(_ value: AuditRecord) -> RustBuffe
 
 
 /**
- * Engine configuration; JSON-shaped so every binding can pass it through unchanged.
+ * Engine configuration; JSON-shaped so every binding can pass it through unchanged. Its `Debug` form leaves
+ * `providerSecretsKey` out.
  */
 public struct AuthCoreConfig: Equatable, Hashable {
     /**
@@ -792,6 +793,12 @@ public struct AuthCoreConfig: Equatable, Hashable {
      * before the call fails with `HOST_TIMEOUT`; `0` means no limit.
      */
     public var hostTimeoutMs: UInt64
+    /**
+     * 32 random bytes in base64 (`openssl rand -base64 32`): the AES-256-GCM key that encrypts the client
+     * secrets and private keys of providers stored per tenant (`createOrUpdateThirdPartyConfig`). Without it,
+     * storing a secret is refused (`SECRETS_KEY_REQUIRED`). Keep it out of the database it protects.
+     */
+    public var providerSecretsKey: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -802,13 +809,19 @@ public struct AuthCoreConfig: Equatable, Hashable {
         /**
          * The longest one crossing into host code (an override, a policy callback, an event handler) may take
          * before the call fails with `HOST_TIMEOUT`; `0` means no limit.
-         */hostTimeoutMs: UInt64 = UInt64(30000)) {
+         */hostTimeoutMs: UInt64 = UInt64(30000), 
+        /**
+         * 32 random bytes in base64 (`openssl rand -base64 32`): the AES-256-GCM key that encrypts the client
+         * secrets and private keys of providers stored per tenant (`createOrUpdateThirdPartyConfig`). Without it,
+         * storing a secret is refused (`SECRETS_KEY_REQUIRED`). Keep it out of the database it protects.
+         */providerSecretsKey: String? = nil) {
         self.providers = providers
         self.accountLinking = accountLinking
         self.sessionLifetimeMs = sessionLifetimeMs
         self.events = events
         self.redirect = redirect
         self.hostTimeoutMs = hostTimeoutMs
+        self.providerSecretsKey = providerSecretsKey
     }
 
     
@@ -832,7 +845,8 @@ public struct FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer {
                 sessionLifetimeMs: FfiConverterInt64.read(from: &buf), 
                 events: FfiConverterTypeEventsConfig.read(from: &buf), 
                 redirect: FfiConverterTypeRedirectConfig.read(from: &buf), 
-                hostTimeoutMs: FfiConverterUInt64.read(from: &buf)
+                hostTimeoutMs: FfiConverterUInt64.read(from: &buf), 
+                providerSecretsKey: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -843,6 +857,7 @@ public struct FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer {
         FfiConverterTypeEventsConfig.write(value.events, into: &buf)
         FfiConverterTypeRedirectConfig.write(value.redirect, into: &buf)
         FfiConverterUInt64.write(value.hostTimeoutMs, into: &buf)
+        FfiConverterOptionString.write(value.providerSecretsKey, into: &buf)
     }
 }
 
@@ -1193,6 +1208,128 @@ public func FfiConverterTypeEventsConfig_lower(_ value: EventsConfig) -> RustBuf
 
 
 /**
+ * `exchangeAuthCodeForOAuthTokens`'s input: where the provider sent the user back, with the flow's verifier.
+ */
+public struct ExchangeAuthCodeInput: Equatable, Hashable {
+    public var tenantId: String
+    public var config: ProviderConfigForClientType
+    public var redirectUriInfo: RedirectUriInfo
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(tenantId: String, config: ProviderConfigForClientType, redirectUriInfo: RedirectUriInfo) {
+        self.tenantId = tenantId
+        self.config = config
+        self.redirectUriInfo = redirectUriInfo
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExchangeAuthCodeInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExchangeAuthCodeInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExchangeAuthCodeInput {
+        return
+            try ExchangeAuthCodeInput(
+                tenantId: FfiConverterString.read(from: &buf), 
+                config: FfiConverterTypeProviderConfigForClientType.read(from: &buf), 
+                redirectUriInfo: FfiConverterTypeRedirectUriInfo.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExchangeAuthCodeInput, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.tenantId, into: &buf)
+        FfiConverterTypeProviderConfigForClientType.write(value.config, into: &buf)
+        FfiConverterTypeRedirectUriInfo.write(value.redirectUriInfo, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExchangeAuthCodeInput_lift(_ buf: RustBuffer) throws -> ExchangeAuthCodeInput {
+    return try FfiConverterTypeExchangeAuthCodeInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExchangeAuthCodeInput_lower(_ value: ExchangeAuthCodeInput) -> RustBuffer {
+    return FfiConverterTypeExchangeAuthCodeInput.lower(value)
+}
+
+
+/**
+ * `getAuthorisationRedirectURL`'s input. `config` is what `getConfigForClientType` gave, after discovery.
+ */
+public struct GetAuthorisationRedirectUrlInput: Equatable, Hashable {
+    public var tenantId: String
+    public var config: ProviderConfigForClientType
+    public var redirectUriOnProviderDashboard: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(tenantId: String, config: ProviderConfigForClientType, redirectUriOnProviderDashboard: String) {
+        self.tenantId = tenantId
+        self.config = config
+        self.redirectUriOnProviderDashboard = redirectUriOnProviderDashboard
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GetAuthorisationRedirectUrlInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGetAuthorisationRedirectUrlInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GetAuthorisationRedirectUrlInput {
+        return
+            try GetAuthorisationRedirectUrlInput(
+                tenantId: FfiConverterString.read(from: &buf), 
+                config: FfiConverterTypeProviderConfigForClientType.read(from: &buf), 
+                redirectUriOnProviderDashboard: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GetAuthorisationRedirectUrlInput, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.tenantId, into: &buf)
+        FfiConverterTypeProviderConfigForClientType.write(value.config, into: &buf)
+        FfiConverterString.write(value.redirectUriOnProviderDashboard, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetAuthorisationRedirectUrlInput_lift(_ buf: RustBuffer) throws -> GetAuthorisationRedirectUrlInput {
+    return try FfiConverterTypeGetAuthorisationRedirectUrlInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetAuthorisationRedirectUrlInput_lower(_ value: GetAuthorisationRedirectUrlInput) -> RustBuffer {
+    return FfiConverterTypeGetAuthorisationRedirectUrlInput.lower(value)
+}
+
+
+/**
  * `getAuthorisationURL`'s input: which provider (and client) the user chose, and the redirect URI registered
  * with that provider.
  */
@@ -1273,6 +1410,68 @@ public func FfiConverterTypeGetAuthorisationUrlInput_lower(_ value: GetAuthorisa
 
 
 /**
+ * `getConfigForClientType`'s input: the provider as the tenant offers it (the tenant's own configuration
+ * merged over the static one, secrets included) and the client asked for.
+ */
+public struct GetConfigForClientTypeInput: Equatable, Hashable {
+    public var tenantId: String
+    public var config: ProviderConfig
+    public var clientType: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(tenantId: String, config: ProviderConfig, clientType: String? = nil) {
+        self.tenantId = tenantId
+        self.config = config
+        self.clientType = clientType
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GetConfigForClientTypeInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGetConfigForClientTypeInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GetConfigForClientTypeInput {
+        return
+            try GetConfigForClientTypeInput(
+                tenantId: FfiConverterString.read(from: &buf), 
+                config: FfiConverterTypeProviderConfig.read(from: &buf), 
+                clientType: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GetConfigForClientTypeInput, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.tenantId, into: &buf)
+        FfiConverterTypeProviderConfig.write(value.config, into: &buf)
+        FfiConverterOptionString.write(value.clientType, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetConfigForClientTypeInput_lift(_ buf: RustBuffer) throws -> GetConfigForClientTypeInput {
+    return try FfiConverterTypeGetConfigForClientTypeInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetConfigForClientTypeInput_lower(_ value: GetConfigForClientTypeInput) -> RustBuffer {
+    return FfiConverterTypeGetConfigForClientTypeInput.lower(value)
+}
+
+
+/**
  * Input of `getSession`. A session is valid only in its own tenant: `tenantId` (default `public`) must be
  * the session's, unless the caller explicitly asks across tenants with `anyTenant`.
  */
@@ -1331,6 +1530,71 @@ public func FfiConverterTypeGetSessionInput_lift(_ buf: RustBuffer) throws -> Ge
 #endif
 public func FfiConverterTypeGetSessionInput_lower(_ value: GetSessionInput) -> RustBuffer {
     return FfiConverterTypeGetSessionInput.lower(value)
+}
+
+
+/**
+ * `getUserInfo`'s input: the provider's tokens and, when one was sent, the nonce the id_token must carry.
+ */
+public struct GetUserInfoInput: Equatable, Hashable {
+    public var tenantId: String
+    public var config: ProviderConfigForClientType
+    public var oAuthTokens: JsonObject
+    public var nonce: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(tenantId: String, config: ProviderConfigForClientType, oAuthTokens: JsonObject, nonce: String? = nil) {
+        self.tenantId = tenantId
+        self.config = config
+        self.oAuthTokens = oAuthTokens
+        self.nonce = nonce
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GetUserInfoInput: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGetUserInfoInput: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GetUserInfoInput {
+        return
+            try GetUserInfoInput(
+                tenantId: FfiConverterString.read(from: &buf), 
+                config: FfiConverterTypeProviderConfigForClientType.read(from: &buf), 
+                oAuthTokens: FfiConverterTypeJsonObject.read(from: &buf), 
+                nonce: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GetUserInfoInput, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.tenantId, into: &buf)
+        FfiConverterTypeProviderConfigForClientType.write(value.config, into: &buf)
+        FfiConverterTypeJsonObject.write(value.oAuthTokens, into: &buf)
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetUserInfoInput_lift(_ buf: RustBuffer) throws -> GetUserInfoInput {
+    return try FfiConverterTypeGetUserInfoInput.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGetUserInfoInput_lower(_ value: GetUserInfoInput) -> RustBuffer {
+    return FfiConverterTypeGetUserInfoInput.lower(value)
 }
 
 
@@ -3141,7 +3405,12 @@ public struct TenantConfig: Equatable, Hashable {
      * SuperTokens' V2 API does: its sign-in APIs refuse logins until it is configured (spec §5.3).
      */
     public var firstFactors: [String]?
-    public var providers: [TenantProvider]
+    /**
+     * The tenant's own providers (SuperTokens' "core" providers, spec §5.4): when there are any, only these are
+     * offered, each merged over the static provider of the same id. Stored with their secrets encrypted;
+     * shown without them.
+     */
+    public var providers: [ProviderConfig]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3149,7 +3418,12 @@ public struct TenantConfig: Equatable, Hashable {
         /**
          * `None`: every factor is a valid first factor. A new non-public tenant starts with `Some([])`, as
          * SuperTokens' V2 API does: its sign-in APIs refuse logins until it is configured (spec §5.3).
-         */firstFactors: [String]?, providers: [TenantProvider]) {
+         */firstFactors: [String]?, 
+        /**
+         * The tenant's own providers (SuperTokens' "core" providers, spec §5.4): when there are any, only these are
+         * offered, each merged over the static provider of the same id. Stored with their secrets encrypted;
+         * shown without them.
+         */providers: [ProviderConfig]) {
         self.thirdPartyEnabled = thirdPartyEnabled
         self.firstFactors = firstFactors
         self.providers = providers
@@ -3173,14 +3447,14 @@ public struct FfiConverterTypeTenantConfig: FfiConverterRustBuffer {
             try TenantConfig(
                 thirdPartyEnabled: FfiConverterBool.read(from: &buf), 
                 firstFactors: FfiConverterOptionSequenceString.read(from: &buf), 
-                providers: FfiConverterSequenceTypeTenantProvider.read(from: &buf)
+                providers: FfiConverterSequenceTypeProviderConfig.read(from: &buf)
         )
     }
 
     public static func write(_ value: TenantConfig, into buf: inout [UInt8]) {
         FfiConverterBool.write(value.thirdPartyEnabled, into: &buf)
         FfiConverterOptionSequenceString.write(value.firstFactors, into: &buf)
-        FfiConverterSequenceTypeTenantProvider.write(value.providers, into: &buf)
+        FfiConverterSequenceTypeProviderConfig.write(value.providers, into: &buf)
     }
 }
 
@@ -3197,59 +3471,6 @@ public func FfiConverterTypeTenantConfig_lift(_ buf: RustBuffer) throws -> Tenan
 #endif
 public func FfiConverterTypeTenantConfig_lower(_ value: TenantConfig) -> RustBuffer {
     return FfiConverterTypeTenantConfig.lower(value)
-}
-
-
-/**
- * A provider enabled on a tenant (the tenant's "core" provider list, spec §5.4).
- */
-public struct TenantProvider: Equatable, Hashable {
-    public var thirdPartyId: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(thirdPartyId: String) {
-        self.thirdPartyId = thirdPartyId
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension TenantProvider: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeTenantProvider: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TenantProvider {
-        return
-            try TenantProvider(
-                thirdPartyId: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: TenantProvider, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.thirdPartyId, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTenantProvider_lift(_ buf: RustBuffer) throws -> TenantProvider {
-    return try FfiConverterTypeTenantProvider.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTenantProvider_lower(_ value: TenantProvider) -> RustBuffer {
-    return FfiConverterTypeTenantProvider.lower(value)
 }
 
 
@@ -3846,6 +4067,71 @@ public func FfiConverterTypeCreateOrUpdateTenantResult_lower(_ value: CreateOrUp
 
 
 
+/**
+ * `createOrUpdateThirdPartyConfig`'s result (SuperTokens' multitenancy recipe).
+ */
+
+public enum CreateOrUpdateThirdPartyConfigResult: Equatable, Hashable {
+    
+    case ok(createdNew: Bool
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CreateOrUpdateThirdPartyConfigResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCreateOrUpdateThirdPartyConfigResult: FfiConverterRustBuffer {
+    typealias SwiftType = CreateOrUpdateThirdPartyConfigResult
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CreateOrUpdateThirdPartyConfigResult {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .ok(createdNew: try FfiConverterBool.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CreateOrUpdateThirdPartyConfigResult, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .ok(createdNew):
+            writeInt(&buf, Int32(1))
+            FfiConverterBool.write(createdNew, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCreateOrUpdateThirdPartyConfigResult_lift(_ buf: RustBuffer) throws -> CreateOrUpdateThirdPartyConfigResult {
+    return try FfiConverterTypeCreateOrUpdateThirdPartyConfigResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCreateOrUpdateThirdPartyConfigResult_lower(_ value: CreateOrUpdateThirdPartyConfigResult) -> RustBuffer {
+    return FfiConverterTypeCreateOrUpdateThirdPartyConfigResult.lower(value)
+}
+
+
+
 
 public enum CreatePrimaryUserResult: Equatable, Hashable {
     
@@ -3992,6 +4278,71 @@ public func FfiConverterTypeDeleteTenantResult_lift(_ buf: RustBuffer) throws ->
 #endif
 public func FfiConverterTypeDeleteTenantResult_lower(_ value: DeleteTenantResult) -> RustBuffer {
     return FfiConverterTypeDeleteTenantResult.lower(value)
+}
+
+
+
+/**
+ * `deleteThirdPartyConfig`'s result.
+ */
+
+public enum DeleteThirdPartyConfigResult: Equatable, Hashable {
+    
+    case ok(didConfigExist: Bool
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DeleteThirdPartyConfigResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeleteThirdPartyConfigResult: FfiConverterRustBuffer {
+    typealias SwiftType = DeleteThirdPartyConfigResult
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeleteThirdPartyConfigResult {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .ok(didConfigExist: try FfiConverterBool.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DeleteThirdPartyConfigResult, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .ok(didConfigExist):
+            writeInt(&buf, Int32(1))
+            FfiConverterBool.write(didConfigExist, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeleteThirdPartyConfigResult_lift(_ buf: RustBuffer) throws -> DeleteThirdPartyConfigResult {
+    return try FfiConverterTypeDeleteThirdPartyConfigResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeleteThirdPartyConfigResult_lower(_ value: DeleteThirdPartyConfigResult) -> RustBuffer {
+    return FfiConverterTypeDeleteThirdPartyConfigResult.lower(value)
 }
 
 
@@ -5793,31 +6144,6 @@ fileprivate struct FfiConverterSequenceTypeProviderConfig: FfiConverterRustBuffe
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeProviderConfig.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeTenantProvider: FfiConverterRustBuffer {
-    typealias SwiftType = [TenantProvider]
-
-    public static func write(_ value: [TenantProvider], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeTenantProvider.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TenantProvider] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [TenantProvider]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeTenantProvider.read(from: &buf))
         }
         return seq
     }

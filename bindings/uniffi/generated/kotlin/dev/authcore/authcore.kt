@@ -35,8 +35,10 @@ import dev.authcore.model.AssociateUserToTenantResult
 import dev.authcore.model.AuthCoreConfig
 import dev.authcore.model.CreateNewSessionResult
 import dev.authcore.model.CreateOrUpdateTenantResult
+import dev.authcore.model.CreateOrUpdateThirdPartyConfigResult
 import dev.authcore.model.CreatePrimaryUserResult
 import dev.authcore.model.DeleteTenantResult
+import dev.authcore.model.DeleteThirdPartyConfigResult
 import dev.authcore.model.DeliveryReport
 import dev.authcore.model.DisassociateUserFromTenantResult
 import dev.authcore.model.Event
@@ -46,8 +48,10 @@ import dev.authcore.model.FfiConverterTypeAssociateUserToTenantResult
 import dev.authcore.model.FfiConverterTypeAuthCoreConfig
 import dev.authcore.model.FfiConverterTypeCreateNewSessionResult
 import dev.authcore.model.FfiConverterTypeCreateOrUpdateTenantResult
+import dev.authcore.model.FfiConverterTypeCreateOrUpdateThirdPartyConfigResult
 import dev.authcore.model.FfiConverterTypeCreatePrimaryUserResult
 import dev.authcore.model.FfiConverterTypeDeleteTenantResult
+import dev.authcore.model.FfiConverterTypeDeleteThirdPartyConfigResult
 import dev.authcore.model.FfiConverterTypeDeliveryReport
 import dev.authcore.model.FfiConverterTypeDisassociateUserFromTenantResult
 import dev.authcore.model.FfiConverterTypeEvent
@@ -61,12 +65,12 @@ import dev.authcore.model.FfiConverterTypeLinkAccountsResult
 import dev.authcore.model.FfiConverterTypeListEventsInput
 import dev.authcore.model.FfiConverterTypeListEventsResult
 import dev.authcore.model.FfiConverterTypeManuallyCreateOrUpdateUserResult
+import dev.authcore.model.FfiConverterTypeProviderConfig
 import dev.authcore.model.FfiConverterTypeSignInUpInput
 import dev.authcore.model.FfiConverterTypeSignInUpPostInput
 import dev.authcore.model.FfiConverterTypeSignInUpPostResult
 import dev.authcore.model.FfiConverterTypeSignInUpResult
 import dev.authcore.model.FfiConverterTypeTenant
-import dev.authcore.model.FfiConverterTypeTenantProvider
 import dev.authcore.model.FfiConverterTypeUnlinkAccountResult
 import dev.authcore.model.FfiConverterTypeUser
 import dev.authcore.model.FfiConverterTypeVerifyEmailInput
@@ -80,12 +84,12 @@ import dev.authcore.model.LinkAccountsResult
 import dev.authcore.model.ListEventsInput
 import dev.authcore.model.ListEventsResult
 import dev.authcore.model.ManuallyCreateOrUpdateUserResult
+import dev.authcore.model.ProviderConfig
 import dev.authcore.model.SignInUpInput
 import dev.authcore.model.SignInUpPostInput
 import dev.authcore.model.SignInUpPostResult
 import dev.authcore.model.SignInUpResult
 import dev.authcore.model.Tenant
-import dev.authcore.model.TenantProvider
 import dev.authcore.model.UnlinkAccountResult
 import dev.authcore.model.User
 import dev.authcore.model.VerifyEmailInput
@@ -103,8 +107,10 @@ import dev.authcore.model.RustBuffer as RustBufferAssociateUserToTenantResult
 import dev.authcore.model.RustBuffer as RustBufferAuthCoreConfig
 import dev.authcore.model.RustBuffer as RustBufferCreateNewSessionResult
 import dev.authcore.model.RustBuffer as RustBufferCreateOrUpdateTenantResult
+import dev.authcore.model.RustBuffer as RustBufferCreateOrUpdateThirdPartyConfigResult
 import dev.authcore.model.RustBuffer as RustBufferCreatePrimaryUserResult
 import dev.authcore.model.RustBuffer as RustBufferDeleteTenantResult
+import dev.authcore.model.RustBuffer as RustBufferDeleteThirdPartyConfigResult
 import dev.authcore.model.RustBuffer as RustBufferDeliveryReport
 import dev.authcore.model.RustBuffer as RustBufferDisassociateUserFromTenantResult
 import dev.authcore.model.RustBuffer as RustBufferEvent
@@ -118,12 +124,12 @@ import dev.authcore.model.RustBuffer as RustBufferLinkAccountsResult
 import dev.authcore.model.RustBuffer as RustBufferListEventsInput
 import dev.authcore.model.RustBuffer as RustBufferListEventsResult
 import dev.authcore.model.RustBuffer as RustBufferManuallyCreateOrUpdateUserResult
+import dev.authcore.model.RustBuffer as RustBufferProviderConfig
 import dev.authcore.model.RustBuffer as RustBufferSignInUpInput
 import dev.authcore.model.RustBuffer as RustBufferSignInUpPostInput
 import dev.authcore.model.RustBuffer as RustBufferSignInUpPostResult
 import dev.authcore.model.RustBuffer as RustBufferSignInUpResult
 import dev.authcore.model.RustBuffer as RustBufferTenant
-import dev.authcore.model.RustBuffer as RustBufferTenantProvider
 import dev.authcore.model.RustBuffer as RustBufferUnlinkAccountResult
 import dev.authcore.model.RustBuffer as RustBufferUser
 import dev.authcore.model.RustBuffer as RustBufferVerifyEmailInput
@@ -878,9 +884,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_tenant(
     ): Int
+    external fun uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_third_party_config(
+    ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_create_primary_user(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_delete_tenant(
+    ): Int
+    external fun uniffi_authcore_uniffi_checksum_method_authcore_delete_third_party_config(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_method_authcore_delete_user(
     ): Int
@@ -1006,9 +1016,13 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_create_or_update_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`config`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_authcore_uniffi_fn_method_authcore_create_or_update_third_party_config(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`config`: RustBufferProviderConfig.ByValue,`skipValidation`: Byte,`userContext`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_create_primary_user(`ptr`: Long,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_delete_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_authcore_uniffi_fn_method_authcore_delete_third_party_config(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`thirdPartyId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_delete_user(`ptr`: Long,`userId`: RustBuffer.ByValue,`removeAllLinkedAccounts`: Byte,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -1294,10 +1308,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_tenant() and 0xFFFF) != 11256) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_or_update_third_party_config() and 0xFFFF) != 38153) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_create_primary_user() and 0xFFFF) != 57589) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_delete_tenant() and 0xFFFF) != 812) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_delete_third_party_config() and 0xFFFF) != 52474) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_delete_user() and 0xFFFF) != 39680) {
@@ -3382,9 +3402,16 @@ public interface NativeAuthCoreInterface {
     
     suspend fun `createOrUpdateTenant`(`tenantId`: kotlin.String, `config`: TenantConfigInput = TenantConfigInput(), `userContext`: UserContext? = null): CreateOrUpdateTenantResult
     
+    /**
+     * Adds a provider to the tenant's own list, or replaces the one with its id (SuperTokens' multitenancy recipe). Its client secrets and private keys are stored encrypted with `providerSecretsKey`; without that key a provider carrying one is refused.
+     */
+    suspend fun `createOrUpdateThirdPartyConfig`(`tenantId`: kotlin.String, `config`: ProviderConfig, `skipValidation`: kotlin.Boolean = false, `userContext`: UserContext? = null): CreateOrUpdateThirdPartyConfigResult
+    
     suspend fun `createPrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext? = null): CreatePrimaryUserResult
     
     suspend fun `deleteTenant`(`tenantId`: kotlin.String, `userContext`: UserContext? = null): DeleteTenantResult
+    
+    suspend fun `deleteThirdPartyConfig`(`tenantId`: kotlin.String, `thirdPartyId`: kotlin.String, `userContext`: UserContext? = null): DeleteThirdPartyConfigResult
     
     suspend fun `deleteUser`(`userId`: kotlin.String, `removeAllLinkedAccounts`: kotlin.Boolean = true, `userContext`: UserContext? = null)
     
@@ -3794,6 +3821,34 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     }
 
     
+    /**
+     * Adds a provider to the tenant's own list, or replaces the one with its id (SuperTokens' multitenancy recipe). Its client secrets and private keys are stored encrypted with `providerSecretsKey`; without that key a provider carrying one is refused.
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `createOrUpdateThirdPartyConfig`(`tenantId`: kotlin.String, `config`: ProviderConfig, `skipValidation`: kotlin.Boolean, `userContext`: UserContext?) : CreateOrUpdateThirdPartyConfigResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_create_or_update_third_party_config(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`tenantId`),
+        FfiConverterTypeProviderConfig.lower(`config`),
+        FfiConverterBoolean.lower(`skipValidation`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferCreateOrUpdateThirdPartyConfigResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCreateOrUpdateThirdPartyConfigResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
     @Throws(AuthException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `createPrimaryUser`(`recipeUserId`: kotlin.String, `userContext`: UserContext?) : CreatePrimaryUserResult {
@@ -3834,6 +3889,30 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
         { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeDeleteTenantResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+    
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `deleteThirdPartyConfig`(`tenantId`: kotlin.String, `thirdPartyId`: kotlin.String, `userContext`: UserContext?) : DeleteThirdPartyConfigResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_delete_third_party_config(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`tenantId`),
+        FfiConverterString.lower(`thirdPartyId`),
+        FfiConverterOptionalTypeUserContext.lower(`userContext`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferDeleteThirdPartyConfigResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeDeleteThirdPartyConfigResult.lift(it) },
         // Error FFI converter
         AuthException.ErrorHandler,
     )
@@ -5011,7 +5090,7 @@ data class TenantConfigInput (
     , 
     var `firstFactors`: FirstFactorsInput? = null 
     , 
-    var `providers`: List<TenantProvider>? = null 
+    var `providers`: List<ProviderConfig>? = null 
     
 ){
     
@@ -5030,20 +5109,20 @@ public object FfiConverterTypeTenantConfigInput: FfiConverterRustBuffer<TenantCo
         return TenantConfigInput(
             FfiConverterOptionalBoolean.read(buf),
             FfiConverterOptionalTypeFirstFactorsInput.read(buf),
-            FfiConverterOptionalSequenceTypeTenantProvider.read(buf),
+            FfiConverterOptionalSequenceTypeProviderConfig.read(buf),
         )
     }
 
     override fun allocationSize(value: TenantConfigInput) = (
             FfiConverterOptionalBoolean.allocationSize(value.`thirdPartyEnabled`) +
             FfiConverterOptionalTypeFirstFactorsInput.allocationSize(value.`firstFactors`) +
-            FfiConverterOptionalSequenceTypeTenantProvider.allocationSize(value.`providers`)
+            FfiConverterOptionalSequenceTypeProviderConfig.allocationSize(value.`providers`)
     )
 
     override fun write(value: TenantConfigInput, buf: ByteBuffer) {
             FfiConverterOptionalBoolean.write(value.`thirdPartyEnabled`, buf)
             FfiConverterOptionalTypeFirstFactorsInput.write(value.`firstFactors`, buf)
-            FfiConverterOptionalSequenceTypeTenantProvider.write(value.`providers`, buf)
+            FfiConverterOptionalSequenceTypeProviderConfig.write(value.`providers`, buf)
     }
 }
 
@@ -5467,6 +5546,36 @@ sealed class AuthException: kotlin.Exception() {
             get() = "code=${ `code` }, reason=${ `reason` }"
     }
     
+    /**
+     * Storing a provider's client secret or private key needs providerSecretsKey in the engine config.
+     */
+    class SecretsKeyRequired(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `thirdPartyId`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, thirdPartyId=${ `thirdPartyId` }"
+    }
+    
+    /**
+     * A stored provider secret does not decrypt with the configured providerSecretsKey.
+     */
+    class SecretUnreadable(
+        
+        val `code`: kotlin.String, 
+        
+        val `reason`: kotlin.String, 
+        
+        val `thirdPartyId`: kotlin.String
+        ) : AuthException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }, thirdPartyId=${ `thirdPartyId` }"
+    }
+    
 
     
         /**
@@ -5634,6 +5743,16 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 FfiConverterString.read(buf),
                 )
             27 -> AuthException.OAuthFlowExpired(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            28 -> AuthException.SecretsKeyRequired(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            29 -> AuthException.SecretUnreadable(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
@@ -5835,6 +5954,20 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`reason`)
             )
+            is AuthException.SecretsKeyRequired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`thirdPartyId`)
+            )
+            is AuthException.SecretUnreadable -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`thirdPartyId`)
+            )
         }
     }
 
@@ -6030,6 +6163,20 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
                 buf.putInt(27)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is AuthException.SecretsKeyRequired -> {
+                buf.putInt(28)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`thirdPartyId`, buf)
+                Unit
+            }
+            is AuthException.SecretUnreadable -> {
+                buf.putInt(29)
+                FfiConverterString.write(value.`code`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                FfiConverterString.write(value.`thirdPartyId`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -6353,28 +6500,28 @@ public object FfiConverterOptionalTypeFirstFactorsInput: FfiConverterRustBuffer<
 /**
  * @suppress
  */
-public object FfiConverterOptionalSequenceTypeTenantProvider: FfiConverterRustBuffer<List<TenantProvider>?> {
-    override fun read(buf: ByteBuffer): List<TenantProvider>? {
+public object FfiConverterOptionalSequenceTypeProviderConfig: FfiConverterRustBuffer<List<ProviderConfig>?> {
+    override fun read(buf: ByteBuffer): List<ProviderConfig>? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterSequenceTypeTenantProvider.read(buf)
+        return FfiConverterSequenceTypeProviderConfig.read(buf)
     }
 
-    override fun allocationSize(value: List<TenantProvider>?): ULong {
+    override fun allocationSize(value: List<ProviderConfig>?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterSequenceTypeTenantProvider.allocationSize(value)
+            return 1UL + FfiConverterSequenceTypeProviderConfig.allocationSize(value)
         }
     }
 
-    override fun write(value: List<TenantProvider>?, buf: ByteBuffer) {
+    override fun write(value: List<ProviderConfig>?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterSequenceTypeTenantProvider.write(value, buf)
+            FfiConverterSequenceTypeProviderConfig.write(value, buf)
         }
     }
 }
@@ -6441,6 +6588,34 @@ public object FfiConverterSequenceTypeHostOverride: FfiConverterRustBuffer<List<
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeProviderConfig: FfiConverterRustBuffer<List<ProviderConfig>> {
+    override fun read(buf: ByteBuffer): List<ProviderConfig> {
+        val len = buf.getInt()
+        return List<ProviderConfig>(len) {
+            FfiConverterTypeProviderConfig.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ProviderConfig>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeProviderConfig.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ProviderConfig>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeProviderConfig.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeTenant: FfiConverterRustBuffer<List<Tenant>> {
     override fun read(buf: ByteBuffer): List<Tenant> {
         val len = buf.getInt()
@@ -6459,34 +6634,6 @@ public object FfiConverterSequenceTypeTenant: FfiConverterRustBuffer<List<Tenant
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeTenant.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeTenantProvider: FfiConverterRustBuffer<List<TenantProvider>> {
-    override fun read(buf: ByteBuffer): List<TenantProvider> {
-        val len = buf.getInt()
-        return List<TenantProvider>(len) {
-            FfiConverterTypeTenantProvider.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<TenantProvider>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeTenantProvider.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<TenantProvider>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeTenantProvider.write(it, buf)
         }
     }
 }
@@ -6546,6 +6693,10 @@ public object FfiConverterSequenceTypeEventSubscription: FfiConverterRustBuffer<
         }
     }
 }
+
+
+
+
 
 
 

@@ -1204,7 +1204,8 @@ public object FfiConverterTypeAuditRecord: FfiConverterRustBuffer<AuditRecord> {
 
 
 /**
- * Engine configuration; JSON-shaped so every binding can pass it through unchanged.
+ * Engine configuration; JSON-shaped so every binding can pass it through unchanged. Its `Debug` form leaves
+ * `providerSecretsKey` out.
  */
 data class AuthCoreConfig (
     /**
@@ -1225,6 +1226,13 @@ data class AuthCoreConfig (
      * before the call fails with `HOST_TIMEOUT`; `0` means no limit.
      */
     var `hostTimeoutMs`: kotlin.ULong = 30000uL 
+    , 
+    /**
+     * 32 random bytes in base64 (`openssl rand -base64 32`): the AES-256-GCM key that encrypts the client
+     * secrets and private keys of providers stored per tenant (`createOrUpdateThirdPartyConfig`). Without it,
+     * storing a secret is refused (`SECRETS_KEY_REQUIRED`). Keep it out of the database it protects.
+     */
+    var `providerSecretsKey`: kotlin.String? = null 
     
 ){
     
@@ -1247,6 +1255,7 @@ public object FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer<AuthCoreCon
             FfiConverterTypeEventsConfig.read(buf),
             FfiConverterTypeRedirectConfig.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -1256,7 +1265,8 @@ public object FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer<AuthCoreCon
             FfiConverterLong.allocationSize(value.`sessionLifetimeMs`) +
             FfiConverterTypeEventsConfig.allocationSize(value.`events`) +
             FfiConverterTypeRedirectConfig.allocationSize(value.`redirect`) +
-            FfiConverterULong.allocationSize(value.`hostTimeoutMs`)
+            FfiConverterULong.allocationSize(value.`hostTimeoutMs`) +
+            FfiConverterOptionalString.allocationSize(value.`providerSecretsKey`)
     )
 
     override fun write(value: AuthCoreConfig, buf: ByteBuffer) {
@@ -1266,6 +1276,7 @@ public object FfiConverterTypeAuthCoreConfig: FfiConverterRustBuffer<AuthCoreCon
             FfiConverterTypeEventsConfig.write(value.`events`, buf)
             FfiConverterTypeRedirectConfig.write(value.`redirect`, buf)
             FfiConverterULong.write(value.`hostTimeoutMs`, buf)
+            FfiConverterOptionalString.write(value.`providerSecretsKey`, buf)
     }
 }
 
@@ -1512,6 +1523,98 @@ public object FfiConverterTypeEventsConfig: FfiConverterRustBuffer<EventsConfig>
 
 
 /**
+ * `exchangeAuthCodeForOAuthTokens`'s input: where the provider sent the user back, with the flow's verifier.
+ */
+data class ExchangeAuthCodeInput (
+    var `tenantId`: kotlin.String
+    , 
+    var `config`: ProviderConfigForClientType
+    , 
+    var `redirectUriInfo`: RedirectUriInfo
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExchangeAuthCodeInput: FfiConverterRustBuffer<ExchangeAuthCodeInput> {
+    override fun read(buf: ByteBuffer): ExchangeAuthCodeInput {
+        return ExchangeAuthCodeInput(
+            FfiConverterString.read(buf),
+            FfiConverterTypeProviderConfigForClientType.read(buf),
+            FfiConverterTypeRedirectUriInfo.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ExchangeAuthCodeInput) = (
+            FfiConverterString.allocationSize(value.`tenantId`) +
+            FfiConverterTypeProviderConfigForClientType.allocationSize(value.`config`) +
+            FfiConverterTypeRedirectUriInfo.allocationSize(value.`redirectUriInfo`)
+    )
+
+    override fun write(value: ExchangeAuthCodeInput, buf: ByteBuffer) {
+            FfiConverterString.write(value.`tenantId`, buf)
+            FfiConverterTypeProviderConfigForClientType.write(value.`config`, buf)
+            FfiConverterTypeRedirectUriInfo.write(value.`redirectUriInfo`, buf)
+    }
+}
+
+
+
+/**
+ * `getAuthorisationRedirectURL`'s input. `config` is what `getConfigForClientType` gave, after discovery.
+ */
+data class GetAuthorisationRedirectUrlInput (
+    var `tenantId`: kotlin.String
+    , 
+    var `config`: ProviderConfigForClientType
+    , 
+    var `redirectUriOnProviderDashboard`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGetAuthorisationRedirectUrlInput: FfiConverterRustBuffer<GetAuthorisationRedirectUrlInput> {
+    override fun read(buf: ByteBuffer): GetAuthorisationRedirectUrlInput {
+        return GetAuthorisationRedirectUrlInput(
+            FfiConverterString.read(buf),
+            FfiConverterTypeProviderConfigForClientType.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GetAuthorisationRedirectUrlInput) = (
+            FfiConverterString.allocationSize(value.`tenantId`) +
+            FfiConverterTypeProviderConfigForClientType.allocationSize(value.`config`) +
+            FfiConverterString.allocationSize(value.`redirectUriOnProviderDashboard`)
+    )
+
+    override fun write(value: GetAuthorisationRedirectUrlInput, buf: ByteBuffer) {
+            FfiConverterString.write(value.`tenantId`, buf)
+            FfiConverterTypeProviderConfigForClientType.write(value.`config`, buf)
+            FfiConverterString.write(value.`redirectUriOnProviderDashboard`, buf)
+    }
+}
+
+
+
+/**
  * `getAuthorisationURL`'s input: which provider (and client) the user chose, and the redirect URI registered
  * with that provider.
  */
@@ -1574,6 +1677,53 @@ public object FfiConverterTypeGetAuthorisationUrlInput: FfiConverterRustBuffer<G
 
 
 /**
+ * `getConfigForClientType`'s input: the provider as the tenant offers it (the tenant's own configuration
+ * merged over the static one, secrets included) and the client asked for.
+ */
+data class GetConfigForClientTypeInput (
+    var `tenantId`: kotlin.String
+    , 
+    var `config`: ProviderConfig
+    , 
+    var `clientType`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGetConfigForClientTypeInput: FfiConverterRustBuffer<GetConfigForClientTypeInput> {
+    override fun read(buf: ByteBuffer): GetConfigForClientTypeInput {
+        return GetConfigForClientTypeInput(
+            FfiConverterString.read(buf),
+            FfiConverterTypeProviderConfig.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GetConfigForClientTypeInput) = (
+            FfiConverterString.allocationSize(value.`tenantId`) +
+            FfiConverterTypeProviderConfig.allocationSize(value.`config`) +
+            FfiConverterOptionalString.allocationSize(value.`clientType`)
+    )
+
+    override fun write(value: GetConfigForClientTypeInput, buf: ByteBuffer) {
+            FfiConverterString.write(value.`tenantId`, buf)
+            FfiConverterTypeProviderConfig.write(value.`config`, buf)
+            FfiConverterOptionalString.write(value.`clientType`, buf)
+    }
+}
+
+
+
+/**
  * Input of `getSession`. A session is valid only in its own tenant: `tenantId` (default `public`) must be
  * the session's, unless the caller explicitly asks across tenants with `anyTenant`.
  */
@@ -1615,6 +1765,57 @@ public object FfiConverterTypeGetSessionInput: FfiConverterRustBuffer<GetSession
             FfiConverterString.write(value.`accessToken`, buf)
             FfiConverterOptionalString.write(value.`tenantId`, buf)
             FfiConverterBoolean.write(value.`anyTenant`, buf)
+    }
+}
+
+
+
+/**
+ * `getUserInfo`'s input: the provider's tokens and, when one was sent, the nonce the id_token must carry.
+ */
+data class GetUserInfoInput (
+    var `tenantId`: kotlin.String
+    , 
+    var `config`: ProviderConfigForClientType
+    , 
+    var `oAuthTokens`: JsonObject
+    , 
+    var `nonce`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGetUserInfoInput: FfiConverterRustBuffer<GetUserInfoInput> {
+    override fun read(buf: ByteBuffer): GetUserInfoInput {
+        return GetUserInfoInput(
+            FfiConverterString.read(buf),
+            FfiConverterTypeProviderConfigForClientType.read(buf),
+            FfiConverterTypeJsonObject.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: GetUserInfoInput) = (
+            FfiConverterString.allocationSize(value.`tenantId`) +
+            FfiConverterTypeProviderConfigForClientType.allocationSize(value.`config`) +
+            FfiConverterTypeJsonObject.allocationSize(value.`oAuthTokens`) +
+            FfiConverterOptionalString.allocationSize(value.`nonce`)
+    )
+
+    override fun write(value: GetUserInfoInput, buf: ByteBuffer) {
+            FfiConverterString.write(value.`tenantId`, buf)
+            FfiConverterTypeProviderConfigForClientType.write(value.`config`, buf)
+            FfiConverterTypeJsonObject.write(value.`oAuthTokens`, buf)
+            FfiConverterOptionalString.write(value.`nonce`, buf)
     }
 }
 
@@ -3057,7 +3258,12 @@ data class TenantConfig (
      */
     var `firstFactors`: List<kotlin.String>?
     , 
-    var `providers`: List<TenantProvider>
+    /**
+     * The tenant's own providers (SuperTokens' "core" providers, spec §5.4): when there are any, only these are
+     * offered, each merged over the static provider of the same id. Stored with their secrets encrypted;
+     * shown without them.
+     */
+    var `providers`: List<ProviderConfig>
     
 ){
     
@@ -3076,56 +3282,20 @@ public object FfiConverterTypeTenantConfig: FfiConverterRustBuffer<TenantConfig>
         return TenantConfig(
             FfiConverterBoolean.read(buf),
             FfiConverterOptionalSequenceString.read(buf),
-            FfiConverterSequenceTypeTenantProvider.read(buf),
+            FfiConverterSequenceTypeProviderConfig.read(buf),
         )
     }
 
     override fun allocationSize(value: TenantConfig) = (
             FfiConverterBoolean.allocationSize(value.`thirdPartyEnabled`) +
             FfiConverterOptionalSequenceString.allocationSize(value.`firstFactors`) +
-            FfiConverterSequenceTypeTenantProvider.allocationSize(value.`providers`)
+            FfiConverterSequenceTypeProviderConfig.allocationSize(value.`providers`)
     )
 
     override fun write(value: TenantConfig, buf: ByteBuffer) {
             FfiConverterBoolean.write(value.`thirdPartyEnabled`, buf)
             FfiConverterOptionalSequenceString.write(value.`firstFactors`, buf)
-            FfiConverterSequenceTypeTenantProvider.write(value.`providers`, buf)
-    }
-}
-
-
-
-/**
- * A provider enabled on a tenant (the tenant's "core" provider list, spec §5.4).
- */
-data class TenantProvider (
-    var `thirdPartyId`: kotlin.String
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeTenantProvider: FfiConverterRustBuffer<TenantProvider> {
-    override fun read(buf: ByteBuffer): TenantProvider {
-        return TenantProvider(
-            FfiConverterString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: TenantProvider) = (
-            FfiConverterString.allocationSize(value.`thirdPartyId`)
-    )
-
-    override fun write(value: TenantProvider, buf: ByteBuffer) {
-            FfiConverterString.write(value.`thirdPartyId`, buf)
+            FfiConverterSequenceTypeProviderConfig.write(value.`providers`, buf)
     }
 }
 
@@ -3656,6 +3826,68 @@ public object FfiConverterTypeCreateOrUpdateTenantResult : FfiConverterRustBuffe
 
 
 
+/**
+ * `createOrUpdateThirdPartyConfig`'s result (SuperTokens' multitenancy recipe).
+ */
+sealed class CreateOrUpdateThirdPartyConfigResult {
+    
+    data class Ok(
+        val `createdNew`: kotlin.Boolean) : CreateOrUpdateThirdPartyConfigResult()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCreateOrUpdateThirdPartyConfigResult : FfiConverterRustBuffer<CreateOrUpdateThirdPartyConfigResult>{
+    override fun read(buf: ByteBuffer): CreateOrUpdateThirdPartyConfigResult {
+        return when(buf.getInt()) {
+            1 -> CreateOrUpdateThirdPartyConfigResult.Ok(
+                FfiConverterBoolean.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: CreateOrUpdateThirdPartyConfigResult): ULong = when(value) {
+        is CreateOrUpdateThirdPartyConfigResult.Ok -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterBoolean.allocationSize(value.`createdNew`)
+            )
+        }
+    }
+
+    override fun write(value: CreateOrUpdateThirdPartyConfigResult, buf: ByteBuffer) {
+        when(value) {
+            is CreateOrUpdateThirdPartyConfigResult.Ok -> {
+                buf.putInt(1)
+                FfiConverterBoolean.write(value.`createdNew`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 sealed class CreatePrimaryUserResult {
     
     data class Ok(
@@ -3827,6 +4059,68 @@ public object FfiConverterTypeDeleteTenantResult : FfiConverterRustBuffer<Delete
             is DeleteTenantResult.Ok -> {
                 buf.putInt(1)
                 FfiConverterBoolean.write(value.`didExist`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * `deleteThirdPartyConfig`'s result.
+ */
+sealed class DeleteThirdPartyConfigResult {
+    
+    data class Ok(
+        val `didConfigExist`: kotlin.Boolean) : DeleteThirdPartyConfigResult()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDeleteThirdPartyConfigResult : FfiConverterRustBuffer<DeleteThirdPartyConfigResult>{
+    override fun read(buf: ByteBuffer): DeleteThirdPartyConfigResult {
+        return when(buf.getInt()) {
+            1 -> DeleteThirdPartyConfigResult.Ok(
+                FfiConverterBoolean.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: DeleteThirdPartyConfigResult): ULong = when(value) {
+        is DeleteThirdPartyConfigResult.Ok -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterBoolean.allocationSize(value.`didConfigExist`)
+            )
+        }
+    }
+
+    override fun write(value: DeleteThirdPartyConfigResult, buf: ByteBuffer) {
+        when(value) {
+            is DeleteThirdPartyConfigResult.Ok -> {
+                buf.putInt(1)
+                FfiConverterBoolean.write(value.`didConfigExist`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -5625,34 +5919,6 @@ public object FfiConverterSequenceTypeProviderConfig: FfiConverterRustBuffer<Lis
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeProviderConfig.write(it, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
-public object FfiConverterSequenceTypeTenantProvider: FfiConverterRustBuffer<List<TenantProvider>> {
-    override fun read(buf: ByteBuffer): List<TenantProvider> {
-        val len = buf.getInt()
-        return List<TenantProvider>(len) {
-            FfiConverterTypeTenantProvider.read(buf)
-        }
-    }
-
-    override fun allocationSize(value: List<TenantProvider>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterTypeTenantProvider.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<TenantProvider>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterTypeTenantProvider.write(it, buf)
         }
     }
 }

@@ -27,8 +27,14 @@ internal object HookOps {
     val deleteTenant = HookOp.of("deleteTenant")
     val getTenant = HookOp.of("getTenant")
     val listAllTenants = HookOp.of("listAllTenants")
+    val createOrUpdateThirdPartyConfig = HookOp.of("createOrUpdateThirdPartyConfig")
+    val deleteThirdPartyConfig = HookOp.of("deleteThirdPartyConfig")
     val associateUserToTenant = HookOp.of("associateUserToTenant")
     val disassociateUserFromTenant = HookOp.of("disassociateUserFromTenant")
+    val getConfigForClientType = HookOp.of("getConfigForClientType")
+    val getAuthorisationRedirectUrl = HookOp.of("getAuthorisationRedirectURL")
+    val exchangeAuthCodeForOAuthTokens = HookOp.of("exchangeAuthCodeForOAuthTokens")
+    val getUserInfo = HookOp.of("getUserInfo")
     val createNewSession = HookOp.of("createNewSession")
     val getSession = HookOp.of("getSession")
     val revokeSession = HookOp.of("revokeSession")
@@ -60,8 +66,14 @@ internal object HookOps {
         "deleteTenant" to deleteTenant,
         "getTenant" to getTenant,
         "listAllTenants" to listAllTenants,
+        "createOrUpdateThirdPartyConfig" to createOrUpdateThirdPartyConfig,
+        "deleteThirdPartyConfig" to deleteThirdPartyConfig,
         "associateUserToTenant" to associateUserToTenant,
         "disassociateUserFromTenant" to disassociateUserFromTenant,
+        "getConfigForClientType" to getConfigForClientType,
+        "getAuthorisationRedirectUrl" to getAuthorisationRedirectUrl,
+        "exchangeAuthCodeForOAuthTokens" to exchangeAuthCodeForOAuthTokens,
+        "getUserInfo" to getUserInfo,
         "createNewSession" to createNewSession,
         "getSession" to getSession,
         "revokeSession" to revokeSession,
@@ -100,8 +112,19 @@ interface Functions {
     suspend fun deleteTenant(tenantId: String, userContext: UserContext): DeleteTenantResult
     suspend fun getTenant(tenantId: String, userContext: UserContext): Tenant?
     suspend fun listAllTenants(userContext: UserContext): List<Tenant>
+    /** Adds a provider to the tenant's own list, or replaces the one with its id (SuperTokens' multitenancy recipe). Its client secrets and private keys are stored encrypted with `providerSecretsKey`; without that key a provider carrying one is refused. */
+    suspend fun createOrUpdateThirdPartyConfig(tenantId: String, config: ProviderConfig, skipValidation: Boolean, userContext: UserContext): CreateOrUpdateThirdPartyConfigResult
+    suspend fun deleteThirdPartyConfig(tenantId: String, thirdPartyId: String, userContext: UserContext): DeleteThirdPartyConfigResult
     suspend fun associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext): AssociateUserToTenantResult
     suspend fun disassociateUserFromTenant(tenantId: String, recipeUserId: String, userContext: UserContext): DisassociateUserFromTenantResult
+    /** Provider method (supertokens-node's provider `getConfigForClientType`): the configuration one sign-in uses, for one client of the provider, built-in defaults applied. Discovery runs after. */
+    suspend fun getConfigForClientType(input: GetConfigForClientTypeInput, userContext: UserContext): ProviderConfigForClientType
+    /** Provider method: the URL to send the user to, with the PKCE verifier when PKCE is used (the flow adds `state` and `nonce`). */
+    suspend fun getAuthorisationRedirectUrl(input: GetAuthorisationRedirectUrlInput, userContext: UserContext): AuthorisationRedirect
+    /** Provider method: the code the provider sent back, exchanged at its token endpoint. */
+    suspend fun exchangeAuthCodeForOAuthTokens(input: ExchangeAuthCodeInput, userContext: UserContext): JsonObject
+    /** Provider method: who the tokens belong to (the id_token verified, the user info endpoint asked). */
+    suspend fun getUserInfo(input: GetUserInfoInput, userContext: UserContext): UserInfo
     suspend fun createNewSession(tenantId: String, recipeUserId: String, accessTokenPayload: String, userContext: UserContext): CreateNewSessionResult
     suspend fun getSession(input: GetSessionInput, userContext: UserContext): GetSessionResult
     /** Returns whether a session was revoked. */
@@ -253,6 +276,19 @@ internal class FunctionsBridge(private val layer: FunctionsOverride) : HookBridg
             val ctx = uc(args)
             run(callId) { ok(sequenceOf(FfiConverterTypeTenant), f().listAllTenants(ctx)) }
         }
+        HookOps.createOrUpdateThirdPartyConfig -> {
+            val a0 = FfiConverterString.read(args)
+            val a1 = FfiConverterTypeProviderConfig.read(args)
+            val a2 = FfiConverterBoolean.read(args)
+            val ctx = uc(args)
+            run(callId) { ok(FfiConverterTypeCreateOrUpdateThirdPartyConfigResult, f().createOrUpdateThirdPartyConfig(a0, a1, a2, ctx)) }
+        }
+        HookOps.deleteThirdPartyConfig -> {
+            val a0 = FfiConverterString.read(args)
+            val a1 = FfiConverterString.read(args)
+            val ctx = uc(args)
+            run(callId) { ok(FfiConverterTypeDeleteThirdPartyConfigResult, f().deleteThirdPartyConfig(a0, a1, ctx)) }
+        }
         HookOps.associateUserToTenant -> {
             val a0 = FfiConverterString.read(args)
             val a1 = FfiConverterString.read(args)
@@ -264,6 +300,26 @@ internal class FunctionsBridge(private val layer: FunctionsOverride) : HookBridg
             val a1 = FfiConverterString.read(args)
             val ctx = uc(args)
             run(callId) { ok(FfiConverterTypeDisassociateUserFromTenantResult, f().disassociateUserFromTenant(a0, a1, ctx)) }
+        }
+        HookOps.getConfigForClientType -> {
+            val a0 = FfiConverterTypeGetConfigForClientTypeInput.read(args)
+            val ctx = uc(args)
+            run(callId) { ok(FfiConverterTypeProviderConfigForClientType, f().getConfigForClientType(a0, ctx)) }
+        }
+        HookOps.getAuthorisationRedirectUrl -> {
+            val a0 = FfiConverterTypeGetAuthorisationRedirectUrlInput.read(args)
+            val ctx = uc(args)
+            run(callId) { ok(FfiConverterTypeAuthorisationRedirect, f().getAuthorisationRedirectUrl(a0, ctx)) }
+        }
+        HookOps.exchangeAuthCodeForOAuthTokens -> {
+            val a0 = FfiConverterTypeExchangeAuthCodeInput.read(args)
+            val ctx = uc(args)
+            run(callId) { ok(FfiConverterTypeJsonObject, f().exchangeAuthCodeForOAuthTokens(a0, ctx)) }
+        }
+        HookOps.getUserInfo -> {
+            val a0 = FfiConverterTypeGetUserInfoInput.read(args)
+            val ctx = uc(args)
+            run(callId) { ok(FfiConverterTypeUserInfo, f().getUserInfo(a0, ctx)) }
         }
         HookOps.createNewSession -> {
             val a0 = FfiConverterString.read(args)
@@ -391,11 +447,29 @@ internal class OriginalFunctions(pointer: Long) : NativeOriginal(pointer), Funct
     override suspend fun listAllTenants(userContext: UserContext): List<Tenant> =
         call(HookOps.listAllTenants, sequenceOf(FfiConverterTypeTenant)) { ctx(userContext) }
 
+    override suspend fun createOrUpdateThirdPartyConfig(tenantId: String, config: ProviderConfig, skipValidation: Boolean, userContext: UserContext): CreateOrUpdateThirdPartyConfigResult =
+        call(HookOps.createOrUpdateThirdPartyConfig, FfiConverterTypeCreateOrUpdateThirdPartyConfigResult) { put(FfiConverterString, tenantId).put(FfiConverterTypeProviderConfig, config).put(FfiConverterBoolean, skipValidation).ctx(userContext) }
+
+    override suspend fun deleteThirdPartyConfig(tenantId: String, thirdPartyId: String, userContext: UserContext): DeleteThirdPartyConfigResult =
+        call(HookOps.deleteThirdPartyConfig, FfiConverterTypeDeleteThirdPartyConfigResult) { put(FfiConverterString, tenantId).put(FfiConverterString, thirdPartyId).ctx(userContext) }
+
     override suspend fun associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext): AssociateUserToTenantResult =
         call(HookOps.associateUserToTenant, FfiConverterTypeAssociateUserToTenantResult) { put(FfiConverterString, tenantId).put(FfiConverterString, recipeUserId).ctx(userContext) }
 
     override suspend fun disassociateUserFromTenant(tenantId: String, recipeUserId: String, userContext: UserContext): DisassociateUserFromTenantResult =
         call(HookOps.disassociateUserFromTenant, FfiConverterTypeDisassociateUserFromTenantResult) { put(FfiConverterString, tenantId).put(FfiConverterString, recipeUserId).ctx(userContext) }
+
+    override suspend fun getConfigForClientType(input: GetConfigForClientTypeInput, userContext: UserContext): ProviderConfigForClientType =
+        call(HookOps.getConfigForClientType, FfiConverterTypeProviderConfigForClientType) { put(FfiConverterTypeGetConfigForClientTypeInput, input).ctx(userContext) }
+
+    override suspend fun getAuthorisationRedirectUrl(input: GetAuthorisationRedirectUrlInput, userContext: UserContext): AuthorisationRedirect =
+        call(HookOps.getAuthorisationRedirectUrl, FfiConverterTypeAuthorisationRedirect) { put(FfiConverterTypeGetAuthorisationRedirectUrlInput, input).ctx(userContext) }
+
+    override suspend fun exchangeAuthCodeForOAuthTokens(input: ExchangeAuthCodeInput, userContext: UserContext): JsonObject =
+        call(HookOps.exchangeAuthCodeForOAuthTokens, FfiConverterTypeJsonObject) { put(FfiConverterTypeExchangeAuthCodeInput, input).ctx(userContext) }
+
+    override suspend fun getUserInfo(input: GetUserInfoInput, userContext: UserContext): UserInfo =
+        call(HookOps.getUserInfo, FfiConverterTypeUserInfo) { put(FfiConverterTypeGetUserInfoInput, input).ctx(userContext) }
 
     override suspend fun createNewSession(tenantId: String, recipeUserId: String, accessTokenPayload: String, userContext: UserContext): CreateNewSessionResult =
         call(HookOps.createNewSession, FfiConverterTypeCreateNewSessionResult) { put(FfiConverterString, tenantId).put(FfiConverterString, recipeUserId).put(FfiConverterString, accessTokenPayload).ctx(userContext) }
@@ -492,6 +566,13 @@ abstract class DeclaredOperations internal constructor() {
 
     suspend fun listAllTenants(userContext: UserContext? = null): List<Tenant> =
         functions().listAllTenants(userContext ?: NewRequest)
+
+    /** Adds a provider to the tenant's own list, or replaces the one with its id (SuperTokens' multitenancy recipe). Its client secrets and private keys are stored encrypted with `providerSecretsKey`; without that key a provider carrying one is refused. */
+    suspend fun createOrUpdateThirdPartyConfig(tenantId: String, config: ProviderConfig, skipValidation: Boolean = false, userContext: UserContext? = null): CreateOrUpdateThirdPartyConfigResult =
+        functions().createOrUpdateThirdPartyConfig(tenantId, config, skipValidation, userContext ?: NewRequest)
+
+    suspend fun deleteThirdPartyConfig(tenantId: String, thirdPartyId: String, userContext: UserContext? = null): DeleteThirdPartyConfigResult =
+        functions().deleteThirdPartyConfig(tenantId, thirdPartyId, userContext ?: NewRequest)
 
     suspend fun associateUserToTenant(tenantId: String, recipeUserId: String, userContext: UserContext? = null): AssociateUserToTenantResult =
         functions().associateUserToTenant(tenantId, recipeUserId, userContext ?: NewRequest)

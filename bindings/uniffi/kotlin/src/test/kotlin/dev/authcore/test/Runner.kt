@@ -29,6 +29,13 @@ import dev.authcore.model.SignInUpPostResult
 import dev.authcore.model.SignInUpResult
 import dev.authcore.TenantConfigInput
 import dev.authcore.model.ProviderConfig
+import dev.authcore.model.ProviderConfigForClientType
+import dev.authcore.model.GetConfigForClientTypeInput
+import dev.authcore.model.GetAuthorisationRedirectUrlInput
+import dev.authcore.model.AuthorisationRedirect
+import dev.authcore.model.ExchangeAuthCodeInput
+import dev.authcore.model.GetUserInfoInput
+import dev.authcore.model.UserInfo
 import dev.authcore.model.User
 import dev.authcore.UserContext
 import dev.authcore.model.VerifyEmailInput
@@ -150,6 +157,30 @@ class ScriptedFunctions(private val original: Functions, private val script: Scr
         script.run("createNewSession", userContext, typeOf<CreateNewSessionResult>()) {
             original.createNewSession(tenantId, recipeUserId, accessTokenPayloadJson, userContext)
         }
+
+    override suspend fun getConfigForClientType(
+        input: GetConfigForClientTypeInput,
+        userContext: UserContext,
+    ): ProviderConfigForClientType =
+        script.run("getConfigForClientType", userContext, typeOf<ProviderConfigForClientType>()) {
+            original.getConfigForClientType(input, userContext)
+        }
+
+    override suspend fun getAuthorisationRedirectUrl(
+        input: GetAuthorisationRedirectUrlInput,
+        userContext: UserContext,
+    ): AuthorisationRedirect =
+        script.run("getAuthorisationRedirectURL", userContext, typeOf<AuthorisationRedirect>()) {
+            original.getAuthorisationRedirectUrl(input, userContext)
+        }
+
+    override suspend fun exchangeAuthCodeForOAuthTokens(input: ExchangeAuthCodeInput, userContext: UserContext): String =
+        script.run("exchangeAuthCodeForOAuthTokens", userContext, typeOf<String>()) {
+            original.exchangeAuthCodeForOAuthTokens(input, userContext)
+        }
+
+    override suspend fun getUserInfo(input: GetUserInfoInput, userContext: UserContext): UserInfo =
+        script.run("getUserInfo", userContext, typeOf<UserInfo>()) { original.getUserInfo(input, userContext) }
 }
 
 /** Scripted API overrides. */
