@@ -49,7 +49,8 @@ import java.util.concurrent.atomic.AtomicInteger
  *
  * System properties: `authcore.nb.rounds` (5), `authcore.nb.windowMs` (150), `authcore.nb.signins` (100),
  * `authcore.nb.delayMs` (200), `authcore.nb.fail` (`true`: the test fails when the ratio misses the target, a
- * sign-in failed or a window was not covered by pending sign-ins; `false` prints only).
+ * sign-in failed or a window was not covered by pending sign-ins; `outcomes`: only when a sign-in failed;
+ * `false` prints only).
  */
 class KotlinBenchNonBlocking {
     private val callback = "http://127.0.0.1:9/callback"
@@ -83,7 +84,7 @@ class KotlinBenchNonBlocking {
         val windowMs = prop("windowMs", 150)
         val signins = prop("signins", 100)
         val delayMs = prop("delayMs", 200)
-        val fail = System.getProperty("authcore.nb.fail") != "false"
+        val fail = System.getProperty("authcore.nb.fail") ?: "true"
         check(windowMs < delayMs) { "the window must be shorter than the token delay" }
         val base = withContext(Dispatchers.IO) { Peers.base("op") }
         val config = AuthCoreConfig(
@@ -97,7 +98,8 @@ class KotlinBenchNonBlocking {
         )
         val dir = Files.createTempDirectory("authcore-kt-nonblocking")
         val auth = AuthCore.open(dir.resolve("auth.db").toString(), config)
-        var ok = true
+        var ok = true // every target met and every round valid
+        var outcomes = true // every sign-in succeeded
         try {
             // A redirect as the app would get it back: the code, state and iss the OP redirected with.
             suspend fun codeFor(login: String): RedirectUriInfo {
@@ -133,7 +135,7 @@ class KotlinBenchNonBlocking {
                     yield()
                 }
             }
-            measure(1000) // JIT warm-up
+            measure(2500) // JIT warm-up
 
             var unloadedN = 0L
             var unloadedS = 0.0
@@ -195,6 +197,7 @@ class KotlinBenchNonBlocking {
                 ))
                 if (failures.isNotEmpty()) {
                     ok = false
+                    outcomes = false
                     println("  kotlin round $round: failed sign-ins, first: ${failures.peek()}")
                 }
                 if (!covered) {
@@ -212,7 +215,10 @@ class KotlinBenchNonBlocking {
                 unloadedRate, signins, duringRate, ratio, target, completed, total, rounds, signins, delayMs, windowMs, if (ok) "PASS" else "FAIL",
             ))
             System.out.flush()
-            if (fail) assertTrue(ok, "nonblocking kotlin: FAIL (see the lines above)")
+            when (fail) {
+                "true" -> assertTrue(ok, "nonblocking kotlin: FAIL (see the lines above)")
+                "outcomes" -> assertTrue(outcomes, "nonblocking kotlin: a sign-in failed (see the lines above)")
+            }
         } finally {
             auth.close()
             dir.toFile().deleteRecursively()
