@@ -58,7 +58,10 @@ export interface AuditRecord {
   userId?: string | null
 }
 
-/** Engine configuration; JSON-shaped so every binding can pass it through unchanged. */
+/**
+ * Engine configuration; JSON-shaped so every binding can pass it through unchanged. Its `Debug` form leaves
+ * `providerSecretsKey` out.
+ */
 export interface AuthCoreConfig {
   accountLinking?: AccountLinkingConfig
   events?: EventsConfig
@@ -67,10 +70,25 @@ export interface AuthCoreConfig {
    * before the call fails with `HOST_TIMEOUT`; `0` means no limit.
    */
   hostTimeoutMs?: number
+  /**
+   * 32 random bytes in base64 (`openssl rand -base64 32`): the AES-256-GCM key that encrypts the client
+   * secrets and private keys of providers stored per tenant (`createOrUpdateThirdPartyConfig`). Without it,
+   * storing a secret is refused (`SECRETS_KEY_REQUIRED`). Keep it out of the database it protects.
+   */
+  providerSecretsKey?: string | null
   /** Static providers (spec §5.4). `None`: any provider id is accepted on any tenant. */
   providers?: ProviderConfig[] | null
   redirect?: RedirectConfig
   sessionLifetimeMs?: number
+}
+
+/**
+ * What `getAuthorisationRedirectURL` gives: the URL to send the user to and, with PKCE, the verifier the
+ * code exchange must present.
+ */
+export interface AuthorisationRedirect {
+  urlWithQueryParams: string
+  pkceCodeVerifier?: string | null
 }
 
 export type CreateNewSessionResult =
@@ -81,6 +99,13 @@ export type CreateNewSessionResult =
     }
 
 export type CreateOrUpdateTenantResult =
+  | {
+      status: "OK"
+      createdNew: boolean
+    }
+
+/** `createOrUpdateThirdPartyConfig`'s result (SuperTokens' multitenancy recipe). */
+export type CreateOrUpdateThirdPartyConfigResult =
   | {
       status: "OK"
       createdNew: boolean
@@ -108,6 +133,13 @@ export type DeleteTenantResult =
   | {
       status: "OK"
       didExist: boolean
+    }
+
+/** `deleteThirdPartyConfig`'s result. */
+export type DeleteThirdPartyConfigResult =
+  | {
+      status: "OK"
+      didConfigExist: boolean
     }
 
 export type DeliverPendingEventsArgs = Record<string, any>
@@ -144,8 +176,22 @@ export interface EventsConfig {
   retentionDays?: number
 }
 
+/** `exchangeAuthCodeForOAuthTokens`'s input: where the provider sent the user back, with the flow's verifier. */
+export interface ExchangeAuthCodeInput {
+  tenantId: string
+  config: ProviderConfigForClientType
+  redirectURIInfo: RedirectUriInfo
+}
+
 /** Where a sign-in flow's secrets are kept between the authorisation URL and the provider's redirect. */
 export type FlowMode = "stateless" | "stored"
+
+/** `getAuthorisationRedirectURL`'s input. `config` is what `getConfigForClientType` gave, after discovery. */
+export interface GetAuthorisationRedirectUrlInput {
+  tenantId: string
+  config: ProviderConfigForClientType
+  redirectURIOnProviderDashboard: string
+}
 
 /**
  * `getAuthorisationURL`'s input: which provider (and client) the user chose, and the redirect URI registered
@@ -174,6 +220,16 @@ export type GetAuthorisationUrlResult =
     }
 
 /**
+ * `getConfigForClientType`'s input: the provider as the tenant offers it (the tenant's own configuration
+ * merged over the static one, secrets included) and the client asked for.
+ */
+export interface GetConfigForClientTypeInput {
+  tenantId: string
+  config: ProviderConfig
+  clientType?: string | null
+}
+
+/**
  * Input of `getSession`. A session is valid only in its own tenant: `tenantId` (default `public`) must be
  * the session's, unless the caller explicitly asks across tenants with `anyTenant`.
  */
@@ -195,6 +251,14 @@ export type GetSessionResult =
 export interface GetUserCountArgs {
   includeAllTenants: boolean
   tenantId?: string | null
+}
+
+/** `getUserInfo`'s input: the provider's tokens and, when one was sent, the nonce the id_token must carry. */
+export interface GetUserInfoInput {
+  tenantId: string
+  config: ProviderConfigForClientType
+  oAuthTokens: Record<string, any>
+  nonce?: string | null
 }
 
 export interface GetUsersInput {
@@ -364,6 +428,39 @@ export interface ProviderConfig {
   userInfoEndpointHeaders?: Record<string, any> | null
   userInfoEndpointQueryParams?: Record<string, any> | null
   userInfoMap?: UserInfoMap | null
+}
+
+/**
+ * The configuration one sign-in uses: the provider's settings with one of its clients, built-in defaults
+ * applied (supertokens-node's `ProviderConfigForClientType`). Host overrides of the provider methods receive
+ * and may return it. Its `Debug` form leaves the secret out.
+ */
+export interface ProviderConfigForClientType {
+  thirdPartyId: string
+  clientId: string
+  additionalConfig?: Record<string, any>
+  /** Every client id of the provider: an id_token for any of them is accepted (web, iOS, Android). */
+  allClientIds?: string[]
+  authorizationEndpoint?: string | null
+  authorizationEndpointQueryParams?: Record<string, any>
+  clientSecret?: string | null
+  clientType?: string | null
+  forcePKCE?: boolean
+  idTokenChecks?: IdTokenChecks
+  issuer?: string | null
+  jwksURI?: string | null
+  name?: string | null
+  oidcDiscoveryEndpoint?: string | null
+  requireEmail?: boolean
+  scope?: string[]
+  /** The provider accepts PKCE (S256) even from a client with a secret. */
+  supportsPKCE?: boolean
+  tokenEndpoint?: string | null
+  tokenEndpointBodyParams?: Record<string, any>
+  userInfoEndpoint?: string | null
+  userInfoEndpointHeaders?: Record<string, any>
+  userInfoEndpointQueryParams?: Record<string, any>
+  userInfoMap?: UserInfoMap
 }
 
 /** What the provider said about the user. */
@@ -539,20 +636,20 @@ export interface Tenant {
    * SuperTokens' V2 API does: its sign-in APIs refuse logins until it is configured (spec §5.3).
    */
   firstFactors?: string[] | null
-  providers?: TenantProvider[]
+  /**
+   * The tenant's own providers (SuperTokens' "core" providers, spec §5.4): when there are any, only these are
+   * offered, each merged over the static provider of the same id. Stored with their secrets encrypted;
+   * shown without them.
+   */
+  providers?: ProviderConfig[]
   thirdPartyEnabled?: boolean
 }
 
 /** A partial update: only the fields given change. `firstFactors: null` resets to "all factors". */
 export interface TenantConfigInput {
   firstFactors?: string[] | null
-  providers?: TenantProvider[] | null
+  providers?: ProviderConfig[] | null
   thirdPartyEnabled?: boolean | null
-}
-
-/** A provider enabled on a tenant (the tenant's "core" provider list, spec §5.4). */
-export interface TenantProvider {
-  thirdPartyId: string
 }
 
 /** A provider account: `(thirdPartyId, thirdPartyUserId)`, compared exactly (spec D2). */
@@ -586,6 +683,13 @@ export interface UserFields {
   email?: string | null
   emailVerified?: string | null
   userId?: string | null
+}
+
+/** What `getUserInfo` gives (supertokens-node's `UserInfo`). */
+export interface UserInfo {
+  thirdPartyUserId: string
+  email?: EmailInput | null
+  rawUserInfoFromProvider?: RawUserInfo
 }
 
 /**
@@ -685,6 +789,18 @@ export interface GetTenantInput extends WithUserContext {
   tenantId: string
 }
 
+export interface CreateOrUpdateThirdPartyConfigInput extends WithUserContext {
+  tenantId: string
+  config: ProviderConfig
+  /** Default `false`. */
+  skipValidation?: boolean
+}
+
+export interface DeleteThirdPartyConfigInput extends WithUserContext {
+  tenantId: string
+  thirdPartyId: string
+}
+
 export interface AssociateUserToTenantInput extends WithUserContext {
   tenantId: string
   recipeUserId: string
@@ -753,8 +869,19 @@ export interface DeclaredRecipeFunctions {
   deleteTenant(input: DeleteTenantInput): Promise<DeleteTenantResult>
   getTenant(input: GetTenantInput): Promise<Tenant | null | undefined>
   listAllTenants(input?: WithUserContext): Promise<Tenant[]>
+  /** Adds a provider to the tenant's own list, or replaces the one with its id (SuperTokens' multitenancy recipe). Its client secrets and private keys are stored encrypted with `providerSecretsKey`; without that key a provider carrying one is refused. */
+  createOrUpdateThirdPartyConfig(input: CreateOrUpdateThirdPartyConfigInput): Promise<CreateOrUpdateThirdPartyConfigResult>
+  deleteThirdPartyConfig(input: DeleteThirdPartyConfigInput): Promise<DeleteThirdPartyConfigResult>
   associateUserToTenant(input: AssociateUserToTenantInput): Promise<AssociateUserToTenantResult>
   disassociateUserFromTenant(input: DisassociateUserFromTenantInput): Promise<DisassociateUserFromTenantResult>
+  /** Provider method (supertokens-node's provider `getConfigForClientType`): the configuration one sign-in uses, for one client of the provider, built-in defaults applied. Discovery runs after. */
+  getConfigForClientType(input: GetConfigForClientTypeInput & WithUserContext): Promise<ProviderConfigForClientType>
+  /** Provider method: the URL to send the user to, with the PKCE verifier when PKCE is used (the flow adds `state` and `nonce`). */
+  getAuthorisationRedirectURL(input: GetAuthorisationRedirectUrlInput & WithUserContext): Promise<AuthorisationRedirect>
+  /** Provider method: the code the provider sent back, exchanged at its token endpoint. */
+  exchangeAuthCodeForOAuthTokens(input: ExchangeAuthCodeInput & WithUserContext): Promise<Record<string, any>>
+  /** Provider method: who the tokens belong to (the id_token verified, the user info endpoint asked). */
+  getUserInfo(input: GetUserInfoInput & WithUserContext): Promise<UserInfo>
   createNewSession(input: CreateNewSessionInput): Promise<CreateNewSessionResult>
   getSession(input: GetSessionInput & WithUserContext): Promise<GetSessionResult>
   /** Returns whether a session was revoked. */
@@ -801,8 +928,19 @@ export interface DeclaredCalls {
   deleteTenant(input: DeleteTenantInput): Promise<DeleteTenantResult>
   getTenant(input: GetTenantInput): Promise<Tenant | null>
   listAllTenants(input?: WithUserContext): Promise<Tenant[]>
+  /** Adds a provider to the tenant's own list, or replaces the one with its id (SuperTokens' multitenancy recipe). Its client secrets and private keys are stored encrypted with `providerSecretsKey`; without that key a provider carrying one is refused. */
+  createOrUpdateThirdPartyConfig(input: CreateOrUpdateThirdPartyConfigInput): Promise<CreateOrUpdateThirdPartyConfigResult>
+  deleteThirdPartyConfig(input: DeleteThirdPartyConfigInput): Promise<DeleteThirdPartyConfigResult>
   associateUserToTenant(input: AssociateUserToTenantInput): Promise<AssociateUserToTenantResult>
   disassociateUserFromTenant(input: DisassociateUserFromTenantInput): Promise<DisassociateUserFromTenantResult>
+  /** Provider method (supertokens-node's provider `getConfigForClientType`): the configuration one sign-in uses, for one client of the provider, built-in defaults applied. Discovery runs after. */
+  getConfigForClientType(input: GetConfigForClientTypeInput & WithUserContext): Promise<ProviderConfigForClientType>
+  /** Provider method: the URL to send the user to, with the PKCE verifier when PKCE is used (the flow adds `state` and `nonce`). */
+  getAuthorisationRedirectURL(input: GetAuthorisationRedirectUrlInput & WithUserContext): Promise<AuthorisationRedirect>
+  /** Provider method: the code the provider sent back, exchanged at its token endpoint. */
+  exchangeAuthCodeForOAuthTokens(input: ExchangeAuthCodeInput & WithUserContext): Promise<Record<string, any>>
+  /** Provider method: who the tokens belong to (the id_token verified, the user info endpoint asked). */
+  getUserInfo(input: GetUserInfoInput & WithUserContext): Promise<UserInfo>
   createNewSession(input: CreateNewSessionInput): Promise<CreateNewSessionResult>
   getSession(input: GetSessionInput & WithUserContext): Promise<GetSessionResult>
   /** Returns whether a session was revoked. */

@@ -97,7 +97,12 @@ pub struct InputField {
 /// binding spreading them into keyword arguments lists what the declaration names only as a type. `None` for an
 /// operation whose arguments are declared one by one (or an unknown name).
 pub fn whole_fields(schema: &Value, op: &str) -> Option<Vec<InputField>> {
-    let info = operation(op).filter(|o| o.whole)?;
+    // Hooks too (not public operations, but host code overrides them with the same fields).
+    let info = OVERRIDABLE
+        .iter()
+        .chain(ENGINE_OPERATIONS)
+        .find(|o| o.name == op)
+        .filter(|o| o.whole)?;
     let entry = ["overridable", "engine"]
         .iter()
         .flat_map(|k| schema[*k].as_array().into_iter().flatten())
