@@ -1,0 +1,130 @@
+//! The store conformance suite against PostgreSQL (feature `postgres`): one test per check, each on a fresh
+//! schema of the server named by `AUTHCORE_TEST_POSTGRES`. Unset, the tests fail under CI and are skipped (with
+//! a line) elsewhere.
+
+#![cfg(feature = "postgres")]
+
+#[path = "support/pg.rs"]
+mod pg;
+
+use std::sync::Arc;
+
+use authcore::store::postgres::{PostgresOptions, PostgresStore};
+use authcore::store::{Store, StoreError, StoreTx};
+use authcore::AuthCore;
+
+fn options(url: &str) -> PostgresOptions {
+    let mut options = PostgresOptions::new(url);
+    options.schema = pg::fresh_schema();
+    options
+}
+
+/// A fresh store: a new schema on the test server.
+fn fresh_pg() -> Arc<dyn Store> {
+    let url = std::env::var(pg::VAR).expect("checked by the test before the factory runs");
+    Arc::new(PostgresStore::open(options(&url)).expect("open a fresh PostgreSQL schema"))
+}
+
+// One #[test] per conformance check; the block returns from the test (skipping it) when no server is named.
+authcore::store_conformance_tests!({
+    if pg::url("the PostgreSQL store conformance check").is_none() {
+        return;
+    }
+    fresh_pg
+});
+
+#[test]
+fn reopening_keeps_the_schema_version_and_other_schemas_are_separate() {
+    let Some(url) = pg::url("reopening a PostgreSQL schema") else {
+        return;
+    };
+    let options = options(&url);
+    let first = PostgresStore::open(options.clone()).expect("open");
+    let v1 = first.schema_version().expect("version");
+    let v2 = PostgresStore::open(options.clone())
+        .expect("reopen")
+        .schema_version()
+        .expect("version");
+    assert_eq!(v1, v2);
+    assert!(v1 >= 1);
+    assert_eq!(first.schema(), options.schema);
+}
+
+/// Several processes (here: threads, each with its own pool) opening one new schema at once: the advisory lock
+/// makes one of them migrate and the others find the work done.
+#[test]
+fn concurrent_opens_migrate_once() {
+    let Some(url) = pg::url("concurrent migrations") else {
+        return;
+    };
+    let options = options(&url);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let options = options.clone();
+            std::thread::spawn(move || PostgresStore::open(options).map(|s| s.schema_version()))
+        })
+        .collect();
+    for h in handles {
+        let version = h.join().expect("thread").expect("open").expect("version");
+        assert!(version >= 1);
+    }
+}
+
+#[test]
+fn a_schema_newer_than_the_library_is_refused() {
+    let Some(url) = pg::url("the schema-too-new check") else {
+        return;
+    };
+    let options = options(&url);
+    let store = PostgresStore::open(options.clone()).expect("open");
+    let supported = store.schema_version().expect("version");
+    // A version from the future, as a newer library would have recorded it.
+    authcore::store::postgres::testing::insert_schema_version(&store, supported + 7)
+        .expect("a version from the future");
+    drop(store);
+    let schema = options.schema.clone();
+    let err = match AuthCore::builder().postgres(&url, Some(&schema)) {
+        Ok(_) => panic!("opened a newer schema"),
+        Err(e) => e,
+    };
+    assert_eq!(err.code(), "SCHEMA_TOO_NEW");
+    assert_eq!(
+        err,
+        authcore::AuthError::SchemaTooNew {
+            found: supported + 7,
+            supported
+        }
+    );
+    match PostgresStore::open(options) {
+        Err(StoreError::SchemaTooNew { found, .. }) => assert_eq!(found, supported + 7),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("opened a newer schema"),
+    }
+}
+
+#[test]
+fn bad_schema_names_are_refused_as_invalid_input() {
+    let Some(url) = pg::url("schema name validation") else {
+        return;
+    };
+    let err = match AuthCore::builder().postgres(&url, Some("Robert'); DROP TABLE x;--")) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e,
+    };
+    assert_eq!(err.code(), "INVALID_INPUT");
+}
+
+#[test]
+fn a_failed_unique_insert_leaves_the_transaction_usable_and_nothing_leaks_after_drop() {
+    let Some(_) = pg::url("transaction hygiene") else {
+        return;
+    };
+    let store = fresh_pg();
+    for _ in 0..20 {
+        // Dropped without commit: rolled back, the connection returns to the pool clean.
+        let mut tx: Box<dyn StoreTx> = store.write().expect("write");
+        assert!(tx.tenant("public").expect("tenant").is_some());
+    }
+    let mut tx = store.read().expect("read");
+    assert_eq!(tx.count_groups(None).expect("count"), 0);
+}
