@@ -1463,6 +1463,14 @@ pub mod testing {
         )?;
         Box::new(tx).commit()
     }
+
+    /// Runs statements without parameters in a read transaction of `store` (to end other sessions with
+    /// `pg_terminate_backend`, as a server restart or a network cut would).
+    pub fn run_sql(store: &PostgresStore, sql: &str) -> StoreResult<()> {
+        let mut tx = store.begin(false)?;
+        tx.batch(sql)?;
+        Box::new(tx).commit()
+    }
 }
 
 #[cfg(test)]
