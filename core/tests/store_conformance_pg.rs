@@ -206,3 +206,36 @@ fn a_lost_connection_is_unavailable_and_the_store_recovers() {
     }
     count(&auth).expect("count after the loss");
 }
+
+/// `sslmode=require` connects over TLS and authenticates the server: refused without the server's CA among
+/// the roots, a TLS session with it. Needs `AUTHCORE_TEST_POSTGRES_TLS_ROOT` (the CA, DER), which
+/// `scripts/pg-test-server`'s cluster provides; skipped (with a line) without it.
+#[test]
+fn sslmode_require_connects_over_tls_and_verifies_the_server() {
+    let Some(url) = pg::url("the TLS connection test") else {
+        return;
+    };
+    let Some(root) = std::env::var_os("AUTHCORE_TEST_POSTGRES_TLS_ROOT") else {
+        eprintln!("skipped the TLS connection test: AUTHCORE_TEST_POSTGRES_TLS_ROOT is not set");
+        return;
+    };
+    let root = std::fs::read(root).expect("the test CA");
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let tls_url = format!("{url}{sep}sslmode=require");
+    match PostgresStore::open(options(&tls_url)) {
+        Err(StoreError::Unavailable(_)) => {}
+        Err(e) => panic!("an untrusted server: expected Unavailable, got {e:?}"),
+        Ok(_) => panic!("connected to a server whose certificate no root vouches for"),
+    }
+    let mut trusted = options(&tls_url);
+    trusted.tls_root_certificates = vec![root];
+    let store = PostgresStore::open(trusted).expect("open over TLS");
+    authcore::store::postgres::testing::run_sql(
+        &store,
+        "DO $$ BEGIN IF NOT (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) \
+         THEN RAISE EXCEPTION 'not a TLS session'; END IF; END $$",
+    )
+    .expect("the session is TLS");
+    let mut tx = store.read().expect("read");
+    assert!(tx.tenant("public").expect("tenant").is_some());
+}
