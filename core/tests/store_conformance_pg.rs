@@ -239,3 +239,47 @@ fn sslmode_require_connects_over_tls_and_verifies_the_server() {
     let mut tx = store.read().expect("read");
     assert!(tx.tenant("public").expect("tenant").is_some());
 }
+
+/// Pool exhaustion waits a bounded time and is `Busy` (retried by the engine), never a hang; so is waiting for
+/// the schema's writer lock held by another process (here: another store on the same schema).
+#[test]
+fn waits_for_a_connection_or_the_writer_lock_are_bounded_and_busy() {
+    let Some(url) = pg::url("bounded waits") else {
+        return;
+    };
+    let mut one = options(&url);
+    one.max_connections = 1;
+    one.pool_wait = std::time::Duration::from_millis(200);
+    one.lock_timeout = std::time::Duration::from_millis(300);
+    let store = PostgresStore::open(one.clone()).expect("open");
+    let held = store.write().expect("write");
+    let started = std::time::Instant::now();
+    match store.read() {
+        Err(StoreError::Busy(_)) => {}
+        Err(e) => panic!("pool exhausted: expected Busy, got {e:?}"),
+        Ok(_) => panic!("a second connection from a pool of one"),
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    // Another process's store on the same schema: its writer waits for the lock, then gives up as Busy.
+    let other = PostgresStore::open(one).expect("open the same schema again");
+    let started = std::time::Instant::now();
+    match other.write() {
+        Err(StoreError::Busy(_)) => {}
+        Err(e) => panic!("writer lock held elsewhere: expected Busy, got {e:?}"),
+        Ok(_) => panic!("two writers on one schema at once"),
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Reads are not blocked by the writer.
+    let mut r = other.read().expect("read beside the writer");
+    assert!(r.tenant("public").expect("tenant").is_some());
+    drop(r);
+    drop(held);
+    // Once the writer is done, both work again (the rolled-back connection went back to the pool clean).
+    let mut w = other.write().expect("write after the lock is free");
+    w.upsert_tenant("t1", &authcore::TenantConfig::default(), 1)
+        .expect("upsert");
+    w.commit().expect("commit");
+    let mut r = store.read().expect("read after the writer");
+    assert!(r.tenant("t1").expect("tenant").is_some());
+}
