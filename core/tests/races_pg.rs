@@ -7,8 +7,9 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, Mutex};
 
+use authcore::events::{Event, EventName, FnHandler};
 use authcore::{
     AuthCore, AuthCoreConfig, CreatePrimaryUserResult, EmailInput, LinkAccountsResult,
     SignInUpInput, SignInUpResult, UserContext,
@@ -186,5 +187,148 @@ fn two_engines_racing_create_primary_and_link_never_share_an_email_between_prima
         holders.len(),
         1,
         "one primary holds the shared email: {holders:#?}"
+    );
+}
+
+/// Set in the environment of the child processes of [`two_processes_racing_sign_ups_make_one_user_each`].
+const CHILD_SCHEMA: &str = "AUTHCORE_PG_RACE_SCHEMA";
+const CHILD_CALLS: &str = "AUTHCORE_PG_RACE_CALLS";
+const CHILD_OFFSET: &str = "AUTHCORE_PG_RACE_OFFSET";
+const IDENTITIES: usize = 100;
+
+/// Processes, not threads (issue #15): two OS processes (this test binary run twice as a child), each with its
+/// own engine on one schema, race 10,000 sign-ups (`AUTHCORE_PG_RACE_CALLS_TOTAL`) over 100 identities. Exactly
+/// 100 users exist after, and every user's
+/// `createUser` event was delivered by one of the processes (none invented: each names an existing user).
+#[test]
+fn two_processes_racing_sign_ups_make_one_user_each() {
+    let Some(url) = common::pg::url("the two-process PostgreSQL race") else {
+        return;
+    };
+    let calls: usize = std::env::var("AUTHCORE_PG_RACE_CALLS_TOTAL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let schema = common::pg::fresh_schema();
+    let exe = std::env::current_exe().expect("this test binary");
+    let children: Vec<_> = (0..2)
+        .map(|k| {
+            std::process::Command::new(&exe)
+                .args([
+                    "child_process_signs_up",
+                    "--exact",
+                    "--ignored",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(common::pg::VAR, &url)
+                .env(CHILD_SCHEMA, &schema)
+                .env(CHILD_CALLS, (calls / 2).to_string())
+                .env(CHILD_OFFSET, (k * 37).to_string())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("start a child process")
+        })
+        .collect();
+    let mut delivered: BTreeSet<String> = BTreeSet::new();
+    let mut created_total = 0;
+    for child in children {
+        let out = child.wait_with_output().expect("child output");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "a child failed:\n{stdout}");
+        let line = stdout
+            .lines()
+            .find_map(|l| l.split_once("RACE_RESULT ").map(|(_, json)| json))
+            .unwrap_or_else(|| panic!("no result line from a child:\n{stdout}"));
+        let (created, users): (usize, Vec<String>) =
+            serde_json::from_str(line).expect("the child's result");
+        created_total += created;
+        delivered.extend(users);
+    }
+    let auth = rt()
+        .block_on(
+            AuthCore::builder()
+                .postgres(&url, Some(&schema))
+                .expect("open the raced schema")
+                .open(),
+        )
+        .expect("open");
+    let rt0 = rt();
+    rt0.block_on(common::invariants::check_invariants(&auth));
+    let users: BTreeSet<String> = rt0
+        .block_on(common::invariants::all_users(&auth))
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(users.len(), IDENTITIES, "one user per identity");
+    assert_eq!(
+        created_total, IDENTITIES,
+        "each identity was created exactly once"
+    );
+    assert_eq!(
+        delivered, users,
+        "every user's createUser was delivered, and no event names a user that does not exist"
+    );
+}
+
+/// One of the two processes of [`two_processes_racing_sign_ups_make_one_user_each`]; does nothing when run
+/// on its own.
+#[test]
+#[ignore = "a child process of two_processes_racing_sign_ups_make_one_user_each"]
+fn child_process_signs_up() {
+    let (Ok(url), Ok(schema)) = (std::env::var(common::pg::VAR), std::env::var(CHILD_SCHEMA))
+    else {
+        return;
+    };
+    let number = |name: &str| -> usize {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let (calls, offset) = (number(CHILD_CALLS), number(CHILD_OFFSET));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let recorder = {
+        let seen = seen.clone();
+        FnHandler(move |e: Event| {
+            let seen = seen.clone();
+            async move {
+                if let Some(id) = e.user_id {
+                    seen.lock().expect("lock").push(id);
+                }
+                Ok(())
+            }
+        })
+    };
+    let rt = rt();
+    let auth = rt
+        .block_on(
+            AuthCore::builder()
+                .postgres(&url, Some(&schema))
+                .expect("open the schema")
+                .on_event(EventName::CreateUser, Arc::new(recorder))
+                .open(),
+        )
+        .expect("open");
+    let ctx = UserContext::new();
+    let mut created = 0;
+    for n in 0..calls {
+        let i = (n + offset) % IDENTITIES;
+        match rt.block_on(auth.sign_in_up(
+            &input("google", &format!("g{i}"), &format!("u{i}@example.com")),
+            &ctx,
+        )) {
+            Ok(SignInUpResult::Ok {
+                created_new_user, ..
+            }) => created += usize::from(created_new_user),
+            other => panic!("identity {i}: unexpected {other:?}"),
+        }
+    }
+    rt.block_on(auth.deliver_pending_events())
+        .expect("deliver what is pending");
+    let users = seen.lock().expect("lock").clone();
+    println!(
+        "\nRACE_RESULT {}",
+        serde_json::to_string(&(created, users)).expect("json")
     );
 }
