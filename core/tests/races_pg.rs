@@ -198,8 +198,8 @@ const IDENTITIES: usize = 100;
 
 /// Processes, not threads (issue #15): two OS processes (this test binary run twice as a child), each with its
 /// own engine on one schema, race 10,000 sign-ups (`AUTHCORE_PG_RACE_CALLS_TOTAL`) over 100 identities. Exactly
-/// 100 users exist after, and every user's
-/// `createUser` event was delivered by one of the processes (none invented: each names an existing user).
+/// 100 users exist after, and every user's `createUser` event was delivered by one of the processes (none
+/// invented: each names an existing user).
 #[test]
 fn two_processes_racing_sign_ups_make_one_user_each() {
     let Some(url) = common::pg::url("the two-process PostgreSQL race") else {
