@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use thiserror::Error;
 
 use crate::io::on_io;
-use thiserror::Error;
 
 /// An HTTP method the flow uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
