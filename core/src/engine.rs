@@ -184,6 +184,19 @@ impl AuthCoreBuilder {
         let store = SqliteStore::open(SqliteOptions::new(path))?;
         Ok(self.store(Arc::new(store)))
     }
+    /// Opens a PostgreSQL database (feature `postgres`): `url` as libpq takes it (`postgres://user:pass@host/db`),
+    /// the tables in `schema` (default `authcore`), created and migrated if needed. In this first landing each
+    /// store call waits on the calling thread for its round trip (see `store::postgres`).
+    #[cfg(feature = "postgres")]
+    pub fn postgres(self, url: &str, schema: Option<&str>) -> Result<Self> {
+        use crate::store::postgres::{PostgresOptions, PostgresStore};
+        let mut options = PostgresOptions::new(url);
+        if let Some(schema) = schema {
+            options.schema = schema.to_string();
+        }
+        let store = PostgresStore::open(options)?;
+        Ok(self.store(Arc::new(store)))
+    }
     pub fn config(mut self, config: AuthCoreConfig) -> Self {
         self.config = config;
         self

@@ -336,11 +336,12 @@ impl From<crate::store::StoreError> for AuthError {
             StoreError::SchemaTooNew { found, supported } => {
                 AuthError::SchemaTooNew { found, supported }
             }
-            StoreError::UniqueViolation(_) | StoreError::Busy(_) | StoreError::Other(_) => {
-                AuthError::Storage {
-                    message: e.to_string(),
-                }
-            }
+            StoreError::UniqueViolation(_)
+            | StoreError::Busy(_)
+            | StoreError::Unavailable(_)
+            | StoreError::Other(_) => AuthError::Storage {
+                message: e.to_string(),
+            },
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod functions;
 pub mod host;
+mod io;
 pub mod json;
 pub mod layers;
 pub mod model;

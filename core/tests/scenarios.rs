@@ -2,10 +2,28 @@
 
 mod common;
 
-use common::runner::{run_scenario, Transactions};
+use common::runner::{run_scenario_on, Backend, Transactions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_scenarios_pass() {
+    run_all(&Backend::Sqlite, "scenarios").await;
+}
+
+/// Every scenario again on PostgreSQL, switched on by `AUTHCORE_TEST_POSTGRES` (each run in a new schema).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_scenarios_pass_on_postgres() {
+    if cfg!(not(feature = "postgres")) {
+        // scripts/test runs this test again with `--features postgres`.
+        eprintln!("skipped the scenarios on PostgreSQL: built without the postgres feature");
+        return;
+    }
+    let Some(url) = common::pg::url("the scenarios on PostgreSQL") else {
+        return;
+    };
+    run_all(&Backend::Postgres(url), "scenarios (postgres)").await;
+}
+
+async fn run_all(backend: &Backend, label: &str) {
     let mut files: Vec<_> = std::fs::read_dir(common::scenarios_dir())
         .expect("scenario dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -26,14 +44,14 @@ async fn all_scenarios_pass() {
         }
         // Results and events are the same whether a request's steps share one transaction or each has its own.
         for mode in [Transactions::PerRequest, Transactions::PerStep] {
-            match run_scenario(f, None, mode).await {
+            match run_scenario_on(f, mode, backend).await {
                 Ok(_) => passed += 1,
                 Err(e) => failed.push(format!("{name} ({mode:?}): {e}")),
             }
         }
     }
     println!(
-        "scenarios: {passed} passed, {} failed (each run with a transaction per request and per step)",
+        "{label}: {passed} passed, {} failed (each run with a transaction per request and per step)",
         failed.len()
     );
     assert!(
@@ -66,6 +84,7 @@ async fn record_events() {
             None,
             true,
             common::runner::Transactions::PerRequest,
+            &Backend::Sqlite,
         )
         .await
         .expect("scenario runs");

@@ -11,12 +11,13 @@
 //! endpoint is an error, not a hop to wherever it points), connect and total timeouts, and a cap on the
 //! response size. A host may inject its own [`HttpClient`] (a proxy, a test transport).
 
-use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use thiserror::Error;
+
+use crate::io::on_io;
 
 /// An HTTP method the flow uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,41 +199,4 @@ impl HttpClient for DefaultHttpClient {
             .await
             .unwrap_or_else(|| Err(HttpError::Other("the I/O runtime stopped".into())))
     }
-}
-
-/// The process-wide I/O runtime, started on first use.
-fn io_runtime() -> Option<&'static tokio::runtime::Runtime> {
-    static IO: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
-    IO.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("authcore-io")
-            .enable_all()
-            .build()
-            .map_err(|e| tracing::error!(error = %e, "could not start the I/O runtime"))
-            .ok()
-    })
-    .as_ref()
-}
-
-/// Runs `fut` on the I/O runtime; the returned future only awaits a channel, so any executor may poll it.
-/// Dropping it cancels the work. `None` when the runtime could not start or the task died.
-pub(crate) async fn on_io<F, T>(fut: F) -> Option<T>
-where
-    F: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    let runtime = io_runtime()?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let task = runtime.spawn(async move {
-        let _ = tx.send(fut.await);
-    });
-    struct AbortOnDrop(tokio::task::AbortHandle);
-    impl Drop for AbortOnDrop {
-        fn drop(&mut self) {
-            self.0.abort();
-        }
-    }
-    let _guard = AbortOnDrop(task.abort_handle());
-    rx.await.ok()
 }

@@ -8,6 +8,8 @@
 //! a retry or a domain status.
 
 pub mod conformance;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;
 
 use crate::model::ThirdPartyInfo;
@@ -33,6 +35,12 @@ pub enum StoreError {
     /// The database is locked by another writer for longer than the busy timeout.
     #[error("database busy: {0}")]
     Busy(String),
+    /// The database server cannot be reached, or stopped answering (PostgreSQL: refused or lost connections,
+    /// a server shutting down, no answer within the store's timeout). Not retried by the engine: the request
+    /// fails at once with `STORAGE_ERROR` whose message starts with "storage unavailable", and nothing of the
+    /// failed transaction is kept (the server rolls back a transaction whose connection is gone).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     /// The database (its path or its schema) cannot be used as given.
     #[error("invalid input for field '{field}': {message}")]
     InvalidInput { field: String, message: String },

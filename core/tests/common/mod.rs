@@ -6,6 +6,8 @@ pub mod invariants;
 pub mod matcher;
 #[path = "../support/oidc.rs"]
 pub mod oidc;
+#[path = "../support/pg.rs"]
+pub mod pg;
 pub mod runner;
 
 use std::path::PathBuf;

@@ -425,12 +425,44 @@ pub enum Transactions {
     PerStep,
 }
 
+/// The database a scenario runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// A new SQLite file in a temporary directory.
+    Sqlite,
+    /// A new schema on the PostgreSQL server at this URL (feature `postgres`).
+    Postgres(String),
+}
+
 pub async fn run_scenario(
     path: &Path,
     customise: Option<Customise>,
     transactions: Transactions,
 ) -> Result<Vec<Vec<String>>, String> {
-    run_scenario_mode(path, customise, false, transactions).await
+    run_scenario_mode(path, customise, false, transactions, &Backend::Sqlite).await
+}
+
+/// [`run_scenario`] on the given database.
+pub async fn run_scenario_on(
+    path: &Path,
+    transactions: Transactions,
+    backend: &Backend,
+) -> Result<Vec<Vec<String>>, String> {
+    run_scenario_mode(path, None, false, transactions, backend).await
+}
+
+fn builder_on(backend: &Backend, dir: &Path) -> Result<authcore::AuthCoreBuilder, String> {
+    match backend {
+        Backend::Sqlite => AuthCore::builder()
+            .sqlite(dir.join("auth.db"))
+            .map_err(|e| e.to_string()),
+        #[cfg(feature = "postgres")]
+        Backend::Postgres(url) => AuthCore::builder()
+            .postgres(url, Some(&super::pg::fresh_schema()))
+            .map_err(|e| e.to_string()),
+        #[cfg(not(feature = "postgres"))]
+        Backend::Postgres(_) => Err("built without the postgres feature".into()),
+    }
 }
 
 /// Overrides nothing, and makes no promise about host code: above it, each step has its own transaction.
@@ -455,6 +487,7 @@ pub async fn run_scenario_mode(
     customise: Option<Customise>,
     record: bool,
     transactions: Transactions,
+    backend: &Backend,
 ) -> Result<Vec<Vec<String>>, String> {
     let batched = transactions == Transactions::PerRequest;
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
@@ -463,9 +496,7 @@ pub async fn run_scenario_mode(
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let config = engine_config(&scenario).map_err(|e| format!("config: {e}"))?;
     let recorder = Arc::new(Recorder::default());
-    let mut builder = AuthCore::builder()
-        .sqlite(dir.path().join("auth.db"))
-        .map_err(|e| e.to_string())?
+    let mut builder = builder_on(backend, dir.path())?
         .config(config)
         .on_any_event(recorder.clone());
     let recordings = Recordings::default();

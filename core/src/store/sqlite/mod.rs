@@ -1580,7 +1580,7 @@ const EVENT_COLUMNS: &str =
     "seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error, tenant_ids";
 
 /// `tenant_ids` is stored only when it is not just `[tenant_id]` (the common case writes NULL).
-fn encode_tenant_ids(e: &EventRow) -> Option<String> {
+pub(super) fn encode_tenant_ids(e: &EventRow) -> Option<String> {
     let only_envelope = match (&e.tenant_id, e.tenant_ids.as_slice()) {
         (Some(t), [one]) => t == one,
         (None, []) => true,
