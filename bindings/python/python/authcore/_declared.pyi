@@ -210,16 +210,16 @@ class DeclaredOperations:
         ...
     def disassociate_user_from_tenant(self, *, tenant_id: str, recipe_user_id: str, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
         ...
-    def get_config_for_client_type(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
+    def get_config_for_client_type(self, *, tenant_id: str, config: Mapping[str, Any], client_type: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
         """Provider method (supertokens-node's provider `getConfigForClientType`): the configuration one sign-in uses, for one client of the provider, built-in defaults applied. Discovery runs after."""
         ...
-    def get_authorisation_redirect_url(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
+    def get_authorisation_redirect_url(self, *, tenant_id: str, config: Mapping[str, Any], redirect_uri_on_provider_dashboard: str, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
         """Provider method: the URL to send the user to, with the PKCE verifier when PKCE is used (the flow adds `state` and `nonce`)."""
         ...
-    def exchange_auth_code_for_o_auth_tokens(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
+    def exchange_auth_code_for_o_auth_tokens(self, *, tenant_id: str, config: Mapping[str, Any], redirect_uri_info: Mapping[str, Any], user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
         """Provider method: the code the provider sent back, exchanged at its token endpoint."""
         ...
-    def get_user_info(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
+    def get_user_info(self, *, tenant_id: str, config: Mapping[str, Any], o_auth_tokens: Any, nonce: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
         """Provider method: who the tokens belong to (the id_token verified, the user info endpoint asked)."""
         ...
     def create_new_session(self, *, tenant_id: str, recipe_user_id: str, access_token_payload: Mapping[str, Any] | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Record:
@@ -309,16 +309,16 @@ class AsyncDeclaredOperations:
         ...
     def disassociate_user_from_tenant(self, *, tenant_id: str, recipe_user_id: str, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
         ...
-    def get_config_for_client_type(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
+    def get_config_for_client_type(self, *, tenant_id: str, config: Mapping[str, Any], client_type: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
         """Provider method (supertokens-node's provider `getConfigForClientType`): the configuration one sign-in uses, for one client of the provider, built-in defaults applied. Discovery runs after."""
         ...
-    def get_authorisation_redirect_url(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
+    def get_authorisation_redirect_url(self, *, tenant_id: str, config: Mapping[str, Any], redirect_uri_on_provider_dashboard: str, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
         """Provider method: the URL to send the user to, with the PKCE verifier when PKCE is used (the flow adds `state` and `nonce`)."""
         ...
-    def exchange_auth_code_for_o_auth_tokens(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
+    def exchange_auth_code_for_o_auth_tokens(self, *, tenant_id: str, config: Mapping[str, Any], redirect_uri_info: Mapping[str, Any], user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
         """Provider method: the code the provider sent back, exchanged at its token endpoint."""
         ...
-    def get_user_info(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
+    def get_user_info(self, *, tenant_id: str, config: Mapping[str, Any], o_auth_tokens: Any, nonce: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
         """Provider method: who the tokens belong to (the id_token verified, the user info endpoint asked)."""
         ...
     def create_new_session(self, *, tenant_id: str, recipe_user_id: str, access_token_payload: Mapping[str, Any] | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Awaitable[Record]:
@@ -410,16 +410,16 @@ class DeclaredRecipeFunctions:
         ...
     def disassociate_user_from_tenant(self, *, tenant_id: str, recipe_user_id: str, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
         ...
-    def get_config_for_client_type(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
+    def get_config_for_client_type(self, *, tenant_id: str, config: Mapping[str, Any], client_type: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
         """Provider method (supertokens-node's provider `getConfigForClientType`): the configuration one sign-in uses, for one client of the provider, built-in defaults applied. Discovery runs after."""
         ...
-    def get_authorisation_redirect_url(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
+    def get_authorisation_redirect_url(self, *, tenant_id: str, config: Mapping[str, Any], redirect_uri_on_provider_dashboard: str, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
         """Provider method: the URL to send the user to, with the PKCE verifier when PKCE is used (the flow adds `state` and `nonce`)."""
         ...
-    def exchange_auth_code_for_o_auth_tokens(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
+    def exchange_auth_code_for_o_auth_tokens(self, *, tenant_id: str, config: Mapping[str, Any], redirect_uri_info: Mapping[str, Any], user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
         """Provider method: the code the provider sent back, exchanged at its token endpoint."""
         ...
-    def get_user_info(self, *, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
+    def get_user_info(self, *, tenant_id: str, config: Mapping[str, Any], o_auth_tokens: Any, nonce: str | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
         """Provider method: who the tokens belong to (the id_token verified, the user info endpoint asked)."""
         ...
     def create_new_session(self, *, tenant_id: str, recipe_user_id: str, access_token_payload: Mapping[str, Any] | None = None, user_context: UserContext | Mapping[str, Any] | None = None) -> Any:
