@@ -101,7 +101,7 @@ async fn a_tenant_signs_in_with_its_own_encrypted_client_secret() {
         .await
         .expect("tenant");
     assert!(!shown.to_string().contains("web-secret"), "{shown}");
-    auth.shutdown().await;
+    auth.shutdown().await.expect("shutdown");
     drop(auth);
     let mut bytes = std::fs::read(&db).expect("db");
     if let Ok(wal) = std::fs::read(dir.path().join("auth.db-wal")) {
@@ -126,7 +126,7 @@ async fn a_tenant_signs_in_with_its_own_encrypted_client_secret() {
             .expect_err("unreadable");
         assert_eq!(err.code(), "SECRET_UNREADABLE", "{err}");
         assert_eq!(other.get_user_count(None, true).expect("count"), before);
-        other.shutdown().await;
+        other.shutdown().await.expect("shutdown");
     }
 
     // The right key again: the same user signs in.
