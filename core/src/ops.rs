@@ -598,9 +598,13 @@ mod tests {
         assert!(info.public);
         assert!(operation("shouldDoAutomaticAccountLinking").is_none());
         assert!(!overridable("onAccountLinked").unwrap().public);
+        // Every overridable entry but the hooks is a public operation, and only hooks are not.
+        let hooks: Vec<&OperationInfo> = OVERRIDABLE.iter().filter(|o| !o.public).collect();
+        assert!(hooks.iter().all(|o| o.envelope == "hook"));
+        assert!(hooks.iter().any(|o| o.name == "getUserInfo"));
         assert_eq!(
             OPERATIONS.len(),
-            OVERRIDABLE.len() - 3 + ENGINE_OPERATIONS.len()
+            OVERRIDABLE.len() - hooks.len() + ENGINE_OPERATIONS.len()
         );
         assert!(!info.input_may_be_omitted);
         assert!(operation("getUserCount").unwrap().input_may_be_omitted);
