@@ -63,6 +63,32 @@ pub enum AccountKey {
     Phone(String),
 }
 
+impl AccountKey {
+    /// The key as the reservation table's columns `(kind, value, value2)`, the same in every store.
+    pub fn columns(&self) -> (&'static str, &str, &str) {
+        match self {
+            AccountKey::Email(e) => ("email", e.as_str(), ""),
+            AccountKey::Phone(p) => ("phone", p.as_str(), ""),
+            AccountKey::ThirdParty(tp) => ("thirdparty", tp.id.as_str(), tp.user_id.as_str()),
+        }
+    }
+
+    /// The key read back from the reservation table's columns.
+    pub fn from_columns(kind: &str, value: String, value2: String) -> StoreResult<AccountKey> {
+        match kind {
+            "email" => Ok(AccountKey::Email(value)),
+            "phone" => Ok(AccountKey::Phone(value)),
+            "thirdparty" => Ok(AccountKey::ThirdParty(ThirdPartyInfo {
+                id: value,
+                user_id: value2,
+            })),
+            other => Err(StoreError::Other(format!(
+                "unknown reservation kind {other}"
+            ))),
+        }
+    }
+}
+
 /// One row of the reservation table.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Reservation {

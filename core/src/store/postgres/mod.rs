@@ -648,28 +648,6 @@ fn read_row(r: &Row) -> StoreResult<RecipeUserRow> {
     })
 }
 
-fn key_columns(key: &AccountKey) -> (&'static str, String, String) {
-    match key {
-        AccountKey::Email(e) => ("email", e.clone(), String::new()),
-        AccountKey::Phone(p) => ("phone", p.clone(), String::new()),
-        AccountKey::ThirdParty(tp) => ("thirdparty", tp.id.clone(), tp.user_id.clone()),
-    }
-}
-
-fn key_from_columns(kind: &str, value: String, value2: String) -> StoreResult<AccountKey> {
-    match kind {
-        "email" => Ok(AccountKey::Email(value)),
-        "phone" => Ok(AccountKey::Phone(value)),
-        "thirdparty" => Ok(AccountKey::ThirdParty(ThirdPartyInfo {
-            id: value,
-            user_id: value2,
-        })),
-        other => Err(StoreError::Other(format!(
-            "unknown reservation kind {other}"
-        ))),
-    }
-}
-
 const EVENT_COLUMNS: &str =
     "seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error, tenant_ids";
 
@@ -978,14 +956,15 @@ impl StoreTx for PgTx {
         .map(|r| {
             Ok(Reservation {
                 tenant_id: get(r, 0)?,
-                key: key_from_columns(&get::<String>(r, 1)?, get(r, 2)?, get(r, 3)?)?,
+                key: AccountKey::from_columns(&get::<String>(r, 1)?, get(r, 2)?, get(r, 3)?)?,
             })
         })
         .collect()
     }
 
     fn reservation_holder(&mut self, res: &Reservation) -> StoreResult<Option<String>> {
-        let (kind, v, v2) = key_columns(&res.key);
+        let (kind, v, v2) = res.key.columns();
+        let (v, v2) = (v.to_string(), v2.to_string());
         Ok(self
             .strings(
                 "SELECT primary_user_id FROM primary_user_reservations \
@@ -997,7 +976,8 @@ impl StoreTx for PgTx {
     }
 
     fn insert_reservation(&mut self, res: &Reservation, group_id: &str) -> StoreResult<()> {
-        let (kind, v, v2) = key_columns(&res.key);
+        let (kind, v, v2) = res.key.columns();
+        let (v, v2) = (v.to_string(), v2.to_string());
         // U3 is the primary key: a row held by anyone (this group included) is a violation, as on SQLite.
         let n = self.execute(
             "INSERT INTO primary_user_reservations (tenant_id, kind, value, value2, primary_user_id) \
@@ -1017,7 +997,8 @@ impl StoreTx for PgTx {
     }
 
     fn delete_reservation(&mut self, res: &Reservation, group_id: &str) -> StoreResult<()> {
-        let (kind, v, v2) = key_columns(&res.key);
+        let (kind, v, v2) = res.key.columns();
+        let (v, v2) = (v.to_string(), v2.to_string());
         self.execute(
             "DELETE FROM primary_user_reservations \
              WHERE tenant_id = $1 AND kind = $2 AND value = $3 AND value2 = $4 AND primary_user_id = $5",

@@ -496,28 +496,6 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecipeUserRow> {
     })
 }
 
-fn key_columns(key: &AccountKey) -> (&'static str, &str, &str) {
-    match key {
-        AccountKey::Email(e) => ("email", e.as_str(), ""),
-        AccountKey::Phone(p) => ("phone", p.as_str(), ""),
-        AccountKey::ThirdParty(tp) => ("thirdparty", tp.id.as_str(), tp.user_id.as_str()),
-    }
-}
-
-fn key_from_columns(kind: &str, value: String, value2: String) -> StoreResult<AccountKey> {
-    match kind {
-        "email" => Ok(AccountKey::Email(value)),
-        "phone" => Ok(AccountKey::Phone(value)),
-        "thirdparty" => Ok(AccountKey::ThirdParty(ThirdPartyInfo {
-            id: value,
-            user_id: value2,
-        })),
-        other => Err(StoreError::Other(format!(
-            "unknown reservation kind {other}"
-        ))),
-    }
-}
-
 /// Transaction statements are prepared once per connection, like every other statement.
 fn run_cached(conn: &Connection, sql: &str) -> StoreResult<()> {
     conn.prepare_cached(sql)
@@ -1019,14 +997,14 @@ impl StoreTx for SqliteTx {
             .map(|(tenant_id, kind, v, v2)| {
                 Ok(Reservation {
                     tenant_id,
-                    key: key_from_columns(&kind, v, v2)?,
+                    key: AccountKey::from_columns(&kind, v, v2)?,
                 })
             })
             .collect()
     }
 
     fn reservation_holder(&mut self, res: &Reservation) -> StoreResult<Option<String>> {
-        let (kind, v, v2) = key_columns(&res.key);
+        let (kind, v, v2) = res.key.columns();
         let mut stmt = self
             .c()
             .prepare_cached(
@@ -1041,7 +1019,7 @@ impl StoreTx for SqliteTx {
 
     fn insert_reservation(&mut self, res: &Reservation, group_id: &str) -> StoreResult<()> {
         self.cache_neutral(|tx| {
-            let (kind, v, v2) = key_columns(&res.key);
+            let (kind, v, v2) = res.key.columns();
             tx.c()
                 .prepare_cached(
                     "INSERT INTO primary_user_reservations (tenant_id, kind, value, value2, primary_user_id) \
@@ -1056,7 +1034,7 @@ impl StoreTx for SqliteTx {
 
     fn delete_reservation(&mut self, res: &Reservation, group_id: &str) -> StoreResult<()> {
         self.cache_neutral(|tx| {
-            let (kind, v, v2) = key_columns(&res.key);
+            let (kind, v, v2) = res.key.columns();
             tx.c()
                 .prepare_cached(
                     "DELETE FROM primary_user_reservations \
