@@ -137,10 +137,20 @@ fn map_secrets(
         }
         if let Some(extra) = &mut client.additional_config {
             for key in SECRET_ADDITIONAL_KEYS {
-                if let Some(Value::String(secret)) = extra.get(*key) {
-                    let bound = aad(tenant_id, &config.third_party_id, &snapshot, key);
-                    let sealed = f(&bound, secret)?;
-                    extra.insert((*key).to_string(), Value::String(sealed));
+                match extra.get(*key) {
+                    None => {}
+                    Some(Value::String(secret)) => {
+                        let bound = aad(tenant_id, &config.third_party_id, &snapshot, key);
+                        let sealed = f(&bound, secret)?;
+                        extra.insert((*key).to_string(), Value::String(sealed));
+                    }
+                    // Never stored (or sent) as it is: a secret that is not text is a mistake.
+                    Some(_) => {
+                        return Err(AuthError::invalid(
+                            "additionalConfig",
+                            format!("{key} must be a string"),
+                        ))
+                    }
                 }
             }
         }
@@ -258,6 +268,18 @@ mod tests {
         let text = serde_json::to_string(&r).expect("json");
         assert!(!text.contains("privateKey") && !text.contains("clientSecret"));
         assert!(text.contains("keyId"));
+    }
+
+    #[test]
+    fn a_private_key_that_is_not_text_is_refused_not_stored() {
+        let mut p = ProviderConfig::named("apple");
+        p.clients.push(ProviderClientConfig {
+            client_id: "cid".into(),
+            additional_config: serde_json::json!({"privateKey": 42}).as_object().cloned(),
+            ..Default::default()
+        });
+        let err = seal(Some(&key(7)), "t1", &p).expect_err("refused");
+        assert_eq!(err.code(), "INVALID_INPUT");
     }
 
     #[test]
