@@ -36,30 +36,10 @@ class UserInfoInput(_UserInfoRequired, total=False):
     email: EmailInput
 
 
-class _TenantProviderRequired(TypedDict):
-    third_party_id: str
-
-
-class TenantProviderInput(_TenantProviderRequired, total=False):
-    """A provider a tenant offers (``providers=`` of ``create_or_update_tenant``, ``config=`` of
-    ``create_or_update_third_party_config``): the engine config's provider shape, keys in snake_case."""
-
-    name: str
-    clients: List[Dict[str, Any]]
-    oidc_discovery_endpoint: str
-    authorization_endpoint: str
-    authorization_endpoint_query_params: Dict[str, Any]
-    token_endpoint: str
-    token_endpoint_body_params: Dict[str, Any]
-    user_info_endpoint: str
-    user_info_endpoint_query_params: Dict[str, Any]
-    user_info_endpoint_headers: Dict[str, Any]
-    jwks_uri: str
-    issuer: str
-    user_info_map: Dict[str, Any]
-    require_email: bool
-    id_token_checks: Dict[str, Any]
-    include_in_non_public_tenants_by_default: bool
+#: A provider a tenant offers (``providers=`` of ``create_or_update_tenant``, ``config=`` of
+#: ``create_or_update_third_party_config``): the core's ``ProviderConfig`` (``bindings/gen/schema.json``), keys in
+#: snake_case; ``third_party_id`` is required. Not restated field by field here: the core validates it.
+TenantProviderInput = Dict[str, Any]
 
 
 class TenantConfigInput(TypedDict, total=False):
