@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit
  * that pipe closes, so it never outlives the JVM, even one that is killed; a shutdown hook also stops it.
  */
 object Peers {
-    private const val START_TIMEOUT_SECONDS = 30L
+    private const val START_TIMEOUT_SECONDS = 120L
 
     private class Peer(val process: Process, val base: String, val stderr: StringBuffer)
 
