@@ -83,7 +83,10 @@ async fn signins(p: Value, token: &str, n: usize) -> Result<(), String> {
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    let count = auth.get_user_count(None, true).map_err(|e| e.to_string())?;
+    let count = auth
+        .get_user_count(None, true)
+        .await
+        .map_err(|e| e.to_string())?;
     println!(
         "core signins: {:.0} ops/s ({n} sign-ins, {count} user, {} JWKS fetch)",
         n as f64 / secs,

@@ -260,7 +260,7 @@ fn not_allowed(code: &str, sentence: &str) -> SignInUpPostResult {
 /// The provider `third_party_id` as `tenant` offers it, for one of its clients: the tenant's own configuration
 /// (its stored secrets opened) merged over the static provider of the same id, as supertokens-node's
 /// `mergeProvidersFromCoreAndStatic`; else the static provider.
-fn tenant_provider(
+async fn tenant_provider(
     inner: &Inner,
     tenant: &Tenant,
     third_party_id: &str,
@@ -282,7 +282,8 @@ fn tenant_provider(
         Some(shown) => {
             // `getTenant` shows the provider without its secrets: they are read from the store.
             let stored = inner
-                .read(ctx, |tx| Ok(tx.s.tenant(&tenant.tenant_id)?))?
+                .read(ctx, |tx| Ok(tx.s.tenant(&tenant.tenant_id)?))
+                .await?
                 .and_then(|c| {
                     c.providers
                         .into_iter()
@@ -314,7 +315,7 @@ async fn provider_for_client(
 ) -> Result<ProviderConfigForClientType> {
     let input = GetConfigForClientTypeInput {
         tenant_id: tenant.tenant_id.clone(),
-        config: tenant_provider(inner, tenant, third_party_id, ctx)?,
+        config: tenant_provider(inner, tenant, third_party_id, ctx).await?,
         client_type: client_type.map(str::to_string),
     };
     let mut cfg = inner.fns().get_config_for_client_type(&input, ctx).await?;
@@ -362,7 +363,7 @@ type ProviderAnswer = (
 /// A stored-mode flow finished by this redirect: its record is taken (once) and must be for this tenant,
 /// provider, client and redirect URI; its verifier and nonce complete the redirect info. `None` when the caller
 /// runs the flow statelessly (it brings the verifier or nonce itself, or the state names no stored flow).
-fn stored_flow(
+async fn stored_flow(
     inner: &Inner,
     input: &SignInUpPostInput,
     info: &RedirectUriInfo,
@@ -380,9 +381,11 @@ fn stored_flow(
     };
     let hash = state_hash(state);
     let now = inner.oauth_now_ms();
-    let taken = inner.write(ctx, |tx| {
-        Ok(Step::Commit(tx.s.take_oauth_flow(&hash, now)?))
-    })?;
+    let taken = inner
+        .write(ctx, |tx| {
+            Ok(Step::Commit(tx.s.take_oauth_flow(&hash, now)?))
+        })
+        .await?;
     let row = match taken {
         FlowTake::Unknown => return Ok(None),
         FlowTake::Used | FlowTake::Expired => return Err(AuthError::OAuthFlowExpired),
@@ -421,12 +424,14 @@ async fn provider_answer(
         &input.o_auth_tokens,
     ) {
         (Some(info), None, None) => {
-            let require = input.require_email.unwrap_or_else(|| {
+            let require = match input.require_email {
+                Some(r) => r,
                 // No provider is asked: the configuration is read as configured (no provider method runs).
-                tenant_provider(inner, tenant, &input.third_party_id, ctx)
+                None => tenant_provider(inner, tenant, &input.third_party_id, ctx)
+                    .await
                     .and_then(|p| config::for_client_type(&p, input.client_type.as_deref()))
-                    .map_or(true, |c| c.require_email)
-            });
+                    .map_or(true, |c| c.require_email),
+            };
             return Ok((info.clone(), require, None, None));
         }
         (None, Some(info), None) => Asked::Redirect(info),
@@ -461,7 +466,7 @@ async fn provider_answer(
                     });
                 }
             }
-            let (info, nonce) = match stored_flow(inner, input, info, ctx)? {
+            let (info, nonce) = match stored_flow(inner, input, info, ctx).await? {
                 Some(finished) => finished,
                 None => {
                     let nonce = info.nonce.clone().or_else(|| {
@@ -591,11 +596,13 @@ impl ApiFunctions for CoreApis {
                 expires_at: inner.oauth_now_ms() + OAUTH_FLOW_TTL_MS,
             };
             let stale_before = row.expires_at - OAUTH_FLOW_TTL_MS - OAUTH_FLOW_KEPT_MS;
-            inner.write(ctx, |tx| {
-                tx.s.delete_stale_oauth_flows(stale_before, 16)?;
-                tx.s.insert_oauth_flow(&row)?;
-                Ok(Step::Commit(()))
-            })?;
+            inner
+                .write(ctx, |tx| {
+                    tx.s.delete_stale_oauth_flows(stale_before, 16)?;
+                    tx.s.insert_oauth_flow(&row)?;
+                    Ok(Step::Commit(()))
+                })
+                .await?;
             // The verifier and nonce stay server-side: the browser never needs them.
             return Ok(GetAuthorisationUrlResult::Ok {
                 url_with_query_params: url.into(),
@@ -794,7 +801,8 @@ impl ApiFunctions for CoreApis {
                         .await?
                         && inner
                             .currency(ctx)
-                            .is_current_email(&lm.recipe_user_id, &email_id)?;
+                            .is_current_email(&lm.recipe_user_id, &email_id)
+                            .await?;
                 }
                 // `isSignInAllowed` judges the login method being used, not the whole group.
                 let as_user = if user.is_primary_user {

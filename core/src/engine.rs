@@ -128,6 +128,8 @@ type ApisOverride = Box<dyn FnOnce(Arc<dyn ApiFunctions>) -> Arc<dyn ApiFunction
 /// Builds an [`AuthCore`].
 pub struct AuthCoreBuilder {
     store: Option<Arc<dyn Store>>,
+    /// A store that has to connect over the network first: `open` connects off the calling thread.
+    connect: Option<Connect>,
     config: AuthCoreConfig,
     id_generator: Arc<dyn IdGenerator>,
     function_overrides: Vec<FunctionsOverride>,
@@ -136,6 +138,9 @@ pub struct AuthCoreBuilder {
     http_client: Option<Arc<dyn HttpClient>>,
     oauth_clock: Option<OAuthClock>,
 }
+
+/// Connects to a remote store (see [`AuthCoreBuilder::postgres`]).
+type Connect = Box<dyn FnOnce() -> Result<Arc<dyn Store>> + Send>;
 
 /// The clock id_token times are checked against, in milliseconds since the epoch (tests move it).
 pub type OAuthClock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -153,10 +158,18 @@ impl AuthCoreBuilder {
     }
     /// Builds the engine, applies event retention, deletes expired sessions and redelivers what a previous run
     /// left pending.
-    pub async fn open(self) -> Result<AuthCore> {
+    pub async fn open(mut self) -> Result<AuthCore> {
+        if let Some(connect) = self.connect.take() {
+            self.store = Some(crate::io::off_thread(connect).await?);
+        }
         let auth = self.build()?;
-        auth.inner.outbox.apply_retention(&*auth.inner.store)?;
-        let purged = sessions::purge_expired(&*auth.inner.store, now_ms())?;
+        let inner = &auth.inner;
+        let purged = inner
+            .off_store(|| {
+                inner.outbox.apply_retention(&*inner.store)?;
+                sessions::purge_expired(&*inner.store, now_ms())
+            })
+            .await?;
         if purged > 0 {
             tracing::info!(purged, "deleted expired sessions at open");
         }
@@ -177,6 +190,7 @@ impl AuthCoreBuilder {
 
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
+        self.connect = None;
         self
     }
     /// Opens (or creates) a SQLite database file.
@@ -184,18 +198,25 @@ impl AuthCoreBuilder {
         let store = SqliteStore::open(SqliteOptions::new(path))?;
         Ok(self.store(Arc::new(store)))
     }
-    /// Opens a PostgreSQL database (feature `postgres`): `url` as libpq takes it (`postgres://user:pass@host/db`),
-    /// the tables in `schema` (default `authcore`), created and migrated if needed. In this first landing each
-    /// store call waits on the calling thread for its round trip (see `store::postgres`).
+    /// Uses a PostgreSQL database (feature `postgres`): `url` as libpq takes it (`postgres://user:pass@host/db`),
+    /// the tables in `schema` (default `authcore`), created and migrated if needed. [`AuthCoreBuilder::open`]
+    /// connects on the I/O runtime's blocking pool, so the calling thread does not wait for the server
+    /// ([`AuthCoreBuilder::build`] connects on the calling thread). Every later transaction runs there too.
     #[cfg(feature = "postgres")]
-    pub fn postgres(self, url: &str, schema: Option<&str>) -> Result<Self> {
+    pub fn postgres(mut self, url: &str, schema: Option<&str>) -> Result<Self> {
         use crate::store::postgres::{PostgresOptions, PostgresStore};
         let mut options = PostgresOptions::new(url);
         if let Some(schema) = schema {
             options.schema = schema.to_string();
         }
-        let store = PostgresStore::open(options)?;
-        Ok(self.store(Arc::new(store)))
+        // A bad schema name is the caller's mistake: refused here, before any connection.
+        crate::store::postgres::validate_schema(&options.schema)?;
+        self.store = None;
+        self.connect = Some(Box::new(move || {
+            let store: Arc<dyn Store> = Arc::new(PostgresStore::open(options)?);
+            Ok(store)
+        }));
+        Ok(self)
     }
     pub fn config(mut self, config: AuthCoreConfig) -> Self {
         self.config = config;
@@ -234,7 +255,10 @@ impl AuthCoreBuilder {
         self
     }
 
-    pub fn build(self) -> Result<AuthCore> {
+    pub fn build(mut self) -> Result<AuthCore> {
+        if let Some(connect) = self.connect.take() {
+            self.store = Some(connect()?);
+        }
         let store = self
             .store
             .ok_or_else(|| AuthError::invalid("store", "no store configured"))?;
@@ -407,7 +431,57 @@ impl Inner {
     /// `f` emits (and those staged on the flow) are written to the outbox in the same transaction; after the
     /// commit they join the flow's pending list, delivered when the outermost operation returns. In a batched
     /// request the step runs in the request's transaction instead (see [`RequestTx`]).
-    pub fn write<T>(
+    ///
+    /// On an embedded store this runs in the caller's poll, with no thread hop; on a remote one the whole
+    /// transaction (retries included) is one section on the I/O runtime's blocking pool ([`Inner::section`]).
+    pub async fn write<T: Send>(
+        &self,
+        ctx: &UserContext,
+        f: impl FnMut(&mut Tx<'_>) -> TxResult<Step<T>> + Send,
+    ) -> Result<T> {
+        if !self.store.remote() {
+            return self.write_now(ctx, f);
+        }
+        self.section(ctx, || self.write_now(ctx, f)).await
+    }
+
+    /// Runs `f` in a read transaction, or in the request's transaction when batched (it reads what the
+    /// request's own steps wrote, and opens no second transaction). Where it runs: as [`Inner::write`].
+    pub async fn read<T: Send>(
+        &self,
+        ctx: &UserContext,
+        f: impl FnOnce(&mut Tx<'_>) -> TxResult<T> + Send,
+    ) -> Result<T> {
+        if !self.store.remote() {
+            return self.read_now(ctx, f);
+        }
+        self.section(ctx, || self.read_now(ctx, f)).await
+    }
+
+    /// Runs the synchronous store work `f` of `ctx`'s request where it may wait for the network: on the I/O
+    /// runtime's blocking pool, after the request's transaction committed in the background (if it did) has
+    /// finished. While it runs the request is still running, so it does not settle its transaction.
+    pub(crate) async fn section<T: Send>(
+        &self,
+        ctx: &UserContext,
+        f: impl FnOnce() -> T + Send,
+    ) -> T {
+        ctx.settled().await;
+        let _in_store = ctx.enter_store();
+        crate::io::off_thread(f).await
+    }
+
+    /// Runs store work that belongs to no request where [`Inner::write`] would: in place on an embedded store,
+    /// off the calling thread on a remote one.
+    pub(crate) async fn off_store<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+        if self.store.remote() {
+            crate::io::off_thread(f).await
+        } else {
+            f()
+        }
+    }
+
+    fn write_now<T>(
         &self,
         ctx: &UserContext,
         mut f: impl FnMut(&mut Tx<'_>) -> TxResult<Step<T>>,
@@ -526,9 +600,7 @@ impl Inner {
         }
     }
 
-    /// Runs `f` in a read transaction, or in the request's transaction when batched (it reads what the
-    /// request's own steps wrote, and opens no second transaction).
-    pub fn read<T>(
+    fn read_now<T>(
         &self,
         ctx: &UserContext,
         f: impl FnOnce(&mut Tx<'_>) -> TxResult<T>,
@@ -571,6 +643,7 @@ impl Inner {
                 return Err(AuthError::ShutDown);
             }
             self.lifecycle.active.fetch_add(1, Ordering::SeqCst);
+            ctx.set_remote(self.store.remote());
         }
         let mut guard = FlowGuard {
             inner: self.clone(),
@@ -592,6 +665,7 @@ impl Inner {
         if ctx.leave() {
             ctx.end_batch();
             ctx.settle_or_defer();
+            ctx.settled().await;
             if let Some(e) = ctx.take_deferred() {
                 result = Err(e);
             }
@@ -612,10 +686,12 @@ impl Inner {
         let staged = ctx.take_staged();
         if !staged.is_empty() {
             // Staged events whose carrier transaction never came (an override skipped it): write them now.
-            let written = self.write(ctx, |tx| {
-                tx.events.extend(staged.iter().cloned());
-                Ok(Step::Commit(()))
-            });
+            let written = self
+                .write(ctx, |tx| {
+                    tx.events.extend(staged.iter().cloned());
+                    Ok(Step::Commit(()))
+                })
+                .await;
             if let Err(e) = written {
                 tracing::error!(code = e.code(), "could not write staged events");
             }
@@ -631,11 +707,14 @@ pub(crate) struct StoreCurrency<'a> {
     ctx: &'a UserContext,
 }
 
+#[async_trait::async_trait]
 impl policy::Currency for StoreCurrency<'_> {
-    fn is_current_email(&self, recipe_user_id: &str, email: &str) -> Result<bool> {
-        self.inner.read(self.ctx, |tx| {
-            Ok(tx.s.is_verification_current(recipe_user_id, email)?)
-        })
+    async fn is_current_email(&self, recipe_user_id: &str, email: &str) -> Result<bool> {
+        self.inner
+            .read(self.ctx, |tx| {
+                Ok(tx.s.is_verification_current(recipe_user_id, email)?)
+            })
+            .await
     }
 }
 
@@ -689,6 +768,7 @@ impl AuthCore {
     pub fn builder() -> AuthCoreBuilder {
         AuthCoreBuilder {
             store: None,
+            connect: None,
             config: AuthCoreConfig::default(),
             id_generator: Arc::new(UuidGenerator),
             function_overrides: Vec::new(),
@@ -738,24 +818,29 @@ impl AuthCore {
     /// `include_all_tenants` (SuperTokens' `GET /<tenantId>/users/count?includeAllTenants`). A user is a primary
     /// user with its linked accounts, or a recipe user linked to nobody; one with login methods in several
     /// tenants counts once. The tenant must exist even when all tenants are counted, as the core's path does.
-    pub fn get_user_count(
+    pub async fn get_user_count(
         &self,
         tenant_id: Option<&str>,
         include_all_tenants: bool,
     ) -> Result<u64> {
         self.inner.ensure_open()?;
         let tenant = ids::normalise_tenant_id(tenant_id.unwrap_or(ids::PUBLIC_TENANT))?;
-        self.inner.read(&UserContext::new(), |tx| {
-            crate::recipes::require_tenant(tx, &tenant)?;
-            let scope = (!include_all_tenants).then_some(tenant.as_str());
-            Ok(tx.s.count_groups(scope)?)
-        })
+        self.inner
+            .read(&UserContext::new(), |tx| {
+                crate::recipes::require_tenant(tx, &tenant)?;
+                let scope = (!include_all_tenants).then_some(tenant.as_str());
+                Ok(tx.s.count_groups(scope)?)
+            })
+            .await
     }
 
     /// The audit log: past events by user, tenant and time, oldest first, with cursor pagination.
-    pub fn list_events(&self, input: &ListEventsInput) -> Result<ListEventsResult> {
+    pub async fn list_events(&self, input: &ListEventsInput) -> Result<ListEventsResult> {
         self.inner.ensure_open()?;
-        self.inner.outbox.list(&*self.inner.store, input)
+        let inner = &self.inner;
+        inner
+            .off_store(|| inner.outbox.list(&*inner.store, input))
+            .await
     }
 
     /// Closes the engine; call it before the process exits. New requests fail with `SHUT_DOWN` from the first
@@ -778,7 +863,9 @@ impl AuthCore {
             futures_timer::Delay::new(std::time::Duration::from_millis(2)).await;
         }
         let report = inner.outbox.deliver_pending(&*inner.store, true).await?;
-        inner.outbox.flush(&*inner.store)?;
+        inner
+            .off_store(|| inner.outbox.flush(&*inner.store))
+            .await?;
         Ok(report)
     }
 }
@@ -834,16 +921,21 @@ impl RecipeFunctions for CoreFunctions {
         let valid = ValidSignInUp::parse(input)?;
         let id_gen = inner.id_generator.clone();
         // A plain sign-in with nothing to change reads only, beside any writer.
-        let fast = inner.read(ctx, |tx| {
-            thirdparty::sign_in_up(tx, &*id_gen, &valid, false)
-        })?;
+        let fast = inner
+            .read(ctx, |tx| {
+                thirdparty::sign_in_up(tx, &*id_gen, &valid, false)
+            })
+            .await?;
         if let Some(Step::Commit(r) | Step::Rollback(r)) = fast {
             return Ok(r);
         }
-        inner.write(ctx, |tx| {
-            thirdparty::sign_in_up(tx, &*id_gen, &valid, true)?
-                .ok_or_else(|| TxError::Auth(AuthError::internal("write path asked for a write")))
-        })
+        inner
+            .write(ctx, |tx| {
+                thirdparty::sign_in_up(tx, &*id_gen, &valid, true)?.ok_or_else(|| {
+                    TxError::Auth(AuthError::internal("write path asked for a write"))
+                })
+            })
+            .await
     }
 
     async fn manually_create_or_update_user(
@@ -1046,6 +1138,7 @@ impl RecipeFunctions for CoreFunctions {
         let id = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
             .write(ctx, |tx| linking::create_primary_user(tx, id, false))
+            .await
     }
 
     async fn can_create_primary_user(
@@ -1056,6 +1149,7 @@ impl RecipeFunctions for CoreFunctions {
         let id = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
             .write(ctx, |tx| linking::create_primary_user(tx, id, true))
+            .await
     }
 
     async fn link_accounts(
@@ -1067,7 +1161,9 @@ impl RecipeFunctions for CoreFunctions {
         let inner = self.inner()?;
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         let pid = ids::validate_user_id("primaryUserId", primary_user_id)?;
-        let result = inner.write(ctx, |tx| linking::link_accounts(tx, rid, pid, false))?;
+        let result = inner
+            .write(ctx, |tx| linking::link_accounts(tx, rid, pid, false))
+            .await?;
         // The SDK's linkAccounts: propagate verification from same-email members, then `onAccountLinked`.
         if let LinkAccountsResult::Ok {
             accounts_already_linked: false,
@@ -1097,6 +1193,7 @@ impl RecipeFunctions for CoreFunctions {
         let pid = ids::validate_user_id("primaryUserId", primary_user_id)?;
         self.inner()?
             .write(ctx, |tx| linking::link_accounts(tx, rid, pid, true))
+            .await
     }
 
     async fn unlink_account(
@@ -1107,6 +1204,7 @@ impl RecipeFunctions for CoreFunctions {
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
             .write(ctx, |tx| linking::unlink_account(tx, rid))
+            .await
     }
 
     async fn delete_user(
@@ -1120,12 +1218,15 @@ impl RecipeFunctions for CoreFunctions {
             .write(ctx, |tx| {
                 linking::delete_user(tx, id, remove_all_linked_accounts)
             })
+            .await
             .map(|_| ())
     }
 
     async fn get_user(&self, user_id: &str, ctx: &UserContext) -> Result<Option<User>> {
         let id = ids::validate_user_id("userId", user_id)?;
-        self.inner()?.read(ctx, |tx| linking::get_user(tx, id))
+        self.inner()?
+            .read(ctx, |tx| linking::get_user(tx, id))
+            .await
     }
 
     async fn list_users_by_account_info(
@@ -1137,9 +1238,11 @@ impl RecipeFunctions for CoreFunctions {
     ) -> Result<Vec<User>> {
         let t = tenant_id(tenant_id_raw)?;
         let info = linking::normalise_account_info(account_info)?;
-        self.inner()?.read(ctx, |tx| {
-            linking::list_users_by_account_info(tx, &t, &info, union)
-        })
+        self.inner()?
+            .read(ctx, |tx| {
+                linking::list_users_by_account_info(tx, &t, &info, union)
+            })
+            .await
     }
 
     async fn get_users(&self, input: &GetUsersInput, ctx: &UserContext) -> Result<GetUsersResult> {
@@ -1157,28 +1260,30 @@ impl RecipeFunctions for CoreFunctions {
             .map(decode_cursor)
             .transpose()?;
         let desc = input.time_joined_order == TimeJoinedOrder::Desc;
-        self.inner()?.read(ctx, |tx| {
-            if let Some(t) = &t {
-                crate::recipes::require_tenant(tx, t)?;
-            }
-            let page =
-                tx.s.list_groups(t.as_deref(), after.as_ref(), desc, limit + 1)?;
-            let mut users = Vec::with_capacity(limit);
-            for (_, gid) in page.iter().take(limit) {
-                if let Some(g) = crate::recipes::Group::load(tx, gid)? {
-                    users.push(g.to_user());
+        self.inner()?
+            .read(ctx, |tx| {
+                if let Some(t) = &t {
+                    crate::recipes::require_tenant(tx, t)?;
                 }
-            }
-            let next_pagination_token = if page.len() > limit {
-                page.get(limit - 1).map(encode_cursor)
-            } else {
-                None
-            };
-            Ok(GetUsersResult {
-                users,
-                next_pagination_token,
+                let page =
+                    tx.s.list_groups(t.as_deref(), after.as_ref(), desc, limit + 1)?;
+                let mut users = Vec::with_capacity(limit);
+                for (_, gid) in page.iter().take(limit) {
+                    if let Some(g) = crate::recipes::Group::load(tx, gid)? {
+                        users.push(g.to_user());
+                    }
+                }
+                let next_pagination_token = if page.len() > limit {
+                    page.get(limit - 1).map(encode_cursor)
+                } else {
+                    None
+                };
+                Ok(GetUsersResult {
+                    users,
+                    next_pagination_token,
+                })
             })
-        })
+            .await
     }
 
     async fn is_email_verified(
@@ -1190,6 +1295,7 @@ impl RecipeFunctions for CoreFunctions {
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
             .read(ctx, |tx| emailverification::is_verified(tx, rid, email))
+            .await
     }
 
     async fn verify_email(
@@ -1200,9 +1306,11 @@ impl RecipeFunctions for CoreFunctions {
         let inner = self.inner()?;
         let rid = ids::validate_user_id("recipeUserId", &input.recipe_user_id)?;
         let email = input.email.as_deref();
-        inner.write(ctx, |tx| {
-            emailverification::set_verified(tx, rid, email, true).map(Step::Commit)
-        })?;
+        inner
+            .write(ctx, |tx| {
+                emailverification::set_verified(tx, rid, email, true).map(Step::Commit)
+            })
+            .await?;
         let fns = inner.fns();
         let Some(user) = fns.get_user(rid, ctx).await? else {
             return Ok(VerifyEmailResult::Ok { user: None });
@@ -1246,6 +1354,7 @@ impl RecipeFunctions for CoreFunctions {
             .write(ctx, |tx| {
                 emailverification::set_verified(tx, rid, email, false).map(Step::Commit)
             })
+            .await
             .map(|_| ())
     }
 
@@ -1258,9 +1367,11 @@ impl RecipeFunctions for CoreFunctions {
         let t = ids::validate_new_tenant_id(tenant_id_raw)?;
         let inner = self.inner()?;
         let key = inner.secrets_key.as_ref();
-        inner.write(ctx, |tx| {
-            tenants::create_or_update(tx, key, &t, config).map(Step::Commit)
-        })
+        inner
+            .write(ctx, |tx| {
+                tenants::create_or_update(tx, key, &t, config).map(Step::Commit)
+            })
+            .await
     }
 
     async fn create_or_update_third_party_config(
@@ -1273,10 +1384,12 @@ impl RecipeFunctions for CoreFunctions {
         let t = tenant_id(tenant_id_raw)?;
         let inner = self.inner()?;
         let key = inner.secrets_key.as_ref();
-        inner.write(ctx, |tx| {
-            tenants::create_or_update_third_party_config(tx, key, &t, config, skip_validation)
-                .map(Step::Commit)
-        })
+        inner
+            .write(ctx, |tx| {
+                tenants::create_or_update_third_party_config(tx, key, &t, config, skip_validation)
+                    .map(Step::Commit)
+            })
+            .await
     }
 
     async fn delete_third_party_config(
@@ -1286,9 +1399,11 @@ impl RecipeFunctions for CoreFunctions {
         ctx: &UserContext,
     ) -> Result<DeleteThirdPartyConfigResult> {
         let t = tenant_id(tenant_id_raw)?;
-        self.inner()?.write(ctx, |tx| {
-            tenants::delete_third_party_config(tx, &t, third_party_id)
-        })
+        self.inner()?
+            .write(ctx, |tx| {
+                tenants::delete_third_party_config(tx, &t, third_party_id)
+            })
+            .await
     }
 
     async fn delete_tenant(
@@ -1299,28 +1414,33 @@ impl RecipeFunctions for CoreFunctions {
         let t = tenant_id(tenant_id_raw)?;
         self.inner()?
             .write(ctx, |tx| tenants::delete(tx, &t).map(Step::Commit))
+            .await
             .map(|(r, _)| r)
     }
 
     async fn get_tenant(&self, tenant_id_raw: &str, ctx: &UserContext) -> Result<Option<Tenant>> {
         let t = tenant_id(tenant_id_raw)?;
-        self.inner()?.read(ctx, |tx| {
-            Ok(tx
-                .s
-                .tenant(&t)?
-                .map(|config| tenants::shown(t.clone(), config)))
-        })
+        self.inner()?
+            .read(ctx, |tx| {
+                Ok(tx
+                    .s
+                    .tenant(&t)?
+                    .map(|config| tenants::shown(t.clone(), config)))
+            })
+            .await
     }
 
     async fn list_all_tenants(&self, ctx: &UserContext) -> Result<Vec<Tenant>> {
-        self.inner()?.read(ctx, |tx| {
-            Ok(tx
-                .s
-                .list_tenants()?
-                .into_iter()
-                .map(|(tenant_id, config)| tenants::shown(tenant_id, config))
-                .collect())
-        })
+        self.inner()?
+            .read(ctx, |tx| {
+                Ok(tx
+                    .s
+                    .list_tenants()?
+                    .into_iter()
+                    .map(|(tenant_id, config)| tenants::shown(tenant_id, config))
+                    .collect())
+            })
+            .await
     }
 
     async fn associate_user_to_tenant(
@@ -1333,6 +1453,7 @@ impl RecipeFunctions for CoreFunctions {
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
             .write(ctx, |tx| tenants::associate(tx, &t, rid))
+            .await
     }
 
     async fn disassociate_user_from_tenant(
@@ -1345,6 +1466,7 @@ impl RecipeFunctions for CoreFunctions {
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         self.inner()?
             .write(ctx, |tx| tenants::disassociate(tx, &t, rid))
+            .await
             .map(|(r, _)| r)
     }
 
@@ -1360,9 +1482,11 @@ impl RecipeFunctions for CoreFunctions {
         let rid = ids::validate_user_id("recipeUserId", recipe_user_id)?;
         crate::json::check_depth("accessTokenPayload", access_token_payload)?;
         let lifetime = inner.config.session_lifetime_ms;
-        inner.write(ctx, |tx| {
-            sessions::create(tx, &t, rid, access_token_payload, lifetime).map(Step::Commit)
-        })
+        inner
+            .write(ctx, |tx| {
+                sessions::create(tx, &t, rid, access_token_payload, lifetime).map(Step::Commit)
+            })
+            .await
     }
 
     async fn get_session(
@@ -1377,19 +1501,23 @@ impl RecipeFunctions for CoreFunctions {
                 input.tenant_id.as_deref().unwrap_or(ids::PUBLIC_TENANT),
             )?)
         };
-        self.inner()?.read(ctx, |tx| {
-            sessions::verify(tx, &input.access_token, tenant.as_deref())
-        })
+        self.inner()?
+            .read(ctx, |tx| {
+                sessions::verify(tx, &input.access_token, tenant.as_deref())
+            })
+            .await
     }
 
     async fn revoke_session(&self, session_handle: &str, ctx: &UserContext) -> Result<bool> {
-        self.inner()?.write(ctx, |tx| {
-            Ok(Step::Commit(sessions::revoke(
-                tx,
-                session_handle,
-                RevokeReason::Revoked,
-            )?))
-        })
+        self.inner()?
+            .write(ctx, |tx| {
+                Ok(Step::Commit(sessions::revoke(
+                    tx,
+                    session_handle,
+                    RevokeReason::Revoked,
+                )?))
+            })
+            .await
     }
 
     async fn revoke_all_sessions_for_user(
@@ -1399,12 +1527,14 @@ impl RecipeFunctions for CoreFunctions {
         ctx: &UserContext,
     ) -> Result<Vec<String>> {
         let id = ids::validate_user_id("userId", user_id)?;
-        self.inner()?.write(ctx, |tx| {
-            let owners = sessions::session_owners(tx, id, include_linked)?;
-            let revoked =
-                sessions::revoke_for_recipe_users(tx, &owners, None, RevokeReason::Revoked)?;
-            Ok(Step::Commit(revoked))
-        })
+        self.inner()?
+            .write(ctx, |tx| {
+                let owners = sessions::session_owners(tx, id, include_linked)?;
+                let revoked =
+                    sessions::revoke_for_recipe_users(tx, &owners, None, RevokeReason::Revoked)?;
+                Ok(Step::Commit(revoked))
+            })
+            .await
     }
 
     async fn get_all_session_handles_for_user(
@@ -1414,10 +1544,12 @@ impl RecipeFunctions for CoreFunctions {
         ctx: &UserContext,
     ) -> Result<Vec<String>> {
         let id = ids::validate_user_id("userId", user_id)?;
-        self.inner()?.read(ctx, |tx| {
-            let owners = sessions::session_owners(tx, id, include_linked)?;
-            Ok(tx.s.session_handles_for(&owners, None)?)
-        })
+        self.inner()?
+            .read(ctx, |tx| {
+                let owners = sessions::session_owners(tx, id, include_linked)?;
+                Ok(tx.s.session_handles_for(&owners, None)?)
+            })
+            .await
     }
 }
 
@@ -1465,33 +1597,36 @@ impl CoreFunctions {
             None,
             primary,
             &new_info.account_info,
-        )?
+        )
+        .await?
         else {
             return Ok(None);
         };
         let primary_id = primary.id.clone();
         let id_gen = inner.id_generator.clone();
-        let fused = inner.write(ctx, |tx| {
-            crate::recipes::require_tenant(tx, &valid.tenant_id)?;
-            if !tx
-                .s
-                .group_of_third_party_user(&valid.tenant_id, &valid.third_party)?
-                .is_empty()
-            {
-                return Ok(Step::Rollback(None));
-            }
-            let SignInUpResult::Ok { recipe_user_id, .. } =
-                thirdparty::sign_up(tx, &*id_gen, valid)?
-            else {
-                return Ok(Step::Rollback(None));
-            };
-            match linking::link_accounts(tx, &recipe_user_id, &primary_id, false)? {
-                Step::Commit(LinkAccountsResult::Ok {
-                    user: Some(user), ..
-                }) => Ok(Step::Commit(Some((user, recipe_user_id)))),
-                _ => Ok(Step::Rollback(None)),
-            }
-        })?;
+        let fused = inner
+            .write(ctx, |tx| {
+                crate::recipes::require_tenant(tx, &valid.tenant_id)?;
+                if !tx
+                    .s
+                    .group_of_third_party_user(&valid.tenant_id, &valid.third_party)?
+                    .is_empty()
+                {
+                    return Ok(Step::Rollback(None));
+                }
+                let SignInUpResult::Ok { recipe_user_id, .. } =
+                    thirdparty::sign_up(tx, &*id_gen, valid)?
+                else {
+                    return Ok(Step::Rollback(None));
+                };
+                match linking::link_accounts(tx, &recipe_user_id, &primary_id, false)? {
+                    Step::Commit(LinkAccountsResult::Ok {
+                        user: Some(user), ..
+                    }) => Ok(Step::Commit(Some((user, recipe_user_id)))),
+                    _ => Ok(Step::Rollback(None)),
+                }
+            })
+            .await?;
         Ok(fused.map(|(user, recipe_user_id)| {
             let linking = policy::linking_explanation(reason, user.id.clone());
             ManuallyCreateOrUpdateUserResult::Ok {

@@ -48,6 +48,14 @@ pub(crate) struct Flow {
     /// A commit of the request's transaction that failed where no caller could be told (the request was
     /// suspending): the request reports it when it ends.
     deferred: Mutex<Option<AuthError>>,
+    /// The engine's store is remote: the request's transaction is committed in the background (a host thread
+    /// must not wait for the network), and its next store work waits for that commit first.
+    remote: AtomicBool,
+    /// A section of this request's store work is running off the host thread ([`UserContext::enter_store`]):
+    /// the request is running, so it does not settle its transaction meanwhile.
+    in_store: AtomicUsize,
+    /// Background commits of the request's transaction not yet known to have finished.
+    settling: Mutex<Vec<tokio::sync::oneshot::Receiver<()>>>,
 }
 
 impl UserContext {
@@ -186,10 +194,27 @@ impl UserContext {
     }
     /// Commits the request's open transaction, if any: its events join the pending list. Called before host
     /// code runs, when the request suspends and when it ends, so no transaction is held by host code or by a
-    /// request that is not running.
+    /// request that is not running. On a remote store the commit runs in the background (its error, if any,
+    /// is reported when the request ends) and the request's next store work waits for it
+    /// ([`UserContext::settled`]).
     pub(crate) fn settle(&self) -> Result<()> {
         let open = self.request_tx()?.take();
         let Some(tx) = open else { return Ok(()) };
+        if self.flow.remote.load(Ordering::SeqCst) {
+            let ctx = self.clone();
+            let done = crate::io::spawn_section(move || {
+                if let Err(e) = ctx.commit_request_tx(tx) {
+                    ctx.defer(e);
+                }
+            });
+            if let (Some(done), Ok(mut settling)) = (done, self.flow.settling.lock()) {
+                settling.push(done);
+            }
+            return Ok(());
+        }
+        self.commit_request_tx(tx)
+    }
+    fn commit_request_tx(&self, tx: RequestTx) -> Result<()> {
         let (written, cancelled) = tx.commit()?;
         for (name, user) in cancelled {
             self.cancel(name, &user);
@@ -197,13 +222,37 @@ impl UserContext {
         self.push_pending(written);
         Ok(())
     }
-    /// [`UserContext::settle`] where its error cannot be returned: kept for the request's end.
-    pub(crate) fn settle_or_defer(&self) {
-        if let Err(e) = self.settle() {
-            if let Ok(mut d) = self.flow.deferred.lock() {
-                d.get_or_insert(e);
-            }
+    fn defer(&self, e: AuthError) {
+        if let Ok(mut d) = self.flow.deferred.lock() {
+            d.get_or_insert(e);
         }
+    }
+    /// [`UserContext::settle`] where its error cannot be returned: kept for the request's end. Not while a
+    /// section of the request's store work runs: the request is running then, and holds its transaction.
+    pub(crate) fn settle_or_defer(&self) {
+        if self.flow.in_store.load(Ordering::SeqCst) > 0 {
+            return;
+        }
+        if let Err(e) = self.settle() {
+            self.defer(e);
+        }
+    }
+    /// Waits until the request's background commits (remote store) have finished.
+    pub(crate) async fn settled(&self) {
+        loop {
+            let next = self.flow.settling.lock().ok().and_then(|mut s| s.pop());
+            let Some(done) = next else { return };
+            let _ = done.await;
+        }
+    }
+    /// Tells the request whether its engine's store is remote (see [`UserContext::settle`]).
+    pub(crate) fn set_remote(&self, remote: bool) {
+        self.flow.remote.store(remote, Ordering::SeqCst);
+    }
+    /// Marks a section of the request's store work as running until the returned guard is dropped.
+    pub(crate) fn enter_store(&self) -> InStore {
+        self.flow.in_store.fetch_add(1, Ordering::SeqCst);
+        InStore(self.flow.clone())
     }
     pub(crate) fn take_deferred(&self) -> Option<AuthError> {
         self.flow.deferred.lock().ok().and_then(|mut d| d.take())
@@ -214,6 +263,15 @@ impl UserContext {
         self.settle()?;
         self.flow.in_host.fetch_add(1, Ordering::SeqCst);
         Ok(InHost(self.flow.clone()))
+    }
+}
+
+/// A section of a request's store work is running (see [`UserContext::enter_store`]).
+pub(crate) struct InStore(Arc<Flow>);
+
+impl Drop for InStore {
+    fn drop(&mut self) {
+        self.0.in_store.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -193,14 +193,14 @@ macro_rules! for_each_engine_operation {
             $($($extra)*)?
             /// The audit log: past events by user, tenant and time, oldest first, with cursor pagination.
             engine "listEvents" ListEventsInput = default -> ListEventsResult as flat
-                => (auth, a, _ctx) { auth.list_events(&a)? };
+                => (auth, a, _ctx) { auth.list_events(&a).await? };
             /// How many users there are in a tenant (default `public`), or in the whole app with
             /// `includeAllTenants` (SuperTokens' `GET /<tenantId>/users/count`).
             engine "getUserCount" GetUserCountArgs {
                     tenant_id: Option<String> = None,
                     include_all_tenants: bool = false,
                 } -> u64 as count
-                => (auth, a, _ctx) { auth.get_user_count(a.tenant_id.as_deref(), a.include_all_tenants)? };
+                => (auth, a, _ctx) { auth.get_user_count(a.tenant_id.as_deref(), a.include_all_tenants).await? };
             /// Redelivers events whose delivery failed or that a crashed run left pending.
             engine "deliverPendingEvents" DeliverPendingEventsArgs {} -> DeliveryReport as flat
                 => (auth, _a, _ctx) { auth.deliver_pending_events().await? };

@@ -263,13 +263,14 @@ fn same_email_or_phone(lm: &LoginMethod, info: &AccountInfo) -> bool {
 }
 
 /// Whether a login method's verification is current (see the module docs), answered from the store.
+#[async_trait::async_trait]
 pub(crate) trait Currency: Send + Sync {
     /// `email` is this recipe user's email now, verified since the user last took it.
-    fn is_current_email(&self, recipe_user_id: &str, email: &str) -> Result<bool>;
+    async fn is_current_email(&self, recipe_user_id: &str, email: &str) -> Result<bool>;
     /// `lm` is verified and that verification was made since it last took its email.
-    fn is_current(&self, lm: &LoginMethod) -> Result<bool> {
+    async fn is_current(&self, lm: &LoginMethod) -> Result<bool> {
         match lm.email.as_deref() {
-            Some(email) => self.is_current_email(&lm.recipe_user_id, email),
+            Some(email) => self.is_current_email(&lm.recipe_user_id, email).await,
             None => Ok(lm.verified),
         }
     }
@@ -285,24 +286,24 @@ pub(crate) async fn verified_in_session_user(
     ctx: &UserContext,
 ) -> Result<bool> {
     match fns.get_user(&linking.session_user_id, ctx).await? {
-        Some(u) => current_same_email_or_phone(cur, &u, info),
+        Some(u) => current_same_email_or_phone(cur, &u, info).await,
         None => Ok(false),
     }
 }
 
 /// A login method whose verification counts for linking.
-fn currently_verified(cur: &dyn Currency, lm: &LoginMethod) -> Result<bool> {
-    Ok(lm.verified && cur.is_current(lm)?)
+async fn currently_verified(cur: &dyn Currency, lm: &LoginMethod) -> Result<bool> {
+    Ok(lm.verified && cur.is_current(lm).await?)
 }
 
 /// Some login method of `user` has this email (or phone) with a current verification.
-fn current_same_email_or_phone(
+async fn current_same_email_or_phone(
     cur: &dyn Currency,
     user: &User,
     info: &AccountInfo,
 ) -> Result<bool> {
     for lm in &user.login_methods {
-        if same_email_or_phone(lm, info) && currently_verified(cur, lm)? {
+        if same_email_or_phone(lm, info) && currently_verified(cur, lm).await? {
             return Ok(true);
         }
     }
@@ -346,7 +347,9 @@ async fn sign_in_up_allowed_helper(
         }
         for u in users.iter().filter(|u| Some(u.id.as_str()) != session_user) {
             let lm = first_lm(u)?;
-            if !(same_email_or_phone(lm, &new_info.account_info) && currently_verified(cur, lm)?) {
+            if !(same_email_or_phone(lm, &new_info.account_info)
+                && currently_verified(cur, lm).await?)
+            {
                 return Ok(false);
             }
         }
@@ -364,7 +367,7 @@ async fn sign_in_up_allowed_helper(
     if session_user == Some(primary.id.as_str()) {
         return Ok(true);
     }
-    current_same_email_or_phone(cur, primary, &new_info.account_info)
+    current_same_email_or_phone(cur, primary, &new_info.account_info).await
 }
 
 /// `isSignUpAllowed` (spec §4.8.3).
@@ -501,7 +504,7 @@ async fn should_become_primary(
         .await?;
     Ok(if !s.should_automatically_link {
         (false, LinkingReason::AutomaticLinkingDisabled)
-    } else if s.should_require_verification && !currently_verified(cur, lm)? {
+    } else if s.should_require_verification && !currently_verified(cur, lm).await? {
         (false, LinkingReason::EmailNotVerified)
     } else if s.should_require_verification {
         (true, LinkingReason::NoPrimaryUserWithSameAccountInfo)
@@ -514,7 +517,7 @@ async fn should_become_primary(
 /// The one place these conditions live (spec §4.8.5 step 2, with the D8 fix and current verification).
 /// `lm` is the login method being linked; `None` means a sign-up whose email the provider asserted as
 /// verified in this very request (current by definition).
-pub(crate) fn link_allowed(
+pub(crate) async fn link_allowed(
     s: &ShouldAutomaticallyLink,
     cur: &dyn Currency,
     lm: Option<&LoginMethod>,
@@ -528,11 +531,11 @@ pub(crate) fn link_allowed(
         return Ok(Ok(LinkingReason::VerificationNotRequired));
     }
     if let Some(lm) = lm {
-        if !currently_verified(cur, lm)? {
+        if !currently_verified(cur, lm).await? {
             return Ok(Err(LinkingReason::EmailNotVerified));
         }
     }
-    if !current_same_email_or_phone(cur, primary, info)? {
+    if !current_same_email_or_phone(cur, primary, info).await? {
         return Ok(Err(LinkingReason::PrimaryEmailNotVerified));
     }
     Ok(Ok(LinkingReason::VerifiedEmailMatch))
@@ -570,7 +573,7 @@ async fn try_link_into(
     let s = fns
         .should_do_automatic_account_linking(&info, Some(primary), session, tenant_id, ctx)
         .await?;
-    let reason = match link_allowed(&s, cur, Some(lm), primary, &info.account_info)? {
+    let reason = match link_allowed(&s, cur, Some(lm), primary, &info.account_info).await? {
         Ok(reason) => reason,
         Err(refusal) => {
             return Ok(LinkTry::Done(
@@ -796,7 +799,7 @@ pub(crate) async fn check_session_linking(
         if !s.should_automatically_link {
             return Ok(SessionLinkCheck::FirstFactor);
         }
-        if s.should_require_verification && !currently_verified(cur, &lm0)? {
+        if s.should_require_verification && !currently_verified(cur, &lm0).await? {
             // supertokens-node answers with an email-verification claim error here; the status says the same.
             return Ok(SessionLinkCheck::Refused("ERR_CODE_020"));
         }
@@ -854,8 +857,8 @@ pub(crate) async fn link_to_session_user(
         )
         .await?;
         let can_link = !linking.requires_verification
-            || currently_verified(cur, &auth_lm)?
-            || current_same_email_or_phone(cur, &session_user, &auth_lm.account_info())?;
+            || currently_verified(cur, &auth_lm).await?
+            || current_same_email_or_phone(cur, &session_user, &auth_lm.account_info()).await?;
         if !can_link {
             return Ok(Err("ERR_CODE_020"));
         }

@@ -165,7 +165,7 @@ fn kill_9_during_sign_ups_loses_no_event() {
         let mut token = None;
         loop {
             let page = auth
-                .list_events(&ListEventsInput { limit: Some(1000), pagination_token: token, ..Default::default() })
+                .list_events(&ListEventsInput { limit: Some(1000), pagination_token: token, ..Default::default() }).await
                 .expect("audit");
             outbox.extend(page.events);
             match page.next_pagination_token {
@@ -294,9 +294,17 @@ fn an_event_after_retention_emptied_the_outbox_survives_kill_9() {
             tenant_id: Some("public".into()),
             ..Default::default()
         };
-        assert_eq!(auth.list_events(&by_tenant).expect("audit").events.len(), 3);
+        assert_eq!(
+            auth.list_events(&by_tenant)
+                .await
+                .expect("audit")
+                .events
+                .len(),
+            3
+        );
         assert!(auth
             .list_events(&ListEventsInput::default())
+            .await
             .expect("audit")
             .events
             .iter()
@@ -367,12 +375,14 @@ fn an_event_after_retention_emptied_the_outbox_survives_kill_9() {
                 user_id: Some(user_id.clone()),
                 ..Default::default()
             })
+            .await
             .expect("by user");
         let by_tenant = auth
             .list_events(&ListEventsInput {
                 tenant_id: Some("public".into()),
                 ..Default::default()
             })
+            .await
             .expect("by tenant");
         for (what, list) in [("user", &by_user), ("tenant", &by_tenant)] {
             assert_eq!(list.events.len(), 1, "listed by {what}");

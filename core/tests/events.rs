@@ -130,6 +130,7 @@ async fn a_failing_handler_never_undoes_the_operation_and_is_retried() {
             user_id: Some(user.id.clone()),
             ..Default::default()
         })
+        .await
         .expect("audit");
     assert_eq!(log.events.len(), 1);
     assert_eq!(log.events[0].delivered_at, None);
@@ -143,6 +144,7 @@ async fn a_failing_handler_never_undoes_the_operation_and_is_retried() {
     assert_eq!(ids[0], ids[1], "the retry carries the same event id");
     let log = auth
         .list_events(&ListEventsInput::default())
+        .await
         .expect("audit");
     assert!(log.events[0].delivered_at.is_some());
     assert_eq!(
@@ -193,6 +195,7 @@ async fn pending_events_are_redelivered_at_open() {
     assert_eq!(*got.lock().expect("lock"), vec![EventName::CreateUser; 3]);
     let log = auth
         .list_events(&ListEventsInput::default())
+        .await
         .expect("audit");
     // Two failed attempts (the call's own delivery, then shutdown's redelivery) before open delivered them.
     assert!(log
@@ -235,6 +238,7 @@ async fn audit_log_filters_and_pages() {
             user_id: Some(ids[0].clone()),
             ..Default::default()
         })
+        .await
         .expect("q");
     let names: Vec<_> = by_user.events.iter().map(|e| e.event.name).collect();
     assert_eq!(names, vec![EventName::CreateUser, EventName::Session]);
@@ -243,6 +247,7 @@ async fn audit_log_filters_and_pages() {
             tenant_id: Some("t1".into()),
             ..Default::default()
         })
+        .await
         .expect("q");
     assert_eq!(by_tenant.events.len(), 1);
 
@@ -255,6 +260,7 @@ async fn audit_log_filters_and_pages() {
                 pagination_token: token.clone(),
                 ..Default::default()
             })
+            .await
             .expect("page");
         seen.extend(page.events.iter().map(|e| e.event.id.clone()));
         match page.next_pagination_token {
@@ -268,6 +274,7 @@ async fn audit_log_filters_and_pages() {
             since: Some(i64::MAX - 1),
             ..Default::default()
         })
+        .await
         .expect("q");
     assert!(future.events.is_empty());
     assert_eq!(
@@ -275,6 +282,7 @@ async fn audit_log_filters_and_pages() {
             pagination_token: Some("!!".into()),
             ..Default::default()
         })
+        .await
         .expect_err("bad token")
         .code(),
         "INVALID_PAGINATION_TOKEN"
@@ -308,6 +316,7 @@ async fn events_off_writes_and_delivers_nothing() {
     assert_eq!(called.load(Ordering::SeqCst), 0);
     assert!(auth
         .list_events(&ListEventsInput::default())
+        .await
         .expect("q")
         .events
         .is_empty());
@@ -386,10 +395,12 @@ impl RecipeFunctions for IndexBeforeLink {
         primary_user_id: &str,
         ctx: &UserContext,
     ) -> Result<LinkAccountsResult> {
-        self.indexer.list_events(&ListEventsInput {
-            tenant_id: Some("public".into()),
-            ..Default::default()
-        })?;
+        self.indexer
+            .list_events(&ListEventsInput {
+                tenant_id: Some("public".into()),
+                ..Default::default()
+            })
+            .await?;
         self.original
             .link_accounts(recipe_user_id, primary_user_id, ctx)
             .await
@@ -434,8 +445,9 @@ async fn the_link_event_never_reuses_the_seq_of_the_cancelled_create_user() {
     };
     assert_eq!(user.id, primary.id, "signed up and linked in one request");
 
-    let names = |input: ListEventsInput| -> Vec<EventName> {
+    let names = async |input: ListEventsInput| -> Vec<EventName> {
         auth.list_events(&input)
+            .await
             .expect("audit")
             .events
             .iter()
@@ -444,6 +456,7 @@ async fn the_link_event_never_reuses_the_seq_of_the_cancelled_create_user() {
     };
     let all = auth
         .list_events(&ListEventsInput::default())
+        .await
         .expect("audit");
     let mut ids: Vec<&str> = all.events.iter().map(|e| e.event.id.as_str()).collect();
     ids.dedup();
@@ -451,7 +464,8 @@ async fn the_link_event_never_reuses_the_seq_of_the_cancelled_create_user() {
     let by_primary = names(ListEventsInput {
         user_id: Some(primary.id.clone()),
         ..Default::default()
-    });
+    })
+    .await;
     assert_eq!(
         by_primary,
         vec![
@@ -466,6 +480,7 @@ async fn the_link_event_never_reuses_the_seq_of_the_cancelled_create_user() {
             user_id: Some(recipe_user_id),
             ..Default::default()
         })
+        .await
         .is_empty(),
         "the cancelled createUser is gone"
     );
@@ -473,7 +488,8 @@ async fn the_link_event_never_reuses_the_seq_of_the_cancelled_create_user() {
         names(ListEventsInput {
             tenant_id: Some("public".into()),
             ..Default::default()
-        }),
+        })
+        .await,
         vec![
             EventName::CreateUser,
             EventName::UpdateUser,
@@ -520,12 +536,13 @@ async fn events_are_listed_under_every_tenant_they_happened_in() {
         .await
         .expect("delete");
 
-    let names = |tenant: &str, user: Option<&str>| -> Vec<EventName> {
+    let names = async |tenant: &str, user: Option<&str>| -> Vec<EventName> {
         auth.list_events(&ListEventsInput {
             tenant_id: Some(tenant.into()),
             user_id: user.map(str::to_string),
             ..Default::default()
         })
+        .await
         .expect("audit")
         .events
         .iter()
@@ -535,11 +552,11 @@ async fn events_are_listed_under_every_tenant_they_happened_in() {
     use EventName::*;
     // Tenant operations are filed under their tenant only; the others under every tenant of the user.
     assert_eq!(
-        names("acme", None),
+        names("acme", None).await,
         vec![CreateUser, UpdateUser, UpdateUser, DeleteUser]
     );
     assert_eq!(
-        names("zeta", None),
+        names("zeta", None).await,
         vec![
             AddUserToTenant,
             Session,
@@ -550,17 +567,18 @@ async fn events_are_listed_under_every_tenant_they_happened_in() {
         ]
     );
     assert_eq!(
-        names("zeta", Some(&recipe_user_id)),
-        names("zeta", None),
+        names("zeta", Some(&recipe_user_id)).await,
+        names("zeta", None).await,
         "user and tenant filters combine"
     );
-    assert!(names("public", None).is_empty());
+    assert!(names("public", None).await.is_empty());
     // The envelope keeps one tenant: the first of the login method's.
     let deletion = auth
         .list_events(&ListEventsInput {
             tenant_id: Some("zeta".into()),
             ..Default::default()
         })
+        .await
         .expect("audit")
         .events
         .pop()

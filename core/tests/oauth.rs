@@ -98,7 +98,7 @@ async fn sign_in(auth: &AuthCore, op: &Peer, third_party_id: &str, login: &str) 
 }
 
 async fn user_count(auth: &AuthCore) -> u64 {
-    auth.get_user_count(None, true).expect("count")
+    auth.get_user_count(None, true).await.expect("count")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

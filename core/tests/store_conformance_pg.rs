@@ -83,7 +83,10 @@ fn a_schema_newer_than_the_library_is_refused() {
         .expect("a version from the future");
     drop(store);
     let schema = options.schema.clone();
-    let err = match AuthCore::builder().postgres(&url, Some(&schema)) {
+    let err = match AuthCore::builder()
+        .postgres(&url, Some(&schema))
+        .and_then(|b| b.build())
+    {
         Ok(_) => panic!("opened a newer schema"),
         Err(e) => e,
     };
@@ -185,7 +188,11 @@ fn a_lost_connection_is_unavailable_and_the_store_recovers() {
         .build()
         .expect("build");
     drop(tx);
-    let count = |auth: &AuthCore| auth.get_user_count(None, true);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let count = |auth: &AuthCore| rt.block_on(auth.get_user_count(None, true));
     count(&auth).expect("count before the loss");
     authcore::store::postgres::testing::run_sql(
         &killer,

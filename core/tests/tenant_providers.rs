@@ -120,12 +120,15 @@ async fn a_tenant_signs_in_with_its_own_encrypted_client_secret() {
     // Another key, or none: the stored secret is refused with a typed error, and nothing is sent or created.
     for key in [Some(OTHER_KEY), None] {
         let other = engine(&op, &db, key);
-        let before = other.get_user_count(None, true).expect("count");
+        let before = other.get_user_count(None, true).await.expect("count");
         let err = sign_in(&other, &op, "t1", "bob")
             .await
             .expect_err("unreadable");
         assert_eq!(err.code(), "SECRET_UNREADABLE", "{err}");
-        assert_eq!(other.get_user_count(None, true).expect("count"), before);
+        assert_eq!(
+            other.get_user_count(None, true).await.expect("count"),
+            before
+        );
         other.shutdown().await.expect("shutdown");
     }
 

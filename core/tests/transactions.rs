@@ -135,9 +135,10 @@ async fn a_sign_in_without_host_code_is_one_write_transaction() {
     assert!(!sign_in(&auth, "a").await, "a sign-in");
     assert_eq!(store.take(), (1, 0), "sign-in: one write transaction");
     // Everything the requests wrote is there, and every event was delivered once, after its commit.
-    assert_eq!(auth.get_user_count(None, false).expect("count"), 1);
+    assert_eq!(auth.get_user_count(None, false).await.expect("count"), 1);
     let events = auth
         .list_events(&authcore::events::ListEventsInput::default())
+        .await
         .expect("events");
     let names: Vec<_> = events
         .events

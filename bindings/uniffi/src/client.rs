@@ -234,8 +234,8 @@ impl AuthCore {
 
     /// The audit log: past events by user, tenant and time, oldest first.
     #[uniffi::method(default(input))]
-    pub fn list_events(&self, input: ListEventsInput) -> R<ListEventsResult> {
-        Ok(self.core.list_events(&input)?)
+    pub async fn list_events(&self, input: ListEventsInput) -> R<ListEventsResult> {
+        Ok(self.core.list_events(&input).await?)
     }
 
     /// Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls

@@ -33,7 +33,9 @@ pub(crate) fn dispatch(core: Arc<AuthCore>, op: &str, args: &mut &[u8]) -> Resul
         }
         "listEvents" => {
             let input = <ListEventsInput as Wire>::take(args, op, "input")?;
-            Ok(Box::pin(async move { encode(core.list_events(input)) }))
+            Ok(Box::pin(
+                async move { encode(core.list_events(input).await) },
+            ))
         }
         "deliverPendingEvents" => Ok(Box::pin(async move {
             encode(core.deliver_pending_events().await)

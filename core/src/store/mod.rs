@@ -352,4 +352,10 @@ pub trait StoreTx: Send {
 pub trait Store: Send + Sync + 'static {
     fn write(&self) -> StoreResult<Box<dyn StoreTx>>;
     fn read(&self) -> StoreResult<Box<dyn StoreTx>>;
+    /// Whether a transaction waits on the network (a database server): the engine then runs every
+    /// transaction as one section on the I/O runtime's blocking pool (`crate::io::off_thread`), so a host
+    /// thread never waits for it. An embedded store's work runs where it is called, with no thread hop.
+    fn remote(&self) -> bool {
+        false
+    }
 }

@@ -12,12 +12,12 @@
 //! connection that asked for TLS gets an authenticated server, or none. `disable` and `prefer` (the default)
 //! connect in clear, as libpq's `prefer` does against a server without TLS.
 //!
-//! **First landing: the calling thread waits for each round trip.** [`StoreTx`] is synchronous, so each of its
-//! calls hands its statement to the I/O runtime and waits on a channel for the answer (never a runtime's
-//! `block_on`, so it may be called from a thread that polls a tokio runtime; it blocks that thread meanwhile).
-//! The design in the README ("Network I/O": one whole transaction closure runs on the I/O runtime's blocking
-//! pool, one hand-off per transaction, with the host thread only polling a channel) is not done yet; until it
-//! is, an async host entry point that uses this store blocks its thread for the duration of the database work.
+//! **Where the waiting happens.** [`StoreTx`] is synchronous: each of its calls hands its statement to the I/O
+//! runtime and waits on a channel for the answer (never a runtime's `block_on`, so it works from any thread
+//! that is not one of that runtime's workers). The engine never makes a host thread do that waiting: this
+//! store says it is [`Store::remote`], so the engine runs each whole transaction (its retries included) as one
+//! section on the I/O runtime's blocking pool (`crate::io::off_thread`), connects there at `open`, and commits
+//! a request's transaction there when the request suspends. The host thread only polls a future.
 //!
 //! **Isolation: READ COMMITTED with one writer at a time per schema.** Every write transaction takes a
 //! transaction-scoped advisory lock keyed by the schema before its first statement, so write transactions on
@@ -234,7 +234,7 @@ fn tls_config(extra_roots: &[Vec<u8>]) -> StoreResult<rustls::ClientConfig> {
 }
 
 /// A schema name that needs no quoting: it is interpolated into `search_path` and DDL.
-fn validate_schema(schema: &str) -> StoreResult<()> {
+pub(crate) fn validate_schema(schema: &str) -> StoreResult<()> {
     let mut chars = schema.chars();
     let first_ok = chars
         .next()
@@ -441,6 +441,10 @@ impl Store for PostgresStore {
 
     fn read(&self) -> StoreResult<Box<dyn StoreTx>> {
         Ok(Box::new(self.begin(false)?))
+    }
+
+    fn remote(&self) -> bool {
+        true
     }
 }
 

@@ -61,8 +61,9 @@ async fn undelivered_events_of_a_version_2_database_are_delivered_after_the_upgr
         "delivered at open"
     );
 
-    let ids = |input: ListEventsInput| -> Vec<(String, bool)> {
+    let ids = async |input: ListEventsInput| -> Vec<(String, bool)> {
         auth.list_events(&input)
+            .await
             .expect("audit")
             .events
             .into_iter()
@@ -75,7 +76,7 @@ async fn undelivered_events_of_a_version_2_database_are_delivered_after_the_upgr
         ("e0".to_string(), true),
     ];
     assert_eq!(
-        ids(ListEventsInput::default()),
+        ids(ListEventsInput::default()).await,
         all,
         "every row, in seq order"
     );
@@ -83,14 +84,16 @@ async fn undelivered_events_of_a_version_2_database_are_delivered_after_the_upgr
         ids(ListEventsInput {
             tenant_id: Some("public".into()),
             ..Default::default()
-        }),
+        })
+        .await,
         all
     );
     assert_eq!(
         ids(ListEventsInput {
             user_id: Some("u1".into()),
             ..Default::default()
-        }),
+        })
+        .await,
         vec![("e1".to_string(), true), ("e0".to_string(), true)]
     );
 }
