@@ -68,10 +68,22 @@ export interface AuthEvent {
 /** Runs after commit, awaited by the operation; a throw never fails the operation: the event is redelivered. */
 export type EventHandler = (event: AuthEvent) => void | Promise<void>
 
+/** Where the data lives: a SQLite file (created if missing), or a PostgreSQL database whose tables live in
+ *  `schema` (default `authcore`; created and migrated if needed). Checked by the core: anything else (both
+ *  keys, unknown keys, `schema` with SQLite) is `INVALID_INPUT`. */
+export type DatabaseOptions =
+  | { sqlite: string }
+  | {
+      /** A libpq-style URL, `postgres://user:password@host:5432/db` (`?sslmode=require` for TLS). */
+      postgres: string
+      /** The schema the tables live in: lowercase letters, digits and `_`; default `authcore`. */
+      schema?: string
+    }
+
 /** `AuthCore.open`'s options: the database, the core's configuration (`AuthCoreConfig`, generated from its
  *  schema: providers, linking rules, session lifetime, `hostTimeoutMs`, redirect), JS handlers and overrides. */
 export interface AuthCoreOptions extends Omit<AuthCoreConfig, 'accountLinking' | 'events'> {
-  database: { sqlite: string }
+  database: DatabaseOptions
   accountLinking?: StaticAccountLinking | CallbackAccountLinking
   /** The core's event settings (`events` is the handlers map). */
   eventsConfig?: AuthCoreConfig['events']

@@ -256,10 +256,7 @@ function policyLayer(host, callback, index) {
 
 function checkOptions(options) {
   if (options === null || typeof options !== 'object') throw invalid('options', 'AuthCore.open takes one object')
-  const db = options.database
-  if (!db || typeof db !== 'object' || typeof db.sqlite !== 'string') {
-    throw invalid('database', 'expected {sqlite: "path/to/auth.db"}')
-  }
+  // `database` is checked by the core (`DatabaseConfig`), the one parse every language shares.
   const o = options.override || {}
   if (typeof o !== 'object') throw invalid('override', 'expected {functions?, apis?}')
   for (const k of ['functions', 'apis']) {
@@ -316,7 +313,7 @@ class AuthCore {
     host.hasLayers = functionLayers.length + apiLayers.length > 0
     host.events = { ...(events || {}) }
     const eventHandlers = Object.keys(host.events)
-    const envelope = await native.engine.open({ sqlite: database.sqlite, config, functionLayers, apiLayers, eventHandlers })
+    const envelope = await native.engine.open({ database, config, functionLayers, apiLayers, eventHandlers })
     if (!envelope.ok) throw host.raise(envelope.error)
     native.opened = true
     return new AuthCore(OPEN, native.engine, host)

@@ -103,11 +103,12 @@ export interface NativeError {
 }
 
 /**
- * What `NativeEngine.open` takes: where the data lives, the core config (`AuthCoreConfig` JSON), and for each
- * override layer (index 0 innermost) the names of the methods it replaces.
+ * What `NativeEngine.open` takes: where the data lives (the `database` option as given, parsed by the core's
+ * `DatabaseConfig`), the core config (`AuthCoreConfig` JSON), and for each override layer (index 0 innermost)
+ * the names of the methods it replaces.
  */
 export interface NativeOpenOptions {
-  sqlite: string
+  database?: any
   config?: any
   functionLayers: Array<Array<string>>
   apiLayers: Array<Array<string>>

@@ -26,5 +26,7 @@ export PATH="$VIRTUAL_ENV/bin:$PATH"
 echo "== pip install maturin pytest mypy"
 python -m pip install -q --disable-pip-version-check "maturin>=1.16,<2" "pytest>=7" "mypy>=1.10"
 echo "== maturin develop --release"
-# AUTHCORE_FEATURES=bench adds the benchmark aids (scripts/bench-python); tests build without them.
-maturin develop --release ${AUTHCORE_FEATURES:+--features "$AUTHCORE_FEATURES"}
+# `postgres` (also in pyproject.toml, for pip builds) is named here too, so that it stays on whether maturin adds
+# command-line features to pyproject's or replaces them. AUTHCORE_FEATURES=bench adds the benchmark aids
+# (scripts/bench-python); tests build without them.
+maturin develop --release --features "postgres${AUTHCORE_FEATURES:+,$AUTHCORE_FEATURES}"

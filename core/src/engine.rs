@@ -218,6 +218,18 @@ impl AuthCoreBuilder {
         }));
         Ok(self)
     }
+    /// Opens the store a binding's `database` option names ([`DatabaseConfig`], parsed once in the core):
+    /// SQLite, or PostgreSQL in a build with the `postgres` feature (without it: `INVALID_INPUT`).
+    pub fn database(self, database: crate::store::database::DatabaseConfig) -> Result<Self> {
+        use crate::store::database::DatabaseConfig;
+        match database {
+            DatabaseConfig::Sqlite { path } => self.sqlite(path),
+            #[cfg(feature = "postgres")]
+            DatabaseConfig::Postgres { url, schema } => self.postgres(&url, schema.as_deref()),
+            #[cfg(not(feature = "postgres"))]
+            DatabaseConfig::Postgres { .. } => Err(crate::store::database::no_postgres()),
+        }
+    }
     pub fn config(mut self, config: AuthCoreConfig) -> Self {
         self.config = config;
         self

@@ -51,3 +51,4 @@ pub use recipes::tenants::{
     ProviderConfig, Tenant, TenantConfig, TenantConfigInput,
 };
 pub use recipes::thirdparty::{IdGenerator, SignInUpResult};
+pub use store::database::DatabaseConfig;

@@ -11,7 +11,9 @@ use authcore::events::EventName;
 use authcore::json::{parse, to_value};
 use authcore::layers::{call_apis, call_functions, HostApis, HostFunctions};
 use authcore::ops::{OperationInfo, OperationKind};
-use authcore::{ApiFunctions, AuthCore, AuthCoreConfig, AuthError, RecipeFunctions, Result};
+use authcore::{
+    ApiFunctions, AuthCore, AuthCoreConfig, AuthError, DatabaseConfig, RecipeFunctions, Result,
+};
 use napi::bindgen_prelude::Promise;
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi::{Env, Status};
@@ -25,11 +27,12 @@ use crate::host::{HostAnswer, HostBridge, HostCall, HostFn, JsLayer, Slot};
 use crate::local::{self, Ran};
 use crate::ops::{self, from_js};
 
-/// What `NativeEngine.open` takes: where the data lives, the core config (`AuthCoreConfig` JSON), and for each
-/// override layer (index 0 innermost) the names of the methods it replaces.
+/// What `NativeEngine.open` takes: where the data lives (the `database` option as given, parsed by the core's
+/// `DatabaseConfig`), the core config (`AuthCoreConfig` JSON), and for each override layer (index 0 innermost)
+/// the names of the methods it replaces.
 #[napi(object)]
 pub struct NativeOpenOptions {
-    pub sqlite: String,
+    pub database: Option<Value>,
     pub config: Option<Value>,
     pub function_layers: Vec<Vec<String>>,
     pub api_layers: Vec<Vec<String>>,
@@ -218,7 +221,9 @@ impl NativeEngine {
                 bridge: bridge.clone(),
             })
         };
-        let mut builder = AuthCore::builder().sqlite(&options.sqlite)?.config(config);
+        let database =
+            DatabaseConfig::from_json(options.database.map(from_js).unwrap_or(Value::Null))?;
+        let mut builder = AuthCore::builder().database(database)?.config(config);
         let mut layers = Vec::new();
         for (i, names) in options.function_layers.iter().enumerate() {
             let names = replaced(names, OperationKind::Recipe, "override.functions")?;

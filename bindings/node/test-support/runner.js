@@ -1,6 +1,7 @@
 'use strict'
 // JS port of core/tests/common/runner.rs: replays one tests/scenarios/*.json file through the public JS API.
 
+const crypto = require('node:crypto')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -220,13 +221,17 @@ async function call(auth, op, args, recordings = new Map()) {
   }
 }
 
-/** Runs a scenario file; throws an Error describing the first failing step. */
-async function runScenario(file) {
+/** Runs a scenario file; throws an Error describing the first failing step. `database`: the `database` option
+ *  to open (default: a new SQLite file in a temporary directory). */
+async function runScenario(file, database = undefined) {
   const scenario = await withPeers(JSON.parse(fs.readFileSync(file, 'utf8')))
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'authcore-node-'))
   const cfg = scenario.config || {}
   const delivered = []
-  const options = { database: { sqlite: path.join(dir, 'auth.db') }, events: { '*': (event) => delivered.push(event) } }
+  const options = {
+    database: database ?? { sqlite: path.join(dir, 'auth.db') },
+    events: { '*': (event) => delivered.push(event) },
+  }
   if (cfg.providers !== undefined) options.providers = cfg.providers
   if (cfg.accountLinking !== undefined) options.accountLinking = cfg.accountLinking
   if (cfg.redirect !== undefined) options.redirect = cfg.redirect
@@ -299,4 +304,16 @@ async function runScenario(file) {
   }
 }
 
-module.exports = { runScenario, scenarioFiles, call, peerBase, stopPeers, withPeers, SCENARIOS_DIR }
+/** The PostgreSQL server the tests may use (`AUTHCORE_TEST_POSTGRES`, which `scripts/test` exports after
+ *  starting a throwaway one with `scripts/pg-test-server`), or `undefined`. */
+function postgresUrl() {
+  const url = (process.env.AUTHCORE_TEST_POSTGRES || '').trim()
+  return url === '' ? undefined : url
+}
+
+/** A schema name no other run uses, so each scenario starts on empty tables of its own. */
+function freshSchema() {
+  return `s_${crypto.randomUUID().replaceAll('-', '')}`
+}
+
+module.exports = { postgresUrl, freshSchema, runScenario, scenarioFiles, call, peerBase, stopPeers, withPeers, SCENARIOS_DIR }

@@ -1,7 +1,10 @@
 // A typed example: compiled with `tsc --noEmit -p test/tsconfig.json` to check index.d.ts against real usage.
-import { AuthCore, AuthError, type RecipeFunctions, type APIFunctions, type User } from '..'
+import { AuthCore, AuthError, type DatabaseOptions, type RecipeFunctions, type APIFunctions, type User } from '..'
 
 class MyError extends Error {}
+
+// PostgreSQL instead of SQLite: the URL and, optionally, the schema the tables live in.
+export const onPostgres: DatabaseOptions = { postgres: 'postgres://app@db.internal:5432/app', schema: 'authcore' }
 
 async function main(): Promise<void> {
   const auth = await AuthCore.open({

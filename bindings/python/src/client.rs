@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 
 use authcore::layers::{call_apis, call_functions};
 use authcore::ops::OperationKind;
-use authcore::{AuthCoreBuilder, AuthCoreConfig, AuthError, UserContext};
+use authcore::{AuthCoreBuilder, AuthCoreConfig, AuthError, DatabaseConfig, UserContext};
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyCFunction, PyDict, PyTuple};
+use pyo3::types::{PyCFunction, PyDict, PyString, PyTuple};
 use serde_json::Value;
 
 use crate::context;
@@ -60,30 +60,46 @@ struct Prepared {
     failure: Arc<Mutex<Option<PyErr>>>,
 }
 
-fn sqlite_path(database: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
-    if let Ok(d) = database.cast::<PyDict>() {
-        let mut path = None;
+/// `database=` for the core's one parse ([`DatabaseConfig`]): a dict becomes its JSON object (a path-like value,
+/// `{"sqlite": Path("auth.db")}`, as its text); a bare path is the `{"sqlite": path}` shorthand; anything else
+/// goes to the core as it is, which refuses it with `INVALID_INPUT`.
+fn database_config(database: &Bound<'_, PyAny>) -> PyResult<DatabaseConfig> {
+    let py = database.py();
+    let value = if let Ok(d) = database.cast::<PyDict>() {
+        let mut object = serde_json::Map::new();
         for (k, v) in d.iter() {
-            let k: String = k.extract()?;
-            if k != "sqlite" {
-                return Err(to_pyerr(
-                    database.py(),
-                    AuthError::invalid(
-                        "database",
-                        format!("unknown store {k:?}; supported: {{\"sqlite\": path}}"),
+            let key: String = k.extract().map_err(|_| {
+                to_pyerr(py, AuthError::invalid("database", "keys must be strings"))
+            })?;
+            let value = if v.cast::<PyString>().is_err() {
+                match v.extract::<PathBuf>() {
+                    Ok(path) => Value::String(
+                        path.to_str()
+                            .ok_or_else(|| {
+                                to_pyerr(
+                                    py,
+                                    AuthError::invalid(
+                                        "database",
+                                        format!("the value of {key:?} is not valid UTF-8"),
+                                    ),
+                                )
+                            })?
+                            .to_string(),
                     ),
-                ));
-            }
-            path = Some(v.extract::<PathBuf>()?);
+                    Err(_) => py_to_value(&v, Keys::Verbatim)?,
+                }
+            } else {
+                py_to_value(&v, Keys::Verbatim)?
+            };
+            object.insert(key, value);
         }
-        return path.ok_or_else(|| {
-            to_pyerr(
-                database.py(),
-                AuthError::invalid("database", "expected {\"sqlite\": path}"),
-            )
-        });
-    }
-    database.extract::<PathBuf>()
+        Value::Object(object)
+    } else if let Ok(path) = database.extract::<PathBuf>() {
+        return Ok(DatabaseConfig::sqlite(path));
+    } else {
+        py_to_value(database, Keys::Verbatim).unwrap_or(Value::Null)
+    };
+    DatabaseConfig::from_json(value).map_err(|e| to_pyerr(py, e))
 }
 
 /// The engine configuration as the core reads it: Python's snake_case keys (`account_linking`,
@@ -149,10 +165,10 @@ fn prepare(
         }
         _ => AuthCoreConfig::default(),
     };
-    let path = sqlite_path(database)?;
+    let database = database_config(database)?;
     let timeout_ms = config.host_timeout_ms;
     let mut builder = py
-        .detach(|| authcore::AuthCore::builder().sqlite(&path))
+        .detach(|| authcore::AuthCore::builder().database(database))
         .map_err(|e| to_pyerr(py, e))?
         .config(config);
     let failure: Arc<Mutex<Option<PyErr>>> = Arc::default();

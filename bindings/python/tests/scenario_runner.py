@@ -11,13 +11,15 @@ import asyncio
 import atexit
 import importlib.util
 import json
+import os
 import re
 import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import authcore
 from matcher import MISSING, Captures, MatchError, matches, resolve
@@ -330,7 +332,24 @@ def check_step(
         raise ScenarioFailure(f"{at}: {e}\n    delivered: {names}") from None
 
 
-def run_sync(scenario: Dict[str, Any], db: Path) -> None:
+def database_option(db: Union[Path, Dict[str, str]]) -> Dict[str, str]:
+    """``database=`` for a run: a path is a new SQLite file, a dict is given as it is (PostgreSQL)."""
+    return {"sqlite": str(db)} if isinstance(db, Path) else db
+
+
+def postgres_url() -> Optional[str]:
+    """The PostgreSQL server the tests may use (``AUTHCORE_TEST_POSTGRES``, which ``scripts/test`` exports after
+    starting a throwaway one with ``scripts/pg-test-server``), or ``None``."""
+    url = os.environ.get("AUTHCORE_TEST_POSTGRES", "").strip()
+    return url or None
+
+
+def fresh_schema() -> str:
+    """A schema name no other run uses, so each scenario starts on empty tables of its own."""
+    return f"s_{uuid.uuid4().hex}"
+
+
+def run_sync(scenario: Dict[str, Any], db: Union[Path, Dict[str, str]]) -> None:
     scenario = with_peers(scenario)
     delivered: List[Dict[str, Any]] = []
     rec: Recordings = {}
@@ -339,7 +358,7 @@ def run_sync(scenario: Dict[str, Any], db: Path) -> None:
         delivered.append(e)
 
     auth = authcore.AuthCore.open(
-        database={"sqlite": str(db)},
+        database=database_option(db),
         config=engine_config(scenario),
         override=build_override(scenario, rec, is_async=False),
         events={"*": on_event},
@@ -378,7 +397,7 @@ def run_sync(scenario: Dict[str, Any], db: Path) -> None:
             check_step(i, step, op, result, error, events, caps)
 
 
-async def run_async(scenario: Dict[str, Any], db: Path) -> None:
+async def run_async(scenario: Dict[str, Any], db: Union[Path, Dict[str, str]]) -> None:
     scenario = await asyncio.to_thread(with_peers, scenario)
     delivered: List[Dict[str, Any]] = []
     rec: Recordings = {}
@@ -388,7 +407,7 @@ async def run_async(scenario: Dict[str, Any], db: Path) -> None:
         delivered.append(e)
 
     auth = await authcore.AsyncAuthCore.open(
-        database={"sqlite": str(db)},
+        database=database_option(db),
         config=engine_config(scenario),
         override=build_override(scenario, rec, is_async=True),
         events={"*": on_event},

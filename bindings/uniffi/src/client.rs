@@ -128,7 +128,38 @@ pub struct Hooks {
     pub handlers: Vec<EventSubscription>,
 }
 
-/// The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
+/// Where the data lives: a SQLite file (created if missing), or a PostgreSQL database whose tables live in
+/// `schema` (`None`: `authcore`), created and migrated if needed. PostgreSQL needs a library built with the
+/// `postgres` feature (the JVM/desktop one); elsewhere opening it fails with `INVALID_INPUT`.
+#[derive(uniffi::Enum, Debug, Clone)]
+pub enum Database {
+    Sqlite {
+        path: String,
+    },
+    Postgres {
+        /// A libpq-style URL, `postgres://user:password@host:5432/db` (`?sslmode=require` for TLS).
+        url: String,
+        /// Lowercase letters, digits and `_`; `None`: `authcore`.
+        schema: Option<String>,
+    },
+}
+
+impl Database {
+    /// The core's one parse of the `database` option (`authcore::DatabaseConfig`), so that Kotlin and Swift
+    /// refuse what Node and Python refuse, with the same messages.
+    fn config(self) -> R<authcore::DatabaseConfig> {
+        let json = match self {
+            Database::Sqlite { path } => serde_json::json!({ "sqlite": path }),
+            Database::Postgres { url, schema } => {
+                serde_json::json!({ "postgres": url, "schema": schema })
+            }
+        };
+        Ok(authcore::DatabaseConfig::from_json(json)?)
+    }
+}
+
+/// The engine handle. Open it with `AuthCore.open(path, config, hooks)` (SQLite) or
+/// `AuthCore.openDatabase(database, config, hooks)`; every method runs the overrides.
 #[derive(uniffi::Object)]
 pub struct AuthCore {
     pub(crate) core: authcore::AuthCore,
@@ -148,6 +179,17 @@ impl AuthCore {
     /// redelivers events a previous run left pending.
     #[uniffi::constructor(default(config), default(hooks))]
     pub async fn open(path: String, config: AuthCoreConfig, hooks: Hooks) -> R<Arc<Self>> {
+        Self::open_database(Database::Sqlite { path }, config, hooks).await
+    }
+
+    /// [`AuthCore::open`] on the given database: SQLite or PostgreSQL.
+    #[uniffi::constructor(default(config), default(hooks))]
+    pub async fn open_database(
+        database: Database,
+        config: AuthCoreConfig,
+        hooks: Hooks,
+    ) -> R<Arc<Self>> {
+        let database = database.config()?;
         let failure: Failure = Arc::default();
         let Hooks {
             functions,
@@ -155,7 +197,9 @@ impl AuthCore {
             handlers,
         } = hooks;
         let timeout_ms = config.host_timeout_ms;
-        let mut builder = authcore::AuthCore::builder().sqlite(&path)?.config(config);
+        let mut builder = authcore::AuthCore::builder()
+            .database(database)?
+            .config(config);
         for layer in functions {
             let failure = failure.clone();
             builder = builder.override_functions(move |below| {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use jni_sys::{jbyteArray, jint, jobject, JNIEnv};
 
-use crate::client::{AuthCore, Hooks};
+use crate::client::{AuthCore, Database, Hooks};
 use crate::jvm_fast_path::{
     byte_array_to_vec, encode, fault, panic_text, run, vec_to_byte_array, Call, Refused,
 };
@@ -45,7 +45,7 @@ pub(crate) fn dispatch(core: Arc<AuthCore>, op: &str, args: &mut &[u8]) -> Resul
     }
 }
 
-/// `FastPath.open(args, length)`: `AuthCore.open(path, config, hooks)`; the reply carries the new engine's
+/// `FastPath.open(args, length)`: `AuthCore.openDatabase(database, config, hooks)`; the reply carries the new engine's
 /// uniffi handle (the facade lifts it into a `NativeAuthCore`), or `PENDING` while a Kotlin handler that
 /// redelivery called is suspended.
 ///
@@ -63,15 +63,15 @@ pub unsafe extern "system" fn Java_dev_authcore_FastPath_open(
     let reply = catch_unwind(AssertUnwindSafe(|| {
         let mut rest = input.as_slice();
         let read = (|| {
-            let path = <String as Wire>::take(&mut rest, "open", "path")?;
+            let database = <Database as Wire>::take(&mut rest, "open", "database")?;
             let config = <AuthCoreConfig as Wire>::take(&mut rest, "open", "config")?;
             let hooks = <Hooks as Wire>::take(&mut rest, "open", "hooks")?;
-            Ok::<_, Refused>((path, config, hooks))
+            Ok::<_, Refused>((database, config, hooks))
         })();
         match read {
             Ok(_) if !rest.is_empty() => fault("open: arguments left over"),
-            Ok((path, config, hooks)) => run(Box::pin(async move {
-                encode(AuthCore::open(path, config, hooks).await)
+            Ok((database, config, hooks)) => run(Box::pin(async move {
+                encode(AuthCore::open_database(database, config, hooks).await)
             })),
             Err(refused) => refused.reply(),
         }

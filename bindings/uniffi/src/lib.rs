@@ -42,7 +42,7 @@ mod jvm_fast_path;
 mod jvm_hooks;
 pub mod types;
 
-pub use client::{AuthCore, Hooks, UserContext};
+pub use client::{AuthCore, Database, Hooks, UserContext};
 pub use error::AuthError;
 pub use events::{EventHandler, EventSubscription};
 pub use hooks::{HostLayer, HostOriginal, HostOverride};

@@ -8,6 +8,7 @@
 //! a retry or a domain status.
 
 pub mod conformance;
+pub mod database;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;

@@ -118,7 +118,8 @@ class AuthCore(DeclaredOperations):
         override: Override | Sequence[Override] | None = None,
         events: Mapping[str, EventHandler | list[EventHandler]] | None = None,
     ) -> AuthCore:
-        """Opens (or creates) the database. ``config`` is the engine configuration as camelCase JSON
+        """Opens (or creates) the database: ``{"sqlite": path}`` (or a path) or ``{"postgres": url, "schema":
+        "authcore"}`` (``schema`` optional). ``config`` is the engine configuration as camelCase JSON
         (``accountLinking``, ``providers``, ``events``, ``redirect``, ``sessionLifetimeMs``); ``events`` maps
         event names (or ``"*"``) to handlers."""
         ...

@@ -103,7 +103,9 @@ class AuthCoreConfig(TypedDict, total=False):
 #: ``tenantId``, ``userId`` and the message fields, camelCase as the core serialises it).
 EventHandler = Callable[[Dict[str, Any]], Union[None, Awaitable[None]]]
 
-#: ``database=``: ``{"sqlite": path}`` or a path.
+#: ``database=``: ``{"sqlite": path}`` (or just the path), or ``{"postgres": url, "schema": "authcore"}``
+#: (``schema`` optional: the PostgreSQL schema the tables live in, default ``authcore``). The core checks it:
+#: both stores, neither, unknown keys or a ``schema`` for SQLite raise ``InvalidInputError`` (``INVALID_INPUT``).
 Database = Union[Mapping[str, Union[str, "os.PathLike[str]"]], str, "os.PathLike[str]"]
 
 __all__ = [

@@ -590,7 +590,8 @@ fileprivate struct FfiConverterString: FfiConverter {
 
 
 /**
- * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
+ * The engine handle. Open it with `AuthCore.open(path, config, hooks)` (SQLite) or
+ * `AuthCore.openDatabase(database, config, hooks)`; every method runs the overrides.
  */
 public protocol AuthCoreProtocol: AnyObject, Sendable {
     
@@ -701,7 +702,8 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
     
 }
 /**
- * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
+ * The engine handle. Open it with `AuthCore.open(path, config, hooks)` (SQLite) or
+ * `AuthCore.openDatabase(database, config, hooks)`; every method runs the overrides.
  */
 open class AuthCore: AuthCoreProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -763,6 +765,24 @@ public static func `open`(path: String, config: AuthCoreConfig = AuthCoreConfig(
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_authcore_uniffi_fn_constructor_authcore_open(FfiConverterString.lower(path),FfiConverterTypeAuthCoreConfig_lower(config),FfiConverterTypeHooks_lower(hooks)
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_u64,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_u64,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeAuthCore_lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
+}
+    
+    /**
+     * [`AuthCore::open`] on the given database: SQLite or PostgreSQL.
+     */
+public static func openDatabase(database: Database, config: AuthCoreConfig = AuthCoreConfig(), hooks: Hooks = Hooks())async throws  -> AuthCore  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_constructor_authcore_open_database(FfiConverterTypeDatabase_lower(database),FfiConverterTypeAuthCoreConfig_lower(config),FfiConverterTypeHooks_lower(hooks)
                 )
             },
             pollFunc: ffi_authcore_uniffi_rust_future_poll_u64,
@@ -3295,6 +3315,90 @@ public func FfiConverterTypeAuthError_lower(_ value: AuthError) -> RustBuffer {
 
 
 /**
+ * Where the data lives: a SQLite file (created if missing), or a PostgreSQL database whose tables live in
+ * `schema` (`None`: `authcore`), created and migrated if needed. PostgreSQL needs a library built with the
+ * `postgres` feature (the JVM/desktop one); elsewhere opening it fails with `INVALID_INPUT`.
+ */
+
+public enum Database: Equatable, Hashable {
+    
+    case sqlite(path: String
+    )
+    case postgres(
+        /**
+         * A libpq-style URL, `postgres://user:password@host:5432/db` (`?sslmode=require` for TLS).
+         */url: String, 
+        /**
+         * Lowercase letters, digits and `_`; `None`: `authcore`.
+         */schema: String?
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Database: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDatabase: FfiConverterRustBuffer {
+    typealias SwiftType = Database
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Database {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .sqlite(path: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .postgres(url: try FfiConverterString.read(from: &buf), schema: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Database, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .sqlite(path):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(path, into: &buf)
+            
+        
+        case let .postgres(url,schema):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(url, into: &buf)
+            FfiConverterOptionString.write(schema, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDatabase_lift(_ buf: RustBuffer) throws -> Database {
+    return try FfiConverterTypeDatabase.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDatabase_lower(_ value: Database) -> RustBuffer {
+    return FfiConverterTypeDatabase.lower(value)
+}
+
+
+
+/**
  * How `createOrUpdateTenant` changes a tenant's first factors (`null` in JSON = `AllFactors`).
  *
  * A binding type on purpose: the core's field is `Option<Option<Vec<String>>>` (absent: unchanged; `null`:
@@ -4059,6 +4163,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_constructor_authcore_open() != 40359) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_authcore_uniffi_checksum_constructor_authcore_open_database() != 57539) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_constructor_usercontext_from_json() != 64829) {

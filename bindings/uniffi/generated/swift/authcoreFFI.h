@@ -312,6 +312,11 @@ void uniffi_authcore_uniffi_fn_free_authcore(uint64_t handle, RustCallStatus *_N
 uint64_t uniffi_authcore_uniffi_fn_constructor_authcore_open(RustBuffer path, RustBuffer config, RustBuffer hooks
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CONSTRUCTOR_AUTHCORE_OPEN_DATABASE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_CONSTRUCTOR_AUTHCORE_OPEN_DATABASE
+uint64_t uniffi_authcore_uniffi_fn_constructor_authcore_open_database(RustBuffer database, RustBuffer config, RustBuffer hooks
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_CALL
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_CALL
 uint64_t uniffi_authcore_uniffi_fn_method_authcore_call(uint64_t ptr, RustBuffer op, RustBuffer args_json, RustBuffer user_context
@@ -1218,6 +1223,12 @@ uint16_t uniffi_authcore_uniffi_checksum_method_hostoverride_apply(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_CONSTRUCTOR_AUTHCORE_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_CONSTRUCTOR_AUTHCORE_OPEN
 uint16_t uniffi_authcore_uniffi_checksum_constructor_authcore_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_CONSTRUCTOR_AUTHCORE_OPEN_DATABASE
+#define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_CHECKSUM_CONSTRUCTOR_AUTHCORE_OPEN_DATABASE
+uint16_t uniffi_authcore_uniffi_checksum_constructor_authcore_open_database(void
     
 );
 #endif

@@ -962,6 +962,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_authcore_uniffi_checksum_constructor_authcore_open(
     ): Int
+    external fun uniffi_authcore_uniffi_checksum_constructor_authcore_open_database(
+    ): Int
     external fun uniffi_authcore_uniffi_checksum_constructor_usercontext_from_json(
     ): Int
     external fun uniffi_authcore_uniffi_checksum_constructor_usercontext_new(
@@ -995,6 +997,8 @@ internal object UniffiLib {
     external fun uniffi_authcore_uniffi_fn_free_authcore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_authcore_uniffi_fn_constructor_authcore_open(`path`: RustBuffer.ByValue,`config`: RustBufferAuthCoreConfig.ByValue,`hooks`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_authcore_uniffi_fn_constructor_authcore_open_database(`database`: RustBuffer.ByValue,`config`: RustBufferAuthCoreConfig.ByValue,`hooks`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_call(`ptr`: Long,`op`: RustBuffer.ByValue,`argsJson`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
     ): Long
@@ -1423,6 +1427,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_constructor_authcore_open() and 0xFFFF) != 40359) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_authcore_uniffi_checksum_constructor_authcore_open_database() and 0xFFFF) != 57539) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_constructor_usercontext_from_json() and 0xFFFF) != 64829) {
@@ -3363,7 +3370,8 @@ public object FfiConverterTypeHostOverride: FfiConverter<HostOverride, Long> {
 
 
 /**
- * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
+ * The engine handle. Open it with `AuthCore.open(path, config, hooks)` (SQLite) or
+ * `AuthCore.openDatabase(database, config, hooks)`; every method runs the overrides.
  */
 public interface NativeAuthCoreInterface {
     
@@ -3476,7 +3484,8 @@ public interface NativeAuthCoreInterface {
 }
 
 /**
- * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides.
+ * The engine handle. Open it with `AuthCore.open(path, config, hooks)` (SQLite) or
+ * `AuthCore.openDatabase(database, config, hooks)`; every method runs the overrides.
  */
 open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
 {
@@ -4404,6 +4413,28 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
         return uniffiRustCallAsync(
         UniffiLib.uniffi_authcore_uniffi_fn_constructor_authcore_open(
         FfiConverterString.lower(`path`),
+        FfiConverterTypeAuthCoreConfig.lower(`config`),
+        FfiConverterTypeNativeHooks.lower(`hooks`),),
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_u64(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_u64(future, continuation) },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_u64(future) },
+        // lift function
+        { FfiConverterTypeNativeAuthCore.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
+    )
+    }
+
+        
+    /**
+     * [`AuthCore::open`] on the given database: SQLite or PostgreSQL.
+     */
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+     suspend fun `openDatabase`(`database`: Database, `config`: AuthCoreConfig = AuthCoreConfig(), `hooks`: NativeHooks = NativeHooks()) : NativeAuthCore {
+        return uniffiRustCallAsync(
+        UniffiLib.uniffi_authcore_uniffi_fn_constructor_authcore_open_database(
+        FfiConverterTypeDatabase.lower(`database`),
         FfiConverterTypeAuthCoreConfig.lower(`config`),
         FfiConverterTypeNativeHooks.lower(`hooks`),),
         { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_u64(future, callback, continuation) },
@@ -6183,6 +6214,104 @@ public object FfiConverterTypeAuthError : FfiConverterRustBuffer<AuthException> 
     }
 
 }
+
+
+
+/**
+ * Where the data lives: a SQLite file (created if missing), or a PostgreSQL database whose tables live in
+ * `schema` (`None`: `authcore`), created and migrated if needed. PostgreSQL needs a library built with the
+ * `postgres` feature (the JVM/desktop one); elsewhere opening it fails with `INVALID_INPUT`.
+ */
+sealed class Database {
+    
+    data class Sqlite(
+        val `path`: kotlin.String) : Database()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Postgres(
+        /**
+         * A libpq-style URL, `postgres://user:password@host:5432/db` (`?sslmode=require` for TLS).
+         */
+        val `url`: kotlin.String, 
+        /**
+         * Lowercase letters, digits and `_`; `None`: `authcore`.
+         */
+        val `schema`: kotlin.String?) : Database()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDatabase : FfiConverterRustBuffer<Database>{
+    override fun read(buf: ByteBuffer): Database {
+        return when(buf.getInt()) {
+            1 -> Database.Sqlite(
+                FfiConverterString.read(buf),
+                )
+            2 -> Database.Postgres(
+                FfiConverterString.read(buf),
+                FfiConverterOptionalString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Database): ULong = when(value) {
+        is Database.Sqlite -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`path`)
+            )
+        }
+        is Database.Postgres -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`url`)
+                + FfiConverterOptionalString.allocationSize(value.`schema`)
+            )
+        }
+    }
+
+    override fun write(value: Database, buf: ByteBuffer) {
+        when(value) {
+            is Database.Sqlite -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`path`, buf)
+                Unit
+            }
+            is Database.Postgres -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`url`, buf)
+                FfiConverterOptionalString.write(value.`schema`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
 
 
 

@@ -7,7 +7,8 @@ import java.nio.ByteBuffer
 import kotlin.coroutines.cancellation.CancellationException
 
 /**
- * The engine handle. Open it with `AuthCore.open(path, config, hooks)`; every method runs the overrides. The typed
+ * The engine handle. Open it with `AuthCore.open(path, config, hooks)` (SQLite) or `AuthCore.open(database, config,
+ * hooks)` (`Database.Sqlite` / `Database.Postgres`); every method runs the overrides. The typed
  * method of each declared operation comes from [DeclaredOperations], generated from the core's declaration.
  *
  * Same methods, arguments and results as the generated [NativeAuthCore], whose calls go through uniffi's JNA
@@ -80,9 +81,19 @@ class AuthCore private constructor(
          * calls them on the calling thread, and any throwable they throw (an `Error` too) reaches the caller as
          * `AuthException.Host` (`HOST_ERROR`), an `AuthException` as itself.
          */
-        suspend fun open(path: String, config: AuthCoreConfig = AuthCoreConfig(), hooks: Hooks = Hooks()): AuthCore {
-            // The native `AuthCore::open` over JNI (jvm_engine.rs), its arguments and result in uniffi's encoding.
-            val args = Args().str(path).put(FfiConverterTypeAuthCoreConfig, config).put(FfiConverterTypeNativeHooks, JvmHooks.of(hooks))
+        suspend fun open(path: String, config: AuthCoreConfig = AuthCoreConfig(), hooks: Hooks = Hooks()): AuthCore =
+            open(Database.Sqlite(path), config, hooks)
+
+        /**
+         * [open] on the given database: `Database.Sqlite(path)`, or `Database.Postgres(url, schema)` (a libpq-style
+         * URL, `postgres://user:password@host:5432/db`; the tables in `schema`, `null`: `authcore`, created and
+         * migrated if needed). The core checks it: a bad one throws `AuthException.InvalidInput`
+         * (`INVALID_INPUT`); so does `Database.Postgres` with a library built without PostgreSQL (Android, iOS).
+         */
+        suspend fun open(database: Database, config: AuthCoreConfig = AuthCoreConfig(), hooks: Hooks = Hooks()): AuthCore {
+            // The native `AuthCore::open_database` over JNI (jvm_engine.rs), its arguments and result in uniffi's
+            // encoding.
+            val args = Args().put(FfiConverterTypeDatabase, database).put(FfiConverterTypeAuthCoreConfig, config).put(FfiConverterTypeNativeHooks, JvmHooks.of(hooks))
             return AuthCore(finish(FastPath.open(args.array(), args.length()), FfiConverterTypeNativeAuthCore))
         }
 

@@ -8,6 +8,7 @@ import dev.authcore.model.AuthCoreConfig
 import dev.authcore.AuthException
 import dev.authcore.model.CreateNewSessionResult
 import dev.authcore.model.CreatePrimaryUserResult
+import dev.authcore.Database
 import dev.authcore.model.Event
 import dev.authcore.EventHandler
 import dev.authcore.EventSubscription
@@ -355,7 +356,8 @@ object Runner {
     }
 
     /** Runs a scenario; throws [AssertionError] describing the first failing step. */
-    suspend fun runScenario(file: File) {
+    /** Runs a scenario file on `database` (default: a new SQLite file in a temporary directory). */
+    suspend fun runScenario(file: File, database: Database? = null) {
         val scenario = Peers.withPeers(Json.parse(file.readText())) as? Map<*, *>
             ?: throw AssertionError("not a JSON object")
         val dir = Files.createTempDirectory("authcore-kt")
@@ -389,7 +391,7 @@ object Runner {
             throw AssertionError("config: ${e.message}")
         }
         val auth = AuthCore.open(
-            dir.resolve("auth.db").toString(),
+            database ?: Database.Sqlite(dir.resolve("auth.db").toString()),
             config,
             Hooks(functions = functions, apis = apis, handlers = listOf(EventSubscription(null, recorder))),
         )
