@@ -89,6 +89,12 @@ pub(crate) struct Outbox {
     lease_ms: i64,
     /// Dropping the sender stops the periodic sweep (see [`Outbox::start_sweeper`]).
     sweeper: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    /// Held by every sweep of this engine for its whole round, so its sweeps run one at a time. Needed for a
+    /// sweep that takes this engine's own leased rows (`include_own`, shutdown): it could otherwise claim a row
+    /// another round of this very engine is delivering (that row's lease is live and its own). An async
+    /// mutex: the guard is held across handler calls, on any executor. (A handler must therefore not await
+    /// `deliverPendingEvents` itself.)
+    sweeping: tokio::sync::Mutex<()>,
 }
 
 impl Outbox {
@@ -102,6 +108,7 @@ impl Outbox {
             claimer: uuid::Uuid::new_v4().to_string(),
             lease_ms,
             sweeper: Mutex::new(None),
+            sweeping: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -358,6 +365,7 @@ impl Outbox {
         if !self.config.enabled {
             return Ok(report);
         }
+        let _round = self.sweeping.lock().await;
         let mut after = 0;
         loop {
             let now = now_ms();
