@@ -144,14 +144,15 @@ impl Outbox {
         };
         let spawned = std::thread::Builder::new()
             .name("authcore-sweep".into())
-            .spawn(move || loop {
-                match stopped.recv_timeout(interval) {
-                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => match tick() {
+            .spawn(move || {
+                // Ends when stopped, or when the engine (holding the sender) was dropped, or shut down.
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(interval)
+                {
+                    match tick() {
                         Some(sweep) => runtime.block_on(sweep),
                         None => break,
-                    },
-                    // Stopped, or the engine (holding the sender) was dropped.
-                    _ => break,
+                    }
                 }
             });
         match spawned {

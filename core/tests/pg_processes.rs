@@ -45,6 +45,16 @@ const WAIT_MS: &str = "AUTHCORE_PGP_WAIT_MS";
 /// The variable naming the throwaway cluster's `ctl` script (stop / start / restart in place).
 const CTL: &str = "AUTHCORE_TEST_POSTGRES_CTL";
 
+/// Every test of this file takes it: the restart test takes the server away, which the others must not meet
+/// (`scripts/test` also runs this binary with one test thread).
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -375,7 +385,7 @@ fn child_links(url: &str, dir: &Path) -> Value {
     let mut wins = 0;
     for (recipe, primary) in &plan {
         for (i, r) in recipe.iter().enumerate() {
-            let won = if (i + k) % 2 == 0 {
+            let won = if (i + k).is_multiple_of(2) {
                 matches!(
                     rt.block_on(auth.create_primary_user(r, &ctx))
                         .expect("create primary"),
@@ -400,6 +410,7 @@ fn child_links(url: &str, dir: &Path) -> Value {
 
 #[test]
 fn two_processes_racing_create_primary_and_link_never_share_an_email_between_primaries() {
+    let _serial = serial();
     let Some(url) = common::pg::url("the two-process linking race") else {
         return;
     };
@@ -478,6 +489,7 @@ fn two_processes_racing_create_primary_and_link_never_share_an_email_between_pri
 
 #[test]
 fn two_processes_delivering_from_one_outbox_never_deliver_an_event_twice_at_once() {
+    let _serial = serial();
     let Some(url) = common::pg::url("two processes delivering from one outbox") else {
         return;
     };
@@ -606,6 +618,7 @@ fn two_processes_delivering_from_one_outbox_never_deliver_an_event_twice_at_once
 
 #[test]
 fn kill_9_of_one_of_two_processes_during_10000_sign_ups_loses_no_event() {
+    let _serial = serial();
     let Some(url) = common::pg::url("kill -9 during sign-ups on PostgreSQL") else {
         return;
     };
@@ -824,6 +837,7 @@ fn ctl(script: &Path, action: &str) {
 
 #[test]
 fn postgresql_restarted_mid_run_gives_typed_errors_then_normal_service() {
+    let _serial = serial();
     let Some(url) = common::pg::url("PostgreSQL restarted mid-run") else {
         return;
     };
