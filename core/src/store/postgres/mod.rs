@@ -28,7 +28,8 @@
 //! READ snapshot would not. U1 and U3 are still unique keys here, so they hold by construction whatever a
 //! future version relaxes. Read transactions are `REPEATABLE READ READ ONLY`: one consistent snapshot, beside
 //! the writer, never blocking it. The price is write throughput across app servers (one writer per schema);
-//! lifting it (row locks and outbox claims with `FOR UPDATE SKIP LOCKED`) is issue #15's next step.
+//! lifting it (row locks) is a later step. Outbox delivery across processes uses leases claimed with
+//! `FOR UPDATE SKIP LOCKED` (`claim_events`; design in `outbox.rs`), which stay correct once the lock is lifted.
 //!
 //! **Errors** are classified by SQLSTATE and constraint name, never by message text: `23505` on a named unique
 //! constraint is [`StoreError::UniqueViolation`]; serialization failures (`40001`), deadlocks (`40P01`) and a
