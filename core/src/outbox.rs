@@ -105,7 +105,8 @@ impl Outbox {
             handlers,
             host_timeout_ms,
             acks: Mutex::new(AckQueue::default()),
-            claimer: uuid::Uuid::new_v4().to_string(),
+            // 64 random bits in 16 characters: written on every outbox row, so kept short.
+            claimer: uuid::Uuid::new_v4().simple().to_string()[..16].to_string(),
             lease_ms,
             sweeper: Mutex::new(None),
             sweeping: tokio::sync::Mutex::new(()),
