@@ -185,6 +185,14 @@ impl AuthCoreBuilder {
                 "redelivered pending events at open"
             );
         }
+        // The periodic delivery sweep (issue #15, `outbox.rs`): holds the engine weakly, stops at shutdown.
+        let weak = Arc::downgrade(&auth.inner);
+        auth.inner.outbox.start_sweeper(Box::new(move || {
+            let inner = weak.upgrade().filter(|i| i.ensure_open().is_ok())?;
+            Some(Box::pin(
+                async move { inner.outbox.sweep(&*inner.store).await },
+            ))
+        }));
         Ok(auth)
     }
 
@@ -816,8 +824,8 @@ impl AuthCore {
         &self.inner.config
     }
 
-    /// Redelivers events whose delivery failed, or that a crashed run left pending (events younger than 10 s
-    /// that never failed are left to the request that is still delivering them).
+    /// Redelivers events whose delivery failed, or that a crashed run left pending once their delivery lease
+    /// (`events.leaseMs`) expired; events still leased are left to the engine delivering them.
     pub async fn deliver_pending_events(&self) -> Result<DeliveryReport> {
         self.inner.ensure_open()?;
         self.inner
@@ -874,6 +882,7 @@ impl AuthCore {
         {
             futures_timer::Delay::new(std::time::Duration::from_millis(2)).await;
         }
+        inner.outbox.stop_sweeper();
         let report = inner.outbox.deliver_pending(&*inner.store, true).await?;
         inner
             .off_store(|| inner.outbox.flush(&*inner.store))

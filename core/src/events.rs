@@ -5,7 +5,9 @@
 //! outermost operation of the request (NextAuth: "the execution of your authentication API will be blocked by an
 //! await on your event handler"). Handlers cannot veto. A failing handler is logged (without the payload), the
 //! failure is recorded on the outbox row, and the event stays pending: it is redelivered by
-//! `deliver_pending_events()` and on the next open. Delivery is at-least-once; `id` is stable for idempotency.
+//! `deliver_pending_events()`, by the engine's periodic sweep and on the next open. Delivery is at-least-once;
+//! `id` is stable for idempotency. Several processes may share one outbox: delivery leases (`outbox.rs`) keep
+//! two of them from delivering one event at the same time.
 //!
 //! `createUser` is account-level (spec §7.2): it fires for a new recipe user only if that user is still a user of
 //! its own when the request's flow ends. A link in the same flow deletes the undelivered `createUser` row in the
@@ -115,6 +117,9 @@ pub struct Event {
 pub(crate) struct Outboxed {
     pub seq: i64,
     pub event: Event,
+    /// The end of this engine's delivery lease on the row (epoch ms): past it another engine may claim and
+    /// deliver the event, so this one no longer starts its delivery (see `outbox.rs`).
+    pub lease_until: i64,
 }
 
 impl Outboxed {
@@ -122,6 +127,7 @@ impl Outboxed {
         Ok(Outboxed {
             seq: row.seq,
             event: Event::from_row(row)?,
+            lease_until: row.lease_until.unwrap_or(0),
         })
     }
 }
@@ -235,6 +241,15 @@ pub struct EventsConfig {
     #[serde(default = "ninety")]
     #[cfg_attr(feature = "uniffi", uniffi(default = 90))]
     pub retention_days: u32,
+    /// The delivery lease, in milliseconds (at least 100; smaller values count as 100). Several processes may
+    /// deliver from one outbox: an event is delivered only by the engine holding its lease, the one that wrote
+    /// it, or one whose sweep claimed it after the lease expired. So it bounds how long the events of a process
+    /// killed mid-delivery wait for another (or the restarted) process to deliver them, and it should exceed the
+    /// time one event's handlers take, or a slow delivery may meet a second, concurrent one. The engine sweeps
+    /// every half lease (at most every 5 s) while events are enabled.
+    #[serde(default = "ten_seconds")]
+    #[cfg_attr(feature = "uniffi", uniffi(default = 10000))]
+    pub lease_ms: u64,
 }
 
 fn yes() -> bool {
@@ -243,12 +258,16 @@ fn yes() -> bool {
 fn ninety() -> u32 {
     90
 }
+fn ten_seconds() -> u64 {
+    10_000
+}
 
 impl Default for EventsConfig {
     fn default() -> Self {
         EventsConfig {
             enabled: true,
             retention_days: 90,
+            lease_ms: ten_seconds(),
         }
     }
 }

@@ -4,7 +4,38 @@
 //! transaction (after 64 acks, after a second, on a sweep, on an audit query or on shutdown). A crash before
 //! that only means a redelivery of those events, which at-least-once delivery with stable ids allows, and it
 //! keeps the cost of events on the hot path to one INSERT per event inside the operation's own transaction.
+//!
+//! **Several processes, one outbox: delivery leases (issue #15).** Every engine instance has a random claimer
+//! id. An undelivered outbox row carries a lease (`lease_until`, `claimed_by`), and only the lease holder
+//! delivers it while the lease is live:
+//! * the writing transaction leases its own events to its engine for `events.leaseMs` (default 10 s, what the
+//!   old in-flight window was), so the request that wrote them delivers them after commit without a further
+//!   round trip, and no other process touches them meanwhile. Both columns are in the row the hot path inserts
+//!   anyway, with no index over them: no extra page per write;
+//! * a sweep *claims* due rows (undelivered, lease expired, never leased, or released by a failed delivery)
+//!   in a write transaction (`StoreTx::claim_events`: PostgreSQL `FOR UPDATE SKIP LOCKED` then
+//!   `UPDATE … RETURNING`; SQLite the same in its single-writer transaction), commits, and only then calls the
+//!   handlers. Two claimers never hold one row's live lease, so no event is delivered twice *at the same time*;
+//!   a process killed mid-delivery leaves its rows leased until they expire, then any engine's sweep claims them;
+//! * before each event a deliverer checks its lease is still live (its own clock) and leaves the event to a
+//!   later claim if not: a delivery that started in time may still overrun its lease when handlers take longer
+//!   than `leaseMs` (choose it above the handlers' time), and then at-least-once allows the second delivery;
+//! * a failed delivery releases the lease (with the failure count), so the next sweep of any engine retries it.
+//!
+//! Why leases rather than row locks held during delivery: the handlers are host code that may take seconds, and
+//! a transaction (with the PostgreSQL writer lock, or SQLite's only writer) must never stay open around host
+//! code. Why the app servers' clock: SQLite has no other, one clock keeps the two stores alike, and the lease
+//! only needs the app servers' clocks to agree to well within `leaseMs`.
+//!
+//! The engine sweeps every half lease (at most every 5 s) on a thread of its own ([`Outbox::start_sweeper`]),
+//! which polls the handlers itself, never on the I/O runtime's threads (README "Network I/O"); it runs only when
+//! events are enabled and stops when the engine shuts down or is dropped. At open, the sweep claims only expired
+//! leases: the events a killed process wrote just before are delivered by the restarted process (or any
+//! other) once their lease ends. At shutdown, after the engine's own requests finished, it also claims the rows
+//! it leased itself.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -18,13 +49,21 @@ use crate::events::{
     Outboxed,
 };
 use crate::recipes::{Tx, TxError, TxResult};
-use crate::store::{EventFilter, EventRow, Store};
+use crate::store::{Claim, EventFilter, EventRow, Store};
 
 const ACK_BATCH: usize = 256;
 const ACK_MAX_AGE: Duration = Duration::from_secs(1);
-/// Undelivered events younger than this may belong to a request still running; a sweep leaves them to it.
-pub(crate) const IN_FLIGHT_MS: i64 = 10_000;
-const SWEEP_BATCH: usize = 256;
+/// The shortest delivery lease: below it a lease would expire while its own claim commits.
+const MIN_LEASE_MS: u64 = 100;
+/// Claimed per sweep transaction: small enough that a batch is delivered well within its lease.
+const SWEEP_BATCH: usize = 64;
+/// The longest pause between two periodic sweeps.
+const MAX_SWEEP_INTERVAL_MS: u64 = 5_000;
+
+/// One periodic sweep, as the engine hands it to [`Outbox::start_sweeper`]: `None` when the engine is gone or
+/// shut down (the sweeper stops).
+pub(crate) type SweepTick =
+    Box<dyn Fn() -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> + Send + 'static>;
 
 enum Ack {
     Delivered(i64, i64),
@@ -43,15 +82,110 @@ pub(crate) struct Outbox {
     /// Limit for one handler call (`host::guard`); a handler that times out counts as failed and is retried.
     host_timeout_ms: u64,
     acks: Mutex<AckQueue>,
+    /// This engine instance's name on the leases it holds: random, so a restarted process is a new claimant
+    /// and never mistakes a dead process's live leases for its own.
+    claimer: String,
+    /// `events.leaseMs`, at least [`MIN_LEASE_MS`].
+    lease_ms: i64,
+    /// Dropping the sender stops the periodic sweep (see [`Outbox::start_sweeper`]).
+    sweeper: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    /// Held by every sweep of this engine for its whole round, so its sweeps run one at a time. Needed for a
+    /// sweep that takes this engine's own leased rows (`include_own`, shutdown): it could otherwise claim a row
+    /// another round of this very engine is delivering (that row's lease is live and its own). An async
+    /// mutex: the guard is held across handler calls, on any executor. (A handler must therefore not await
+    /// `deliverPendingEvents` itself.)
+    sweeping: tokio::sync::Mutex<()>,
 }
 
 impl Outbox {
     pub fn new(config: EventsConfig, handlers: Handlers, host_timeout_ms: u64) -> Self {
+        let lease_ms = i64::try_from(config.lease_ms.max(MIN_LEASE_MS)).unwrap_or(i64::MAX / 4);
         Outbox {
             config,
             handlers,
             host_timeout_ms,
             acks: Mutex::new(AckQueue::default()),
+            // 64 random bits in 16 characters: written on every outbox row, so kept short.
+            claimer: uuid::Uuid::new_v4().simple().to_string()[..16].to_string(),
+            lease_ms,
+            sweeper: Mutex::new(None),
+            sweeping: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Starts the periodic sweep (when events are enabled): a thread of its own that runs `tick`'s future every
+    /// half lease (at most every [`MAX_SWEEP_INTERVAL_MS`]) on a current-thread runtime it owns, so handlers
+    /// are polled there and never on the I/O runtime. Without it, the events of a process killed mid-delivery
+    /// would wait for a host's `deliverPendingEvents` call or the next open. It stops when `tick` answers
+    /// `None` (the engine is shut down or dropped) or [`Outbox::stop_sweeper`] is called; a second start does
+    /// nothing.
+    pub fn start_sweeper(&self, tick: SweepTick) {
+        if !self.config.enabled {
+            return;
+        }
+        let Ok(mut slot) = self.sweeper.lock() else {
+            return;
+        };
+        if slot.is_some() {
+            return;
+        }
+        let interval = Duration::from_millis(
+            (self.config.lease_ms.max(MIN_LEASE_MS) / 2).min(MAX_SWEEP_INTERVAL_MS),
+        );
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                tracing::error!(error = %e, "could not start the event sweeper; pending events wait for deliverPendingEvents or the next open");
+                return;
+            }
+        };
+        let spawned = std::thread::Builder::new()
+            .name("authcore-sweep".into())
+            .spawn(move || {
+                // Ends when stopped, or when the engine (holding the sender) was dropped, or shut down.
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(interval)
+                {
+                    match tick() {
+                        Some(sweep) => runtime.block_on(sweep),
+                        None => break,
+                    }
+                }
+            });
+        match spawned {
+            Ok(_) => *slot = Some(stop),
+            Err(e) => tracing::error!(error = %e, "could not start the event sweeper thread"),
+        }
+    }
+
+    /// Stops the periodic sweep after its current round (shutdown). It does not wait for that round: a
+    /// concurrent shutdown sweep cannot deliver what it claimed, and vice versa.
+    pub fn stop_sweeper(&self) {
+        if let Ok(mut slot) = self.sweeper.lock() {
+            slot.take();
+        }
+    }
+
+    /// One periodic sweep: what is due, as `deliverPendingEvents` does; failures are logged (a database that is
+    /// down is retried at the next round).
+    pub async fn sweep(&self, store: &dyn Store) {
+        match self.deliver_pending(store, false).await {
+            Ok(r) if r.delivered + r.failed > 0 => {
+                tracing::debug!(
+                    delivered = r.delivered,
+                    failed = r.failed,
+                    "periodic event sweep"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(
+                code = e.code(),
+                "periodic event sweep failed; retried at the next round"
+            ),
         }
     }
 
@@ -62,6 +196,8 @@ impl Outbox {
             return Ok(Vec::new());
         }
         let mut out = Vec::with_capacity(new_events.len());
+        // The writer's own lease, from now (not tx.now: the transaction may have waited for the writer lock).
+        let lease_until = now_ms().saturating_add(self.lease_ms);
         for ne in new_events {
             let payload = ne.message.to_string();
             let message = match ne.message {
@@ -92,9 +228,15 @@ impl Outbox {
                 delivered_at: None,
                 attempts: 0,
                 last_error: None,
+                lease_until: Some(lease_until),
+                claimed_by: Some(self.claimer.clone()),
             };
             let seq = tx.s.insert_event(&row)?;
-            out.push(Outboxed { seq, event });
+            out.push(Outboxed {
+                seq,
+                event,
+                lease_until,
+            });
         }
         Ok(out)
     }
@@ -102,7 +244,17 @@ impl Outbox {
     /// Calls every matching handler for each event, in order, and queues the outcome.
     pub async fn deliver(&self, store: &dyn Store, events: Vec<Outboxed>) -> DeliveryReport {
         let mut report = DeliveryReport::default();
-        for Outboxed { seq, event } in events {
+        for Outboxed {
+            seq,
+            event,
+            lease_until,
+        } in events
+        {
+            if now_ms() >= lease_until {
+                // The lease ended: another engine may have claimed the event already. Left to a later claim.
+                tracing::debug!(event_id = %event.id, "delivery lease expired before delivery; left to a sweep");
+                continue;
+            }
             let mut failure: Option<String> = None;
             for handler in self.handlers.for_event(event.name) {
                 let handled =
@@ -201,28 +353,35 @@ impl Outbox {
         result
     }
 
-    /// Redelivers pending events: all of them when `include_in_flight` (at open), else those that failed
-    /// before or are older than [`IN_FLIGHT_MS`].
+    /// Claims and delivers what is due: events whose lease expired (a failed delivery releases its lease), in
+    /// batches, each claimed in its own write transaction before any handler runs. `include_own` (open,
+    /// shutdown) also takes the events this engine leased itself, which a periodic sweep must leave to the
+    /// request delivering them.
     pub async fn deliver_pending(
         &self,
         store: &dyn Store,
-        include_in_flight: bool,
+        include_own: bool,
     ) -> Result<DeliveryReport> {
         self.flush(store)?;
         let mut report = DeliveryReport::default();
         if !self.config.enabled {
             return Ok(report);
         }
-        let horizon = if include_in_flight {
-            i64::MAX
-        } else {
-            now_ms() - IN_FLIGHT_MS
-        };
+        let _round = self.sweeping.lock().await;
         let mut after = 0;
         loop {
+            let now = now_ms();
+            let claim = Claim {
+                claimer: &self.claimer,
+                now,
+                lease_until: now.saturating_add(self.lease_ms),
+                include_own,
+            };
             let rows = {
-                let mut tx = store.read()?;
-                tx.pending_events(after, horizon, SWEEP_BATCH)?
+                let mut tx = store.write()?;
+                let rows = tx.claim_events(after, &claim, SWEEP_BATCH)?;
+                tx.commit()?;
+                rows
             };
             let Some(last) = rows.last() else { break };
             after = last.seq;

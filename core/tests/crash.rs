@@ -66,6 +66,7 @@ fn crash_child() {
         let auth = AuthCore::builder()
             .sqlite(dir.join("crash.db"))
             .expect("db")
+            .config(short_lease())
             .on_any_event(log_handler(dir.join("child.log"), true))
             .open()
             .await
@@ -130,6 +131,7 @@ fn kill_9_during_sign_ups_loses_no_event() {
     }
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
+    std::thread::sleep(LEASE_WAIT);
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -238,8 +240,20 @@ fn sign_up(uid: &str) -> SignInUpInput {
 }
 
 fn retention_one_day() -> AuthCoreConfig {
-    let mut config = AuthCoreConfig::default();
+    let mut config = short_lease();
     config.events.retention_days = 1;
+    config
+}
+
+/// The children's delivery lease (`events.leaseMs`): the events a killed child leased stay its own until then,
+/// so the reopening parent waits [`LEASE_WAIT`] before it opens (issue #15: a restarted process is a new
+/// claimant and takes a dead process's events only once their lease expired).
+const CHILD_LEASE_MS: u64 = 300;
+const LEASE_WAIT: Duration = Duration::from_millis(CHILD_LEASE_MS + 200);
+
+fn short_lease() -> AuthCoreConfig {
+    let mut config = AuthCoreConfig::default();
+    config.events.lease_ms = CHILD_LEASE_MS;
     config
 }
 
@@ -342,6 +356,7 @@ fn an_event_after_retention_emptied_the_outbox_survives_kill_9() {
     }
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
+    std::thread::sleep(LEASE_WAIT);
 
     rt.block_on(async {
         let got = Arc::new(Mutex::new(Vec::<Event>::new()));

@@ -37,6 +37,9 @@ macro_rules! for_each_conformance_check {
             read_isolation "a read transaction does not see uncommitted writes",
             outbox "the outbox keeps order, pending, failures, audit lookups and retention",
             outbox_seq_never_goes_back "outbox seqs never go back, even after the table was emptied",
+            outbox_claims_are_exclusive "two claimers never get the same outbox row while its lease is live",
+            outbox_expired_leases_are_claimable "an expired (or released) delivery lease is claimable again",
+            outbox_delivered_rows_are_never_claimed "a delivered outbox row is never claimed",
             events_filed_under_several_tenants "an event is listed under every tenant it is filed under",
             expired_sessions_purge "expired sessions are deleted in bounded batches",
             counting_groups "users are counted as groups, per tenant and across tenants",
@@ -495,6 +498,8 @@ fn event(n: i64, user: &str, tenant: &str, time: i64) -> EventRow {
         delivered_at: None,
         attempts: 0,
         last_error: None,
+        lease_until: None,
+        claimed_by: None,
     }
 }
 
@@ -670,6 +675,148 @@ fn outbox_seq_never_goes_back(store: &dyn Store) {
         "indexed"
     );
     tx.commit().expect("commit");
+}
+
+/// A claim at `now` for `claimer`, leasing for 1000 ms.
+fn claim(claimer: &str, now: i64, include_own: bool) -> super::Claim<'_> {
+    super::Claim {
+        claimer,
+        now,
+        lease_until: now + 1000,
+        include_own,
+    }
+}
+
+/// Claims in batches of `batch`, each in its own write transaction, until nothing is due; the seqs claimed.
+fn claim_all(store: &dyn Store, c: &super::Claim<'_>, batch: usize) -> Vec<i64> {
+    let mut seqs = Vec::new();
+    loop {
+        let mut tx = store.write().expect("write");
+        let rows = tx
+            .claim_events(seqs.last().copied().unwrap_or(0), c, batch)
+            .expect("claim");
+        tx.commit().expect("commit");
+        for r in &rows {
+            assert_eq!(
+                r.claimed_by.as_deref(),
+                Some(c.claimer),
+                "claimed for its claimer"
+            );
+            assert_eq!(r.lease_until, Some(c.lease_until), "with the new lease");
+        }
+        let Some(last) = rows.last() else {
+            return seqs;
+        };
+        assert!(seqs.last().is_none_or(|s| *s < last.seq), "in seq order");
+        seqs.extend(rows.iter().map(|r| r.seq));
+    }
+}
+
+fn outbox_claims_are_exclusive(store: &dyn Store) {
+    let mut tx = store.write().expect("write");
+    let all: Vec<i64> = (0..20)
+        .map(|n| {
+            tx.insert_event(&event(n, "u1", "public", 100))
+                .expect("insert")
+        })
+        .collect();
+    tx.commit().expect("commit");
+    // Two claimers at once, each claiming small batches in its own write transactions.
+    let (a, b) = std::thread::scope(|s| {
+        let ca = claim("a", 1000, false);
+        let cb = claim("b", 1000, false);
+        let ha = s.spawn(move || claim_all(store, &ca, 3));
+        let hb = s.spawn(move || claim_all(store, &cb, 3));
+        (ha.join().expect("a"), hb.join().expect("b"))
+    });
+    let mut both: Vec<i64> = a.iter().chain(b.iter()).copied().collect();
+    both.sort_unstable();
+    assert_eq!(
+        both, all,
+        "every row claimed once, by one of the two: a={a:?} b={b:?}"
+    );
+    // While the leases are live, nobody claims any of them again, not even a holder without include_own.
+    assert!(claim_all(store, &claim("c", 1999, false), 100).is_empty());
+    assert!(claim_all(store, &claim("a", 1999, false), 100).is_empty());
+    // The holder itself may take its own back (shutdown), and only its own.
+    assert_eq!(claim_all(store, &claim("a", 1999, true), 100), a);
+}
+
+fn outbox_expired_leases_are_claimable(store: &dyn Store) {
+    let mut tx = store.write().expect("write");
+    let mut written = event(0, "u1", "public", 100);
+    written.lease_until = Some(500);
+    written.claimed_by = Some("writer".into());
+    let w = tx.insert_event(&written).expect("insert");
+    let free: Vec<i64> = (1..3)
+        .map(|n| {
+            tx.insert_event(&event(n, "u1", "public", 100))
+                .expect("insert")
+        })
+        .collect();
+    tx.commit().expect("commit");
+    // The writer's lease is live at 100: only the rows without a lease are claimed.
+    assert_eq!(claim_all(store, &claim("a", 100, false), 10), free);
+    // At 500 the writer's lease has expired (a's run to 1100).
+    assert_eq!(claim_all(store, &claim("b", 500, false), 10), vec![w]);
+    // At 1100 a's have expired, b's (to 1500) not.
+    assert_eq!(claim_all(store, &claim("c", 1100, false), 10), free);
+    // A failed delivery releases the lease at once, and counts the attempt.
+    let mut tx = store.write().expect("write");
+    tx.record_event_failure(free[0], "down").expect("fail");
+    tx.commit().expect("commit");
+    let mut tx = store.write().expect("write");
+    let again = tx
+        .claim_events(0, &claim("d", 1101, false), 10)
+        .expect("claim");
+    tx.commit().expect("commit");
+    assert_eq!(
+        again.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![free[0]]
+    );
+    assert_eq!(again[0].attempts, 1);
+    assert_eq!(again[0].last_error.as_deref(), Some("down"));
+    // after_seq bounds a claim.
+    assert!(claim_all(store, &claim("e", 10_000, false), 10)
+        .iter()
+        .all(|s| *s > 0));
+    let mut tx = store.write().expect("write");
+    assert!(tx
+        .claim_events(free[1], &claim("f", 20_000, false), 10)
+        .expect("claim")
+        .is_empty());
+    tx.commit().expect("commit");
+}
+
+fn outbox_delivered_rows_are_never_claimed(store: &dyn Store) {
+    let mut tx = store.write().expect("write");
+    let seqs: Vec<i64> = (0..5)
+        .map(|n| {
+            tx.insert_event(&event(n, "u1", "public", 100))
+                .expect("insert")
+        })
+        .collect();
+    tx.mark_events_delivered(seqs[0], seqs[1], 200)
+        .expect("deliver");
+    // A row that failed, then was delivered.
+    tx.record_event_failure(seqs[4], "down").expect("fail");
+    tx.mark_events_delivered(seqs[4], seqs[4], 300)
+        .expect("deliver");
+    tx.commit().expect("commit");
+    assert_eq!(
+        claim_all(store, &claim("a", 1000, true), 10),
+        vec![seqs[2], seqs[3]],
+        "only the undelivered rows, whatever the claim's time"
+    );
+    let mut tx = store.write().expect("write");
+    tx.mark_events_delivered(seqs[2], seqs[3], 400)
+        .expect("deliver");
+    tx.advance_delivery_watermark().expect("watermark");
+    tx.commit().expect("commit");
+    assert!(
+        claim_all(store, &claim("a", i64::MAX / 2, true), 10).is_empty(),
+        "no delivered row is claimed, even with every lease long expired"
+    );
 }
 
 fn events_filed_under_several_tenants(store: &dyn Store) {

@@ -192,6 +192,25 @@ pub struct EventRow {
     pub delivered_at: Option<i64>,
     pub attempts: i64,
     pub last_error: Option<String>,
+    /// Until when (epoch ms, the app servers' clock) the engine named by `claimed_by` holds the delivery lease
+    /// of this undelivered row; no other engine may claim it before. `None`: never leased (claimable at once).
+    pub lease_until: Option<i64>,
+    /// The engine instance holding (or that last held) the lease: see [`Claim`].
+    pub claimed_by: Option<String>,
+}
+
+/// A delivery claim on outbox rows (issue #15): who claims, at what time, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim<'a> {
+    /// The claiming engine instance (a random id per engine, so a restarted process is a new claimant).
+    pub claimer: &'a str,
+    /// The claimant's clock now (epoch ms): leases ending at or before it have expired.
+    pub now: i64,
+    /// The new lease's end (epoch ms).
+    pub lease_until: i64,
+    /// Also claim rows whose live lease this claimer holds itself (shutdown, once its own requests are done);
+    /// a periodic sweep must not, or it would deliver beside the request that holds the lease.
+    pub include_own: bool,
 }
 
 /// Audit-log query filter.
@@ -327,6 +346,7 @@ pub trait StoreTx: Send {
     fn insert_event(&mut self, row: &EventRow) -> StoreResult<i64>;
     /// Marks every undelivered event with `first <= seq <= last` delivered at `at`.
     fn mark_events_delivered(&mut self, first: i64, last: i64, at: i64) -> StoreResult<()>;
+    /// Counts a failed delivery and releases the row's lease, so the next sweep (of any engine) retries it.
     fn record_event_failure(&mut self, seq: i64, error: &str) -> StoreResult<()>;
     /// Deletes an undelivered event; `Ok(false)` if it was delivered or is gone.
     fn delete_undelivered_event(&mut self, seq: i64) -> StoreResult<bool>;
@@ -338,6 +358,18 @@ pub trait StoreTx: Send {
         &mut self,
         after_seq: i64,
         time_at_most: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<EventRow>>;
+    /// Claims up to `limit` undelivered events after `after_seq`, in seq order, for `claim.claimer` until
+    /// `claim.lease_until`: rows whose lease expired (`lease_until <= now`), never had one, or was released by a
+    /// failure, plus, with `include_own`, rows the claimer already holds. Only rows that are failed or past the
+    /// delivery watermark are candidates, as for [`StoreTx::pending_events`]. Must be called in a write
+    /// transaction: two claimers never get the same row while its lease is live, and a delivered row is never
+    /// claimed. Returns the claimed rows with their new lease.
+    fn claim_events(
+        &mut self,
+        after_seq: i64,
+        claim: &Claim<'_>,
         limit: usize,
     ) -> StoreResult<Vec<EventRow>>;
     /// Brings the audit index (by user and by tenant) up to date.

@@ -22,9 +22,10 @@ pub(super) const LATEST: i64 = {
     max
 };
 
-pub(super) const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+pub(super) const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE tenants (
     tenant_id TEXT COLLATE "C" PRIMARY KEY,
     config TEXT NOT NULL,
@@ -146,4 +147,16 @@ CREATE TABLE oauth_flows (
 );
 CREATE INDEX oauth_flows_expiry ON oauth_flows (expires_at);
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+-- Delivery leases (issue #15), as SQLite's version 8: an undelivered row is delivered only by the engine holding
+-- its lease (claimed_by) until lease_until (epoch ms). The writer leases its own events at insert; a sweep claims
+-- expired ones with SELECT ... FOR UPDATE SKIP LOCKED and an UPDATE ... RETURNING in one write transaction. Rows
+-- from before this version have no lease and are claimable at once.
+ALTER TABLE event_outbox ADD COLUMN lease_until BIGINT;
+ALTER TABLE event_outbox ADD COLUMN claimed_by TEXT;
+"#,
+    ),
+];

@@ -28,7 +28,8 @@
 //! READ snapshot would not. U1 and U3 are still unique keys here, so they hold by construction whatever a
 //! future version relaxes. Read transactions are `REPEATABLE READ READ ONLY`: one consistent snapshot, beside
 //! the writer, never blocking it. The price is write throughput across app servers (one writer per schema);
-//! lifting it (row locks and outbox claims with `FOR UPDATE SKIP LOCKED`) is issue #15's next step.
+//! lifting it (row locks) is a later step. Outbox delivery across processes uses leases claimed with
+//! `FOR UPDATE SKIP LOCKED` (`claim_events`; design in `outbox.rs`), which stay correct once the lock is lifted.
 //!
 //! **Errors** are classified by SQLSTATE and constraint name, never by message text: `23505` on a named unique
 //! constraint is [`StoreError::UniqueViolation`]; serialization failures (`40001`), deadlocks (`40P01`) and a
@@ -56,7 +57,7 @@ use tokio_postgres::types::{FromSql, ToSql};
 use tokio_postgres::{NoTls, Row};
 
 use super::{
-    AccountKey, Constraint, EventFilter, EventRow, FlowTake, ListCursor, NewRecipeUser,
+    AccountKey, Claim, Constraint, EventFilter, EventRow, FlowTake, ListCursor, NewRecipeUser,
     OAuthFlowRow, RecipeUserRow, Reservation, SessionRow, Store, StoreError, StoreResult, StoreTx,
 };
 use crate::io::{io_runtime, wait_on_io};
@@ -653,7 +654,8 @@ fn read_row(r: &Row) -> StoreResult<RecipeUserRow> {
 }
 
 const EVENT_COLUMNS: &str =
-    "seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error, tenant_ids";
+    "seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error, tenant_ids, \
+     lease_until, claimed_by";
 
 fn read_event(r: &Row) -> StoreResult<EventRow> {
     let tenant_id: Option<String> = get(r, 4)?;
@@ -673,6 +675,8 @@ fn read_event(r: &Row) -> StoreResult<EventRow> {
         delivered_at: get(r, 7)?,
         attempts: get(r, 8)?,
         last_error: get(r, 9)?,
+        lease_until: get(r, 11)?,
+        claimed_by: get(r, 12)?,
     })
 }
 
@@ -1277,9 +1281,9 @@ impl StoreTx for PgTx {
         // twice. Writers are serialised, so reading the maximum here cannot race another writer.
         let rows = self.query(
             "INSERT INTO event_outbox (seq, event_id, name, time, tenant_id, user_id, payload, \
-             delivered_at, attempts, last_error, tenant_ids) \
+             delivered_at, attempts, last_error, tenant_ids, lease_until, claimed_by) \
              SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM event_outbox), 0), s.delivered_through, \
-             s.indexed_through, s.seq_floor) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+             s.indexed_through, s.seq_floor) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 \
              FROM event_outbox_state s WHERE s.id = 1 RETURNING seq",
             args![
                 e.event_id.clone(),
@@ -1291,7 +1295,9 @@ impl StoreTx for PgTx {
                 e.delivered_at,
                 e.attempts,
                 e.last_error.clone(),
-                super::sqlite::encode_tenant_ids(e)
+                super::sqlite::encode_tenant_ids(e),
+                e.lease_until,
+                e.claimed_by.clone()
             ],
         )?;
         match rows.first() {
@@ -1312,7 +1318,8 @@ impl StoreTx for PgTx {
 
     fn record_event_failure(&mut self, seq: i64, error: &str) -> StoreResult<()> {
         self.execute(
-            "UPDATE event_outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = $1",
+            "UPDATE event_outbox SET attempts = attempts + 1, last_error = $2, lease_until = NULL \
+             WHERE seq = $1",
             args![seq, error.to_string()],
         )?;
         Ok(())
@@ -1361,6 +1368,50 @@ impl StoreTx for PgTx {
             .iter()
             .map(read_event)
             .collect()
+    }
+
+    fn claim_events(
+        &mut self,
+        after_seq: i64,
+        claim: &Claim<'_>,
+        limit: usize,
+    ) -> StoreResult<Vec<EventRow>> {
+        // FOR UPDATE SKIP LOCKED: a row another transaction is claiming (or acknowledging) right now is skipped,
+        // not waited for; today the writer lock already serialises claims, and this keeps them exclusive once it
+        // is lifted. The lease test is made on the locked row, so a row claimed meanwhile is not taken twice.
+        let sql = format!(
+            "WITH due AS ( \
+               SELECT seq FROM event_outbox WHERE seq IN ( \
+                   SELECT seq FROM event_outbox WHERE attempts > 0 AND delivered_at IS NULL AND seq > $1::BIGINT \
+                   UNION ALL \
+                   SELECT seq FROM event_outbox WHERE seq > GREATEST($1::BIGINT, \
+                       (SELECT delivered_through FROM event_outbox_state WHERE id = 1)) \
+                     AND delivered_at IS NULL AND attempts = 0) \
+                 AND delivered_at IS NULL \
+                 AND (lease_until IS NULL OR lease_until <= $2::BIGINT \
+                      OR ($5::BOOLEAN AND claimed_by = $4::TEXT)) \
+               ORDER BY seq LIMIT $6 FOR UPDATE SKIP LOCKED) \
+             UPDATE event_outbox SET lease_until = $3::BIGINT, claimed_by = $4::TEXT \
+             WHERE seq IN (SELECT seq FROM due) RETURNING {EVENT_COLUMNS}"
+        );
+        let mut rows = self
+            .query(
+                sql,
+                args![
+                    after_seq,
+                    claim.now,
+                    claim.lease_until,
+                    claim.claimer.to_string(),
+                    claim.include_own,
+                    limit_of(limit)
+                ],
+            )?
+            .iter()
+            .map(read_event)
+            .collect::<StoreResult<Vec<_>>>()?;
+        // RETURNING gives no order.
+        rows.sort_unstable_by_key(|r| r.seq);
+        Ok(rows)
     }
 
     fn index_audit_log(&mut self) -> StoreResult<()> {

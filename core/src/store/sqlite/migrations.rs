@@ -263,4 +263,16 @@ CREATE TABLE oauth_flows (
 CREATE INDEX oauth_flows_expiry ON oauth_flows (expires_at);
 "#,
     ),
+    (
+        8,
+        r#"
+-- Delivery leases (issue #15): several processes deliver from one outbox. An undelivered row is delivered only by
+-- the process holding its lease: the writing process leases its own events until lease_until (epoch ms) when it
+-- inserts them; a sweep claims rows whose lease expired (or that never had one: rows from before this version)
+-- by setting both columns in a write transaction. claimed_by names the engine instance holding the lease. Both
+-- columns live in the row the hot path writes anyway, and no index covers them, so an insert costs no extra page.
+ALTER TABLE event_outbox ADD COLUMN lease_until INTEGER;
+ALTER TABLE event_outbox ADD COLUMN claimed_by TEXT;
+"#,
+    ),
 ];

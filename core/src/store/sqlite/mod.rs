@@ -16,7 +16,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 use super::{
-    AccountKey, Constraint, EventFilter, EventRow, FlowTake, ListCursor, NewRecipeUser,
+    AccountKey, Claim, Constraint, EventFilter, EventRow, FlowTake, ListCursor, NewRecipeUser,
     OAuthFlowRow, RecipeUserRow, Reservation, SessionRow, Store, StoreError, StoreResult, StoreTx,
 };
 use crate::model::ThirdPartyInfo;
@@ -1364,9 +1364,9 @@ impl StoreTx for SqliteTx {
             let mut insert = c
                 .prepare_cached(
                     "INSERT INTO event_outbox (seq, event_id, name, time, tenant_id, user_id, payload, \
-                     delivered_at, attempts, last_error, tenant_ids) \
+                     delivered_at, attempts, last_error, tenant_ids, lease_until, claimed_by) \
                      SELECT MAX(COALESCE((SELECT MAX(seq) FROM event_outbox), 0), s.delivered_through, \
-                     s.indexed_through, s.seq_floor) + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
+                     s.indexed_through, s.seq_floor) + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 \
                      FROM event_outbox_state s WHERE s.id = 1",
                 )
                 .map_err(map_err)?;
@@ -1381,7 +1381,9 @@ impl StoreTx for SqliteTx {
                     e.delivered_at,
                     e.attempts,
                     e.last_error,
-                    encode_tenant_ids(e)
+                    encode_tenant_ids(e),
+                    e.lease_until,
+                    e.claimed_by
                 ])
                 .map_err(map_err)?;
             if n != 1 {
@@ -1406,7 +1408,8 @@ impl StoreTx for SqliteTx {
     fn record_event_failure(&mut self, seq: i64, error: &str) -> StoreResult<()> {
         self.c()
             .prepare_cached(
-                "UPDATE event_outbox SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+                "UPDATE event_outbox SET attempts = attempts + 1, last_error = ?2, lease_until = NULL \
+                 WHERE seq = ?1",
             )
             .and_then(|mut s| s.execute(params![seq, error]))
             .map_err(map_err)?;
@@ -1461,6 +1464,47 @@ impl StoreTx for SqliteTx {
             .query_map(params![after_seq, time_at_most, limit as i64], read_event)
             .map_err(map_err)?;
         collect(rows)
+    }
+
+    fn claim_events(
+        &mut self,
+        after_seq: i64,
+        claim: &Claim<'_>,
+        limit: usize,
+    ) -> StoreResult<Vec<EventRow>> {
+        // The write transaction is the only writer (BEGIN IMMEDIATE): the SELECT and the UPDATE see no other
+        // claimer in between, which is what PostgreSQL's FOR UPDATE SKIP LOCKED gives there.
+        let sql = format!(
+            "WITH due AS ( \
+               SELECT seq FROM event_outbox WHERE attempts > 0 AND delivered_at IS NULL AND seq > ?1 \
+                 AND (lease_until IS NULL OR lease_until <= ?2 OR (?5 AND claimed_by = ?4)) \
+               UNION ALL \
+               SELECT seq FROM event_outbox \
+                 WHERE seq > MAX(?1, (SELECT delivered_through FROM event_outbox_state)) \
+                 AND delivered_at IS NULL AND attempts = 0 \
+                 AND (lease_until IS NULL OR lease_until <= ?2 OR (?5 AND claimed_by = ?4)) \
+               ORDER BY seq LIMIT ?6) \
+             UPDATE event_outbox SET lease_until = ?3, claimed_by = ?4 WHERE seq IN (SELECT seq FROM due) \
+             RETURNING {EVENT_COLUMNS}"
+        );
+        let mut stmt = self.c().prepare_cached(&sql).map_err(map_err)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    after_seq,
+                    claim.now,
+                    claim.lease_until,
+                    claim.claimer,
+                    claim.include_own,
+                    limit as i64
+                ],
+                read_event,
+            )
+            .map_err(map_err)?;
+        let mut rows = collect(rows)?;
+        // RETURNING gives no order.
+        rows.sort_unstable_by_key(|r| r.seq);
+        Ok(rows)
     }
 
     fn index_audit_log(&mut self) -> StoreResult<()> {
@@ -1555,7 +1599,8 @@ fn raise_seq_floor(c: &Connection, seq: i64) -> StoreResult<()> {
 }
 
 const EVENT_COLUMNS: &str =
-    "seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error, tenant_ids";
+    "seq, event_id, name, time, tenant_id, user_id, payload, delivered_at, attempts, last_error, tenant_ids, \
+     lease_until, claimed_by";
 
 /// `tenant_ids` is stored only when it is not just `[tenant_id]` (the common case writes NULL).
 pub(super) fn encode_tenant_ids(e: &EventRow) -> Option<String> {
@@ -1591,6 +1636,8 @@ fn read_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
         delivered_at: r.get(7)?,
         attempts: r.get(8)?,
         last_error: r.get(9)?,
+        lease_until: r.get(11)?,
+        claimed_by: r.get(12)?,
     })
 }
 

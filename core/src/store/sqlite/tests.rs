@@ -161,6 +161,8 @@ fn migration_4_keeps_every_row_and_seq_and_never_hands_out_a_passed_seq() {
             delivered_at: None,
             attempts: 0,
             last_error: None,
+            lease_until: None,
+            claimed_by: None,
         })
         .expect("insert");
     assert_eq!(next, 8, "above every seq a watermark passed");
