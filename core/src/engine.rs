@@ -494,11 +494,7 @@ impl Inner {
     /// Runs store work that belongs to no request where [`Inner::write`] would: in place on an embedded store,
     /// off the calling thread on a remote one.
     pub(crate) async fn off_store<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
-        if self.store.remote() {
-            crate::io::off_thread(f).await
-        } else {
-            f()
-        }
+        crate::io::store_work(&*self.store, f).await
     }
 
     fn write_now<T>(

@@ -226,6 +226,19 @@ impl<T> Drop for OffThread<'_, T> {
     }
 }
 
+/// Runs the synchronous store work `f` where a host thread never waits for the network: in place on an
+/// embedded store (no thread hop), as an [`off_thread`] section on a remote one ([`crate::store::Store::remote`]).
+pub(crate) async fn store_work<T: Send>(
+    store: &dyn crate::store::Store,
+    f: impl FnOnce() -> T + Send,
+) -> T {
+    if store.remote() {
+        off_thread(f).await
+    } else {
+        f()
+    }
+}
+
 /// Starts the synchronous, self-contained store work `f` on the I/O runtime's blocking pool and returns a
 /// receiver that resolves when it has finished (the work reports its outcome itself). Without an I/O runtime
 /// `f` runs here and `None` is returned.

@@ -48,6 +48,7 @@ use crate::events::{
     AuditRecord, DeliveryReport, Event, EventsConfig, Handlers, ListEventsInput, ListEventsResult,
     Outboxed,
 };
+use crate::io::store_work;
 use crate::recipes::{Tx, TxError, TxResult};
 use crate::store::{Claim, EventFilter, EventRow, Store};
 
@@ -279,7 +280,7 @@ impl Outbox {
             self.queue(ack);
         }
         if self.should_flush() {
-            if let Err(e) = self.flush(store) {
+            if let Err(e) = store_work(store, || self.flush(store)).await {
                 tracing::warn!(code = e.code(), "could not record event deliveries yet");
             }
         }
@@ -362,7 +363,7 @@ impl Outbox {
         store: &dyn Store,
         include_own: bool,
     ) -> Result<DeliveryReport> {
-        self.flush(store)?;
+        store_work(store, || self.flush(store)).await?;
         let mut report = DeliveryReport::default();
         if !self.config.enabled {
             return Ok(report);
@@ -377,12 +378,13 @@ impl Outbox {
                 lease_until: now.saturating_add(self.lease_ms),
                 include_own,
             };
-            let rows = {
+            let rows = store_work(store, || -> Result<_> {
                 let mut tx = store.write()?;
                 let rows = tx.claim_events(after, &claim, SWEEP_BATCH)?;
                 tx.commit()?;
-                rows
-            };
+                Ok(rows)
+            })
+            .await?;
             let Some(last) = rows.last() else { break };
             after = last.seq;
             let events = rows
@@ -392,7 +394,7 @@ impl Outbox {
             let r = self.deliver(store, events).await;
             report.delivered += r.delivered;
             report.failed += r.failed;
-            self.flush(store)?;
+            store_work(store, || self.flush(store)).await?;
         }
         Ok(report)
     }
