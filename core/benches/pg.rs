@@ -17,8 +17,10 @@
 //! baseline's, created by the engine's own store (`PostgresStore::open`, so the schema cannot drift) and then
 //! driven over one plain tokio-postgres connection ([`authcore_bench_baseline::pg`]: one transaction per
 //! operation, prepared statements, one statement at a time). Both sides run on one current-thread tokio
-//! runtime, in alternating chunks of 500 operations so that machine noise lands on both. After each row both
-//! schemas must hold the same counts (recipe users, memberships, verified emails, reservations, sessions).
+//! runtime, in alternating chunks of 500 operations so that machine noise lands on both. Both schemas are
+//! ANALYZEd before a timed row that reads what an untimed phase wrote (`api-signin`, `api-autolink`), as a
+//! deployment's autovacuum keeps statistics. After each row both schemas must hold the same counts (recipe
+//! users, memberships, verified emails, reservations, sessions).
 //!
 //! `procs`: N engine sign-ups (`api-signup` identities) by one app process on a fresh schema, then N sign-ups
 //! by each of two app processes together on another (disjoint identity ranges). The processes are this
@@ -148,6 +150,13 @@ fn open_engine(
     (auth, handler)
 }
 
+/// Fresh planner statistics on both sides before a timed row that reads what an earlier phase wrote (see
+/// [`pgbase::analyze`]).
+async fn analyze_both(admin: &tokio_postgres::Client, engine: &str, baseline: &str) {
+    pgbase::analyze(admin, engine).await;
+    pgbase::analyze(admin, baseline).await;
+}
+
 /// The `signInUpPOST` inputs of operations `range` of `row`.
 fn api_posts(row: ApiRow, range: std::ops::Range<usize>) -> Vec<SignInUpPostInput> {
     let ids: Vec<Identity> = range.map(|i| row.identity(i)).collect();
@@ -192,6 +201,9 @@ fn main() -> ExitCode {
         let base = rt.block_on(PgBaseline::connect(&url, &bs));
         let posts = api_posts(ApiRow::Signup, 0..n);
         for (row, new_user) in [(ApiRow::Signup, true), (ApiRow::Signin, false)] {
+            if row == ApiRow::Signin {
+                rt.block_on(analyze_both(&admin, &es, &bs));
+            }
             let (e, b) = interleaved(
                 n,
                 |r| rt.block_on(engine_api(&auth, &posts[r], new_user)),
@@ -233,6 +245,7 @@ fn main() -> ExitCode {
             &es,
             &bs,
         ));
+        rt.block_on(analyze_both(&admin, &es, &bs));
         let posts = api_posts(ApiRow::Autolink, 0..n);
         let (e, b) = interleaved(
             n,

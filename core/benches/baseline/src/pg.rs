@@ -63,6 +63,19 @@ pub async fn fingerprint(client: &Client, schema: &str) -> Vec<(&'static str, i6
     counts
 }
 
+/// Refreshes the planner statistics of `schema`'s tables, as a deployment's autovacuum would. The benchmark
+/// runs it on both sides after each untimed setup: on tables that were empty when last looked at, PostgreSQL
+/// plans lookups by the defaults for empty tables (a per-call scan of a whole table, for one), on either side.
+pub async fn analyze(client: &Client, schema: &str) {
+    client
+        .batch_execute(&format!(
+            "SET search_path TO {schema}; ANALYZE recipe_users, recipe_user_tenants, verified_emails, \
+             primary_user_reservations, sessions"
+        ))
+        .await
+        .expect("analyze");
+}
+
 /// The engine's schema and the baseline's hold the same shape of data (see [`compare`]); panics naming `row`
 /// otherwise.
 pub async fn assert_same_work(client: &Client, row: &str, engine: &str, baseline: &str) {
