@@ -30,6 +30,8 @@
 //! [--check]` (or env BENCH_N; `scripts/bench` wraps it). `--check` exits non-zero when a row's ratio is below
 //! the 0.70 target.
 
+mod common;
+
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -37,21 +39,19 @@ use std::time::{Duration, Instant};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use authcore::events::{Event, EventHandler};
 use authcore::{
-    AccountLinkingConfig, AuthCore, AuthCoreConfig, EmailInput, LinkingOutcome,
-    ManuallyCreateOrUpdateUserResult, ProviderUserInfo, SignInUpInput, SignInUpPostInput,
-    SignInUpPostResult, SignInUpResult, UserContext,
+    AuthCore, AuthCoreConfig, LinkingOutcome, SignInUpInput, SignInUpPostInput, SignInUpResult,
+    UserContext,
+};
+use common::{
+    base_config, engine_api, engine_manual, inputs, interleaved, linking_config, ops_per_sec,
+    post_inputs, BenchRow, CountingHandler, TARGET,
 };
 // The baseline's SQL lives in its own crate, shared with the bindings' benchmark aids.
 use authcore_bench_baseline::{
     self as baseline, assert_same_work, identities, ApiRow, Identity, TENANT,
 };
 use rusqlite::Connection;
-
-const TARGET: f64 = 0.70;
-/// Operations per side before switching to the other side.
-const CHUNK: usize = 500;
 
 struct Args {
     n: usize,
@@ -127,49 +127,6 @@ fn parse_args() -> Args {
     }
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Inputs (built before any timing, shared by both sides).
-
-fn inputs(ids: &[Identity], verified: bool) -> Vec<SignInUpInput> {
-    ids.iter()
-        .map(|id| SignInUpInput {
-            tenant_id: TENANT.to_string(),
-            third_party_id: id.tp_id.clone(),
-            third_party_user_id: id.tp_uid.clone(),
-            email: EmailInput {
-                id: id.email.clone(),
-                is_verified: verified,
-            },
-        })
-        .collect()
-}
-
-fn ops_per_sec(n: usize, d: Duration) -> f64 {
-    n as f64 / d.as_secs_f64()
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Engine side.
-
-fn base_config(no_events: bool) -> AuthCoreConfig {
-    let mut config = AuthCoreConfig::default();
-    if no_events {
-        config.events.enabled = false;
-    }
-    config
-}
-
-fn linking_config(no_events: bool) -> AuthCoreConfig {
-    AuthCoreConfig {
-        account_linking: AccountLinkingConfig {
-            should_automatically_link: true,
-            should_require_verification: true,
-            ..AccountLinkingConfig::default()
-        },
-        ..base_config(no_events)
-    }
-}
-
 async fn engine_sign_in_up(
     auth: &AuthCore,
     inputs: &[SignInUpInput],
@@ -186,48 +143,6 @@ async fn engine_sign_in_up(
         }
     }
     start.elapsed()
-}
-
-async fn engine_manual(
-    auth: &AuthCore,
-    inputs: &[SignInUpInput],
-    expect: LinkingOutcome,
-) -> Duration {
-    let ctx = UserContext::new();
-    let start = Instant::now();
-    for input in inputs {
-        match auth
-            .manually_create_or_update_user(input, &ctx)
-            .await
-            .expect("manually_create_or_update_user")
-        {
-            ManuallyCreateOrUpdateUserResult::Ok {
-                created_new_recipe_user,
-                linking,
-                ..
-            } => {
-                assert!(created_new_recipe_user);
-                assert_eq!(
-                    linking.outcome, expect,
-                    "linking outcome for {}",
-                    input.third_party_user_id
-                );
-            }
-            other => panic!("manually_create_or_update_user: {other:?}"),
-        }
-    }
-    start.elapsed()
-}
-
-/// The application's event handler: an async no-op that counts what it was given.
-struct CountingHandler(AtomicUsize);
-
-#[async_trait::async_trait]
-impl EventHandler for CountingHandler {
-    async fn handle(&self, _event: &Event) -> authcore::Result<()> {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
 }
 
 /// An engine on `path` with `config` and one event handler for every event.
@@ -250,94 +165,12 @@ fn open_with_handler(
     (auth, handler)
 }
 
-fn post_inputs(inputs: &[SignInUpInput]) -> Vec<SignInUpPostInput> {
-    inputs
-        .iter()
-        .map(|i| {
-            SignInUpPostInput::with_user_info(
-                TENANT,
-                i.third_party_id.clone(),
-                ProviderUserInfo {
-                    third_party_user_id: i.third_party_user_id.clone(),
-                    email: Some(i.email.clone()),
-                },
-            )
-        })
-        .collect()
-}
-
-/// `signInUpPOST` for each input; each must be OK with a session, and a new recipe user iff `expect_new`.
-async fn engine_api(auth: &AuthCore, inputs: &[SignInUpPostInput], expect_new: bool) -> Duration {
-    let start = Instant::now();
-    for input in inputs {
-        let ctx = UserContext::new();
-        match auth
-            .apis()
-            .sign_in_up_post(input, &ctx)
-            .await
-            .expect("signInUpPOST")
-        {
-            SignInUpPostResult::Ok {
-                created_new_recipe_user,
-                access_token,
-                ..
-            } => {
-                assert_eq!(created_new_recipe_user, expect_new);
-                assert!(!access_token.is_empty());
-            }
-            other => panic!("signInUpPOST: {other:?}"),
-        }
-    }
-    start.elapsed()
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-
-/// Runs both sides over `0..n` in alternating chunks (which side goes first alternates too) and returns the
-/// summed (engine, baseline) times, so that machine noise (disk, checkpoints, neighbours) lands on both.
-fn interleaved(
-    n: usize,
-    mut engine: impl FnMut(std::ops::Range<usize>) -> Duration,
-    mut baseline: impl FnMut(std::ops::Range<usize>) -> Duration,
-) -> (Duration, Duration) {
-    let chunk = CHUNK.min(n);
-    let (mut e, mut b) = (Duration::ZERO, Duration::ZERO);
-    let mut start = 0;
-    let mut engine_first = true;
-    while start < n {
-        let range = start..(start + chunk).min(n);
-        if engine_first {
-            e += engine(range.clone());
-            b += baseline(range.clone());
-        } else {
-            b += baseline(range.clone());
-            e += engine(range.clone());
-        }
-        engine_first = !engine_first;
-        start = range.end;
-    }
-    (e, b)
-}
-
 fn time_each<T>(items: &[T], mut f: impl FnMut(&T)) -> Duration {
     let start = Instant::now();
     for item in items {
         f(item);
     }
     start.elapsed()
-}
-
-struct BenchRow {
-    row: &'static str,
-    engine: f64,
-    baseline: f64,
-    target: f64,
-}
-
-impl BenchRow {
-    fn ratio(&self) -> f64 {
-        self.engine / self.baseline
-    }
 }
 
 fn main() -> ExitCode {
@@ -584,34 +417,10 @@ fn main() -> ExitCode {
         });
     }
 
-    println!();
-    println!("(row `events`: engine sign-ups with events on, against the engine with events off)");
-    println!(
-        "{:<14}{:>12}{:>17}{:>8}",
-        "row", "engine ops/s", "baseline ops/s", "ratio"
+    let failed = common::print_results(
+        &results,
+        Some("(row `events`: engine sign-ups with events on, against the engine with events off)"),
     );
-    for r in &results {
-        println!(
-            "{:<14}{:>12.1}{:>17.1}{:>8.2}",
-            r.row,
-            r.engine,
-            r.baseline,
-            r.ratio()
-        );
-    }
-    println!();
-    let mut failed = false;
-    for r in &results {
-        let pass = r.ratio() >= r.target;
-        failed |= !pass;
-        println!(
-            "bench {}: ratio {:.2} (target >= {:.2}) {}",
-            r.row,
-            r.ratio(),
-            r.target,
-            if pass { "PASS" } else { "FAIL" }
-        );
-    }
     if args.check && failed {
         return ExitCode::FAILURE;
     }

@@ -20,6 +20,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use authcore::store::sqlite::{SqliteOptions, SqliteStore};
 use rusqlite::{params, Connection, OptionalExtension};
 
+/// The raw tokio-postgres baseline of the PostgreSQL benchmark (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub mod pg;
+
 /// The tenant every benchmark identity signs in to.
 pub const TENANT: &str = "public";
 
@@ -50,7 +54,7 @@ pub fn identities(n: usize, provider: &str, uid_prefix: &str) -> Vec<Identity> {
         .collect()
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -373,43 +377,51 @@ pub fn autolink(c: &Connection, id: &Identity, with_session: bool) -> Vec<Row> {
 // ---------------------------------------------------------------------------------------------------------------
 // Same-work check: the two files must hold the same shape of data after each row.
 
-/// Row counts per table and per shape of the file at `path` (the event outbox is left out: the baseline writes
-/// no events, which are not part of the work measured).
+/// What [`fingerprint`] counts: a name and a `SELECT COUNT(...)` that SQLite and PostgreSQL both run as written
+/// (the PostgreSQL benchmark's check, [`pg::fingerprint`], uses the same list).
+pub const FINGERPRINT: [(&str, &str); 9] = [
+    ("tenants", "SELECT COUNT(*) FROM tenants"),
+    ("recipe_users", "SELECT COUNT(*) FROM recipe_users"),
+    (
+        "recipe_users linked_or_primary",
+        "SELECT COUNT(*) FROM recipe_users WHERE is_linked_or_primary",
+    ),
+    (
+        "groups",
+        "SELECT COUNT(DISTINCT primary_or_recipe_user_id) FROM recipe_users",
+    ),
+    (
+        "recipe_user_tenants",
+        "SELECT COUNT(*) FROM recipe_user_tenants",
+    ),
+    ("verified_emails", "SELECT COUNT(*) FROM verified_emails"),
+    (
+        "reservations email",
+        "SELECT COUNT(*) FROM primary_user_reservations WHERE kind = 'email'",
+    ),
+    (
+        "reservations thirdparty",
+        "SELECT COUNT(*) FROM primary_user_reservations WHERE kind = 'thirdparty'",
+    ),
+    ("sessions", "SELECT COUNT(*) FROM sessions"),
+];
+
+/// Row counts per table and per shape of the file at `path` ([`FINGERPRINT`]; the event outbox is left out: the
+/// baseline writes no events, which are not part of the work measured).
 pub fn fingerprint(path: &Path) -> Vec<(&'static str, i64)> {
     let c = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .expect("open for fingerprint");
-    let q = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
-    vec![
-        ("tenants", q("SELECT COUNT(*) FROM tenants")),
-        ("recipe_users", q("SELECT COUNT(*) FROM recipe_users")),
-        (
-            "recipe_users linked_or_primary",
-            q("SELECT COUNT(*) FROM recipe_users WHERE is_linked_or_primary = 1"),
-        ),
-        (
-            "groups",
-            q("SELECT COUNT(DISTINCT primary_or_recipe_user_id) FROM recipe_users"),
-        ),
-        (
-            "recipe_user_tenants",
-            q("SELECT COUNT(*) FROM recipe_user_tenants"),
-        ),
-        ("verified_emails", q("SELECT COUNT(*) FROM verified_emails")),
-        (
-            "reservations email",
-            q("SELECT COUNT(*) FROM primary_user_reservations WHERE kind = 'email'"),
-        ),
-        (
-            "reservations thirdparty",
-            q("SELECT COUNT(*) FROM primary_user_reservations WHERE kind = 'thirdparty'"),
-        ),
-        ("sessions", q("SELECT COUNT(*) FROM sessions")),
-    ]
+    FINGERPRINT
+        .iter()
+        .map(|&(name, sql)| (name, c.query_row(sql, [], |r| r.get(0)).expect(sql)))
+        .collect()
 }
 
-/// The engine file and the baseline file hold the same shape of data: their fingerprint, else what differs.
-pub fn same_work(engine: &Path, baseline: &Path) -> Result<Vec<(&'static str, i64)>, String> {
-    let (e, b) = (fingerprint(engine), fingerprint(baseline));
+/// Two fingerprints: the engine's, else what differs from the baseline's.
+pub fn compare(
+    e: Vec<(&'static str, i64)>,
+    b: Vec<(&'static str, i64)>,
+) -> Result<Vec<(&'static str, i64)>, String> {
     if e == b {
         return Ok(e);
     }
@@ -419,10 +431,12 @@ pub fn same_work(engine: &Path, baseline: &Path) -> Result<Vec<(&'static str, i6
         .filter(|(x, y)| x != y)
         .map(|((name, x), (_, y))| format!("{name}: engine {x}, baseline {y}"))
         .collect();
-    Err(format!(
-        "engine and baseline files differ: {}",
-        diff.join("; ")
-    ))
+    Err(format!("engine and baseline differ: {}", diff.join("; ")))
+}
+
+/// The engine file and the baseline file hold the same shape of data: their fingerprint, else what differs.
+pub fn same_work(engine: &Path, baseline: &Path) -> Result<Vec<(&'static str, i64)>, String> {
+    compare(fingerprint(engine), fingerprint(baseline))
 }
 
 /// Panics unless [`same_work`] holds, naming the row.
