@@ -172,6 +172,15 @@ export type EventName = "signIn" | "signOut" | "createUser" | "updateUser" | "li
 export interface EventsConfig {
   /** Off: no outbox rows and no handler calls (for benchmarks and apps without events). */
   enabled?: boolean
+  /**
+   * The delivery lease, in milliseconds (at least 100; smaller values count as 100). Several processes may
+   * deliver from one outbox: an event is delivered only by the engine holding its lease, the one that wrote
+   * it, or one whose sweep claimed it after the lease expired. So it bounds how long the events of a process
+   * killed mid-delivery wait for another (or the restarted) process to deliver them, and it should exceed the
+   * time one event's handlers take, or a slow delivery may meet a second, concurrent one. The engine sweeps
+   * every half lease (at most every 5 s) while events are enabled.
+   */
+  leaseMs?: number
   /** Delivered events older than this are deleted from the audit log on open. 0 keeps them forever. */
   retentionDays?: number
 }
