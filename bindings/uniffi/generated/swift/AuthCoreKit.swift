@@ -612,7 +612,7 @@ public protocol AuthCoreProtocol: AnyObject, Sendable {
     /**
      * The audit log: past events by user, tenant and time, oldest first.
      */
-    func listEvents(input: ListEventsInput) throws  -> ListEventsResult
+    func listEvents(input: ListEventsInput) async throws  -> ListEventsResult
     
     /**
      * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
@@ -854,14 +854,20 @@ open func getSession(accessToken: String, tenantId: String? = nil, anyTenant: Bo
     /**
      * The audit log: past events by user, tenant and time, oldest first.
      */
-open func listEvents(input: ListEventsInput = ListEventsInput())throws  -> ListEventsResult  {
-    return try  FfiConverterTypeListEventsResult_lift(try rustCallWithError(FfiConverterTypeAuthError_lift) {
-        uniffiCallStatus in
-    uniffi_authcore_uniffi_fn_method_authcore_list_events(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeListEventsInput_lower(input),uniffiCallStatus
-    )
-})
+open func listEvents(input: ListEventsInput = ListEventsInput())async throws  -> ListEventsResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_authcore_uniffi_fn_method_authcore_list_events(
+                        self.uniffiCloneHandle(),FfiConverterTypeListEventsInput_lower(input)
+                )
+            },
+            pollFunc: ffi_authcore_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_authcore_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_authcore_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeListEventsResult_lift,
+            errorHandler: FfiConverterTypeAuthError_lift
+        )
 }
     
     /**
@@ -4027,7 +4033,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_authcore_uniffi_checksum_method_authcore_get_session() != 60906) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_authcore_uniffi_checksum_method_authcore_list_events() != 16075) {
+    if (uniffi_authcore_uniffi_checksum_method_authcore_list_events() != 40596) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_authcore_uniffi_checksum_method_authcore_shutdown() != 11267) {

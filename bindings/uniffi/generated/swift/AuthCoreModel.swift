@@ -1150,6 +1150,15 @@ public struct EventsConfig: Equatable, Hashable {
      * Delivered events older than this are deleted from the audit log on open. 0 keeps them forever.
      */
     public var retentionDays: UInt32
+    /**
+     * The delivery lease, in milliseconds (at least 100; smaller values count as 100). Several processes may
+     * deliver from one outbox: an event is delivered only by the engine holding its lease, the one that wrote
+     * it, or one whose sweep claimed it after the lease expired. So it bounds how long the events of a process
+     * killed mid-delivery wait for another (or the restarted) process to deliver them, and it should exceed the
+     * time one event's handlers take, or a slow delivery may meet a second, concurrent one. The engine sweeps
+     * every half lease (at most every 5 s) while events are enabled.
+     */
+    public var leaseMs: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1159,9 +1168,18 @@ public struct EventsConfig: Equatable, Hashable {
          */enabled: Bool = true, 
         /**
          * Delivered events older than this are deleted from the audit log on open. 0 keeps them forever.
-         */retentionDays: UInt32 = UInt32(90)) {
+         */retentionDays: UInt32 = UInt32(90), 
+        /**
+         * The delivery lease, in milliseconds (at least 100; smaller values count as 100). Several processes may
+         * deliver from one outbox: an event is delivered only by the engine holding its lease, the one that wrote
+         * it, or one whose sweep claimed it after the lease expired. So it bounds how long the events of a process
+         * killed mid-delivery wait for another (or the restarted) process to deliver them, and it should exceed the
+         * time one event's handlers take, or a slow delivery may meet a second, concurrent one. The engine sweeps
+         * every half lease (at most every 5 s) while events are enabled.
+         */leaseMs: UInt64 = UInt64(10000)) {
         self.enabled = enabled
         self.retentionDays = retentionDays
+        self.leaseMs = leaseMs
     }
 
     
@@ -1181,13 +1199,15 @@ public struct FfiConverterTypeEventsConfig: FfiConverterRustBuffer {
         return
             try EventsConfig(
                 enabled: FfiConverterBool.read(from: &buf), 
-                retentionDays: FfiConverterUInt32.read(from: &buf)
+                retentionDays: FfiConverterUInt32.read(from: &buf), 
+                leaseMs: FfiConverterUInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: EventsConfig, into buf: inout [UInt8]) {
         FfiConverterBool.write(value.enabled, into: &buf)
         FfiConverterUInt32.write(value.retentionDays, into: &buf)
+        FfiConverterUInt64.write(value.leaseMs, into: &buf)
     }
 }
 

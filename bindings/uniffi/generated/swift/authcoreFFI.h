@@ -334,7 +334,7 @@ uint64_t uniffi_authcore_uniffi_fn_method_authcore_get_session(uint64_t ptr, Rus
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_LIST_EVENTS
 #define UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_LIST_EVENTS
-RustBuffer uniffi_authcore_uniffi_fn_method_authcore_list_events(uint64_t ptr, RustBuffer input, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_authcore_uniffi_fn_method_authcore_list_events(uint64_t ptr, RustBuffer input
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_AUTHCORE_UNIFFI_FN_METHOD_AUTHCORE_SHUTDOWN

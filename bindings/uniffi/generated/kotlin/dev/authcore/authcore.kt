@@ -1006,8 +1006,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_get_session(`ptr`: Long,`accessToken`: RustBuffer.ByValue,`tenantId`: RustBuffer.ByValue,`anyTenant`: Byte,`userContext`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_authcore_uniffi_fn_method_authcore_list_events(`ptr`: Long,`input`: RustBufferListEventsInput.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBufferListEventsResult.ByValue
+    external fun uniffi_authcore_uniffi_fn_method_authcore_list_events(`ptr`: Long,`input`: RustBufferListEventsInput.ByValue,
+    ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_shutdown(`ptr`: Long,
     ): Long
     external fun uniffi_authcore_uniffi_fn_method_authcore_associate_user_to_tenant(`ptr`: Long,`tenantId`: RustBuffer.ByValue,`recipeUserId`: RustBuffer.ByValue,`userContext`: RustBuffer.ByValue,
@@ -1291,7 +1291,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_get_session() and 0xFFFF) != 60906) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_events() and 0xFFFF) != 16075) {
+    if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_list_events() and 0xFFFF) != 40596) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_authcore_uniffi_checksum_method_authcore_shutdown() and 0xFFFF) != 11267) {
@@ -3392,7 +3392,7 @@ public interface NativeAuthCoreInterface {
     /**
      * The audit log: past events by user, tenant and time, oldest first.
      */
-    fun `listEvents`(`input`: ListEventsInput = ListEventsInput()): ListEventsResult
+    suspend fun `listEvents`(`input`: ListEventsInput = ListEventsInput()): ListEventsResult
     
     /**
      * Closes the engine; call it before the process exits. New calls fail with `ShutDown` at once, calls
@@ -3670,19 +3670,26 @@ open class NativeAuthCore: Disposable, AutoCloseable, NativeAuthCoreInterface
     /**
      * The audit log: past events by user, tenant and time, oldest first.
      */
-    @Throws(AuthException::class)override fun `listEvents`(`input`: ListEventsInput): ListEventsResult {
-            return FfiConverterTypeListEventsResult.lift(
-    callWithHandle {
-    uniffiRustCallWithError(AuthException) { _status ->
-    UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_list_events(
-        it,
-        
-        FfiConverterTypeListEventsInput.lower(`input`),_status)
-}
-    }
+    @Throws(AuthException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `listEvents`(`input`: ListEventsInput) : ListEventsResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_authcore_uniffi_fn_method_authcore_list_events(
+                uniffiHandle,
+                
+        FfiConverterTypeListEventsInput.lower(`input`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_authcore_uniffi_rust_future_complete_rust_buffer(future, continuation).let { RustBufferListEventsResult.create(it.capacity.toULong(), it.len.toULong(), it.data) } },
+        { future -> UniffiLib.ffi_authcore_uniffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeListEventsResult.lift(it) },
+        // Error FFI converter
+        AuthException.ErrorHandler,
     )
     }
-    
 
     
     /**

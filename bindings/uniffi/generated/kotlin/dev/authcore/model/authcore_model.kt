@@ -1488,6 +1488,16 @@ data class EventsConfig (
      * Delivered events older than this are deleted from the audit log on open. 0 keeps them forever.
      */
     var `retentionDays`: kotlin.UInt = 90u 
+    , 
+    /**
+     * The delivery lease, in milliseconds (at least 100; smaller values count as 100). Several processes may
+     * deliver from one outbox: an event is delivered only by the engine holding its lease, the one that wrote
+     * it, or one whose sweep claimed it after the lease expired. So it bounds how long the events of a process
+     * killed mid-delivery wait for another (or the restarted) process to deliver them, and it should exceed the
+     * time one event's handlers take, or a slow delivery may meet a second, concurrent one. The engine sweeps
+     * every half lease (at most every 5 s) while events are enabled.
+     */
+    var `leaseMs`: kotlin.ULong = 10000uL 
     
 ){
     
@@ -1506,17 +1516,20 @@ public object FfiConverterTypeEventsConfig: FfiConverterRustBuffer<EventsConfig>
         return EventsConfig(
             FfiConverterBoolean.read(buf),
             FfiConverterUInt.read(buf),
+            FfiConverterULong.read(buf),
         )
     }
 
     override fun allocationSize(value: EventsConfig) = (
             FfiConverterBoolean.allocationSize(value.`enabled`) +
-            FfiConverterUInt.allocationSize(value.`retentionDays`)
+            FfiConverterUInt.allocationSize(value.`retentionDays`) +
+            FfiConverterULong.allocationSize(value.`leaseMs`)
     )
 
     override fun write(value: EventsConfig, buf: ByteBuffer) {
             FfiConverterBoolean.write(value.`enabled`, buf)
             FfiConverterUInt.write(value.`retentionDays`, buf)
+            FfiConverterULong.write(value.`leaseMs`, buf)
     }
 }
 
